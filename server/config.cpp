@@ -1,0 +1,306 @@
+#include "server/config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <toml++/toml.h>
+
+namespace zhiyuan::server {
+namespace {
+
+enum class kind { text, u16, uint, size, millis, boolean };
+
+// One configuration key: its name, documentation and where it lives in `config`.
+// This table drives the TOML file, the environment, the command line, validation,
+// the start-up log and --help, so a key is declared exactly once.
+struct key_def {
+  const char* name;
+  const char* doc;
+  kind type;
+  void* (*field)(config&);
+  bool secret = false;
+};
+
+template <auto Section, auto Member>
+void* field_of(config& c) {
+  return &((c.*Section).*Member);
+}
+
+const std::vector<key_def>& keys() {
+  static const std::vector<key_def> k = {
+      {"server.host", "address to listen on", kind::text,
+       field_of<&config::server, &server_settings::host>},
+      {"server.port", "TCP port (0: any free port)", kind::u16,
+       field_of<&config::server, &server_settings::port>},
+      {"server.io_threads", "I/O threads, each with its own io_context (0: one per core)",
+       kind::uint, field_of<&config::server, &server_settings::io_threads>},
+      {"server.max_connections", "open connections at most, over all threads", kind::uint,
+       field_of<&config::server, &server_settings::max_connections>},
+      {"server.body_limit", "request body limit in bytes (413 above)", kind::size,
+       field_of<&config::server, &server_settings::body_limit>},
+      {"server.read_timeout_ms", "a started request must arrive whole within this", kind::millis,
+       field_of<&config::server, &server_settings::read_timeout>},
+      {"server.idle_timeout_ms", "a keep-alive connection idle this long is closed", kind::millis,
+       field_of<&config::server, &server_settings::idle_timeout>},
+      {"server.drain_delay_ms", "on SIGTERM, /readyz answers 503 this long before the "
+       "listener closes", kind::millis, field_of<&config::server, &server_settings::drain_delay>},
+      {"server.shutdown_timeout_ms", "after the drain delay, in-flight work gets this long",
+       kind::millis, field_of<&config::server, &server_settings::shutdown_timeout>},
+      {"database.url", "PostgreSQL URI or conninfo; empty: embedded cluster under var_dir",
+       kind::text, field_of<&config::database, &database_settings::url>, true},
+      {"database.var_dir", "directory of the embedded cluster (var_dir/pg)", kind::text,
+       field_of<&config::database, &database_settings::var_dir>},
+      {"database.embedded_user", "OS account the embedded cluster runs as when started as root",
+       kind::text, field_of<&config::database, &database_settings::embedded_user>},
+      {"database.pg_bin_dir", "PostgreSQL server binaries (empty: /usr/lib/postgresql/*/bin)",
+       kind::text, field_of<&config::database, &database_settings::pg_bin_dir>},
+      {"database.shared_buffers", "shared_buffers of the embedded cluster", kind::text,
+       field_of<&config::database, &database_settings::shared_buffers>},
+      {"database.health_interval_ms", "how often /readyz's database probe runs", kind::millis,
+       field_of<&config::database, &database_settings::health_interval>},
+      {"log.level", "trace, debug, info, warn, error or critical", kind::text,
+       field_of<&config::log, &log_settings::level>},
+      {"log.access", "log one line per request", kind::boolean,
+       field_of<&config::log, &log_settings::access>},
+  };
+  return k;
+}
+
+std::uint64_t parse_uint(const std::string& key, std::string_view s, std::uint64_t max) {
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || p != s.data() + s.size() || s.empty()) {
+    throw config_error(key, "'" + std::string(s) + "' is not a non-negative integer");
+  }
+  if (v > max) throw config_error(key, std::to_string(v) + " is above " + std::to_string(max));
+  return v;
+}
+
+void assign(const key_def& k, config& c, std::string_view raw) {
+  void* f = k.field(c);
+  const std::string key = k.name;
+  switch (k.type) {
+    case kind::text: *static_cast<std::string*>(f) = std::string(raw); break;
+    case kind::u16:
+      *static_cast<std::uint16_t*>(f) = static_cast<std::uint16_t>(parse_uint(key, raw, 65535));
+      break;
+    case kind::uint:
+      *static_cast<unsigned*>(f) = static_cast<unsigned>(parse_uint(key, raw, 1u << 30));
+      break;
+    case kind::size: *static_cast<std::size_t*>(f) = parse_uint(key, raw, 1ull << 40); break;
+    case kind::millis:
+      *static_cast<std::chrono::milliseconds*>(f) =
+          std::chrono::milliseconds(parse_uint(key, raw, 24ull * 3600 * 1000));
+      break;
+    case kind::boolean:
+      if (raw == "true" || raw == "1" || raw == "yes" || raw == "on") {
+        *static_cast<bool*>(f) = true;
+      } else if (raw == "false" || raw == "0" || raw == "no" || raw == "off") {
+        *static_cast<bool*>(f) = false;
+      } else {
+        throw config_error(key, "'" + std::string(raw) + "' is not a boolean");
+      }
+      break;
+  }
+}
+
+std::string render(const key_def& k, config& c) {
+  void* f = k.field(c);
+  switch (k.type) {
+    case kind::text: return *static_cast<std::string*>(f);
+    case kind::u16: return std::to_string(*static_cast<std::uint16_t*>(f));
+    case kind::uint: return std::to_string(*static_cast<unsigned*>(f));
+    case kind::size: return std::to_string(*static_cast<std::size_t*>(f));
+    case kind::millis: return std::to_string(static_cast<std::chrono::milliseconds*>(f)->count());
+    case kind::boolean: return *static_cast<bool*>(f) ? "true" : "false";
+  }
+  return {};
+}
+
+// A TOML value as the string form `assign` takes, checking that its TOML type fits.
+std::string toml_scalar(const key_def& k, const toml::node& n) {
+  if (k.type == kind::text) {
+    if (auto s = n.value<std::string>()) return *s;
+    throw config_error(k.name, "must be a string");
+  }
+  if (k.type == kind::boolean) {
+    if (auto b = n.value<bool>()) return *b ? "true" : "false";
+    throw config_error(k.name, "must be true or false");
+  }
+  if (n.is_integer()) {
+    auto v = *n.value<std::int64_t>();
+    if (v < 0) throw config_error(k.name, "must not be negative");
+    return std::to_string(v);
+  }
+  throw config_error(k.name, "must be an integer");
+}
+
+void apply_file(config& c, const config_sources& src) {
+  if (src.file_text.empty()) return;
+  toml::table root;
+  try {
+    root = toml::parse(src.file_text, src.file_name);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << e.description() << " at line " << e.source().begin.line;
+    throw config_error(src.file_name, msg.str());
+  }
+  std::set<std::string> known;
+  for (const auto& k : keys()) known.insert(k.name);
+  // Unknown keys are errors: a typo must not silently fall back to a default.
+  for (auto&& [section, node] : root) {
+    const auto* tbl = node.as_table();
+    if (tbl == nullptr) throw config_error(std::string(section.str()), "unknown key");
+    for (auto&& [key, value] : *tbl) {
+      std::string full = std::string(section.str()) + "." + std::string(key.str());
+      if (known.count(full) == 0) throw config_error(full, "unknown key");
+    }
+  }
+  for (const auto& k : keys()) {
+    auto node = root.at_path(k.name);
+    if (node) assign(k, c, toml_scalar(k, *node.node()));
+  }
+}
+
+std::string env_name(std::string_view key) {
+  std::string out = "ZHIYUAN_";
+  for (char ch : key) {
+    out += ch == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  }
+  return out;
+}
+
+void validate(const config& c) {
+  const auto& s = c.server;
+  if (s.host.empty()) throw config_error("server.host", "must not be empty");
+  if (s.io_threads > 256) throw config_error("server.io_threads", "at most 256");
+  if (s.max_connections == 0) throw config_error("server.max_connections", "must be at least 1");
+  if (s.body_limit < 1024 || s.body_limit > 64ull * 1024 * 1024) {
+    throw config_error("server.body_limit", "must be between 1024 and 67108864 bytes");
+  }
+  if (s.read_timeout.count() == 0) throw config_error("server.read_timeout_ms", "must be > 0");
+  if (s.idle_timeout.count() == 0) throw config_error("server.idle_timeout_ms", "must be > 0");
+  if (s.shutdown_timeout.count() == 0) {
+    throw config_error("server.shutdown_timeout_ms", "must be > 0");
+  }
+  const auto& d = c.database;
+  if (!d.url.empty() && d.url.rfind("postgres://", 0) != 0 &&
+      d.url.rfind("postgresql://", 0) != 0 && d.url.find('=') == std::string::npos) {
+    throw config_error("database.url", "must be a postgresql:// URI or a key=value conninfo");
+  }
+  if (d.url.empty() && d.var_dir.empty()) {
+    throw config_error("database.var_dir", "must not be empty when database.url is empty");
+  }
+  if (d.health_interval.count() < 50) {
+    throw config_error("database.health_interval_ms", "must be at least 50");
+  }
+  static const std::set<std::string> levels = {"trace", "debug", "info",
+                                               "warn",  "error", "critical"};
+  if (levels.count(c.log.level) == 0) {
+    throw config_error("log.level", "must be one of trace, debug, info, warn, error, critical");
+  }
+}
+
+// Hides the password of a URI (user:secret@) or a conninfo (password=secret).
+std::string redact_url(const std::string& url) {
+  static const std::regex uri(R"(^(postgres(?:ql)?://[^:/@]*:)[^@]*@)");
+  static const std::regex kv(R"((password\s*=\s*)('[^']*'|\S+))");
+  std::string out = std::regex_replace(url, uri, "$1***@");
+  return std::regex_replace(out, kv, "$1***");
+}
+
+}  // namespace
+
+env_lookup process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    if (const char* v = std::getenv(name.c_str())) return std::string(v);
+    return std::nullopt;
+  };
+}
+
+config resolve_config(const config_sources& src) {
+  config c;
+  c.config_file = src.file_name;
+  apply_file(c, src);
+  if (src.env) {
+    for (const auto& k : keys()) {
+      if (auto v = src.env(env_name(k.name))) assign(k, c, *v);
+    }
+  }
+  for (const auto& [name, value] : src.overrides) {
+    auto it = std::find_if(keys().begin(), keys().end(),
+                           [&](const key_def& k) { return name == k.name; });
+    if (it == keys().end()) throw config_error(name, "unknown key");
+    assign(*it, c, value);
+  }
+  validate(c);
+  return c;
+}
+
+std::optional<config> load_config(int argc, char** argv) {
+  CLI::App app{"zhiyuan-server: online college-application filing"};
+  std::string file;
+  app.add_option("-c,--config", file, "TOML configuration file (default: none)");
+  std::map<std::string, std::string> overrides;
+  // Storage for CLI values: CLI11 binds each option to a string, copied after parsing.
+  std::vector<std::pair<std::string, std::string>> values(keys().size());
+  std::vector<CLI::Option*> opts;
+  for (std::size_t i = 0; i < keys().size(); ++i) {
+    values[i].first = keys()[i].name;
+    opts.push_back(app.add_option(std::string("--") + keys()[i].name, values[i].second,
+                                  std::string(keys()[i].doc) + " [env " +
+                                      env_name(keys()[i].name) + "]"));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    app.exit(e);
+    return std::nullopt;
+  } catch (const CLI::ParseError& e) {
+    throw config_error("command line", e.what());
+  }
+  for (std::size_t i = 0; i < opts.size(); ++i) {
+    if (opts[i]->count() > 0) overrides[values[i].first] = values[i].second;
+  }
+  config_sources src;
+  src.env = process_environment();
+  if (file.empty()) {
+    if (auto v = src.env("ZHIYUAN_CONFIG")) file = *v;
+  }
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) throw config_error("--config", "cannot read " + file);
+    std::ostringstream text;
+    text << in.rdbuf();
+    src.file_text = text.str();
+    src.file_name = file;
+  }
+  src.overrides = std::move(overrides);
+  return resolve_config(src);
+}
+
+std::vector<std::pair<std::string, std::string>> describe(const config& c) {
+  config copy = c;
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& k : keys()) {
+    std::string v = render(k, copy);
+    if (k.secret) v = redact_url(v);
+    out.emplace_back(k.name, std::move(v));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> documented_keys() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& k : keys()) out.emplace_back(k.name, k.doc);
+  return out;
+}
+
+}  // namespace zhiyuan::server

@@ -1,0 +1,87 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace zhiyuan::server {
+
+/// Listener and HTTP limits.
+struct server_settings {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  unsigned io_threads = 0;  ///< 0: one per core
+  unsigned max_connections = 20000;
+  std::size_t body_limit = 64 * 1024;
+  std::chrono::milliseconds read_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds drain_delay{2'000};
+  std::chrono::milliseconds shutdown_timeout{15'000};
+};
+
+/// Where the data lives. An empty url means the embedded cluster under var_dir.
+struct database_settings {
+  std::string url;
+  std::string var_dir = "var";
+  std::string embedded_user = "postgres";
+  std::string pg_bin_dir;
+  std::string shared_buffers = "512MB";
+  std::chrono::milliseconds health_interval{1'000};
+};
+
+struct log_settings {
+  std::string level = "info";
+  bool access = false;  ///< one line per request; off by default (volume at peak)
+};
+
+/// The effective configuration: defaults < config file < environment < command line.
+struct config {
+  std::string config_file;
+  server_settings server;
+  database_settings database;
+  log_settings log;
+};
+
+/// A configuration value that cannot be used; `key` names it as `section.key`.
+class config_error : public std::runtime_error {
+ public:
+  config_error(std::string key, const std::string& message)
+      : std::runtime_error(key + ": " + message), key_(std::move(key)) {}
+  const std::string& key() const noexcept { return key_; }
+
+ private:
+  std::string key_;
+};
+
+/// Environment lookup, injectable for tests.
+using env_lookup = std::function<std::optional<std::string>(const std::string& name)>;
+env_lookup process_environment();
+
+/// Sources of configuration, lowest precedence first.
+struct config_sources {
+  std::string file_text;  ///< TOML text of the config file (may be empty)
+  std::string file_name;  ///< for messages
+  env_lookup env;         ///< ZHIYUAN_<SECTION>_<KEY>
+  std::map<std::string, std::string> overrides;  ///< "section.key" → value (command line)
+};
+
+/// Builds and validates the configuration; throws config_error naming the bad key.
+config resolve_config(const config_sources& sources);
+
+/// Parses argv (`--config FILE`, `--section.key VALUE` for every key, `--help`), reads the
+/// file and the environment, and resolves. Returns nullopt when `--help` was printed.
+/// Throws config_error or CLI parse errors with a message for the operator.
+std::optional<config> load_config(int argc, char** argv);
+
+/// Every key with its effective value, secrets redacted, for the start-up log.
+std::vector<std::pair<std::string, std::string>> describe(const config& c);
+
+/// Every key: name, one-line documentation (used for --help and the README check).
+std::vector<std::pair<std::string, std::string>> documented_keys();
+
+}  // namespace zhiyuan::server

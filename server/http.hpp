@@ -1,0 +1,62 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/message.hpp>
+
+namespace zhiyuan::server {
+
+namespace http = boost::beast::http;
+
+using http_request = http::request<http::string_body>;
+
+/// What a handler produces; the session serialises it into the connection's reused buffer.
+struct response {
+  unsigned status = 200;
+  std::string_view content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers
+  bool close = false;  ///< send Connection: close and end the connection
+
+  void reset() {
+    status = 200;
+    content_type = "application/json";
+    body.clear();
+    headers.clear();
+    close = false;
+  }
+};
+
+/// `{name}` segments of the matched route pattern, by position.
+struct route_params {
+  static constexpr std::size_t max = 4;
+  std::array<std::pair<std::string_view, std::string_view>, max> items{};
+  std::size_t size = 0;
+
+  /// The value of a parameter, or empty if the route has no such parameter.
+  std::string_view get(std::string_view name) const {
+    for (std::size_t i = 0; i < size; ++i) {
+      if (items[i].first == name) return items[i].second;
+    }
+    return {};
+  }
+};
+
+/// Everything a handler may look at and the response it fills in.
+struct request_context {
+  const http_request& request;
+  std::string_view path;   ///< without the query string
+  std::string_view query;  ///< after '?', may be empty
+  route_params params;
+  std::string_view request_id;
+  std::string_view trace_id;  ///< from traceparent, empty if none
+  response& res;
+};
+
+}  // namespace zhiyuan::server

@@ -1,0 +1,387 @@
+#include "server/listener.hpp"
+
+#include <sys/socket.h>
+
+#include <chrono>
+#include <ctime>
+#include <random>
+#include <unordered_set>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <fmt/format.h>
+
+#include "server/log.hpp"
+#include "server/problem.hpp"
+
+namespace zhiyuan::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+constexpr std::size_t header_limit = 8 * 1024;
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+// Per-thread formatting state: the Date header changes once a second, request ids are a
+// random per-thread prefix plus a counter, so neither needs a lock or a syscall.
+struct thread_clock {
+  std::time_t second = 0;
+  char date[32] = {};
+
+  std::string_view http_date() {
+    std::time_t now = std::time(nullptr);
+    if (now != second) {
+      second = now;
+      std::tm tm{};
+      gmtime_r(&now, &tm);
+      std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    }
+    return date;
+  }
+};
+
+struct id_source {
+  std::uint32_t prefix = std::random_device{}();
+  std::uint64_t counter = 0;
+  char buf[32] = {};
+
+  std::string_view next() {
+    auto r = fmt::format_to_n(buf, sizeof buf, "{:08x}-{:012x}", prefix, ++counter);
+    return {buf, r.size};
+  }
+};
+
+// An X-Request-Id from a client is echoed only if it is short and plain.
+bool acceptable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    c == '-' || c == '_' || c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// W3C traceparent: "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>".
+std::string_view trace_id_of(std::string_view traceparent) {
+  if (traceparent.size() < 55 || traceparent[2] != '-' || traceparent[35] != '-') return {};
+  std::string_view id = traceparent.substr(3, 32);
+  for (char c : id) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
+  }
+  return id;
+}
+
+void serialize(std::string& out, const response& res, std::string_view date,
+               std::string_view request_id, bool close) {
+  out.clear();
+  fmt::format_to(std::back_inserter(out),
+                 "HTTP/1.1 {} {}\r\nServer: zhiyuan\r\nDate: {}\r\nContent-Type: {}\r\n"
+                 "Content-Length: {}\r\nX-Request-Id: {}\r\n",
+                 res.status, http::obsolete_reason(static_cast<http::status>(res.status)), date,
+                 res.content_type, res.body.size(), request_id);
+  for (const auto& [name, value] : res.headers) {
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  if (close) out += "Connection: close\r\n";
+  out += "\r\n";
+  out += res.body;
+}
+
+// The response for a request the parser rejected, or nothing if the stream just ended.
+std::optional<core::errc> parse_failure(const beast::error_code& ec) {
+  if (ec == http::error::header_limit) return core::errc::headers_too_large;
+  if (ec == http::error::body_limit) return core::errc::payload_too_large;
+  if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
+      ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    return core::errc::bad_request;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+/// One thread's share of the server: its io_context, acceptor and connections.
+class http_server::worker {
+ public:
+  explicit worker(http_server& owner) : owner_(owner), acceptor_(io_) {}
+
+  asio::io_context& io() { return io_; }
+
+  void bind(const tcp::endpoint& ep) {
+    acceptor_.open(ep.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.set_option(reuse_port(true));
+    acceptor_.bind(ep);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+  }
+  std::uint16_t bound_port() const { return acceptor_.local_endpoint().port(); }
+
+  void start() { asio::co_spawn(io_, accept_loop(), asio::detached); }
+
+  // Runs on this worker's thread.
+  void stop_accepting() {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+    for (connection* c : connections_) {
+      if (c->idle) c->stream.socket().close(ignored);
+    }
+  }
+
+ private:
+  struct connection {
+    explicit connection(tcp::socket s) : stream(std::move(s)) {}
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+    std::string out;
+    response res;
+    bool idle = false;
+  };
+
+  asio::awaitable<void> accept_loop() {
+    asio::steady_timer backoff(io_);
+    for (;;) {
+      auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+      if (ec) {
+        // Out of descriptors or memory: back off instead of spinning on the error.
+        log_event(spdlog::level::warn, "accept_failed", {{"error", ec.message()}});
+        backoff.expires_after(std::chrono::milliseconds(50));
+        co_await backoff.async_wait(use_tuple);
+        continue;
+      }
+      auto& stats = owner_.stats_;
+      if (stats.open_connections.load(std::memory_order_relaxed) >=
+          static_cast<std::int64_t>(owner_.settings_.max_connections)) {
+        stats.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+        static constexpr std::string_view busy =
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
+            "Retry-After: 1\r\nConnection: close\r\nContent-Length: 120\r\n\r\n"
+            R"({"type":"/problems/unavailable","title":"Service unavailable","status":503,)"
+            R"("code":"unavailable","detail":"connection limit reached"})";
+        beast::error_code ignored;
+        socket.non_blocking(true, ignored);
+        socket.write_some(asio::buffer(busy), ignored);
+        socket.close(ignored);
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      stats.open_connections.fetch_add(1, std::memory_order_relaxed);
+      asio::co_spawn(io_, session(std::move(socket)), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> session(tcp::socket socket) {
+    connection conn(std::move(socket));
+    connections_.insert(&conn);
+    struct guard {
+      worker& w;
+      connection& c;
+      ~guard() {
+        w.connections_.erase(&c);
+        w.owner_.stats_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+      }
+    } on_exit{*this, conn};
+
+    const auto& cfg = owner_.settings_;
+    std::optional<http::request_parser<http::string_body>> parser;
+    for (;;) {
+      // Wait for the first byte of the next request under the idle timeout; once it has
+      // started, the whole request must arrive within the read timeout.
+      if (conn.buffer.size() == 0) {
+        if (owner_.draining()) break;
+        conn.idle = true;
+        conn.stream.expires_after(cfg.idle_timeout);
+        auto [ec, n] = co_await conn.stream.async_read_some(conn.buffer.prepare(8192), use_tuple);
+        conn.idle = false;
+        if (ec) break;
+        conn.buffer.commit(n);
+      }
+      conn.stream.expires_after(cfg.read_timeout);
+      parser.emplace();
+      parser->header_limit(header_limit);
+      parser->body_limit(cfg.body_limit);
+      auto [ec, n] = co_await http::async_read(conn.stream, conn.buffer, *parser, use_tuple);
+      if (ec) {
+        auto failure = parse_failure(ec);
+        if (!failure) {
+          if (ec == beast::error::timeout) {
+            log_event(spdlog::level::info, "request_timeout",
+                      {{"remote", remote_of(conn)}, {"error", ec.message()}});
+          }
+          break;
+        }
+        const auto start = std::chrono::steady_clock::now();
+        conn.res.reset();
+        const std::string_view rid = ids_.next();
+        set_problem(conn.res, *failure, ec.message(), rid, {});
+        co_await write(conn, rid, true);
+        owner_.stats_.observe(metrics::unmatched, conn.res.status, seconds_since(start));
+        break;
+      }
+      const bool close = co_await handle(conn, parser->get());
+      if (close) break;
+    }
+    beast::error_code ignored;
+    conn.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    conn.stream.close();
+  }
+
+  // Routes and answers one request; returns whether the connection must close.
+  asio::awaitable<bool> handle(connection& conn, const http_request& req) {
+    const auto start = std::chrono::steady_clock::now();
+    auto& stats = owner_.stats_;
+    stats.in_flight.fetch_add(1, std::memory_order_relaxed);
+
+    std::string_view rid;
+    if (auto it = req.find("X-Request-Id");
+        it != req.end() && acceptable_request_id(it->value())) {
+      rid = it->value();
+    } else {
+      rid = ids_.next();
+    }
+    std::string_view trace;
+    if (auto it = req.find("traceparent"); it != req.end()) trace = trace_id_of(it->value());
+
+    const std::string_view target = req.target();
+    const auto q = target.find('?');
+    const std::string_view path = target.substr(0, q);
+    const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
+
+    conn.res.reset();
+    request_context ctx{req, path, query, {}, rid, trace, conn.res};
+    const route_match m = owner_.routes_.match(req.method(), path);
+    std::size_t route_index = metrics::unmatched;
+    if (m.outcome == route_match::kind::found) {
+      route_index = m.index;
+      ctx.params = m.params;
+      try {
+        const auto& h = owner_.routes_.routes()[m.index].handler;
+        if (const auto* sync = std::get_if<sync_handler>(&h)) {
+          (*sync)(ctx);
+        } else {
+          co_await std::get<async_handler>(h)(ctx);
+        }
+      } catch (const std::exception& e) {
+        // A bug, not a client error: log it with the request id and keep serving.
+        log_event(spdlog::level::err, "handler_failed",
+                  {{"request_id", rid}, {"trace_id", trace}, {"path", path},
+                   {"error", e.what()}});
+        conn.res.reset();
+        set_problem(conn.res, core::errc::internal, "", rid, path);
+      } catch (...) {
+        log_event(spdlog::level::err, "handler_failed",
+                  {{"request_id", rid}, {"path", path}, {"error", "unknown exception"}});
+        conn.res.reset();
+        set_problem(conn.res, core::errc::internal, "", rid, path);
+      }
+    } else if (m.outcome == route_match::kind::method_not_allowed) {
+      set_problem(conn.res, core::errc::method_not_allowed,
+                  fmt::format("{} is not allowed here", std::string_view(req.method_string())),
+                  rid, path);
+      conn.res.headers.emplace_back("Allow", m.allow);
+    } else {
+      set_problem(conn.res, core::errc::not_found, "no such resource", rid, path);
+    }
+
+    const bool close = conn.res.close || !req.keep_alive() || owner_.draining();
+    co_await write(conn, rid, close);
+    const double elapsed = seconds_since(start);
+    stats.observe(route_index, conn.res.status, elapsed);
+    stats.in_flight.fetch_sub(1, std::memory_order_relaxed);
+    if (access_log_) {
+      log_event(spdlog::level::info, "request",
+                {{"request_id", rid},
+                 {"trace_id", trace},
+                 {"method", req.method_string()},
+                 {"path", path},
+                 {"status", fmt::format("{}", conn.res.status)},
+                 {"seconds", fmt::format("{:.6f}", elapsed)}});
+    }
+    co_return close;
+  }
+
+  asio::awaitable<void> write(connection& conn, std::string_view rid, bool close) {
+    serialize(conn.out, conn.res, clock_.http_date(), rid, close);
+    conn.stream.expires_after(owner_.settings_.read_timeout);
+    co_await asio::async_write(conn.stream, asio::buffer(conn.out), use_tuple);
+  }
+
+  static double seconds_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  }
+
+  static std::string remote_of(connection& conn) {
+    beast::error_code ec;
+    auto ep = conn.stream.socket().remote_endpoint(ec);
+    return ec ? std::string("?") : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+  }
+
+ public:
+  bool access_log_ = false;
+
+ private:
+  http_server& owner_;
+  asio::io_context io_{1};
+  tcp::acceptor acceptor_;
+  std::unordered_set<connection*> connections_;
+  thread_clock clock_;
+  id_source ids_;
+};
+
+http_server::http_server(const server_settings& settings, const router& routes, metrics& stats)
+    : settings_(settings), routes_(routes), stats_(stats) {}
+
+http_server::~http_server() { stop(); }
+
+void http_server::start() {
+  unsigned n = settings_.io_threads;
+  if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+  tcp::endpoint ep(asio::ip::make_address(settings_.host), settings_.port);
+  for (unsigned i = 0; i < n; ++i) {
+    auto w = std::make_unique<worker>(*this);
+    w->access_log_ = access_log;
+    w->bind(ep);
+    // With port 0 the first acceptor picks the port; the others join it via SO_REUSEPORT.
+    if (i == 0) ep.port(w->bound_port());
+    workers_.push_back(std::move(w));
+  }
+  port_ = ep.port();
+  for (auto& w : workers_) {
+    w->start();
+    threads_.emplace_back([&io = w->io()] { io.run(); });
+  }
+}
+
+void http_server::stop_accepting() {
+  draining_.store(true, std::memory_order_relaxed);
+  for (auto& w : workers_) asio::post(w->io(), [&w = *w] { w.stop_accepting(); });
+}
+
+void http_server::stop() {
+  for (auto& w : workers_) w->io().stop();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+  workers_.clear();
+}
+
+}  // namespace zhiyuan::server

@@ -1,0 +1,146 @@
+#include "server/openapi.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "core/errc.hpp"
+#include "server/json_writer.hpp"
+#include "server/problem.hpp"
+#include "server/version.hpp"
+
+namespace zhiyuan::server {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+    return static_cast<char>(std::tolower(c));
+  });
+  return out;
+}
+
+// Every error code and the status it maps to, for the Problem schema's enum and docs.
+constexpr core::errc all_errors[] = {
+    core::errc::bad_request,        core::errc::invalid_field,
+    core::errc::unsupported_media,  core::errc::payload_too_large,
+    core::errc::headers_too_large,  core::errc::not_found,
+    core::errc::method_not_allowed, core::errc::unauthenticated,
+    core::errc::forbidden,          core::errc::conflict,
+    core::errc::precondition_failed, core::errc::precondition_required,
+    core::errc::validation_failed,  core::errc::window_closed,
+    core::errc::too_many_requests,  core::errc::unavailable,
+    core::errc::timeout,            core::errc::internal};
+
+std::string codes_for(unsigned status) {
+  std::string out;
+  for (auto e : all_errors) {
+    if (http_status(e) != status) continue;
+    if (!out.empty()) out += ", ";
+    out += core::to_code(e);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string build_openapi(const router& routes) {
+  std::string out;
+  json_writer w(out);
+  w.begin_object();
+  w.key("openapi").value("3.1.0");
+  w.key("info").begin_object();
+  w.key("title").value("zhiyuan");
+  w.key("version").value(version);
+  w.key("description")
+      .value("Online college-application filing. Every error is RFC 9457 "
+             "application/problem+json with a stable `code` member and the `request_id`.");
+  w.end_object();
+
+  // Group routes by path: OpenAPI lists the methods of one path together.
+  std::map<std::string, std::vector<std::size_t>> by_path;
+  for (std::size_t i = 0; i < routes.routes().size(); ++i) {
+    by_path[routes.routes()[i].pattern].push_back(i);
+  }
+  w.key("paths").begin_object();
+  for (const auto& [pattern, indices] : by_path) {
+    w.key(pattern).begin_object();
+    for (std::size_t i : indices) {
+      const route_spec& r = routes.routes()[i];
+      const route_doc& d = r.doc;
+      w.key(lower(http::to_string(r.method))).begin_object();
+      w.key("summary").value(d.summary);
+      w.key("operationId").value(routes.names()[i]);
+      w.key("tags").begin_array().value(d.tag).end_array();
+      // Path parameters come from the {name} segments.
+      std::vector<std::string> params;
+      for (std::size_t p = pattern.find('{'); p != std::string::npos; p = pattern.find('{', p)) {
+        auto e = pattern.find('}', p);
+        params.push_back(pattern.substr(p + 1, e - p - 1));
+        p = e;
+      }
+      if (!params.empty()) {
+        w.key("parameters").begin_array();
+        for (const auto& p : params) {
+          w.begin_object();
+          w.key("name").value(p);
+          w.key("in").value("path");
+          w.key("required").value(true);
+          w.key("schema").raw(R"({"type":"string"})");
+          w.end_object();
+        }
+        w.end_array();
+      }
+      w.key("responses").begin_object();
+      w.key(std::to_string(d.success_status)).begin_object();
+      w.key("description").value("Success");
+      w.key("content").begin_object();
+      w.key(d.response_type).begin_object().key("schema").raw(d.response_schema).end_object();
+      w.end_object();
+      w.end_object();
+      std::vector<unsigned> errors = {400, 404, 405, 408, 413, 431, 500};
+      errors.insert(errors.end(), d.error_statuses.begin(), d.error_statuses.end());
+      std::sort(errors.begin(), errors.end());
+      errors.erase(std::unique(errors.begin(), errors.end()), errors.end());
+      for (unsigned s : errors) {
+        w.key(std::to_string(s)).begin_object();
+        w.key("description").value("Problem; code: " + codes_for(s));
+        w.key("content").begin_object();
+        w.key("application/problem+json")
+            .begin_object()
+            .key("schema")
+            .raw(R"({"$ref":"#/components/schemas/Problem"})")
+            .end_object();
+        w.end_object();
+        w.end_object();
+      }
+      w.end_object();
+      w.end_object();
+    }
+    w.end_object();
+  }
+  w.end_object();
+
+  w.key("components").begin_object();
+  w.key("schemas").begin_object();
+  std::string codes;
+  json_writer cw(codes);
+  cw.begin_array();
+  for (auto e : all_errors) cw.value(core::to_code(e));
+  cw.end_array();
+  w.key("Problem")
+      .raw(R"({"type":"object","description":"RFC 9457 problem details",)"
+           R"("required":["type","title","status","code","request_id"],"properties":{)"
+           R"("type":{"type":"string"},"title":{"type":"string"},)"
+           R"("status":{"type":"integer"},"detail":{"type":"string"},)"
+           R"("instance":{"type":"string"},"request_id":{"type":"string"},)"
+           R"("code":{"type":"string","enum":)" +
+           codes + "}}}");
+  w.key("Status").raw(
+      R"({"type":"object","properties":{"status":{"type":"string"}},"required":["status"]})");
+  w.end_object();
+  w.end_object();
+  w.end_object();
+  return out;
+}
+
+}  // namespace zhiyuan::server
