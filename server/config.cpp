@@ -9,8 +9,8 @@
 #include <set>
 #include <sstream>
 
-#include <CLI/CLI.hpp>
 #include <toml++/toml.h>
+#include <CLI/CLI.hpp>
 
 namespace zhiyuan::server {
 namespace {
@@ -49,8 +49,10 @@ const std::vector<key_def>& keys() {
        field_of<&config::server, &server_settings::read_timeout>},
       {"server.idle_timeout_ms", "a keep-alive connection idle this long is closed", kind::millis,
        field_of<&config::server, &server_settings::idle_timeout>},
-      {"server.drain_delay_ms", "on SIGTERM, /readyz answers 503 this long before the "
-       "listener closes", kind::millis, field_of<&config::server, &server_settings::drain_delay>},
+      {"server.drain_delay_ms",
+       "on SIGTERM, /readyz answers 503 this long before the "
+       "listener closes",
+       kind::millis, field_of<&config::server, &server_settings::drain_delay>},
       {"server.shutdown_timeout_ms", "after the drain delay, in-flight work gets this long",
        kind::millis, field_of<&config::server, &server_settings::shutdown_timeout>},
       {"database.url", "PostgreSQL URI or conninfo; empty: embedded cluster under var_dir",
@@ -87,14 +89,18 @@ void assign(const key_def& k, config& c, std::string_view raw) {
   void* f = k.field(c);
   const std::string key = k.name;
   switch (k.type) {
-    case kind::text: *static_cast<std::string*>(f) = std::string(raw); break;
+    case kind::text:
+      *static_cast<std::string*>(f) = std::string(raw);
+      break;
     case kind::u16:
       *static_cast<std::uint16_t*>(f) = static_cast<std::uint16_t>(parse_uint(key, raw, 65535));
       break;
     case kind::uint:
       *static_cast<unsigned*>(f) = static_cast<unsigned>(parse_uint(key, raw, 1u << 30));
       break;
-    case kind::size: *static_cast<std::size_t*>(f) = parse_uint(key, raw, 1ull << 40); break;
+    case kind::size:
+      *static_cast<std::size_t*>(f) = parse_uint(key, raw, 1ull << 40);
+      break;
     case kind::millis:
       *static_cast<std::chrono::milliseconds*>(f) =
           std::chrono::milliseconds(parse_uint(key, raw, 24ull * 3600 * 1000));
@@ -114,12 +120,18 @@ void assign(const key_def& k, config& c, std::string_view raw) {
 std::string render(const key_def& k, config& c) {
   void* f = k.field(c);
   switch (k.type) {
-    case kind::text: return *static_cast<std::string*>(f);
-    case kind::u16: return std::to_string(*static_cast<std::uint16_t*>(f));
-    case kind::uint: return std::to_string(*static_cast<unsigned*>(f));
-    case kind::size: return std::to_string(*static_cast<std::size_t*>(f));
-    case kind::millis: return std::to_string(static_cast<std::chrono::milliseconds*>(f)->count());
-    case kind::boolean: return *static_cast<bool*>(f) ? "true" : "false";
+    case kind::text:
+      return *static_cast<std::string*>(f);
+    case kind::u16:
+      return std::to_string(*static_cast<std::uint16_t*>(f));
+    case kind::uint:
+      return std::to_string(*static_cast<unsigned*>(f));
+    case kind::size:
+      return std::to_string(*static_cast<std::size_t*>(f));
+    case kind::millis:
+      return std::to_string(static_cast<std::chrono::milliseconds*>(f)->count());
+    case kind::boolean:
+      return *static_cast<bool*>(f) ? "true" : "false";
   }
   return {};
 }
@@ -254,9 +266,10 @@ std::optional<config> load_config(int argc, char** argv) {
   std::vector<CLI::Option*> opts;
   for (std::size_t i = 0; i < keys().size(); ++i) {
     values[i].first = keys()[i].name;
-    opts.push_back(app.add_option(std::string("--") + keys()[i].name, values[i].second,
-                                  std::string(keys()[i].doc) + " [env " +
-                                      env_name(keys()[i].name) + "]"));
+    opts.push_back(
+        app.add_option(std::string("--") + keys()[i].name, values[i].second,
+                       std::string(keys()[i].doc) + " [env " + env_name(keys()[i].name) + "]")
+            ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast));
   }
   try {
     app.parse(argc, argv);

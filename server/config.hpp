@@ -64,9 +64,9 @@ env_lookup process_environment();
 
 /// Sources of configuration, lowest precedence first.
 struct config_sources {
-  std::string file_text;  ///< TOML text of the config file (may be empty)
-  std::string file_name;  ///< for messages
-  env_lookup env;         ///< ZHIYUAN_<SECTION>_<KEY>
+  std::string file_text;                         ///< TOML text of the config file (may be empty)
+  std::string file_name;                         ///< for messages
+  env_lookup env;                                ///< ZHIYUAN_<SECTION>_<KEY>
   std::map<std::string, std::string> overrides;  ///< "section.key" → value (command line)
 };
 

@@ -7,8 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 namespace zhiyuan::server {
 

@@ -7,6 +7,7 @@
 #include <random>
 #include <unordered_set>
 
+#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -20,7 +21,6 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <fmt/format.h>
 
 #include "server/log.hpp"
 #include "server/problem.hpp"
@@ -251,8 +251,7 @@ class http_server::worker {
     stats.in_flight.fetch_add(1, std::memory_order_relaxed);
 
     std::string_view rid;
-    if (auto it = req.find("X-Request-Id");
-        it != req.end() && acceptable_request_id(it->value())) {
+    if (auto it = req.find("X-Request-Id"); it != req.end() && acceptable_request_id(it->value())) {
       rid = it->value();
     } else {
       rid = ids_.next();
@@ -282,8 +281,7 @@ class http_server::worker {
       } catch (const std::exception& e) {
         // A bug, not a client error: log it with the request id and keep serving.
         log_event(spdlog::level::err, "handler_failed",
-                  {{"request_id", rid}, {"trace_id", trace}, {"path", path},
-                   {"error", e.what()}});
+                  {{"request_id", rid}, {"trace_id", trace}, {"path", path}, {"error", e.what()}});
         conn.res.reset();
         set_problem(conn.res, core::errc::internal, "", rid, path);
       } catch (...) {
@@ -294,8 +292,8 @@ class http_server::worker {
       }
     } else if (m.outcome == route_match::kind::method_not_allowed) {
       set_problem(conn.res, core::errc::method_not_allowed,
-                  fmt::format("{} is not allowed here", std::string_view(req.method_string())),
-                  rid, path);
+                  fmt::format("{} is not allowed here", std::string_view(req.method_string())), rid,
+                  path);
       conn.res.headers.emplace_back("Allow", m.allow);
     } else {
       set_problem(conn.res, core::errc::not_found, "no such resource", rid, path);

@@ -53,13 +53,15 @@ std::string metrics::render() const {
     fmt::vformat_to(std::back_inserter(out), f, fmt::make_format_args(args...));
   };
 
-  append("# HELP zhiyuan_build_info Build information; the value is always 1.\n"
-         "# TYPE zhiyuan_build_info gauge\n"
-         "zhiyuan_build_info{{version=\"{}\",io=\"{}\",build_type=\"{}\"}} 1\n",
-         label(version), label(io_backend), label(build_type));
+  append(
+      "# HELP zhiyuan_build_info Build information; the value is always 1.\n"
+      "# TYPE zhiyuan_build_info gauge\n"
+      "zhiyuan_build_info{{version=\"{}\",io=\"{}\",build_type=\"{}\"}} 1\n",
+      label(version), label(io_backend), label(build_type));
 
-  append("# HELP zhiyuan_http_requests_total HTTP requests answered, by route and status.\n"
-         "# TYPE zhiyuan_http_requests_total counter\n");
+  append(
+      "# HELP zhiyuan_http_requests_total HTTP requests answered, by route and status.\n"
+      "# TYPE zhiyuan_http_requests_total counter\n");
   for (std::size_t r = 0; r < names_.size(); ++r) {
     const series& s = series_[r];
     for (std::size_t i = 0; i <= statuses_.size(); ++i) {
@@ -70,9 +72,10 @@ std::string metrics::render() const {
     }
   }
 
-  append("# HELP zhiyuan_http_request_duration_seconds Time from a request's first parsed "
-         "byte to its response written, by route.\n"
-         "# TYPE zhiyuan_http_request_duration_seconds histogram\n");
+  append(
+      "# HELP zhiyuan_http_request_duration_seconds Time from a request's first parsed "
+      "byte to its response written, by route.\n"
+      "# TYPE zhiyuan_http_request_duration_seconds histogram\n");
   for (std::size_t r = 0; r < names_.size(); ++r) {
     const series& s = series_[r];
     const auto count = s.count.load(std::memory_order_relaxed);
@@ -92,18 +95,18 @@ std::string metrics::render() const {
     append("zhiyuan_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", name, cumulative);
   }
 
-  append("# HELP zhiyuan_http_requests_in_flight Requests being handled now.\n"
-         "# TYPE zhiyuan_http_requests_in_flight gauge\n"
-         "zhiyuan_http_requests_in_flight {}\n"
-         "# HELP zhiyuan_http_open_connections Open client connections.\n"
-         "# TYPE zhiyuan_http_open_connections gauge\n"
-         "zhiyuan_http_open_connections {}\n"
-         "# HELP zhiyuan_http_rejected_connections_total Connections refused at the cap.\n"
-         "# TYPE zhiyuan_http_rejected_connections_total counter\n"
-         "zhiyuan_http_rejected_connections_total {}\n",
-         in_flight.load(std::memory_order_relaxed),
-         open_connections.load(std::memory_order_relaxed),
-         rejected_connections.load(std::memory_order_relaxed));
+  append(
+      "# HELP zhiyuan_http_requests_in_flight Requests being handled now.\n"
+      "# TYPE zhiyuan_http_requests_in_flight gauge\n"
+      "zhiyuan_http_requests_in_flight {}\n"
+      "# HELP zhiyuan_http_open_connections Open client connections.\n"
+      "# TYPE zhiyuan_http_open_connections gauge\n"
+      "zhiyuan_http_open_connections {}\n"
+      "# HELP zhiyuan_http_rejected_connections_total Connections refused at the cap.\n"
+      "# TYPE zhiyuan_http_rejected_connections_total counter\n"
+      "zhiyuan_http_rejected_connections_total {}\n",
+      in_flight.load(std::memory_order_relaxed), open_connections.load(std::memory_order_relaxed),
+      rejected_connections.load(std::memory_order_relaxed));
 
   for (const auto& [fn, state] : exporters_) out += fn(state);
   return out;

@@ -31,16 +31,15 @@ class metrics {
   std::string render() const;
 
  private:
-  static constexpr std::array<double, 14> bounds_ = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                     0.025,  0.05,  0.1,    0.25,  0.5,
-                                                     1.0,    2.5,   5.0,    10.0};
-  static constexpr std::array<unsigned, 24> statuses_ = {
-      200, 201, 202, 204, 301, 304, 400, 401, 403, 404, 405, 408,
-      409, 412, 413, 415, 422, 428, 429, 431, 500, 502, 503, 504};
+  static constexpr std::array<double, 14> bounds_ = {
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
+  static constexpr std::array<unsigned, 24> statuses_ = {200, 201, 202, 204, 301, 304, 400, 401,
+                                                         403, 404, 405, 408, 409, 412, 413, 415,
+                                                         422, 428, 429, 431, 500, 502, 503, 504};
 
   struct series {
     std::array<std::atomic<std::uint64_t>, statuses_.size() + 1> by_status{};  // last: other
-    std::array<std::atomic<std::uint64_t>, bounds_.size() + 1> buckets{};     // last: +Inf
+    std::array<std::atomic<std::uint64_t>, bounds_.size() + 1> buckets{};      // last: +Inf
     std::atomic<std::uint64_t> sum_ns{0};
     std::atomic<std::uint64_t> count{0};
   };

@@ -13,23 +13,30 @@ namespace {
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
 // Every error code and the status it maps to, for the Problem schema's enum and docs.
-constexpr core::errc all_errors[] = {
-    core::errc::bad_request,        core::errc::invalid_field,
-    core::errc::unsupported_media,  core::errc::payload_too_large,
-    core::errc::headers_too_large,  core::errc::not_found,
-    core::errc::method_not_allowed, core::errc::unauthenticated,
-    core::errc::forbidden,          core::errc::conflict,
-    core::errc::precondition_failed, core::errc::precondition_required,
-    core::errc::validation_failed,  core::errc::window_closed,
-    core::errc::too_many_requests,  core::errc::unavailable,
-    core::errc::timeout,            core::errc::internal};
+constexpr core::errc all_errors[] = {core::errc::bad_request,
+                                     core::errc::invalid_field,
+                                     core::errc::unsupported_media,
+                                     core::errc::payload_too_large,
+                                     core::errc::headers_too_large,
+                                     core::errc::not_found,
+                                     core::errc::method_not_allowed,
+                                     core::errc::unauthenticated,
+                                     core::errc::forbidden,
+                                     core::errc::conflict,
+                                     core::errc::precondition_failed,
+                                     core::errc::precondition_required,
+                                     core::errc::validation_failed,
+                                     core::errc::window_closed,
+                                     core::errc::too_many_requests,
+                                     core::errc::unavailable,
+                                     core::errc::timeout,
+                                     core::errc::internal};
 
 std::string codes_for(unsigned status) {
   std::string out;
@@ -52,8 +59,9 @@ std::string build_openapi(const router& routes) {
   w.key("title").value("zhiyuan");
   w.key("version").value(version);
   w.key("description")
-      .value("Online college-application filing. Every error is RFC 9457 "
-             "application/problem+json with a stable `code` member and the `request_id`.");
+      .value(
+          "Online college-application filing. Every error is RFC 9457 "
+          "application/problem+json with a stable `code` member and the `request_id`.");
   w.end_object();
 
   // Group routes by path: OpenAPI lists the methods of one path together.
@@ -127,14 +135,13 @@ std::string build_openapi(const router& routes) {
   cw.begin_array();
   for (auto e : all_errors) cw.value(core::to_code(e));
   cw.end_array();
-  w.key("Problem")
-      .raw(R"({"type":"object","description":"RFC 9457 problem details",)"
-           R"("required":["type","title","status","code","request_id"],"properties":{)"
-           R"("type":{"type":"string"},"title":{"type":"string"},)"
-           R"("status":{"type":"integer"},"detail":{"type":"string"},)"
-           R"("instance":{"type":"string"},"request_id":{"type":"string"},)"
-           R"("code":{"type":"string","enum":)" +
-           codes + "}}}");
+  w.key("Problem").raw(R"({"type":"object","description":"RFC 9457 problem details",)"
+                       R"("required":["type","title","status","code","request_id"],"properties":{)"
+                       R"("type":{"type":"string"},"title":{"type":"string"},)"
+                       R"("status":{"type":"integer"},"detail":{"type":"string"},)"
+                       R"("instance":{"type":"string"},"request_id":{"type":"string"},)"
+                       R"("code":{"type":"string","enum":)" +
+                       codes + "}}}");
   w.key("Status").raw(
       R"({"type":"object","properties":{"status":{"type":"string"}},"required":["status"]})");
   w.end_object();

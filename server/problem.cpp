@@ -10,24 +10,42 @@ namespace {
 std::string_view title_of(core::errc e) noexcept {
   using core::errc;
   switch (e) {
-    case errc::bad_request: return "Malformed request";
-    case errc::invalid_field: return "Invalid field";
-    case errc::unsupported_media: return "Unsupported media type";
-    case errc::payload_too_large: return "Request body too large";
-    case errc::headers_too_large: return "Request header fields too large";
-    case errc::not_found: return "Not found";
-    case errc::method_not_allowed: return "Method not allowed";
-    case errc::unauthenticated: return "Authentication required";
-    case errc::forbidden: return "Forbidden";
-    case errc::conflict: return "Conflict";
-    case errc::precondition_failed: return "Precondition failed";
-    case errc::precondition_required: return "Precondition required";
-    case errc::validation_failed: return "Validation failed";
-    case errc::window_closed: return "Not allowed at this time";
-    case errc::too_many_requests: return "Too many requests";
-    case errc::unavailable: return "Service unavailable";
-    case errc::timeout: return "Request timeout";
-    case errc::internal: return "Internal server error";
+    case errc::bad_request:
+      return "Malformed request";
+    case errc::invalid_field:
+      return "Invalid field";
+    case errc::unsupported_media:
+      return "Unsupported media type";
+    case errc::payload_too_large:
+      return "Request body too large";
+    case errc::headers_too_large:
+      return "Request header fields too large";
+    case errc::not_found:
+      return "Not found";
+    case errc::method_not_allowed:
+      return "Method not allowed";
+    case errc::unauthenticated:
+      return "Authentication required";
+    case errc::forbidden:
+      return "Forbidden";
+    case errc::conflict:
+      return "Conflict";
+    case errc::precondition_failed:
+      return "Precondition failed";
+    case errc::precondition_required:
+      return "Precondition required";
+    case errc::validation_failed:
+      return "Validation failed";
+    case errc::window_closed:
+      return "Not allowed at this time";
+    case errc::too_many_requests:
+      return "Too many requests";
+    case errc::unavailable:
+      return "Service unavailable";
+    case errc::timeout:
+      return "Request timeout";
+    case errc::internal:
+      return "Internal server error";
   }
   return "Internal server error";
 }
@@ -37,31 +55,49 @@ std::string_view title_of(core::errc e) noexcept {
 unsigned http_status(core::errc e) noexcept {
   using core::errc;
   switch (e) {
-    case errc::bad_request: return 400;
-    case errc::invalid_field: return 400;
-    case errc::unsupported_media: return 415;
-    case errc::payload_too_large: return 413;
-    case errc::headers_too_large: return 431;
-    case errc::not_found: return 404;
-    case errc::method_not_allowed: return 405;
-    case errc::unauthenticated: return 401;
-    case errc::forbidden: return 403;
-    case errc::conflict: return 409;
-    case errc::precondition_failed: return 412;
-    case errc::precondition_required: return 428;
-    case errc::validation_failed: return 422;
-    case errc::window_closed: return 403;
-    case errc::too_many_requests: return 429;
-    case errc::unavailable: return 503;
-    case errc::timeout: return 408;
-    case errc::internal: return 500;
+    case errc::bad_request:
+      return 400;
+    case errc::invalid_field:
+      return 400;
+    case errc::unsupported_media:
+      return 415;
+    case errc::payload_too_large:
+      return 413;
+    case errc::headers_too_large:
+      return 431;
+    case errc::not_found:
+      return 404;
+    case errc::method_not_allowed:
+      return 405;
+    case errc::unauthenticated:
+      return 401;
+    case errc::forbidden:
+      return 403;
+    case errc::conflict:
+      return 409;
+    case errc::precondition_failed:
+      return 412;
+    case errc::precondition_required:
+      return 428;
+    case errc::validation_failed:
+      return 422;
+    case errc::window_closed:
+      return 403;
+    case errc::too_many_requests:
+      return 429;
+    case errc::unavailable:
+      return 503;
+    case errc::timeout:
+      return 408;
+    case errc::internal:
+      return 500;
   }
   return 500;
 }
 
-void set_problem(response& res, core::errc e, std::string_view detail,
-                 std::string_view request_id, std::string_view instance,
-                 unsigned retry_after_seconds, std::string_view extra_members) {
+void set_problem(response& res, core::errc e, std::string_view detail, std::string_view request_id,
+                 std::string_view instance, unsigned retry_after_seconds,
+                 std::string_view extra_members) {
   res.status = http_status(e);
   res.content_type = "application/problem+json";
   res.body.clear();

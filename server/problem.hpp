@@ -14,8 +14,8 @@ unsigned http_status(core::errc e) noexcept;
 /// `{type, title, status, detail, instance, code, request_id}`. `extra_members`, if not
 /// empty, is inserted verbatim as further members (e.g. `"violations":[...]`).
 /// `retry_after_seconds` > 0 adds `Retry-After` (429 and 503 always get one).
-void set_problem(response& res, core::errc e, std::string_view detail,
-                 std::string_view request_id, std::string_view instance,
-                 unsigned retry_after_seconds = 0, std::string_view extra_members = {});
+void set_problem(response& res, core::errc e, std::string_view detail, std::string_view request_id,
+                 std::string_view instance, unsigned retry_after_seconds = 0,
+                 std::string_view extra_members = {});
 
 }  // namespace zhiyuan::server

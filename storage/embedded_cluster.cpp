@@ -42,9 +42,10 @@ os_account resolve_account(const std::string& name) {
   if (geteuid() != 0) return a;
   const passwd* pw = getpwnam(name.c_str());
   if (pw == nullptr) {
-    fail(fmt::format("database.embedded_user '{}' does not exist; PostgreSQL cannot run as "
-                     "root (create the user, or install postgresql which creates 'postgres')",
-                     name));
+    fail(
+        fmt::format("database.embedded_user '{}' does not exist; PostgreSQL cannot run as "
+                    "root (create the user, or install postgresql which creates 'postgres')",
+                    name));
   }
   a.switch_user = true;
   a.uid = pw->pw_uid;
@@ -93,8 +94,9 @@ fs::path find_bin_dir(const fs::path& configured) {
     fs::path p = fs::path("/usr/lib/postgresql") / v / "bin";
     if (fs::exists(p / "pg_ctl") && fs::exists(p / "initdb")) return p;
   }
-  fail("no PostgreSQL server binaries found under /usr/lib/postgresql/*/bin; install "
-       "postgresql-15 (the README's commands do)");
+  fail(
+      "no PostgreSQL server binaries found under /usr/lib/postgresql/*/bin; install "
+      "postgresql-15 (the README's commands do)");
 }
 
 // Whether `account` can reach `dir` (every parent must be searchable by it).
@@ -110,7 +112,8 @@ class file_lock {
     fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd_ < 0) fail(fmt::format("cannot open lock {}: {}", path.string(), std::strerror(errno)));
     while (flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) fail(fmt::format("cannot lock {}: {}", path.string(), std::strerror(errno)));
+      if (errno != EINTR)
+        fail(fmt::format("cannot lock {}: {}", path.string(), std::strerror(errno)));
     }
   }
   file_lock(const file_lock&) = delete;
@@ -167,6 +170,14 @@ embedded_cluster::embedded_cluster(embedded_options options) : options_(std::mov
   root_ = fs::absolute(options_.var_dir / "pg").lexically_normal();
   data_dir_ = root_ / "data";
   socket_dir_ = root_ / "run";
+  resolve_root();
+}
+
+void embedded_cluster::resolve_root() {
+  if (!fs::is_symlink(root_)) return;
+  root_ = fs::canonical(root_);
+  data_dir_ = root_ / "data";
+  socket_dir_ = root_ / "run";
 }
 
 embedded_cluster::~embedded_cluster() {
@@ -190,11 +201,7 @@ void embedded_cluster::ensure_running() {
     fs::create_directories(target);
     fs::create_directory_symlink(target, root_);
   }
-  if (fs::is_symlink(root_)) {
-    root_ = fs::canonical(root_);
-    data_dir_ = root_ / "data";
-    socket_dir_ = root_ / "run";
-  }
+  resolve_root();
   fs::create_directories(root_);
   chown_tree(root_, account);
   file_lock lock(root_ / "start.lock");
@@ -285,6 +292,13 @@ void embedded_cluster::stop() {
   run(account,
       {(bin_dir_ / "pg_ctl").string(), "stop", "-w", "-m", "fast", "-D", data_dir_.string()},
       root_ / "postgresql.log");
+}
+
+void embedded_cluster::stop_any() {
+  bin_dir_ = find_bin_dir(options_.bin_dir);
+  if (!fs::exists(data_dir_ / "PG_VERSION") || !is_running()) return;
+  started_by_us_ = true;
+  stop();
 }
 
 std::string embedded_cluster::connection_string() const {

@@ -33,6 +33,10 @@ class embedded_cluster {
   void ensure_running();
   /// Stops the server if this instance started it. Safe to call twice.
   void stop();
+  /// Leaves the server running when this object goes away (for `zhiyuan-dbctl start`).
+  void detach() noexcept { started_by_us_ = false; }
+  /// Stops the server whoever started it (for `zhiyuan-dbctl stop`); no-op if not running.
+  void stop_any();
 
   /// libpq connection string for the application database.
   std::string connection_string() const;
@@ -43,6 +47,8 @@ class embedded_cluster {
   const std::filesystem::path& socket_dir() const noexcept { return socket_dir_; }
 
  private:
+  // Follows var/pg when it links to a cluster kept elsewhere (see ensure_running).
+  void resolve_root();
   void init_cluster();
   bool is_running() const;
   void create_database();

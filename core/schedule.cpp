@@ -1,0 +1,149 @@
+#include "core/schedule.hpp"
+
+#include <string>
+
+namespace zhiyuan::core {
+
+namespace {
+
+bool filing_phase(phase p) noexcept {
+  return p == phase::formal || p == phase::special || p == phase::supplementary;
+}
+
+// Earliest window opening strictly after `t` in which batch `b` accepts filing.
+std::optional<unix_seconds> next_filing_open(const schedule& s, batch b, unix_seconds t) noexcept {
+  std::optional<unix_seconds> best;
+  const auto consider = [&](const window& w) {
+    if (w.open > t && (!best || w.open < *best)) best = w.open;
+  };
+  consider(s.of(b).formal);
+  if (s.of(b).special) consider(*s.of(b).special);
+  for (const supplementary_round& r : s.supplementary) {
+    if (r.batches.contains(b)) consider(r.when);
+  }
+  return best;
+}
+
+}  // namespace
+
+phase phase_at(const schedule& s, batch b, unix_seconds t) noexcept {
+  const batch_schedule& bs = s.of(b);
+  if (bs.formal.contains(t)) return phase::formal;
+  if (bs.special && bs.special->contains(t)) return phase::special;
+  for (const supplementary_round& r : s.supplementary) {
+    if (r.batches.contains(b) && r.when.contains(t)) return phase::supplementary;
+  }
+  if (t < s.assisted_open) return phase::not_open;
+  if (t < bs.formal.open) return phase::assisted;
+  return phase::closed;
+}
+
+decision decide(const schedule& s, batch b, action a, unix_seconds t) noexcept {
+  decision d;
+  d.ph = phase_at(s, b, t);
+  switch (a) {
+    case action::confirm:
+      if (t >= s.confirm_deadline) d.reason = deny_reason::confirm_closed;
+      return d;
+    case action::drill_save_draft:
+    case action::drill_submit:
+      if (!s.drill.contains(t)) {
+        d.reason = deny_reason::drill_closed;
+        if (t < s.drill.open) d.next_open = s.drill.open;
+      }
+      return d;
+    case action::browse:
+    case action::favourite:
+      if (d.ph == phase::assisted || filing_phase(d.ph)) return d;
+      if (d.ph == phase::not_open) {
+        d.reason = deny_reason::not_open_yet;
+        d.next_open = s.assisted_open;
+      } else {
+        d.reason = deny_reason::closed;
+        d.next_open = next_filing_open(s, b, t);
+      }
+      return d;
+    case action::save_draft:
+    case action::submit:
+      if (filing_phase(d.ph)) return d;
+      d.reason = d.ph == phase::not_open   ? deny_reason::not_open_yet
+                 : d.ph == phase::assisted ? deny_reason::assisted_only
+                                           : deny_reason::closed;
+      d.next_open = next_filing_open(s, b, t);
+      return d;
+  }
+  d.reason = deny_reason::closed;
+  return d;
+}
+
+result<phase> permit(const schedule& s, batch b, action a, unix_seconds t) {
+  const decision d = decide(s, b, a, t);
+  if (d.allowed()) return d.ph;
+  return failure(errc::window_closed, std::string(to_code(d.reason)));
+}
+
+std::string_view to_code(phase p) noexcept {
+  switch (p) {
+    case phase::not_open:
+      return "not_open";
+    case phase::assisted:
+      return "assisted";
+    case phase::formal:
+      return "formal";
+    case phase::special:
+      return "special";
+    case phase::supplementary:
+      return "supplementary";
+    case phase::closed:
+      return "closed";
+  }
+  return "closed";
+}
+
+std::string_view to_code(deny_reason r) noexcept {
+  switch (r) {
+    case deny_reason::ok:
+      return "ok";
+    case deny_reason::not_open_yet:
+      return "not_open_yet";
+    case deny_reason::assisted_only:
+      return "assisted_only";
+    case deny_reason::closed:
+      return "closed";
+    case deny_reason::drill_closed:
+      return "drill_closed";
+    case deny_reason::confirm_closed:
+      return "confirm_closed";
+  }
+  return "closed";
+}
+
+std::string_view to_code(action a) noexcept {
+  switch (a) {
+    case action::browse:
+      return "browse";
+    case action::favourite:
+      return "favourite";
+    case action::save_draft:
+      return "save_draft";
+    case action::submit:
+      return "submit";
+    case action::confirm:
+      return "confirm";
+    case action::drill_save_draft:
+      return "drill_save_draft";
+    case action::drill_submit:
+      return "drill_submit";
+  }
+  return "browse";
+}
+
+std::optional<action> parse_action(std::string_view code) noexcept {
+  for (action a : {action::browse, action::favourite, action::save_draft, action::submit,
+                   action::confirm, action::drill_save_draft, action::drill_submit}) {
+    if (to_code(a) == code) return a;
+  }
+  return std::nullopt;
+}
+
+}  // namespace zhiyuan::core

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The layering rule of STYLE.md: core/ includes only the standard library and core/;
+# storage/ never includes server/; loadtest/ never includes server/ or storage/ internals
+# beyond what its tools need (see below). Fails listing every offending line.
+set -euo pipefail
+root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
+cd "$root"
+fail=0
+
+std_headers=" algorithm any array atomic barrier bit bitset cassert cctype cerrno cfloat charconv
+chrono cinttypes climits clocale cmath compare complex concepts condition_variable coroutine
+csetjmp csignal cstdarg cstddef cstdint cstdio cstdlib cstring ctime cuchar cwchar cwctype deque
+exception execution expected filesystem format forward_list fstream functional future
+initializer_list iomanip ios iosfwd iostream istream iterator latch limits list locale map
+memory memory_resource mutex new numbers numeric optional ostream queue random ranges ratio
+regex scoped_allocator semaphore set shared_mutex source_location span sstream stack
+stdexcept stop_token streambuf string string_view syncstream system_error thread tuple
+type_traits typeindex typeinfo unordered_map unordered_set utility valarray variant vector
+version "
+std_headers=" $(tr -s '[:space:]' ' ' <<<"$std_headers") "
+
+while IFS= read -r line; do
+  file=${line%%:*}
+  inc=$(sed -E 's/.*#include[[:space:]]*[<"]([^">]+)[">].*/\1/' <<<"$line")
+  if [[ $line == *'#include "'* ]]; then
+    [[ $inc == core/* ]] && continue
+  elif [[ $std_headers == *" $inc "* ]]; then
+    continue
+  fi
+  echo "layering: $file includes $inc (core/ may use only the standard library and core/)"
+  fail=1
+done < <(grep -rHE '^[[:space:]]*#[[:space:]]*include' core --include='*.hpp' --include='*.cpp' || true)
+
+# core/ must not read the clock itself: time comes in as a value.
+if grep -rnE '(system_clock|steady_clock|high_resolution_clock)::now|[^_]time\(' core \
+    --include='*.hpp' --include='*.cpp'; then
+  echo "layering: core/ reads the clock (pass time in as a value)"
+  fail=1
+fi
+
+if grep -rnE '#[[:space:]]*include[[:space:]]*"server/' storage; then
+  echo "layering: storage/ must not include server/"
+  fail=1
+fi
+if grep -rnE '#[[:space:]]*include[[:space:]]*"server/' loadtest; then
+  echo "layering: loadtest/ talks to the server over HTTP only"
+  fail=1
+fi
+# Only main.cpp wires server/ and storage/ together.
+if grep -rlE '#[[:space:]]*include[[:space:]]*"storage/' server | grep -v '^server/main.cpp$'; then
+  echo "layering: only server/main.cpp may include storage/"
+  fail=1
+fi
+
+[[ $fail == 0 ]] && echo "layering: ok"
+exit $fail

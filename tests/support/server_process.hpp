@@ -1,0 +1,136 @@
+#pragma once
+
+// Runs zhiyuan-server as a child process for integration tests: starts it with the given
+// flags on an ephemeral port, learns the port from its "listening" log line, and stops it
+// with a signal, reporting the exit status. Every wait is bounded.
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace zhiyuan::test {
+
+class server_process {
+ public:
+  explicit server_process(std::vector<std::string> args,
+                          std::chrono::seconds start_timeout = std::chrono::seconds(60)) {
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      dup2(out[1], STDERR_FILENO);
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);
+      std::vector<char*> argv;
+      argv.push_back(const_cast<char*>(ZHIYUAN_SERVER_BIN));
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    fd_ = out[0];
+    reader_ = std::thread([this] { read_output(); });
+    const auto deadline = std::chrono::steady_clock::now() + start_timeout;
+    std::unique_lock lock(mutex_);
+    while (port_ == 0 && !eof_ && std::chrono::steady_clock::now() < deadline) {
+      lock.unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      lock.lock();
+    }
+    if (port_ == 0) {
+      std::string out_text = output_;
+      lock.unlock();
+      stop(SIGKILL);
+      throw std::runtime_error("server did not start; output:\n" + out_text);
+    }
+  }
+
+  server_process(const server_process&) = delete;
+  server_process& operator=(const server_process&) = delete;
+  ~server_process() { stop(SIGKILL); }
+
+  std::uint16_t port() const { return port_; }
+
+  /// Sends `sig` and waits (bounded) for the exit; returns the exit code, or -signal.
+  std::optional<int> stop(int sig, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    if (pid_ <= 0) return exit_code_;
+    kill(pid_, sig);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    int status = 0;
+    for (;;) {
+      pid_t r = waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) break;
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        pid_ = -1;
+        finish_reader();
+        return std::nullopt;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    pid_ = -1;
+    finish_reader();
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    return exit_code_;
+  }
+
+  /// Sends a signal without waiting.
+  void signal(int sig) { kill(pid_, sig); }
+
+  std::string output() {
+    std::lock_guard lock(mutex_);
+    return output_;
+  }
+
+ private:
+  void read_output() {
+    char buf[4096];
+    for (;;) {
+      ssize_t n = read(fd_, buf, sizeof buf);
+      if (n <= 0) break;
+      std::lock_guard lock(mutex_);
+      output_.append(buf, static_cast<std::size_t>(n));
+      if (port_ == 0) {
+        auto at = output_.find("\"event\":\"listening\",\"address\":\"");
+        if (at != std::string::npos) {
+          auto colon = output_.find(':', output_.find("127.0.0.1", at));
+          if (colon != std::string::npos) port_ = std::stoi(output_.substr(colon + 1));
+        }
+      }
+    }
+    std::lock_guard lock(mutex_);
+    eof_ = true;
+  }
+
+  void finish_reader() {
+    if (reader_.joinable()) reader_.join();
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  std::thread reader_;
+  std::mutex mutex_;
+  std::string output_;
+  std::uint16_t port_ = 0;
+  bool eof_ = false;
+  std::optional<int> exit_code_;
+};
+
+}  // namespace zhiyuan::test
