@@ -11,51 +11,69 @@ namespace zhiyuan::core {
 /// published. The mapping to HTTP lives in exactly one place: `server/problem.cpp`.
 enum class errc : std::uint8_t {
   // Request shape.
-  bad_request,           ///< Malformed request line, headers or body.
-  invalid_field,         ///< A field is missing or has a bad value; the detail names it.
-  unsupported_media,     ///< Body is not the media type the endpoint takes.
-  payload_too_large,     ///< Body over the configured limit.
-  headers_too_large,     ///< Request head over 8 KiB.
+  bad_request,        ///< Malformed request line, headers or body.
+  invalid_field,      ///< A field is missing or has a bad value; the detail names it.
+  unsupported_media,  ///< Body is not the media type the endpoint takes.
+  payload_too_large,  ///< Body over the configured limit.
+  headers_too_large,  ///< Request head over 8 KiB.
   // Routing.
-  not_found,             ///< No such route or resource.
-  method_not_allowed,    ///< Route exists, method does not.
+  not_found,           ///< No such route or resource.
+  method_not_allowed,  ///< Route exists, method does not.
   // Authentication and authorization.
-  unauthenticated,       ///< No valid session.
-  forbidden,             ///< Authenticated, but not allowed.
+  unauthenticated,  ///< No valid session.
+  forbidden,        ///< Authenticated, but not allowed.
   // State.
-  conflict,              ///< Concurrent or stale change.
-  precondition_failed,   ///< If-Match did not match.
-  precondition_required, ///< If-Match missing where required.
-  validation_failed,     ///< Domain rules rejected the input; the body lists violations.
-  window_closed,         ///< The schedule does not allow this action now.
-  too_many_requests,     ///< Throttled; Retry-After says when to come back.
+  conflict,               ///< Concurrent or stale change.
+  precondition_failed,    ///< If-Match did not match.
+  precondition_required,  ///< If-Match missing where required.
+  validation_failed,      ///< Domain rules rejected the input; the body lists violations.
+  window_closed,          ///< The schedule does not allow this action now.
+  too_many_requests,      ///< Throttled; Retry-After says when to come back.
   // Server side.
-  unavailable,           ///< Overloaded, draining or dependency down; Retry-After set.
-  timeout,               ///< The client was too slow sending the request.
-  internal,              ///< A bug; logged with the request id.
+  unavailable,  ///< Overloaded, draining or dependency down; Retry-After set.
+  timeout,      ///< The client was too slow sending the request.
+  internal,     ///< A bug; logged with the request id.
 };
 
 /// The stable wire code of an error, e.g. "not_found".
 constexpr std::string_view to_code(errc e) noexcept {
   switch (e) {
-    case errc::bad_request: return "bad_request";
-    case errc::invalid_field: return "invalid_field";
-    case errc::unsupported_media: return "unsupported_media_type";
-    case errc::payload_too_large: return "payload_too_large";
-    case errc::headers_too_large: return "headers_too_large";
-    case errc::not_found: return "not_found";
-    case errc::method_not_allowed: return "method_not_allowed";
-    case errc::unauthenticated: return "unauthenticated";
-    case errc::forbidden: return "forbidden";
-    case errc::conflict: return "conflict";
-    case errc::precondition_failed: return "precondition_failed";
-    case errc::precondition_required: return "precondition_required";
-    case errc::validation_failed: return "validation_failed";
-    case errc::window_closed: return "window_closed";
-    case errc::too_many_requests: return "too_many_requests";
-    case errc::unavailable: return "unavailable";
-    case errc::timeout: return "request_timeout";
-    case errc::internal: return "internal";
+    case errc::bad_request:
+      return "bad_request";
+    case errc::invalid_field:
+      return "invalid_field";
+    case errc::unsupported_media:
+      return "unsupported_media_type";
+    case errc::payload_too_large:
+      return "payload_too_large";
+    case errc::headers_too_large:
+      return "headers_too_large";
+    case errc::not_found:
+      return "not_found";
+    case errc::method_not_allowed:
+      return "method_not_allowed";
+    case errc::unauthenticated:
+      return "unauthenticated";
+    case errc::forbidden:
+      return "forbidden";
+    case errc::conflict:
+      return "conflict";
+    case errc::precondition_failed:
+      return "precondition_failed";
+    case errc::precondition_required:
+      return "precondition_required";
+    case errc::validation_failed:
+      return "validation_failed";
+    case errc::window_closed:
+      return "window_closed";
+    case errc::too_many_requests:
+      return "too_many_requests";
+    case errc::unavailable:
+      return "unavailable";
+    case errc::timeout:
+      return "request_timeout";
+    case errc::internal:
+      return "internal";
   }
   return "internal";
 }
