@@ -28,11 +28,15 @@ enum class errc : std::uint8_t {
   precondition_required,  ///< If-Match missing where required.
   validation_failed,      ///< Domain rules rejected the input; the body lists violations.
   window_closed,          ///< The schedule does not allow this action now.
-  too_many_requests,      ///< Throttled; Retry-After says when to come back.
+  too_many_requests,
+  idempotency_key_required,   ///< A formal submission needs an Idempotency-Key header.
+  idempotency_key_in_flight,  ///< The same key is still being processed; retry later.
+  idempotency_key_reused,  ///< The key was used before with a different body.      ///< Throttled;
+                           ///< Retry-After says when to come back.
   // Server side.
   unavailable,  ///< Overloaded, draining or dependency down; Retry-After set.
   timeout,      ///< The client was too slow sending the request.
-  internal,     ///< A bug; logged with the request id.
+  internal,     ///< A bug; logged with the request id. Stays the last enumerator.
 };
 
 /// The stable wire code of an error, e.g. "not_found".
@@ -68,6 +72,12 @@ constexpr std::string_view to_code(errc e) noexcept {
       return "window_closed";
     case errc::too_many_requests:
       return "too_many_requests";
+    case errc::idempotency_key_required:
+      return "idempotency_key_required";
+    case errc::idempotency_key_in_flight:
+      return "idempotency_key_in_flight";
+    case errc::idempotency_key_reused:
+      return "idempotency_key_reused";
     case errc::unavailable:
       return "unavailable";
     case errc::timeout:

@@ -15,7 +15,7 @@
 namespace zhiyuan::server {
 namespace {
 
-enum class kind { text, u16, uint, size, millis, boolean };
+enum class kind { text, u16, uint, size, millis, micros, minutes, hours, i64, boolean };
 
 // One configuration key: its name, documentation and where it lives in `config`.
 // This table drives the TOML file, the environment, the command line, validation,
@@ -67,6 +67,30 @@ const std::vector<key_def>& keys() {
        field_of<&config::database, &database_settings::shared_buffers>},
       {"database.health_interval_ms", "how often /readyz's database probe runs", kind::millis,
        field_of<&config::database, &database_settings::health_interval>},
+      {"filing.schedule_file", "the filing timetable (TOML, see config/schedule.toml)", kind::text,
+       field_of<&config::filing, &filing_settings::schedule_file>},
+      {"filing.clock_offset_seconds", "added to the clock for schedule decisions (rehearsals)",
+       kind::i64, field_of<&config::filing, &filing_settings::clock_offset_seconds>},
+      {"writer.writers", "writer threads, one PostgreSQL connection each", kind::uint,
+       field_of<&config::writer, &writer_settings::writers>},
+      {"writer.max_batch", "operations per transaction at most", kind::size,
+       field_of<&config::writer, &writer_settings::max_batch>},
+      {"writer.max_delay_us", "how long a busy writer lingers for a fuller batch", kind::micros,
+       field_of<&config::writer, &writer_settings::max_delay>},
+      {"writer.max_in_flight", "admitted, uncommitted writes at most (503 beyond)", kind::size,
+       field_of<&config::writer, &writer_settings::max_in_flight>},
+      {"writer.max_queue_per_writer", "queued writes per writer at most (503 beyond)", kind::size,
+       field_of<&config::writer, &writer_settings::max_queue_per_writer>},
+      {"writer.deadline_ms", "a write not committed by then answers 503 (retry with its key)",
+       kind::millis, field_of<&config::writer, &writer_settings::deadline>},
+      {"auth.hash_threads", "threads hashing passwords (Argon2id), off the I/O threads", kind::uint,
+       field_of<&config::auth, &auth_settings::hash_threads>},
+      {"auth.hash_queue", "sign-ins waiting for a hashing thread at most (503 beyond)", kind::size,
+       field_of<&config::auth, &auth_settings::hash_queue>},
+      {"auth.session_idle_minutes", "a session unused this long expires", kind::minutes,
+       field_of<&config::auth, &auth_settings::session_idle>},
+      {"auth.session_absolute_hours", "a session expires this long after sign-in", kind::hours,
+       field_of<&config::auth, &auth_settings::session_absolute>},
       {"log.level", "trace, debug, info, warn, error or critical", kind::text,
        field_of<&config::log, &log_settings::level>},
       {"log.access", "log one line per request", kind::boolean,
@@ -105,6 +129,26 @@ void assign(const key_def& k, config& c, std::string_view raw) {
       *static_cast<std::chrono::milliseconds*>(f) =
           std::chrono::milliseconds(parse_uint(key, raw, 24ull * 3600 * 1000));
       break;
+    case kind::micros:
+      *static_cast<std::chrono::microseconds*>(f) =
+          std::chrono::microseconds(parse_uint(key, raw, 10'000'000));
+      break;
+    case kind::minutes:
+      *static_cast<std::chrono::minutes*>(f) =
+          std::chrono::minutes(parse_uint(key, raw, 7 * 24 * 60));
+      break;
+    case kind::hours:
+      *static_cast<std::chrono::hours*>(f) = std::chrono::hours(parse_uint(key, raw, 7 * 24));
+      break;
+    case kind::i64: {
+      std::int64_t v = 0;
+      auto [p, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), v);
+      if (ec != std::errc{} || p != raw.data() + raw.size() || raw.empty()) {
+        throw config_error(key, "'" + std::string(raw) + "' is not an integer");
+      }
+      *static_cast<std::int64_t*>(f) = v;
+      break;
+    }
     case kind::boolean:
       if (raw == "true" || raw == "1" || raw == "yes" || raw == "on") {
         *static_cast<bool*>(f) = true;
@@ -130,6 +174,14 @@ std::string render(const key_def& k, config& c) {
       return std::to_string(*static_cast<std::size_t*>(f));
     case kind::millis:
       return std::to_string(static_cast<std::chrono::milliseconds*>(f)->count());
+    case kind::micros:
+      return std::to_string(static_cast<std::chrono::microseconds*>(f)->count());
+    case kind::minutes:
+      return std::to_string(static_cast<std::chrono::minutes*>(f)->count());
+    case kind::hours:
+      return std::to_string(static_cast<std::chrono::hours*>(f)->count());
+    case kind::i64:
+      return std::to_string(*static_cast<std::int64_t*>(f));
     case kind::boolean:
       return *static_cast<bool*>(f) ? "true" : "false";
   }
@@ -148,7 +200,7 @@ std::string toml_scalar(const key_def& k, const toml::node& n) {
   }
   if (n.is_integer()) {
     auto v = *n.value<std::int64_t>();
-    if (v < 0) throw config_error(k.name, "must not be negative");
+    if (v < 0 && k.type != kind::i64) throw config_error(k.name, "must not be negative");
     return std::to_string(v);
   }
   throw config_error(k.name, "must be an integer");
@@ -213,6 +265,21 @@ void validate(const config& c) {
   if (d.health_interval.count() < 50) {
     throw config_error("database.health_interval_ms", "must be at least 50");
   }
+  const auto& w = c.writer;
+  if (w.writers == 0 || w.writers > 64) throw config_error("writer.writers", "between 1 and 64");
+  if (w.max_batch == 0 || w.max_batch > 10'000) {
+    throw config_error("writer.max_batch", "between 1 and 10000");
+  }
+  if (w.max_in_flight == 0) throw config_error("writer.max_in_flight", "must be at least 1");
+  if (w.max_queue_per_writer == 0) {
+    throw config_error("writer.max_queue_per_writer", "must be at least 1");
+  }
+  if (w.deadline.count() < 100) throw config_error("writer.deadline_ms", "at least 100");
+  if (c.auth.hash_threads == 0 || c.auth.hash_threads > 256) {
+    throw config_error("auth.hash_threads", "between 1 and 256");
+  }
+  if (c.auth.hash_queue == 0) throw config_error("auth.hash_queue", "must be at least 1");
+  if (c.filing.schedule_file.empty()) throw config_error("filing.schedule_file", "must be set");
   static const std::set<std::string> levels = {"trace", "debug", "info",
                                                "warn",  "error", "critical"};
   if (levels.count(c.log.level) == 0) {

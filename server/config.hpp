@@ -34,6 +34,31 @@ struct database_settings {
   std::chrono::milliseconds health_interval{1'000};
 };
 
+/// The filing rules' inputs.
+struct filing_settings {
+  std::string schedule_file = "config/schedule.toml";
+  /// Added to the system clock for every schedule decision: rehearse filing day at any date.
+  std::int64_t clock_offset_seconds = 0;
+};
+
+/// The durable write path (storage::write_path_options).
+struct writer_settings {
+  unsigned writers = 2;
+  std::size_t max_batch = 512;
+  std::chrono::microseconds max_delay{0};
+  std::size_t max_in_flight = 100'000;
+  std::size_t max_queue_per_writer = 50'000;
+  std::chrono::milliseconds deadline{10'000};  ///< a write not committed by then gets 503
+};
+
+/// Sign-in: the Argon2id pool and sessions.
+struct auth_settings {
+  unsigned hash_threads = 1;
+  std::size_t hash_queue = 256;
+  std::chrono::minutes session_idle{20};
+  std::chrono::hours session_absolute{8};
+};
+
 struct log_settings {
   std::string level = "info";
   bool access = false;  ///< one line per request; off by default (volume at peak)
@@ -44,6 +69,9 @@ struct config {
   std::string config_file;
   server_settings server;
   database_settings database;
+  filing_settings filing;
+  writer_settings writer;
+  auth_settings auth;
   log_settings log;
 };
 

@@ -17,7 +17,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -34,6 +33,7 @@ using tcp = asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 constexpr std::size_t header_limit = 8 * 1024;
+constexpr auto sweep_interval = std::chrono::milliseconds(100);
 using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 // Per-thread formatting state: the Date header changes once a second, request ids are a
@@ -134,25 +134,32 @@ class http_server::worker {
   }
   std::uint16_t bound_port() const { return acceptor_.local_endpoint().port(); }
 
-  void start() { asio::co_spawn(io_, accept_loop(), asio::detached); }
+  void start() {
+    asio::co_spawn(io_, accept_loop(), asio::detached);
+    asio::co_spawn(io_, sweep_loop(), asio::detached);
+  }
 
   // Runs on this worker's thread.
   void stop_accepting() {
     beast::error_code ignored;
     acceptor_.close(ignored);
     for (connection* c : connections_) {
-      if (c->idle) c->stream.socket().close(ignored);
+      if (c->idle) c->socket.close(ignored);
     }
   }
 
  private:
+  // Deadlines are checked by one sweeper per worker instead of a timer per operation: arming
+  // and cancelling a timer twice per request cost more than the request itself (bench/).
   struct connection {
-    explicit connection(tcp::socket s) : stream(std::move(s)) {}
-    beast::tcp_stream stream;
+    explicit connection(tcp::socket s) : socket(std::move(s)) {}
+    tcp::socket socket;
     beast::flat_buffer buffer;
     std::string out;
     response res;
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
     bool idle = false;
+    bool timed_out = false;
   };
 
   asio::awaitable<void> accept_loop() {
@@ -188,6 +195,25 @@ class http_server::worker {
     }
   }
 
+  // Closes connections past their deadline; their pending operation completes with
+  // operation_aborted and the session sees `timed_out`.
+  asio::awaitable<void> sweep_loop() {
+    asio::steady_timer tick(io_);
+    for (;;) {
+      tick.expires_after(sweep_interval);
+      auto [ec] = co_await tick.async_wait(use_tuple);
+      if (ec) co_return;
+      const auto now = std::chrono::steady_clock::now();
+      for (connection* c : connections_) {
+        if (c->deadline <= now && !c->timed_out) {
+          c->timed_out = true;
+          beast::error_code ignored;
+          c->socket.close(ignored);
+        }
+      }
+    }
+  }
+
   asio::awaitable<void> session(tcp::socket socket) {
     connection conn(std::move(socket));
     connections_.insert(&conn);
@@ -208,23 +234,30 @@ class http_server::worker {
       if (conn.buffer.size() == 0) {
         if (owner_.draining()) break;
         conn.idle = true;
-        conn.stream.expires_after(cfg.idle_timeout);
-        auto [ec, n] = co_await conn.stream.async_read_some(conn.buffer.prepare(8192), use_tuple);
+        conn.deadline = std::chrono::steady_clock::now() + cfg.idle_timeout;
+        auto [ec, n] = co_await conn.socket.async_read_some(conn.buffer.prepare(8192), use_tuple);
         conn.idle = false;
         if (ec) break;
         conn.buffer.commit(n);
       }
-      conn.stream.expires_after(cfg.read_timeout);
+      conn.deadline = std::chrono::steady_clock::now() + cfg.read_timeout;
       parser.emplace();
       parser->header_limit(header_limit);
       parser->body_limit(cfg.body_limit);
-      auto [ec, n] = co_await http::async_read(conn.stream, conn.buffer, *parser, use_tuple);
+      parser->eager(true);
+      // Most requests are already whole in the buffer: parse them in place and only go back
+      // to the socket for the rest of a partial one.
+      beast::error_code ec;
+      conn.buffer.consume(parser->put(conn.buffer.data(), ec));
+      if (ec == http::error::need_more || (!ec && !parser->is_done())) {
+        auto [read_ec, n] = co_await http::async_read(conn.socket, conn.buffer, *parser, use_tuple);
+        ec = read_ec;
+      }
       if (ec) {
-        auto failure = parse_failure(ec);
+        auto failure = conn.timed_out ? std::nullopt : parse_failure(ec);
         if (!failure) {
-          if (ec == beast::error::timeout) {
-            log_event(spdlog::level::info, "request_timeout",
-                      {{"remote", remote_of(conn)}, {"error", ec.message()}});
+          if (conn.timed_out) {
+            log_event(spdlog::level::info, "request_timeout", {{"remote", remote_of(conn)}});
           }
           break;
         }
@@ -237,11 +270,11 @@ class http_server::worker {
         break;
       }
       const bool close = co_await handle(conn, parser->get());
-      if (close) break;
+      if (close || conn.timed_out) break;
     }
     beast::error_code ignored;
-    conn.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    conn.stream.close();
+    conn.socket.shutdown(tcp::socket::shutdown_send, ignored);
+    conn.socket.close(ignored);
   }
 
   // Routes and answers one request; returns whether the connection must close.
@@ -318,8 +351,8 @@ class http_server::worker {
 
   asio::awaitable<void> write(connection& conn, std::string_view rid, bool close) {
     serialize(conn.out, conn.res, clock_.http_date(), rid, close);
-    conn.stream.expires_after(owner_.settings_.read_timeout);
-    co_await asio::async_write(conn.stream, asio::buffer(conn.out), use_tuple);
+    conn.deadline = std::chrono::steady_clock::now() + owner_.settings_.read_timeout;
+    co_await asio::async_write(conn.socket, asio::buffer(conn.out), use_tuple);
   }
 
   static double seconds_since(std::chrono::steady_clock::time_point t) {
@@ -328,7 +361,7 @@ class http_server::worker {
 
   static std::string remote_of(connection& conn) {
     beast::error_code ec;
-    auto ep = conn.stream.socket().remote_endpoint(ec);
+    auto ep = conn.socket.remote_endpoint(ec);
     return ec ? std::string("?") : fmt::format("{}:{}", ep.address().to_string(), ep.port());
   }
 
@@ -337,7 +370,9 @@ class http_server::worker {
 
  private:
   http_server& owner_;
-  asio::io_context io_{1};
+  // All socket I/O of a worker happens on its thread; completions from writer threads are
+  // posted, which the scheduler still locks for.
+  asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   tcp::acceptor acceptor_;
   std::unordered_set<connection*> connections_;
   thread_clock clock_;

@@ -1,10 +1,11 @@
 // zhiyuan-server: wires configuration, storage and the HTTP server together. The only file
-// that knows both server/ and storage/ (STYLE.md); keep it short.
+// that constructs both server/ and storage/ objects (STYLE.md); keep it short.
 #include <cstdio>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "server/candidate_api.hpp"
 #include "server/config.hpp"
 #include "server/lifecycle.hpp"
 #include "server/listener.hpp"
@@ -12,8 +13,13 @@
 #include "server/metrics.hpp"
 #include "server/openapi.hpp"
 #include "server/router.hpp"
+#include "server/schedule_config.hpp"
 #include "server/system_routes.hpp"
+#include "storage/auth_store.hpp"
+#include "storage/catalog_loader.hpp"
 #include "storage/database.hpp"
+#include "storage/worker_pool.hpp"
+#include "storage/write_path.hpp"
 
 namespace {
 
@@ -29,19 +35,59 @@ storage::database_config storage_config(const server::database_settings& d) {
   return c;
 }
 
+storage::write_path_options writer_options(const server::writer_settings& w,
+                                           std::int64_t candidate_capacity) {
+  storage::write_path_options o;
+  o.writers = w.writers;
+  o.max_batch = w.max_batch;
+  o.max_delay = w.max_delay;
+  o.max_in_flight = w.max_in_flight;
+  o.max_queue_per_writer = w.max_queue_per_writer;
+  o.candidate_capacity = candidate_capacity;
+  return o;
+}
+
 int serve(const server::config& cfg) {
   storage::database db(storage_config(cfg.database));
   const auto applied = db.migrate();
+  const std::string& conninfo = db.connection_string();
+  storage::health_monitor health(conninfo, cfg.database.health_interval);
+  health.probe_now();
+
+  server::candidate_api_context api;
+  const auto data = storage::load_filing_data(conninfo);
+  api.catalog.store(data.catalog);
+  api.directory = data.directory;
+  api.schedule = server::load_schedule(cfg.filing.schedule_file);
+  api.clock_offset_seconds = cfg.filing.clock_offset_seconds;
+  api.write_deadline = cfg.writer.deadline;
+  api.session_absolute = cfg.auth.session_absolute;
+  server::session_table sessions(std::chrono::seconds(cfg.auth.session_idle).count());
+  for (const auto& s : storage::load_live_sessions(conninfo)) {
+    sessions.insert(s.hash, {s.candidate_id, s.expires_at, s.last_seen_at});
+  }
+  api.sessions = &sessions;
+  storage::write_path writes(conninfo, writer_options(cfg.writer, data.directory->id_bound()));
+  writes.start();
+  api.writes = &writes;
+  storage::worker_pool auth_pool("auth", cfg.auth.hash_threads, cfg.auth.hash_queue, conninfo);
+  api.auth_pool = &auth_pool;
   server::log_event(spdlog::level::info, "database_ready",
                     {{"embedded", db.is_embedded() ? "true" : "false"},
-                     {"migrations_applied", fmt::format("{}", applied)}});
-  storage::health_monitor health(db.connection_string(), cfg.database.health_interval);
-  health.probe_now();
+                     {"migrations_applied", fmt::format("{}", applied)},
+                     {"candidates", fmt::format("{}", data.directory->size())},
+                     {"groups", fmt::format("{}", data.catalog->groups().size())},
+                     {"sessions", fmt::format("{}", sessions.size())}});
 
   server::system_state state;
   state.database_reachable = [&health] { return health.reachable(); };
-  const server::router routes(server::system_routes(state));
+  auto table = server::system_routes(state);
+  for (auto& r : server::candidate_routes(api)) table.push_back(std::move(r));
+  const server::router routes(std::move(table));
   server::metrics stats(routes.names());
+  stats.add_exporter(
+      [](const void* w) { return static_cast<const storage::write_path*>(w)->render_metrics(); },
+      &writes);
   state.stats = &stats;
   state.openapi = server::build_openapi(routes);
 
@@ -50,7 +96,10 @@ int serve(const server::config& cfg) {
   http.start();
   server::log_event(spdlog::level::info, "listening",
                     {{"address", fmt::format("{}:{}", cfg.server.host, http.port())}});
-  server::wait_and_drain(http, state, cfg.server, {});
+  server::wait_and_drain(http, state, cfg.server, {[&] {
+                           writes.drain_and_stop(cfg.server.shutdown_timeout);
+                           auth_pool.stop();
+                         }});
   db.stop();
   return 0;
 }

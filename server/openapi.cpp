@@ -18,29 +18,18 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// Every error code and the status it maps to, for the Problem schema's enum and docs.
-constexpr core::errc all_errors[] = {core::errc::bad_request,
-                                     core::errc::invalid_field,
-                                     core::errc::unsupported_media,
-                                     core::errc::payload_too_large,
-                                     core::errc::headers_too_large,
-                                     core::errc::not_found,
-                                     core::errc::method_not_allowed,
-                                     core::errc::unauthenticated,
-                                     core::errc::forbidden,
-                                     core::errc::conflict,
-                                     core::errc::precondition_failed,
-                                     core::errc::precondition_required,
-                                     core::errc::validation_failed,
-                                     core::errc::window_closed,
-                                     core::errc::too_many_requests,
-                                     core::errc::unavailable,
-                                     core::errc::timeout,
-                                     core::errc::internal};
+// Every error code, in enum order (errc::internal is the last enumerator).
+std::vector<core::errc> all_errors() {
+  std::vector<core::errc> out;
+  for (int i = 0; i <= static_cast<int>(core::errc::internal); ++i) {
+    out.push_back(static_cast<core::errc>(i));
+  }
+  return out;
+}
 
 std::string codes_for(unsigned status) {
   std::string out;
-  for (auto e : all_errors) {
+  for (auto e : all_errors()) {
     if (http_status(e) != status) continue;
     if (!out.empty()) out += ", ";
     out += core::to_code(e);
@@ -133,7 +122,7 @@ std::string build_openapi(const router& routes) {
   std::string codes;
   json_writer cw(codes);
   cw.begin_array();
-  for (auto e : all_errors) cw.value(core::to_code(e));
+  for (auto e : all_errors()) cw.value(core::to_code(e));
   cw.end_array();
   w.key("Problem").raw(R"({"type":"object","description":"RFC 9457 problem details",)"
                        R"("required":["type","title","status","code","request_id"],"properties":{)"
@@ -142,6 +131,14 @@ std::string build_openapi(const router& routes) {
                        R"("instance":{"type":"string"},"request_id":{"type":"string"},)"
                        R"("code":{"type":"string","enum":)" +
                        codes + "}}}");
+  w.key("Receipt").raw(
+      R"({"type":"object","description":"What the server committed, sent only after COMMIT",)"
+      R"("required":["exam_no","batch","version","accepted_at","committed_at","digest"],)"
+      R"("properties":{"exam_no":{"type":"string"},"batch":{"type":"string"},)"
+      R"("version":{"type":"integer"},"accepted_at":{"type":"string","format":"date-time"},)"
+      R"("committed_at":{"type":"string","format":"date-time"},)"
+      R"("digest":{"type":"string","description":"SHA-256 (hex) of the canonical choices"},)"
+      R"("prev_digest":{"type":["string","null"]},"violations":{"type":"array"}}})");
   w.key("Status").raw(
       R"({"type":"object","properties":{"status":{"type":"string"}},"required":["status"]})");
   w.end_object();

@@ -40,6 +40,12 @@ std::string_view title_of(core::errc e) noexcept {
       return "Not allowed at this time";
     case errc::too_many_requests:
       return "Too many requests";
+    case errc::idempotency_key_required:
+      return "Idempotency-Key required";
+    case errc::idempotency_key_in_flight:
+      return "Request with this key in progress";
+    case errc::idempotency_key_reused:
+      return "Idempotency-Key reused with another body";
     case errc::unavailable:
       return "Service unavailable";
     case errc::timeout:
@@ -85,6 +91,12 @@ unsigned http_status(core::errc e) noexcept {
       return 403;
     case errc::too_many_requests:
       return 429;
+    case errc::idempotency_key_required:
+      return 400;
+    case errc::idempotency_key_in_flight:
+      return 409;
+    case errc::idempotency_key_reused:
+      return 422;
     case errc::unavailable:
       return 503;
     case errc::timeout:

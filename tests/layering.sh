@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # The layering rule of STYLE.md: core/ includes only the standard library and core/;
-# storage/ never includes server/; loadtest/ never includes server/ or storage/ internals
-# beyond what its tools need (see below). Fails listing every offending line.
+# storage/ never includes server/; loadtest/ never includes server/; server/ has no SQL. Fails listing every offending line.
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root"
@@ -46,9 +45,9 @@ if grep -rnE '#[[:space:]]*include[[:space:]]*"server/' loadtest; then
   echo "layering: loadtest/ talks to the server over HTTP only"
   fail=1
 fi
-# Only main.cpp wires server/ and storage/ together.
-if grep -rlE '#[[:space:]]*include[[:space:]]*"storage/' server | grep -v '^server/main.cpp$'; then
-  echo "layering: only server/main.cpp may include storage/"
+# server/ calls storage/'s interfaces but never speaks SQL itself: no libpqxx includes.
+if grep -rnE '#[[:space:]]*include[[:space:]]*<pqxx' server; then
+  echo "layering: server/ must not include libpqxx (SQL lives in storage/)"
   fail=1
 fi
 

@@ -10,7 +10,7 @@
 --   subjects   bit set: 1 chemistry (化学), 2 biology (生物), 4 politics (思想政治), 8 geography (地理)
 --   req_first  0 either, 1 physics, 2 history
 --   req_second_kind 0 none, 1 one named subject, 2 both of two, 3 either of two
---   eligible   bit set over batches: bit (1 << batch)
+--   eligible   bit set over batches: bit (1 << batch); bit 16: passed the special-type line (特殊类型)
 
 -- province › city (市州) › county (县市区) › school (报名点/中学).
 -- lo/hi are the pre-order interval of the unit in the tree: x is inside u when

@@ -19,6 +19,8 @@ std::string shared_database_url() {
   return storage::embedded_cluster(o).connection_string();
 }
 
+constexpr const char* schedule_file = ZHIYUAN_SOURCE_DIR "/config/schedule.toml";
+
 std::vector<std::string> base_args(std::vector<std::string> extra = {}) {
   std::vector<std::string> a = {"--server.port",
                                 "0",
@@ -31,7 +33,9 @@ std::vector<std::string> base_args(std::vector<std::string> extra = {}) {
                                 "--server.idle_timeout_ms",
                                 "1500",
                                 "--server.drain_delay_ms",
-                                "0"};
+                                "0",
+                                "--filing.schedule_file",
+                                schedule_file};
   a.insert(a.end(), extra.begin(), extra.end());
   return a;
 }
@@ -270,8 +274,9 @@ TEST(embedded_database, second_server_reuses_cluster_and_first_stops_it) {
   namespace fs = std::filesystem;
   const fs::path var = fs::path(ZHIYUAN_TEST_VAR_DIR).parent_path() / "test-var-embedded";
   std::vector<std::string> args = {
-      "--server.port",      "0",          "--server.drain_delay_ms",       "0",
-      "--database.var_dir", var.string(), "--database.health_interval_ms", "100"};
+      "--server.port",          "0",          "--server.drain_delay_ms",       "0",
+      "--database.var_dir",     var.string(), "--database.health_interval_ms", "100",
+      "--filing.schedule_file", schedule_file};
   {
     // Make sure no cluster from an earlier, killed run is up: this test owns the directory.
     storage::embedded_options o;

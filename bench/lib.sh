@@ -1,0 +1,158 @@
+# shellcheck shell=bash
+# Shared helpers for the shell benchmarks under bench/. Source it; it defines functions only.
+#
+#   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+#   bench_init            # temp dir in $BENCH_TMP, EXIT/INT/TERM trap that stops what we started
+#   bench_spawn NAME CMD… # start CMD in the background, remember its pid, log to $BENCH_TMP/NAME.log
+#   bench_stop PID        # SIGTERM, wait, then SIGKILL
+#
+# Every process a benchmark starts goes through bench_spawn so that the trap can stop it,
+# whatever way the script ends.
+
+BENCH_PIDS=()
+BENCH_TMP=""
+
+bench_log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+bench_die() {
+  bench_log "error: $*"
+  exit 1
+}
+
+bench_require() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null 2>&1 || bench_die "'$tool' not found on PATH"
+  done
+}
+
+# Sends SIGTERM, waits up to $2 seconds (default 15) for the process to exit, then SIGKILL.
+# zhiyuan stops the embedded PostgreSQL it started on SIGTERM, so the grace period matters.
+bench_stop() {
+  local pid=$1 grace=${2:-15} i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < grace * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    bench_log "pid $pid ignored SIGTERM for ${grace}s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+bench_cleanup() {
+  local status=$? pid
+  trap - EXIT INT TERM
+  for pid in "${BENCH_PIDS[@]}"; do bench_stop "$pid"; done
+  if [[ -n $BENCH_TMP && -d $BENCH_TMP ]]; then
+    if [[ ${KEEP_TMP:-0} == 1 ]]; then
+      bench_log "kept $BENCH_TMP"
+    else
+      rm -rf -- "$BENCH_TMP"
+    fi
+  fi
+  exit "$status"
+}
+
+bench_init() {
+  BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/zhiyuan-bench.XXXXXX")
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+# bench_spawn NAME CMD…: runs CMD in the background with output in $BENCH_TMP/NAME.log and
+# sets BENCH_LAST_PID. CMD must exec the real process (taskset does) so the pid is the server.
+bench_spawn() {
+  local name=$1
+  shift
+  "$@" >"$BENCH_TMP/$name.log" 2>&1 &
+  BENCH_LAST_PID=$!
+  BENCH_PIDS+=("$BENCH_LAST_PID")
+}
+
+# Stops a process started with bench_spawn and forgets it.
+bench_stop_spawned() {
+  local pid=$1 i
+  bench_stop "$pid" "${2:-15}"
+  for i in "${!BENCH_PIDS[@]}"; do
+    [[ ${BENCH_PIDS[$i]} == "$pid" ]] && unset 'BENCH_PIDS[i]'
+  done
+  BENCH_PIDS=("${BENCH_PIDS[@]}")
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on, not in the list of ports given.
+bench_free_port() {
+  local port taken
+  for _ in $(seq 1 200); do
+    port=$((20000 + RANDOM % 20000))
+    taken=0
+    for p in "$@"; do [[ $p == "$port" ]] && taken=1; done
+    ((taken)) && continue
+    if [[ -z $(ss -Htln "sport = :$port" 2>/dev/null) ]]; then
+      echo "$port"
+      return 0
+    fi
+  done
+  bench_die "no free TCP port found"
+}
+
+# bench_wait_http URL SECONDS PID: waits until URL answers 2xx, or fails if PID exits first.
+bench_wait_http() {
+  local url=$1 pid=$3 deadline=$((SECONDS + $2))
+  while ((SECONDS < deadline)); do
+    curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.2
+  done
+  return 1
+}
+
+# Converts a wrk duration ("312.00us", "1.23ms", "2.00s") to microseconds.
+bench_to_us() {
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
+    if (u == "us") f = 1; else if (u == "ms") f = 1000; else if (u == "s") f = 1000000;
+    else if (u == "m") f = 60000000; else f = -1;
+    if (f < 0) { print "nan"; exit } printf "%.1f\n", n * f }'
+}
+
+# Parses `wrk --latency` output on stdin into "rps p50_us p99_us errors requests".
+bench_parse_wrk() {
+  local out rps p50 p99 errs n
+  out=$(cat)
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  n=$(awk '/ requests in / {print $1}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  # Socket errors and non-2xx answers would make a broken server look fast.
+  errs=$(awk '/Socket errors:/ {gsub(/,/, ""); s += $4 + $6 + $8 + $10}
+              /Non-2xx or 3xx responses:/ {s += $5} END {print s + 0}' <<<"$out")
+  [[ -n $rps && -n $p50 && -n $p99 && -n $n ]] || return 1
+  echo "$rps $(bench_to_us "$p50") $(bench_to_us "$p99") $errs $n"
+}
+
+# CPU time in nanoseconds used so far by PID's threads and its child processes' threads (an
+# nginx master's workers). On a shared machine this is steadier than requests/s: it does not
+# count the time a server spends waiting for the CPU.
+bench_cpu_ns() {
+  local pid=$1 total=0 p t ns _
+  local pids=("$pid")
+  # shellcheck disable=SC2207  # pids are plain numbers
+  pids+=($(cat /proc/"$pid"/task/*/children 2>/dev/null))
+  for p in "${pids[@]}"; do
+    for t in /proc/"$p"/task/*/schedstat; do
+      read -r ns _ 2>/dev/null <"$t" && total=$((total + ns))
+    done
+  done
+  echo "$total"
+}
+
+# Median of the numbers given as arguments.
+bench_median() {
+  printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {
+    if (NR == 0) { print "nan"; exit }
+    if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace zhiyuan::server {
+
+using token_digest = std::array<std::uint8_t, 32>;
+
+/// Live candidate sessions in memory, keyed by the SHA-256 of the token. Written through to
+/// the database at sign-in (so they survive a restart) and reloaded at start. Striped
+/// reader-writer locks: lookups from every I/O thread rarely contend.
+class session_table {
+ public:
+  struct session {
+    std::int64_t candidate_id = 0;
+    std::int64_t expires_at = 0;  ///< unix seconds, absolute
+    std::int64_t last_seen_at = 0;
+  };
+
+  session_table(std::int64_t idle_seconds) : idle_seconds_(idle_seconds) {}
+
+  void insert(const token_digest& key, const session& s);
+  /// The candidate of a live session; refreshes its idle timer. Expired sessions are removed.
+  std::optional<std::int64_t> find(const token_digest& key, std::int64_t now);
+  void erase(const token_digest& key);
+  std::size_t size() const;
+
+  /// A new opaque token (256 random bits, base64url) and its digest.
+  static std::string new_token(token_digest& digest);
+  /// The digest of a presented token; nullopt when it is not of our format.
+  static std::optional<token_digest> digest_of(std::string_view token);
+
+ private:
+  struct key_hash {
+    std::size_t operator()(const token_digest& d) const noexcept {
+      std::size_t h;
+      static_assert(sizeof h <= sizeof d);
+      __builtin_memcpy(&h, d.data(), sizeof h);
+      return h;
+    }
+  };
+  // last_seen is refreshed under the shared lock, so it is atomic.
+  struct entry {
+    entry(const session& s)
+        : candidate_id(s.candidate_id), expires_at(s.expires_at), last_seen(s.last_seen_at) {}
+    std::int64_t candidate_id;
+    std::int64_t expires_at;
+    std::atomic<std::int64_t> last_seen;
+  };
+  struct stripe {
+    mutable std::shared_mutex mutex;
+    std::unordered_map<token_digest, entry, key_hash> map;
+  };
+  static constexpr std::size_t stripes = 64;
+
+  stripe& stripe_of(const token_digest& d) { return stripes_[d[31] % stripes]; }
+
+  std::int64_t idle_seconds_;
+  std::array<stripe, stripes> stripes_;
+};
+
+/// The session token presented by a request: `Authorization: Bearer <t>` or cookie `zy_session`.
+std::string_view presented_token(std::string_view authorization, std::string_view cookie);
+
+}  // namespace zhiyuan::server

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <pqxx/connection>
+
+namespace zhiyuan::storage {
+
+/// A bounded pool of threads for work that must not run on an I/O thread: password hashing
+/// and queries. Each thread owns a PostgreSQL connection (opened on first use, reopened after
+/// it breaks). A full queue refuses work at once, so callers can answer 503.
+class worker_pool {
+ public:
+  /// The job gets its thread's connection (connected; nullptr if the pool has no database).
+  /// An exception escaping a job is the job's bug: it is swallowed after the connection is
+  /// checked, so jobs must report their own failures.
+  using job = std::function<void(pqxx::connection* conn)>;
+
+  worker_pool(std::string name, unsigned threads, std::size_t max_queue, std::string conninfo);
+  worker_pool(const worker_pool&) = delete;
+  worker_pool& operator=(const worker_pool&) = delete;
+  ~worker_pool();
+
+  /// Queues `j`; false when the queue is full or the pool is stopping.
+  bool try_post(job j);
+  /// Finishes queued jobs, then joins the threads.
+  void stop();
+
+  std::size_t queued() const;
+  const std::string& name() const noexcept { return name_; }
+
+ private:
+  void run();
+
+  std::string name_;
+  std::size_t max_queue_;
+  std::string conninfo_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<job> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace zhiyuan::storage

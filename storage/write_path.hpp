@@ -1,0 +1,144 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "storage/mailbox.hpp"
+
+namespace zhiyuan::storage {
+
+/// What a durable write does. Every kind is applied by set-based statements per batch.
+enum class op_kind : std::uint8_t {
+  submit,           ///< formal submission (正式志愿) of one batch: applications + history
+  save_draft,       ///< draft (志愿草稿) of one batch
+  favorite_put,     ///< add or re-categorise a favourite
+  favorite_delete,  ///< remove a favourite
+  contact,          ///< phone and mailing address
+  confirm,          ///< household-registration or physical-exam confirmation
+};
+
+/// How a write ended. Only `committed` and `replayed` mean the data is durable.
+enum class op_status : std::uint8_t {
+  committed,     ///< applied; COMMIT returned
+  replayed,      ///< same Idempotency-Key and body seen before: stored response returned
+  conflict,      ///< the version it was based on is stale (nothing written)
+  key_mismatch,  ///< same Idempotency-Key, different body (nothing written) → 422
+  unavailable,   ///< could not commit before the deadline (database down) → 503
+  failed,        ///< a bug or bad data; logged → 500
+};
+
+struct write_op;
+
+/// Renders the HTTP status and body stored with the idempotency record, on the writer thread,
+/// inside the transaction and before COMMIT (so a replay returns exactly these bytes). Called
+/// for ops whose status is `committed` or `conflict` (both outcomes are final and stored);
+/// never for the others. May be null: then status 200 and an empty body are stored.
+using response_renderer = void (*)(const write_op& op, unsigned& status, std::string& body);
+/// Called on the writer thread after the outcome is final (after COMMIT for durable outcomes);
+/// takes the op back. The server posts to the connection's executor from here.
+using completion = void (*)(std::unique_ptr<write_op> op);
+
+/// One durable write, owned by the write path between `try_submit` and `done`.
+/// Intrusive: the `mpsc_node` base (`next`) links it into its candidate's mailbox (no
+/// allocation per enqueue).
+///
+/// On `replayed` only `response_status` and `response_body` are meaningful (the stored
+/// response); `version`, `committed_at_us` and `prev_hash` are filled on `committed` only.
+struct write_op : mpsc_node {
+  // --- input, filled by the server ---
+  op_kind kind = op_kind::submit;
+  std::int64_t candidate_id = 0;
+  std::int16_t batch = 0;          ///< submit / save_draft (database encoding)
+  bool drill = false;              ///< 模拟演练 data, kept apart
+  std::int64_t base_version = -1;  ///< version it was based on; -1: none (last write wins)
+  std::string payload;   ///< submit/draft: canonical choices; favorite: target; contact: phone;
+                         ///< confirm: "household" | "physical_exam"
+  std::string payload2;  ///< favorite: kind ("0" college, "1" group) ; contact: address JSON
+  std::string payload3;  ///< favorite: category
+  std::array<std::uint8_t, 32> digest{};  ///< submit/draft: SHA-256 of payload
+  std::string idempotency_key;  ///< client's key, or one the server generated (never empty)
+  std::array<std::uint8_t, 32> request_hash{};  ///< SHA-256 of method, path and body
+  std::int64_t accepted_at_us = 0;              ///< unix µs when the server accepted the request
+  std::chrono::steady_clock::time_point deadline;  ///< give up (503) after this
+  std::string exam_no;                             ///< for the receipt
+  response_renderer render = nullptr;
+  completion done = nullptr;
+  void* context = nullptr;  ///< the server's, untouched by storage
+
+  // --- output, filled by the writer ---
+  op_status status = op_status::failed;
+  std::int64_t version = 0;          ///< new version (committed)
+  std::int64_t committed_at_us = 0;  ///< unix µs taken in the transaction just before COMMIT
+  std::array<std::uint8_t, 32> prev_hash{};  ///< submit: previous version's digest (zero if none)
+  bool has_prev_hash = false;
+  unsigned response_status = 0;  ///< what render() produced, or the stored one on replay
+  std::string response_body;
+};
+
+/// Tuning of the write path (config section [writer]).
+struct write_path_options {
+  unsigned writers = 2;                    ///< W writer threads, one PostgreSQL connection each
+  std::size_t max_batch = 512;             ///< operations per transaction at most
+  std::chrono::microseconds max_delay{0};  ///< linger for more work when busy (0: never)
+  std::size_t max_in_flight = 100'000;     ///< global cap on admitted, uncompleted operations
+  std::size_t max_queue_per_writer = 50'000;
+  std::int64_t candidate_capacity = 1'000'000;  ///< mailboxes preallocated for ids below this
+  std::chrono::milliseconds retry_min{20};
+  std::chrono::milliseconds retry_max{2'000};
+  std::chrono::hours idempotency_retention{24};
+  /// How often writer 0 deletes expired idempotency keys (in bounded chunks).
+  std::chrono::seconds retention_interval{300};
+  /// Where the write path reports failures (a failed op, a lost connection); null: stderr.
+  std::function<void(std::string_view)> log;
+};
+
+/// Why try_submit refused an operation.
+enum class admit : std::uint8_t { ok, overloaded, key_in_flight, stopping };
+
+class write_path_impl;
+
+/// Per-candidate lock-free mailboxes (intrusive Vyukov MPSC queues) feeding W writer threads
+/// that group-commit batches with set-based SQL. See DESIGN.md, "The write path".
+class write_path {
+ public:
+  write_path(std::string conninfo, write_path_options options);
+  write_path(const write_path&) = delete;
+  write_path& operator=(const write_path&) = delete;
+  ~write_path();
+
+  /// Starts the writer threads (each connects, retrying with backoff).
+  void start();
+
+  /// Enqueues `op` on its candidate's mailbox. On `ok` ownership passes to the write path and
+  /// `op->done` will be called exactly once; otherwise `op` is left with the caller.
+  /// `priority`: formal submissions may use the whole in-flight cap, other writes 80% of it.
+  admit try_submit(std::unique_ptr<write_op>& op);
+
+  /// Stops admitting, waits until every mailbox is drained and every op completed (bounded by
+  /// `timeout`), then stops the writers. Returns false on timeout.
+  bool drain_and_stop(std::chrono::milliseconds timeout);
+
+  /// Operations admitted and not yet completed.
+  std::size_t in_flight() const noexcept;
+  /// Prometheus text of the write path's metrics (zhiyuan_writer_*).
+  std::string render_metrics() const;
+
+  /// Test hooks: while paused, writers start no new batch (ops still queue up and admission
+  /// still applies). A batch already running finishes.
+  void pause() noexcept;
+  void resume() noexcept;
+  /// Test hook: the next `batches` transactions commit, then fail as if the connection dropped
+  /// during COMMIT (outcome unknown), so the retry must resolve them from the stored records.
+  void simulate_commit_loss(unsigned batches) noexcept;
+
+ private:
+  std::unique_ptr<write_path_impl> impl_;
+};
+
+}  // namespace zhiyuan::storage

@@ -1,0 +1,716 @@
+// storage/write_path against the real PostgreSQL of the `database` ctest fixture. Every test
+// writes to candidates created for this run only (ids from 9,000,000 up, fresh per run), so
+// repeated runs against the persisting cluster pass.
+#include "storage/write_path.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <pqxx/pqxx>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "storage/embedded_cluster.hpp"
+#include "storage/migrate.hpp"
+
+namespace zhiyuan::storage {
+namespace {
+
+using namespace std::chrono_literals;
+
+// ZHIYUAN_STORAGE_TEST_URL points the tests at another database (for experiments).
+std::string database_url() {
+  if (const char* url = std::getenv("ZHIYUAN_STORAGE_TEST_URL")) return url;
+  embedded_options o;
+  o.var_dir = ZHIYUAN_TEST_VAR_DIR;
+  return embedded_cluster(o).connection_string();
+}
+
+// Completed ops, handed back by the writers.
+struct collector {
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<std::unique_ptr<write_op>> ops;
+
+  static void on_done(std::unique_ptr<write_op> op) {
+    auto* c = static_cast<collector*>(op->context);
+    std::lock_guard lock(c->mutex);
+    c->ops.push_back(std::move(op));
+    c->cv.notify_all();
+  }
+  bool wait_for(std::size_t n, std::chrono::milliseconds timeout = 60s) {
+    std::unique_lock lock(mutex);
+    return cv.wait_for(lock, timeout, [&] { return ops.size() >= n; });
+  }
+  std::vector<std::unique_ptr<write_op>> take() {
+    std::lock_guard lock(mutex);
+    return std::move(ops);
+  }
+};
+
+// The stored response names the version and digest, so a replay can be checked against the
+// history row it promises.
+void render_receipt(const write_op& op, unsigned& status, std::string& body) {
+  if (op.status == op_status::conflict) {
+    status = 409;
+    body = R"({"error":"version_conflict"})";
+    return;
+  }
+  status = 200;
+  body = fmt::format(R"({{"version":{},"committed_at":{},"tag":"{}"}})", op.version,
+                     op.committed_at_us, op.payload.substr(0, 40));
+}
+
+std::int64_t parse_version(const std::string& body) {
+  auto at = body.find("\"version\":");
+  if (at == std::string::npos) return -1;
+  return std::stoll(body.substr(at + 10));
+}
+
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class write_path_test : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    url_ = new std::string(database_url());
+    pqxx::connection c(*url_);
+    migrate(c);
+    pqxx::work tx(c);
+    // Reuse a school of the loaded province if there is one; else a test-only unit tree.
+    auto school = tx.exec(
+        "SELECT s.id, s.parent_id, co.parent_id FROM units s JOIN units co ON co.id = s.parent_id"
+        " WHERE s.level = 3 ORDER BY s.id LIMIT 1");
+    if (school.empty()) {
+      tx.exec(
+          "INSERT INTO units (id, parent_id, level, code, name, lo, hi) VALUES"
+          " (990000, NULL, 0, 'ZWTEST0', 'write-path test province', 0, 3),"
+          " (990001, 990000, 1, 'ZWTEST1', 'write-path test city', 1, 3),"
+          " (990002, 990001, 2, 'ZWTEST2', 'write-path test county', 2, 3),"
+          " (990003, 990002, 3, 'ZWTEST3', 'write-path test school', 3, 3)"
+          " ON CONFLICT DO NOTHING");
+      school_ = 990003, county_ = 990002, city_ = 990001;
+    } else {
+      school_ = school[0][0].as<int>();
+      county_ = school[0][1].as<int>();
+      city_ = school[0][2].as<int>();
+    }
+    next_id_ = tx.exec1(
+                     "SELECT greatest(coalesce(max(candidate_id), 0) + 1, 9000000)"
+                     " FROM candidates WHERE candidate_id >= 9000000")[0]
+                   .as<std::int64_t>();
+    tx.commit();
+  }
+  static void TearDownTestSuite() {
+    delete url_;
+    url_ = nullptr;
+  }
+
+  // Creates `n` candidates for this test; returns the first id.
+  static std::int64_t make_candidates(int n) {
+    const std::int64_t first = next_id_;
+    next_id_ += n;
+    pqxx::connection c(*url_);
+    pqxx::work tx(c);
+    tx.exec_params(
+        "INSERT INTO candidates (candidate_id, exam_no, name, id_number, school_id, county_id,"
+        " city_id, category, track, electives, login_hash, is_test_data)"
+        " SELECT g, (90000000000000 + g)::text, 'write-path test', 'x', $3, $4, $5, 0, 0, 0,"
+        " 'x', true FROM generate_series($1::bigint, $2::bigint) AS g",
+        first, first + n - 1, school_, county_, city_);
+    tx.commit();
+    return first;
+  }
+
+  static write_path_options options(unsigned writers = 2) {
+    write_path_options o;
+    o.writers = writers;
+    o.retry_min = 5ms;
+    o.retry_max = 200ms;
+    // Quiet unless ZHIYUAN_STORAGE_TEST_LOG is set; failures are asserted.
+    if (!std::getenv("ZHIYUAN_STORAGE_TEST_LOG")) o.log = [](std::string_view) {};
+    return o;
+  }
+
+  std::unique_ptr<write_op> make_op(op_kind kind, std::int64_t candidate, std::string key,
+                                    std::string payload, std::int64_t base_version = -1) {
+    auto op = std::make_unique<write_op>();
+    op->kind = kind;
+    op->candidate_id = candidate;
+    op->batch = 1;
+    op->base_version = base_version;
+    op->payload = std::move(payload);
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    for (auto& b : op->digest) b = static_cast<std::uint8_t>(rng());
+    op->request_hash = hash_of(key + "|" + op->payload + "|" + std::to_string(base_version));
+    op->idempotency_key = std::move(key);
+    op->accepted_at_us = now_us();
+    op->deadline = std::chrono::steady_clock::now() + 60s;
+    op->render = render_receipt;
+    op->done = collector::on_done;
+    op->context = &done_;
+    return op;
+  }
+
+  static std::array<std::uint8_t, 32> hash_of(const std::string& s) {
+    std::array<std::uint8_t, 32> h{};
+    std::size_t x = std::hash<std::string>{}(s);
+    for (std::size_t i = 0; i < h.size(); ++i) {
+      h[i] = static_cast<std::uint8_t>(x >> ((i % 8) * 8));
+      if (i % 8 == 7) x = std::hash<std::size_t>{}(x + i);
+    }
+    return h;
+  }
+
+  // Submits one op and waits for its completion.
+  std::unique_ptr<write_op> run_one(write_path& wp, std::unique_ptr<write_op> op) {
+    const std::size_t before = done_.ops.size();
+    EXPECT_EQ(wp.try_submit(op), admit::ok);
+    EXPECT_TRUE(done_.wait_for(before + 1));
+    std::lock_guard lock(done_.mutex);
+    auto out = std::move(done_.ops.back());
+    done_.ops.pop_back();
+    return out;
+  }
+
+  static pqxx::result query(const std::string& sql) {
+    pqxx::connection c(*url_);
+    pqxx::work tx(c);
+    return tx.exec(sql);
+  }
+
+  static std::string* url_;
+  static std::int64_t next_id_;
+  static int school_, county_, city_;
+  collector done_;
+};
+std::string* write_path_test::url_ = nullptr;
+std::int64_t write_path_test::next_id_ = 0;
+int write_path_test::school_ = 0;
+int write_path_test::county_ = 0;
+int write_path_test::city_ = 0;
+
+// Four producers each submit k times for each of 40 candidates, last write wins. Per
+// candidate: final version = number of submits, history = versions 1..n with a hash chain, and
+// each producer's submissions appear in history in the order that producer enqueued them.
+TEST_F(write_path_test, concurrent_producers_keep_per_candidate_order) {
+  constexpr int producers = 4, candidates = 40, k = 8;
+  const std::int64_t first = make_candidates(candidates);
+  write_path wp(*url_, options());
+  wp.start();
+  std::vector<std::thread> threads;
+  for (int p = 0; p < producers; ++p) {
+    threads.emplace_back([&, p] {
+      for (int s = 0; s < k; ++s) {
+        for (int c = 0; c < candidates; ++c) {
+          auto op = make_op(op_kind::submit, first + c, fmt::format("order-{}-{}", p, s),
+                            fmt::format("p{}s{}", p, s));
+          while (wp.try_submit(op) != admit::ok) std::this_thread::yield();
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(done_.wait_for(producers * candidates * k));
+  for (const auto& op : done_.take()) EXPECT_EQ(op->status, op_status::committed);
+
+  auto rows = query(fmt::format(
+      "SELECT h.candidate_id, h.version, h.choices, h.prev_hash = lag(h.digest) OVER w,"
+      " a.version FROM application_history h JOIN applications a USING (candidate_id, batch,"
+      " drill) WHERE h.candidate_id BETWEEN {} AND {}"
+      " WINDOW w AS (PARTITION BY h.candidate_id ORDER BY h.version)"
+      " ORDER BY h.candidate_id, h.version",
+      first, first + candidates - 1));
+  ASSERT_EQ(rows.size(), static_cast<std::size_t>(producers * candidates * k));
+  std::map<std::int64_t, std::vector<int>> last_seq;  // candidate → per-producer last seq
+  std::map<std::int64_t, std::int64_t> expected_version;
+  for (const auto& r : rows) {
+    const auto cand = r[0].as<std::int64_t>();
+    const auto version = r[1].as<std::int64_t>();
+    EXPECT_EQ(version, ++expected_version[cand]);
+    EXPECT_EQ(r[4].as<std::int64_t>(), producers * k);
+    if (version > 1) {
+      EXPECT_TRUE(r[3].as<bool>()) << "hash chain broken at " << version;
+    }
+    int p = 0, s = 0;
+    ASSERT_EQ(std::sscanf(r[2].c_str(), "p%ds%d", &p, &s), 2);
+    auto& seqs = last_seq.try_emplace(cand, producers, -1).first->second;
+    EXPECT_GT(s, seqs[p]) << "producer " << p << " reordered for candidate " << cand;
+    seqs[p] = s;
+  }
+  EXPECT_TRUE(wp.drain_and_stop(10s));
+}
+
+TEST_F(write_path_test, replay_returns_the_stored_response) {
+  const std::int64_t id = make_candidates(1);
+  write_path wp(*url_, options());
+  wp.start();
+  auto first = run_one(wp, make_op(op_kind::submit, id, "replay-key", "choices-a"));
+  ASSERT_EQ(first->status, op_status::committed);
+  EXPECT_EQ(first->version, 1);
+  EXPECT_EQ(first->response_status, 200u);
+  auto again = make_op(op_kind::submit, id, "replay-key", "choices-a");
+  again->request_hash = first->request_hash;
+  auto second = run_one(wp, std::move(again));
+  EXPECT_EQ(second->status, op_status::replayed);
+  EXPECT_EQ(second->response_status, first->response_status);
+  EXPECT_EQ(second->response_body, first->response_body);
+  auto rows =
+      query(fmt::format("SELECT (SELECT version FROM applications WHERE candidate_id = {0}),"
+                        " (SELECT count(*) FROM application_history WHERE candidate_id = {0})",
+                        id));
+  EXPECT_EQ(rows[0][0].as<int>(), 1);
+  EXPECT_EQ(rows[0][1].as<int>(), 1);
+}
+
+TEST_F(write_path_test, same_key_different_body_is_a_mismatch) {
+  const std::int64_t id = make_candidates(1);
+  write_path wp(*url_, options());
+  wp.start();
+  auto first = run_one(wp, make_op(op_kind::submit, id, "mismatch-key", "choices-a"));
+  ASSERT_EQ(first->status, op_status::committed);
+  auto second = run_one(wp, make_op(op_kind::submit, id, "mismatch-key", "choices-b"));
+  EXPECT_EQ(second->status, op_status::key_mismatch);
+  auto rows =
+      query(fmt::format("SELECT version, choices FROM applications WHERE candidate_id = {}", id));
+  EXPECT_EQ(rows[0][0].as<int>(), 1);
+  EXPECT_EQ(rows[0][1].as<std::string>(), "choices-a");
+}
+
+TEST_F(write_path_test, same_key_in_flight_is_refused) {
+  const std::int64_t id = make_candidates(1);
+  write_path wp(*url_, options());
+  wp.start();
+  wp.pause();
+  auto a = make_op(op_kind::submit, id, "flight-key", "choices-a");
+  const auto hash = a->request_hash;
+  ASSERT_EQ(wp.try_submit(a), admit::ok);
+  auto b = make_op(op_kind::submit, id, "flight-key", "choices-a");
+  b->request_hash = hash;
+  EXPECT_EQ(wp.try_submit(b), admit::key_in_flight);
+  ASSERT_NE(b, nullptr);  // left with the caller
+  // Another candidate may use the same key.
+  const std::int64_t other = make_candidates(1);
+  auto c = make_op(op_kind::submit, other, "flight-key", "choices-c");
+  EXPECT_EQ(wp.try_submit(c), admit::ok);
+  wp.resume();
+  ASSERT_TRUE(done_.wait_for(2));
+  for (const auto& op : done_.take()) EXPECT_EQ(op->status, op_status::committed);
+  // Completed: the same request now replays.
+  auto again = run_one(wp, std::move(b));
+  EXPECT_EQ(again->status, op_status::replayed);
+  EXPECT_NE(wp.render_metrics().find("zhiyuan_writer_shed_total{reason=\"key_in_flight\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(write_path_test, stale_base_version_conflicts_and_writes_nothing) {
+  const std::int64_t id = make_candidates(1);
+  write_path wp(*url_, options());
+  wp.start();
+  // No row yet: a base version of 3 is stale.
+  EXPECT_EQ(run_one(wp, make_op(op_kind::submit, id, "c0", "x0", 3))->status, op_status::conflict);
+  auto v1 = run_one(wp, make_op(op_kind::submit, id, "c1", "x1", 0));
+  ASSERT_EQ(v1->status, op_status::committed);
+  EXPECT_EQ(v1->version, 1);
+  EXPECT_FALSE(v1->has_prev_hash);
+  auto stale = run_one(wp, make_op(op_kind::submit, id, "c2", "x2", 0));
+  EXPECT_EQ(stale->status, op_status::conflict);
+  EXPECT_EQ(stale->response_status, 409u);
+  auto v2 = run_one(wp, make_op(op_kind::submit, id, "c3", "x3", 1));
+  ASSERT_EQ(v2->status, op_status::committed);
+  EXPECT_EQ(v2->version, 2);
+  EXPECT_TRUE(v2->has_prev_hash);
+  EXPECT_EQ(v2->prev_hash, v1->digest);
+  EXPECT_EQ(run_one(wp, make_op(op_kind::submit, id, "c4", "x4", 1))->status, op_status::conflict);
+  // Drill data is a separate row with its own versions.
+  auto drill = make_op(op_kind::submit, id, "c5", "drill", 0);
+  drill->drill = true;
+  EXPECT_EQ(run_one(wp, std::move(drill))->status, op_status::committed);
+  auto rows = query(
+      fmt::format("SELECT drill, version, choices FROM application_history WHERE candidate_id = {}"
+                  " ORDER BY drill, version",
+                  id));
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0][2].as<std::string>(), "x1");
+  EXPECT_EQ(rows[1][2].as<std::string>(), "x3");
+  EXPECT_TRUE(rows[2][0].as<bool>());
+  // The conflict's response is stored too: its retry replays the 409.
+  auto retry = make_op(op_kind::submit, id, "c2", "x2", 0);
+  retry->request_hash = stale->request_hash;
+  auto replay = run_one(wp, std::move(retry));
+  EXPECT_EQ(replay->status, op_status::replayed);
+  EXPECT_EQ(replay->response_status, 409u);
+}
+
+TEST_F(write_path_test, drafts_favorites_contact_and_confirmations) {
+  const std::int64_t id = make_candidates(1);
+  write_path wp(*url_, options());
+  wp.start();
+  // Drafts: same version rule as submissions, no history.
+  EXPECT_EQ(run_one(wp, make_op(op_kind::save_draft, id, "d1", "draft \"1\" \\ ,{}", 0))->version,
+            1);
+  EXPECT_EQ(run_one(wp, make_op(op_kind::save_draft, id, "d2", "draft 2", 0))->status,
+            op_status::conflict);
+  EXPECT_EQ(run_one(wp, make_op(op_kind::save_draft, id, "d3", "draft 3", -1))->version, 2);
+  // Favourites: put, re-categorise, delete, delete again.
+  auto fav = [&](op_kind k, const char* key, const char* target, const char* category) {
+    auto op = make_op(k, id, key, target);
+    op->payload2 = "1";
+    op->payload3 = category;
+    return run_one(wp, std::move(op))->status;
+  };
+  EXPECT_EQ(fav(op_kind::favorite_put, "f1", "G1001", "冲"), op_status::committed);
+  EXPECT_EQ(fav(op_kind::favorite_put, "f2", "G1002", "稳"), op_status::committed);
+  EXPECT_EQ(fav(op_kind::favorite_put, "f3", "G1001", "保"), op_status::committed);
+  EXPECT_EQ(fav(op_kind::favorite_delete, "f4", "G1002", ""), op_status::committed);
+  EXPECT_EQ(fav(op_kind::favorite_delete, "f5", "G1002", ""), op_status::committed);
+  // Contact: profile version check.
+  auto contact = make_op(op_kind::contact, id, "p1", "13800000000", 0);
+  contact->payload2 = R"({"city":"长沙","line":"岳麓区 1 号"})";
+  auto ct = run_one(wp, std::move(contact));
+  ASSERT_EQ(ct->status, op_status::committed);
+  EXPECT_EQ(ct->version, 1);
+  EXPECT_EQ(run_one(wp, make_op(op_kind::contact, id, "p2", "13900000000", 0))->status,
+            op_status::conflict);
+  // Confirmations: the first acceptance time sticks.
+  auto confirm = make_op(op_kind::confirm, id, "h1", "household");
+  confirm->accepted_at_us = 1'700'000'000'123'456;
+  EXPECT_EQ(run_one(wp, std::move(confirm))->status, op_status::committed);
+  auto later = make_op(op_kind::confirm, id, "h2", "household");
+  later->accepted_at_us = 1'700'000'999'000'000;
+  EXPECT_EQ(run_one(wp, std::move(later))->status, op_status::committed);
+  EXPECT_EQ(run_one(wp, make_op(op_kind::confirm, id, "h3", "physical_exam"))->status,
+            op_status::committed);
+
+  auto d = query(fmt::format("SELECT version, choices FROM drafts WHERE candidate_id = {}", id));
+  EXPECT_EQ(d[0][0].as<int>(), 2);
+  EXPECT_EQ(d[0][1].as<std::string>(), "draft 3");
+  EXPECT_EQ(query(fmt::format("SELECT count(*) FROM application_history WHERE candidate_id = {}",
+                              id))[0][0]
+                .as<int>(),
+            0);
+  auto f = query(fmt::format(
+      "SELECT kind, target, category FROM favorites WHERE candidate_id = {} ORDER BY target", id));
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0][1].as<std::string>(), "G1001");
+  EXPECT_EQ(f[0][2].as<std::string>(), "保");
+  auto c = query(
+      fmt::format("SELECT phone, address->>'city', version,"
+                  " (extract(epoch FROM household_confirmed_at) * 1000000)::bigint,"
+                  " physical_exam_confirmed_at IS NOT NULL FROM candidates WHERE candidate_id = {}",
+                  id));
+  EXPECT_EQ(c[0][0].as<std::string>(), "13800000000");
+  EXPECT_EQ(c[0][1].as<std::string>(), "长沙");
+  EXPECT_EQ(c[0][2].as<int>(), 4);  // contact + three confirmations
+  EXPECT_EQ(c[0][3].as<std::int64_t>(), 1'700'000'000'123'456);
+  EXPECT_TRUE(c[0][4].as<bool>());
+}
+
+// The first draft with quotes and backslashes survives the array literal round trip.
+TEST_F(write_path_test, payloads_with_quotes_and_unicode_round_trip) {
+  const std::int64_t id = make_candidates(1);
+  write_path wp(*url_, options());
+  wp.start();
+  const std::string payload = "g1:1,2;a1|\"quoted\"\\back\\slash{}志愿 NULL";
+  ASSERT_EQ(run_one(wp, make_op(op_kind::submit, id, "q1", payload))->status, op_status::committed);
+  auto r = query(fmt::format("SELECT choices FROM applications WHERE candidate_id = {}", id));
+  EXPECT_EQ(r[0][0].as<std::string>(), payload);
+}
+
+// An op accepted before its window closed commits even though its batch runs after the close:
+// the writer never re-checks windows, and accepted_at is the server's stamp.
+TEST_F(write_path_test, accepted_before_close_commits_after_close) {
+  const std::int64_t id = make_candidates(1);
+  write_path wp(*url_, options());
+  wp.start();
+  wp.pause();
+  const std::int64_t close_us = now_us() + 100'000;
+  auto op = make_op(op_kind::submit, id, "edge", "last-second");
+  op->accepted_at_us = close_us - 1;
+  ASSERT_EQ(wp.try_submit(op), admit::ok);
+  std::this_thread::sleep_for(400ms);  // past the close, still queued
+  wp.resume();
+  ASSERT_TRUE(done_.wait_for(1));
+  auto ops = done_.take();
+  EXPECT_EQ(ops[0]->status, op_status::committed);
+  EXPECT_GT(ops[0]->committed_at_us, close_us);
+  auto r =
+      query(fmt::format("SELECT (extract(epoch FROM accepted_at) * 1000000)::bigint,"
+                        " (extract(epoch FROM committed_at) * 1000000)::bigint FROM applications"
+                        " WHERE candidate_id = {}",
+                        id));
+  EXPECT_EQ(r[0][0].as<std::int64_t>(), close_us - 1);
+  EXPECT_EQ(r[0][1].as<std::int64_t>(), ops[0]->committed_at_us);
+}
+
+// COMMIT succeeded but the writer could not know: the retried batch finds every op's record
+// and answers with exactly the stored responses; nothing is written twice.
+TEST_F(write_path_test, unknown_commit_outcome_resolves_to_stored_responses) {
+  constexpr int n = 50;
+  const std::int64_t first = make_candidates(n);
+  write_path wp(*url_, options(1));
+  wp.start();
+  wp.pause();
+  for (int i = 0; i < n; ++i) {
+    auto op = make_op(op_kind::submit, first + i, "doubt", fmt::format("u{}", i));
+    ASSERT_EQ(wp.try_submit(op), admit::ok);
+  }
+  wp.simulate_commit_loss(1);
+  wp.resume();
+  ASSERT_TRUE(done_.wait_for(n));
+  for (const auto& op : done_.take()) {
+    EXPECT_EQ(op->status, op_status::replayed);
+    EXPECT_EQ(op->response_status, 200u);
+    EXPECT_EQ(parse_version(op->response_body), 1) << op->response_body;
+  }
+  auto r = query(fmt::format(
+      "SELECT count(*), max(version) FROM application_history WHERE candidate_id BETWEEN {} AND {}",
+      first, first + n - 1));
+  EXPECT_EQ(r[0][0].as<int>(), n);
+  EXPECT_EQ(r[0][1].as<int>(), 1);
+  EXPECT_NE(wp.render_metrics().find("zhiyuan_writer_reconnects_total 1"), std::string::npos);
+}
+
+std::uint64_t metric_value(const std::string& text, const std::string& series) {
+  auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return 0;
+  return std::stoull(text.substr(at + series.size() + 2));
+}
+
+// A burst queued while writers are paused goes out in a few large transactions.
+TEST_F(write_path_test, bursts_are_written_in_large_batches) {
+  constexpr int n = 600;
+  const std::int64_t first = make_candidates(n);
+  auto o = options(1);
+  o.max_batch = 256;
+  write_path wp(*url_, o);
+  wp.start();
+  wp.pause();
+  for (int i = 0; i < n; ++i) {
+    auto op = make_op(op_kind::submit, first + i, "burst", fmt::format("b{}", i));
+    ASSERT_EQ(wp.try_submit(op), admit::ok);
+  }
+  EXPECT_NE(wp.render_metrics().find("zhiyuan_writer_queue_depth{writer=\"0\"} 600"),
+            std::string::npos);
+  wp.resume();
+  ASSERT_TRUE(done_.wait_for(n));
+  for (const auto& op : done_.take()) EXPECT_EQ(op->status, op_status::committed);
+  const auto m = wp.render_metrics();
+  EXPECT_EQ(metric_value(m, "zhiyuan_writer_batch_size_count"), 3u) << m;
+  EXPECT_EQ(metric_value(m, "zhiyuan_writer_batch_size_sum"), static_cast<std::uint64_t>(n));
+  EXPECT_EQ(
+      metric_value(m, "zhiyuan_writer_operations_total{kind=\"submit\",status=\"committed\"}"),
+      static_cast<std::uint64_t>(n));
+  EXPECT_EQ(metric_value(m, "zhiyuan_writer_batch_size_bucket{le=\"64\"}"), 0u);
+}
+
+// One candidate's mixed writes in one burst: one op per candidate per transaction keeps them
+// in order (each a separate batch), all applied.
+TEST_F(write_path_test, one_candidate_many_ops_in_one_burst) {
+  const std::int64_t id = make_candidates(1);
+  write_path wp(*url_, options(1));
+  wp.start();
+  wp.pause();
+  constexpr int n = 30;
+  for (int i = 0; i < n; ++i) {
+    auto op = make_op(i % 3 == 2 ? op_kind::save_draft : op_kind::submit, id,
+                      fmt::format("same-{}", i), fmt::format("s{}", i));
+    ASSERT_EQ(wp.try_submit(op), admit::ok);
+  }
+  wp.resume();
+  ASSERT_TRUE(done_.wait_for(n));
+  for (const auto& op : done_.take()) EXPECT_EQ(op->status, op_status::committed);
+  auto r =
+      query(fmt::format("SELECT (SELECT version FROM applications WHERE candidate_id = {0}),"
+                        " (SELECT version FROM drafts WHERE candidate_id = {0}),"
+                        " (SELECT choices FROM applications WHERE candidate_id = {0})",
+                        id));
+  EXPECT_EQ(r[0][0].as<int>(), 20);
+  EXPECT_EQ(r[0][1].as<int>(), 10);
+  EXPECT_EQ(r[0][2].as<std::string>(), "s28");
+}
+
+TEST_F(write_path_test, caps_shed_early_and_submissions_outrank_other_writes) {
+  const std::int64_t first = make_candidates(12);
+  auto o = options(1);
+  o.max_in_flight = 10;
+  write_path wp(*url_, o);
+  wp.start();
+  wp.pause();
+  for (int i = 0; i < 8; ++i) {
+    auto op = make_op(op_kind::submit, first + i, "cap", "x");
+    ASSERT_EQ(wp.try_submit(op), admit::ok);
+  }
+  auto draft = make_op(op_kind::save_draft, first + 8, "cap", "x");
+  EXPECT_EQ(wp.try_submit(draft), admit::overloaded);  // other writes stop at 80%
+  for (int i = 8; i < 10; ++i) {
+    auto op = make_op(op_kind::submit, first + i, "cap", "x");
+    ASSERT_EQ(wp.try_submit(op), admit::ok);
+  }
+  auto over = make_op(op_kind::submit, first + 10, "cap", "x");
+  EXPECT_EQ(wp.try_submit(over), admit::overloaded);
+  EXPECT_EQ(wp.in_flight(), 10u);
+  wp.resume();
+  ASSERT_TRUE(done_.wait_for(10));
+  EXPECT_NE(wp.render_metrics().find("zhiyuan_writer_shed_total{reason=\"overloaded\"} 2"),
+            std::string::npos);
+  EXPECT_TRUE(wp.drain_and_stop(10s));
+  EXPECT_EQ(wp.try_submit(over), admit::stopping);
+}
+
+TEST_F(write_path_test, drain_and_stop_completes_every_queued_op) {
+  constexpr int n = 500;
+  const std::int64_t first = make_candidates(50);
+  write_path wp(*url_, options());
+  wp.start();
+  for (int i = 0; i < n; ++i) {
+    auto op = make_op(op_kind::submit, first + i % 50, fmt::format("drain-{}", i), "d");
+    ASSERT_EQ(wp.try_submit(op), admit::ok);
+  }
+  EXPECT_TRUE(wp.drain_and_stop(30s));
+  EXPECT_EQ(wp.in_flight(), 0u);
+  auto ops = done_.take();
+  ASSERT_EQ(ops.size(), static_cast<std::size_t>(n));
+  for (const auto& op : ops) EXPECT_EQ(op->status, op_status::committed);
+}
+
+// Writers' backends are killed repeatedly during a burst. Every op must end committed or
+// replayed (the retry after an unknown COMMIT outcome finds its stored response), and the
+// database must hold exactly the acknowledged versions: no loss, no duplicate history.
+TEST_F(write_path_test, killed_backends_lose_and_duplicate_nothing) {
+  constexpr int producers = 4, candidates = 200, per_producer = 1500;
+  const std::int64_t first = make_candidates(candidates);
+  write_path wp(*url_, options());
+  wp.start();
+  std::atomic<bool> producing{true};
+  std::atomic<int> kills{0};
+  std::thread killer([&] {
+    pqxx::connection c(*url_);
+    while (producing.load()) {
+      std::this_thread::sleep_for(120ms);  // long enough for a reconnect and a batch
+      pqxx::nontransaction tx(c);
+      auto r = tx.exec(
+          "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
+          " WHERE application_name LIKE 'zhiyuan-writer%'");
+      kills += r[0][0].as<int>();
+    }
+  });
+  std::vector<std::thread> threads;
+  for (int p = 0; p < producers; ++p) {
+    threads.emplace_back([&, p] {
+      std::mt19937 rng(p);
+      for (int i = 0; i < per_producer; ++i) {
+        auto op = make_op(op_kind::submit, first + static_cast<int>(rng() % candidates),
+                          fmt::format("kill-{}-{}", p, i), fmt::format("k{}-{}", p, i));
+        while (wp.try_submit(op) != admit::ok) std::this_thread::yield();
+        if (i % 100 == 0) std::this_thread::sleep_for(2ms);  // spread over the kills
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(done_.wait_for(producers * per_producer, 110s));
+  producing = false;
+  killer.join();
+  EXPECT_GT(kills.load(), 0);
+  const auto m = wp.render_metrics();
+  EXPECT_GT(metric_value(m, "zhiyuan_writer_reconnects_total"), 0u) << m;
+
+  // Acknowledged (candidate, version) → payload, from committed ops and replayed receipts.
+  std::map<std::pair<std::int64_t, std::int64_t>, std::string> acked;
+  int replayed = 0;
+  auto ops = done_.take();
+  std::map<int, int> by_status;
+  for (const auto& op : ops) ++by_status[static_cast<int>(op->status)];
+  EXPECT_EQ(by_status[static_cast<int>(op_status::committed)] +
+                by_status[static_cast<int>(op_status::replayed)],
+            producers * per_producer)
+      << "unavailable " << by_status[static_cast<int>(op_status::unavailable)] << ", failed "
+      << by_status[static_cast<int>(op_status::failed)];
+  for (const auto& op : ops) {
+    if (op->status != op_status::committed && op->status != op_status::replayed) continue;
+    const std::int64_t v =
+        op->status == op_status::committed ? op->version : parse_version(op->response_body);
+    if (op->status == op_status::replayed) ++replayed;
+    EXPECT_TRUE(acked.emplace(std::pair{op->candidate_id, v}, op->payload).second)
+        << "two acknowledgements for one version";
+  }
+  auto rows =
+      query(fmt::format("SELECT candidate_id, version, choices FROM application_history"
+                        " WHERE candidate_id BETWEEN {} AND {} ORDER BY candidate_id, version",
+                        first, first + candidates - 1));
+  ASSERT_EQ(rows.size(), acked.size());
+  for (const auto& r : rows) {
+    auto it = acked.find({r[0].as<std::int64_t>(), r[1].as<std::int64_t>()});
+    ASSERT_NE(it, acked.end());
+    EXPECT_EQ(it->second, r[2].as<std::string>());
+  }
+  std::printf("[ info     ] %d backend kills, %d replayed after unknown outcomes, %s retries\n",
+              kills.load(), replayed,
+              std::to_string(metric_value(m, "zhiyuan_writer_retries_total")).c_str());
+}
+
+// A realistic 本科批 form: 45 groups × 6 majors, ~2.6 kB canonical.
+std::string full_form(int seed) {
+  std::string s;
+  s.reserve(2800);
+  for (int g = 0; g < 45; ++g) {
+    if (g) s += '|';
+    const int group = 10000 + (seed * 7 + g * 131) % 90000;
+    s += fmt::format("g{}:", group);
+    for (int m = 0; m < 6; ++m) s += fmt::format("{}{}", m ? "," : "", group * 10 + m);
+    s += ";a1";
+  }
+  return s;
+}
+
+// Throughput of durable formal submissions through the write path alone (no HTTP).
+TEST_F(write_path_test, throughput_of_full_form_submissions) {
+  constexpr int producers = 4, candidates = 4000, per_producer = 5000;
+  const std::int64_t first = make_candidates(candidates);
+  std::vector<std::string> forms;
+  for (int i = 0; i < 64; ++i) forms.push_back(full_form(i));
+  auto o = options(2);
+  // Experiments: ZHIYUAN_STORAGE_TEST_BATCH / _WRITERS override the tuning.
+  if (const char* b = std::getenv("ZHIYUAN_STORAGE_TEST_BATCH")) o.max_batch = std::stoul(b);
+  if (const char* w = std::getenv("ZHIYUAN_STORAGE_TEST_WRITERS")) {
+    o.writers = static_cast<unsigned>(std::stoul(w));
+  }
+  write_path wp(*url_, o);
+  wp.start();
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  std::atomic<int> shed{0};
+  for (int p = 0; p < producers; ++p) {
+    threads.emplace_back([&, p] {
+      for (int i = 0; i < per_producer; ++i) {
+        auto op = make_op(op_kind::submit, first + (p * per_producer + i) % candidates,
+                          fmt::format("tp-{}-{}", p, i), forms[(p + i) % forms.size()]);
+        while (wp.try_submit(op) != admit::ok) {
+          ++shed;
+          std::this_thread::yield();
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(done_.wait_for(producers * per_producer, 110s));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  for (const auto& op : done_.take()) ASSERT_EQ(op->status, op_status::committed);
+  const auto m = wp.render_metrics();
+  const double batches = static_cast<double>(metric_value(m, "zhiyuan_writer_batch_size_count"));
+  std::printf("[ info     ] %d full-form submissions in %.2f s: %.0f/s, mean batch %.1f\n",
+              producers * per_producer, seconds, producers * per_producer / seconds,
+              producers * per_producer / batches);
+}
+
+}  // namespace
+}  // namespace zhiyuan::storage
