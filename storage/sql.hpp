@@ -77,24 +77,25 @@ inline constexpr const char* writer_keys_record =
 // write wins) or equals the stored version; the UPDATE re-checks that on the latest row
 // version under its row lock, so two server nodes cannot both win. A missing row is inserted
 // with version 1 when the base is -1 or 0; a concurrent insert elsewhere makes ON CONFLICT skip
-// it. Every applied row is appended to application_history in the same statement. Rows not
-// returned are version conflicts. committed_at is one clock_timestamp() per statement.
+// it. Every applied version is appended to application_history, which alone holds the choices
+// (migration 0005), in the same statement. Rows not returned are version conflicts.
+// committed_at is one clock_timestamp() per statement.
 // Result: candidate_id, version, prev_hash, committed_at (unix µs).
 inline constexpr const char* writer_apply_submit =
     "WITH ts AS (SELECT clock_timestamp() AS now),"
     " input AS (SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::boolean[], $4::bigint[],"
     "   $5::text[], $6::text[], $7::bigint[])"
     "   AS t(candidate_id, batch, drill, base_version, choices, digest_hex, accepted_us)),"
-    " upd AS (UPDATE applications a SET version = a.version + 1, choices = i.choices,"
+    " upd AS (UPDATE applications a SET version = a.version + 1,"
     "   digest = decode(i.digest_hex, 'hex'), prev_hash = a.digest,"
     "   accepted_at = 'epoch'::timestamptz + i.accepted_us * interval '1 microsecond',"
     "   committed_at = ts.now, signature = NULL"
     "   FROM input i, ts WHERE a.candidate_id = i.candidate_id AND a.batch = i.batch"
     "   AND a.drill = i.drill AND (i.base_version < 0 OR a.version = i.base_version)"
     "   RETURNING a.*),"
-    " ins AS (INSERT INTO applications (candidate_id, batch, drill, version, choices, digest,"
+    " ins AS (INSERT INTO applications (candidate_id, batch, drill, version, digest,"
     "   prev_hash, accepted_at, committed_at)"
-    "   SELECT i.candidate_id, i.batch, i.drill, 1, i.choices, decode(i.digest_hex, 'hex'), NULL,"
+    "   SELECT i.candidate_id, i.batch, i.drill, 1, decode(i.digest_hex, 'hex'), NULL,"
     "   'epoch'::timestamptz + i.accepted_us * interval '1 microsecond', ts.now"
     "   FROM input i, ts WHERE i.base_version <= 0 AND NOT EXISTS (SELECT 1 FROM applications a"
     "   WHERE a.candidate_id = i.candidate_id AND a.batch = i.batch AND a.drill = i.drill)"
@@ -102,8 +103,9 @@ inline constexpr const char* writer_apply_submit =
     " done AS (SELECT * FROM upd UNION ALL SELECT * FROM ins),"
     " hist AS (INSERT INTO application_history (candidate_id, batch, drill, version, choices,"
     "   digest, prev_hash, accepted_at, committed_at, signature)"
-    "   SELECT candidate_id, batch, drill, version, choices, digest, prev_hash, accepted_at,"
-    "   committed_at, signature FROM done)"
+    "   SELECT d.candidate_id, d.batch, d.drill, d.version, i.choices, d.digest, d.prev_hash,"
+    "   d.accepted_at, d.committed_at, d.signature"
+    "   FROM done d JOIN input i ON i.candidate_id = d.candidate_id)"
     " SELECT candidate_id, version, prev_hash,"
     " (extract(epoch FROM committed_at) * 1000000)::bigint FROM done";
 

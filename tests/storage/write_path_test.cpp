@@ -280,7 +280,9 @@ TEST_F(write_path_test, same_key_different_body_is_a_mismatch) {
   auto second = run_one(wp, make_op(op_kind::submit, id, "mismatch-key", "choices-b"));
   EXPECT_EQ(second->status, op_status::key_mismatch);
   auto rows =
-      query(fmt::format("SELECT version, choices FROM applications WHERE candidate_id = {}", id));
+      query(fmt::format("SELECT a.version, h.choices FROM applications a JOIN application_history h"
+                        " USING (candidate_id, batch, drill, version) WHERE a.candidate_id = {}",
+                        id));
   EXPECT_EQ(rows[0][0].as<int>(), 1);
   EXPECT_EQ(rows[0][1].as<std::string>(), "choices-a");
 }
@@ -421,7 +423,11 @@ TEST_F(write_path_test, payloads_with_quotes_and_unicode_round_trip) {
   wp.start();
   const std::string payload = "g1:1,2;a1|\"quoted\"\\back\\slash{}志愿 NULL";
   ASSERT_EQ(run_one(wp, make_op(op_kind::submit, id, "q1", payload))->status, op_status::committed);
-  auto r = query(fmt::format("SELECT choices FROM applications WHERE candidate_id = {}", id));
+  auto r =
+      query(fmt::format("SELECT h.choices FROM applications a JOIN application_history h"
+                        " USING (candidate_id, batch, drill, version)"
+                        " WHERE a.candidate_id = {}",
+                        id));
   EXPECT_EQ(r[0][0].as<std::string>(), payload);
 }
 
@@ -531,7 +537,8 @@ TEST_F(write_path_test, one_candidate_many_ops_in_one_burst) {
   auto r =
       query(fmt::format("SELECT (SELECT version FROM applications WHERE candidate_id = {0}),"
                         " (SELECT version FROM drafts WHERE candidate_id = {0}),"
-                        " (SELECT choices FROM applications WHERE candidate_id = {0})",
+                        " (SELECT h.choices FROM applications a JOIN application_history h"
+                        "  USING (candidate_id, batch, drill, version) WHERE a.candidate_id = {0})",
                         id));
   EXPECT_EQ(r[0][0].as<int>(), 20);
   EXPECT_EQ(r[0][1].as<int>(), 10);
