@@ -90,13 +90,6 @@ table_load copy_rows(pqxx::work& tx, const std::string& table, const columns& co
 
 }  // namespace
 
-const std::vector<std::string_view>& seed_tables() {
-  static const std::vector<std::string_view> tables = {
-      "units",        "candidates",    "colleges",    "major_groups", "majors", "historical_scores",
-      "score_tables", "control_lines", "dataset_info"};
-  return tables;
-}
-
 std::int64_t seed_rows(pqxx::connection& conn) {
   pqxx::read_transaction tx(conn);
   return tx.exec1(std::string(sql::count_seed_rows))[0].as<std::int64_t>();

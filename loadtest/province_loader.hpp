@@ -13,9 +13,9 @@
 
 namespace zhiyuan::loadtest {
 
-/// The tables zhiyuan-seed writes, in load order. No other table is written (but see
-/// `load_options::replace`).
-const std::vector<std::string_view>& seed_tables();
+// The seed tables, the only ones zhiyuan-seed writes: units, candidates, colleges, major_groups,
+// majors, historical_scores, score_tables, control_lines, dataset_info (but see
+// `load_options::replace`).
 
 struct load_options {
   /// Empty the seed tables first (TRUNCATE … CASCADE). CASCADE also empties every table that

@@ -83,7 +83,7 @@ int run(int argc, char** argv) {
   std::string cost_text = "production";
   std::string database_url;
   std::string var_dir = "var";
-  bool replace = false, dry_run = false, keep_constraints = false;
+  bool replace = false, dry_run = false, keep_constraints = false, if_empty = false;
   int threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   app.add_option("--candidates", options.candidates, "registered candidates to generate")
       ->check(CLI::NonNegativeNumber)
@@ -105,6 +105,9 @@ int run(int argc, char** argv) {
   app.add_flag("--replace", replace,
                "empty the seed tables first (TRUNCATE ... CASCADE: also empties every "
                "candidate-owned and office table)");
+  app.add_flag("--if-empty", if_empty,
+               "load only into an empty database; otherwise do nothing and succeed (the run "
+               "command's demo province)");
   app.add_option("--threads", threads, "generation and hashing threads")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -131,6 +134,11 @@ int run(int argc, char** argv) {
     db->migrate();
     pqxx::connection conn(db->connection_string());
     const std::int64_t rows = loadtest::seed_rows(conn);
+    if (rows > 0 && if_empty && !replace) {
+      fmt::print("zhiyuan-seed: the database already holds a province ({} rows); left as is\n",
+                 rows);
+      return 0;
+    }
     if (rows > 0 && !replace) {
       fmt::print(stderr,
                  "zhiyuan-seed: the database already holds {} rows in the seed tables; use "

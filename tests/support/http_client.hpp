@@ -53,7 +53,12 @@ class raw_connection {
     http::response_parser<http::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
     boost::beast::error_code ec;
-    http::read(socket_, buffer_, parser, ec);
+    // A receive with SO_RCVTIMEO is not restarted after a signal, even with SA_RESTART
+    // (signal(7)); the parser and buffer keep their state, so reading again resumes.
+    do {
+      ec = {};
+      http::read(socket_, buffer_, parser, ec);
+    } while (ec == boost::asio::error::interrupted);
     if (ec) {
       last_error_ = ec;
       return std::nullopt;
@@ -74,7 +79,10 @@ class raw_connection {
   bool peer_closed() {
     char c;
     boost::beast::error_code ec;
-    socket_.read_some(boost::asio::buffer(&c, 1), ec);
+    do {
+      ec = {};
+      socket_.read_some(boost::asio::buffer(&c, 1), ec);
+    } while (ec == boost::asio::error::interrupted);
     return ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset;
   }
 
@@ -100,7 +108,10 @@ inline http_reply request(std::uint16_t port, std::string_view method, std::stri
   req.append("Connection: close\r\n\r\n").append(body);
   c.send(req);
   auto r = c.read_reply();
-  return r ? *r : http_reply{};
+  if (r) return *r;
+  http_reply failed;  // status 0; the body says why, for the test's failure message
+  failed.body = "no response: " + c.last_error().message();
+  return failed;
 }
 
 }  // namespace zhiyuan::test

@@ -1,0 +1,270 @@
+// The write path through HTTP: sign-in, formal submissions and drafts against a seeded
+// province in the test PostgreSQL, with the schedule's real windows (moved with
+// filing.clock_offset_seconds).
+#include <sodium.h>
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <chrono>
+#include <pqxx/pqxx>
+
+#include "core/choices.hpp"
+#include "core/time.hpp"
+#include "loadtest/synthetic_passwords.hpp"
+#include "storage/catalog_loader.hpp"
+#include "storage/embedded_cluster.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/server_process.hpp"
+
+namespace zhiyuan::test {
+namespace {
+
+constexpr const char* schedule_file = ZHIYUAN_SOURCE_DIR "/config/schedule.toml";
+
+std::string database_url() {
+  storage::embedded_options o;
+  o.var_dir = ZHIYUAN_TEST_VAR_DIR;
+  return storage::embedded_cluster(o).connection_string();
+}
+
+// Seconds to add to the clock so that "now" is `instant` (RFC 3339).
+std::int64_t offset_to(const char* instant) {
+  const auto target = *core::parse_rfc3339(instant);
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  return target - now;
+}
+
+server_process start_server(std::int64_t offset) {
+  return server_process({"--server.port", "0", "--database.url", database_url(),
+                         "--server.drain_delay_ms", "0", "--filing.schedule_file", schedule_file,
+                         "--filing.clock_offset_seconds", std::to_string(offset)});
+}
+
+// A candidate eligible for 本科批 and a valid three-choice form for them.
+struct subject_case {
+  std::string exam_no;
+  std::string body;       // the JSON of the form
+  std::string canonical;  // core's canonical encoding of it
+};
+
+subject_case pick_case(int skip) {
+  const auto data = storage::load_filing_data(database_url());
+  for (std::int64_t id = 1; id < data.directory->id_bound(); ++id) {
+    const auto* e = data.directory->find(id);
+    if (e == nullptr || !e->eligible.batches.contains(core::batch::undergrad)) continue;
+    if (skip-- > 0) continue;
+    core::choice_list form;
+    std::string body = R"({"choices":[)";
+    for (const auto& g : data.catalog->groups_in(core::batch::undergrad)) {
+      if (g.special_type || g.trk != e->trk || g.cat != e->cat ||
+          !g.requirement.first_met(e->trk) || !g.requirement.missing(e->electives).empty()) {
+        continue;
+      }
+      const auto majors = data.catalog->majors_of(g);
+      if (majors.empty()) continue;
+      if (!form.empty()) body += ',';
+      body += R"({"group":)" + std::to_string(g.id) + R"(,"majors":[")" + majors[0].code +
+              R"("],"accept_adjustment":true})";
+      form.push_back({g.id, {majors[0].id}, true, false});
+      if (form.size() == 3) break;
+    }
+    body += "]}";
+    if (form.size() == 3)
+      return {std::string(e->exam_number()), body, core::canonical_encoding(form)};
+  }
+  throw std::runtime_error("no eligible candidate with three fitting groups in the test province");
+}
+
+std::string login(std::uint16_t port, const std::string& exam_no) {
+  auto r = request(port, "POST", "/api/v1/auth/login", "Content-Type: application/json\r\n",
+                   R"({"exam_no":")" + exam_no + R"(","password":")" +
+                       loadtest::synthetic_login_password(exam_no) + "\"}");
+  EXPECT_EQ(r.status, 200u) << r.body;
+  simdjson::dom::parser p;
+  return std::string(std::string_view(p.parse(r.body)["token"]));
+}
+
+http_reply submit(std::uint16_t port, const std::string& token, const std::string& key,
+                  const std::string& body, const std::string& extra = "") {
+  std::string headers =
+      "Authorization: Bearer " + token + "\r\nContent-Type: application/json\r\n" + extra;
+  if (!key.empty()) headers += "Idempotency-Key: " + key + "\r\n";
+  return request(port, "POST", "/api/v1/applications/undergrad", headers, body);
+}
+
+std::string sha256_hex(const std::string& s) {
+  unsigned char d[32];
+  crypto_hash_sha256(d, reinterpret_cast<const unsigned char*>(s.data()), s.size());
+  char out[65];
+  sodium_bin2hex(out, sizeof out, d, sizeof d);
+  return out;
+}
+
+// A quoted version for If-Match / ETag. Built by appending: GCC 12 warns falsely (-Wrestrict)
+// on `"\"" + std::to_string(n)`.
+std::string quoted(std::int64_t n) {
+  std::string out = "\"";
+  out += std::to_string(n);
+  out += '"';
+  return out;
+}
+
+std::string unique_key(const char* tag) {
+  return std::string(tag) + "-" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
+class filing_test : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new server_process(start_server(offset_to("2023-06-30T10:00:00+08:00")));
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  // The server's log is the first thing to read when a test here fails.
+  void TearDown() override {
+    if (HasFailure())
+      std::fprintf(stderr, "--- server output ---\n%s\n", server_->output().c_str());
+  }
+  static std::uint16_t port() { return server_->port(); }
+  static server_process* server_;
+};
+server_process* filing_test::server_ = nullptr;
+
+TEST_F(filing_test, wrong_password_is_401_and_unauthenticated_writes_are_401) {
+  const auto c = pick_case(0);
+  auto bad = request(port(), "POST", "/api/v1/auth/login", "Content-Type: application/json\r\n",
+                     R"({"exam_no":")" + c.exam_no + R"(","password":"nope-nope-1"})");
+  EXPECT_EQ(bad.status, 401u);
+  EXPECT_EQ(submit(port(), "not-a-token", "k", c.body).status, 401u);
+  auto missing = request(port(), "POST", "/api/v1/auth/login", "Content-Type: application/json\r\n",
+                         R"({"password":"x"})");
+  EXPECT_EQ(missing.status, 400u);
+  EXPECT_NE(missing.body.find("exam_no"), std::string::npos);
+}
+
+TEST_F(filing_test, receipt_after_commit_matches_the_database_and_replays) {
+  const auto c = pick_case(1);
+  const std::string token = login(port(), c.exam_no);
+  const std::string key = unique_key("receipt");
+  auto first = submit(port(), token, key, c.body);
+  ASSERT_EQ(first.status, 201u) << first.body << "\nrequest body: " << c.body;
+  simdjson::dom::parser p;
+  auto doc = p.parse(first.body);
+  EXPECT_EQ(std::string_view(doc["exam_no"]), c.exam_no);
+  EXPECT_EQ(std::string_view(doc["batch"]), "undergrad");
+  EXPECT_EQ(std::string_view(doc["digest"]), sha256_hex(c.canonical));
+  const std::int64_t version = doc["version"];
+
+  // The receipt's version is committed with exactly these choices.
+  pqxx::connection conn(database_url());
+  pqxx::read_transaction tx(conn);
+  auto row = tx.exec_params(
+      "SELECT h.choices, encode(h.digest, 'hex') FROM application_history h"
+      " JOIN candidates c USING (candidate_id) WHERE c.exam_no = $1 AND h.batch = 1"
+      " AND h.version = $2 AND NOT h.drill",
+      c.exam_no, version);
+  ASSERT_EQ(row.size(), 1u);
+  EXPECT_EQ(row[0][0].as<std::string>(), c.canonical);
+  EXPECT_EQ(row[0][1].as<std::string>(), sha256_hex(c.canonical));
+
+  auto again = submit(port(), token, key, c.body);
+  EXPECT_EQ(again.status, 201u);
+  EXPECT_EQ(again.body, first.body);  // the stored response, byte for byte
+
+  // Same key, another valid body: refused, nothing written.
+  const auto other = pick_case(2);
+  auto reused = submit(port(), token, key, other.body.empty() ? c.body : c.body + " ");
+  EXPECT_EQ(reused.status, 422u);
+  EXPECT_NE(reused.body.find("idempotency_key_reused"), std::string::npos) << reused.body;
+
+  // A stale If-Match is a conflict; the current one succeeds with the next version.
+  auto stale = submit(port(), token, unique_key("stale"), c.body,
+                      "If-Match: " + quoted(version + 5) + "\r\n");
+  EXPECT_EQ(stale.status, 409u);
+  auto next =
+      submit(port(), token, unique_key("next"), c.body, "If-Match: " + quoted(version) + "\r\n");
+  ASSERT_EQ(next.status, 201u) << next.body;
+  EXPECT_EQ(std::int64_t(p.parse(next.body)["version"]), version + 1);
+}
+
+TEST_F(filing_test, submissions_need_a_key_and_a_valid_form) {
+  const auto c = pick_case(3);
+  const std::string token = login(port(), c.exam_no);
+  auto no_key = submit(port(), token, "", c.body);
+  EXPECT_EQ(no_key.status, 400u);
+  EXPECT_NE(no_key.body.find("idempotency_key_required"), std::string::npos);
+
+  auto invalid = submit(port(), token, unique_key("invalid"),
+                        R"({"choices":[{"group":-5,"majors":["01"]},{"group":-5,"majors":[]}]})");
+  EXPECT_EQ(invalid.status, 422u);
+  simdjson::dom::parser p;
+  auto doc = p.parse(invalid.body);
+  ASSERT_FALSE(doc["violations"].error()) << invalid.body;
+  EXPECT_GE(simdjson::dom::array(doc["violations"]).size(), 2u);
+  for (auto v : simdjson::dom::array(doc["violations"])) {
+    EXPECT_FALSE(v["message_zh"].error());
+    EXPECT_FALSE(v["choice"].error());
+  }
+
+  auto not_json = submit(port(), token, unique_key("nj"), "{choices:", "");
+  EXPECT_EQ(not_json.status, 400u);
+  auto bad_batch = request(port(), "POST", "/api/v1/applications/nope",
+                           "Authorization: Bearer " + token +
+                               "\r\nContent-Type: application/json\r\nIdempotency-Key: x\r\n",
+                           c.body);
+  EXPECT_EQ(bad_batch.status, 404u);
+}
+
+TEST_F(filing_test, drafts_need_if_match_and_keep_incomplete_forms) {
+  const auto c = pick_case(4);
+  const std::string token = login(port(), c.exam_no);
+  const std::string auth =
+      "Authorization: Bearer " + token + "\r\nContent-Type: application/json\r\n";
+  auto no_match = request(port(), "PUT", "/api/v1/drafts/undergrad", auth, c.body);
+  EXPECT_EQ(no_match.status, 428u);
+  // The current version, whatever earlier runs left: "0" creates, a stale one is 412.
+  pqxx::connection conn(database_url());
+  pqxx::read_transaction tx(conn);
+  auto v = tx.exec_params(
+                 "SELECT coalesce(max(d.version), 0) FROM drafts d JOIN candidates c USING "
+                 "(candidate_id)"
+                 " WHERE c.exam_no = $1 AND d.batch = 1 AND NOT d.drill",
+                 c.exam_no)[0][0]
+               .as<std::int64_t>();
+  tx.commit();
+  auto saved = request(port(), "PUT", "/api/v1/drafts/undergrad",
+                       auth + "If-Match: " + quoted(v) + "\r\n", R"({"choices":[]})");
+  ASSERT_EQ(saved.status, 200u) << saved.body;
+  EXPECT_EQ(saved.header("etag"), quoted(v + 1));
+  EXPECT_NE(saved.body.find("\"violations\":"), std::string::npos);
+  auto stale = request(port(), "PUT", "/api/v1/drafts/undergrad",
+                       auth + "If-Match: " + quoted(v) + "\r\n", c.body);
+  EXPECT_EQ(stale.status, 412u) << stale.body;
+}
+
+// The close of 本科批 is 2023-07-02T17:00:00+08:00, [open, close): a submission stamped one
+// second before is accepted, one stamped at the close is refused. The clock offset puts the
+// server a few seconds before each edge; a test process takes well under that to submit.
+TEST(filing_deadline, exact_to_the_second_at_the_close) {
+  const auto c = pick_case(5);
+  {
+    server_process before(start_server(offset_to("2023-07-02T16:59:50+08:00")));
+    auto r = submit(before.port(), login(before.port(), c.exam_no), unique_key("edge"), c.body);
+    EXPECT_EQ(r.status, 201u) << r.body;
+  }
+  {
+    server_process after(start_server(offset_to("2023-07-02T17:00:00+08:00")));
+    auto r = submit(after.port(), login(after.port(), c.exam_no), unique_key("edge"), c.body);
+    EXPECT_EQ(r.status, 403u) << r.body;
+    EXPECT_NE(r.body.find("window_closed"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace zhiyuan::test
