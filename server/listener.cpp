@@ -301,11 +301,19 @@ class http_server::worker {
     request_context ctx{req, path, query, {}, rid, trace, conn.res};
     const route_match m = owner_.routes_.match(req.method(), path);
     std::size_t route_index = metrics::unmatched;
-    if (m.outcome == route_match::kind::found) {
+    const route_spec* route =
+        m.outcome == route_match::kind::found ? &owner_.routes_.routes()[m.index] : nullptr;
+    if (route != nullptr && route->doc.load_priority == route_doc::priority::browse &&
+        owner_.shed_browsing && owner_.shed_browsing()) {
+      route_index = m.index;
+      owner_.stats_.shed_browsing.fetch_add(1, std::memory_order_relaxed);
+      set_problem(conn.res, core::errc::unavailable, "busy with submissions; retry shortly", rid,
+                  path, 2);
+    } else if (route != nullptr) {
       route_index = m.index;
       ctx.params = m.params;
       try {
-        const auto& h = owner_.routes_.routes()[m.index].handler;
+        const auto& h = route->handler;
         if (const auto* sync = std::get_if<sync_handler>(&h)) {
           (*sync)(ctx);
         } else {

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -36,6 +37,9 @@ class http_server {
 
   /// Log one line per request (set before start()).
   bool access_log = false;
+  /// Asked before a `browse` route runs; true sheds it with 503 + Retry-After (set before
+  /// start(); called from every I/O thread, so it must be cheap and thread-safe).
+  std::function<bool()> shed_browsing;
 
   /// Whether the server is draining (set by stop_accepting).
   bool draining() const noexcept { return draining_.load(std::memory_order_relaxed); }

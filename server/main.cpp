@@ -93,6 +93,10 @@ int serve(const server::config& cfg) {
 
   server::http_server http(cfg.server, routes, stats);
   http.access_log = cfg.log.access;
+  // Browsing yields to submissions once the write path is past half its capacity.
+  http.shed_browsing = [&writes, half = cfg.writer.max_in_flight / 2] {
+    return writes.in_flight() > half;
+  };
   http.start();
   server::log_event(spdlog::level::info, "listening",
                     {{"address", fmt::format("{}:{}", cfg.server.host, http.port())}});

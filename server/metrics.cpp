@@ -104,9 +104,14 @@ std::string metrics::render() const {
       "zhiyuan_http_open_connections {}\n"
       "# HELP zhiyuan_http_rejected_connections_total Connections refused at the cap.\n"
       "# TYPE zhiyuan_http_rejected_connections_total counter\n"
-      "zhiyuan_http_rejected_connections_total {}\n",
+      "zhiyuan_http_rejected_connections_total {}\n"
+      "# HELP zhiyuan_http_shed_browsing_total Browsing requests shed to keep capacity for "
+      "submissions.\n"
+      "# TYPE zhiyuan_http_shed_browsing_total counter\n"
+      "zhiyuan_http_shed_browsing_total {}\n",
       in_flight.load(std::memory_order_relaxed), open_connections.load(std::memory_order_relaxed),
-      rejected_connections.load(std::memory_order_relaxed));
+      rejected_connections.load(std::memory_order_relaxed),
+      shed_browsing.load(std::memory_order_relaxed));
 
   for (const auto& [fn, state] : exporters_) out += fn(state);
   return out;

@@ -23,6 +23,7 @@ class metrics {
   std::atomic<std::int64_t> in_flight{0};
   std::atomic<std::int64_t> open_connections{0};
   std::atomic<std::uint64_t> rejected_connections{0};
+  std::atomic<std::uint64_t> shed_browsing{0};
 
   /// Extra text appended by other modules (the write path's own metrics), called per scrape.
   using exporter = std::string (*)(const void* state);

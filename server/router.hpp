@@ -24,6 +24,9 @@ struct route_doc {
   std::string response_schema = R"({"type":"object"})";  ///< JSON Schema of the 2xx body
   std::string response_type = "application/json";
   unsigned success_status = 200;
+  /// Browsing routes are shed first under load (503 at once) so that formal submissions keep
+  /// the capacity; everything else is `normal`.
+  enum class priority : std::uint8_t { normal, browse } load_priority = priority::normal;
   std::vector<unsigned> error_statuses;  ///< problem+json responses besides 4xx/5xx defaults
 };
 

@@ -27,6 +27,10 @@ std::vector<route_spec> test_routes() {
                sync_handler([](request_context& ctx) { ctx.res.body = "{}"; }),
                {}});
   r.push_back({http::verb::get,
+               "/browse",
+               sync_handler([](request_context& ctx) { ctx.res.body = "{}"; }),
+               {.load_priority = route_doc::priority::browse}});
+  r.push_back({http::verb::get,
                "/later/{n}",
                async_handler([](request_context& ctx) -> asio::awaitable<void> {
                  // Hop through the executor once, as a commit completion would.
@@ -50,11 +54,13 @@ class listener_test : public ::testing::Test {
     settings_.port = 0;
     settings_.io_threads = 2;
     server_ = std::make_unique<http_server>(settings_, routes_, stats_);
+    server_->shed_browsing = [this] { return overloaded_.load(); };
     server_->start();
   }
   void TearDown() override { server_->stop(); }
 
   server_settings settings_;
+  std::atomic<bool> overloaded_{false};
   router routes_{test_routes()};
   metrics stats_{routes_.names()};
   std::unique_ptr<http_server> server_;
@@ -97,6 +103,18 @@ TEST_F(listener_test, metrics_record_routes_and_statuses) {
             std::string::npos);
   EXPECT_NE(text.find("zhiyuan_http_requests_total{route=\"unmatched\",status=\"404\"} 1"),
             std::string::npos);
+}
+
+TEST_F(listener_test, browsing_is_shed_under_load_and_other_routes_are_not) {
+  EXPECT_EQ(test::request(server_->port(), "GET", "/browse").status, 200u);
+  overloaded_ = true;
+  auto shed = test::request(server_->port(), "GET", "/browse");
+  EXPECT_EQ(shed.status, 503u);
+  EXPECT_FALSE(shed.header("retry-after").empty());
+  EXPECT_EQ(test::request(server_->port(), "GET", "/ok").status, 200u);  // normal priority
+  overloaded_ = false;
+  EXPECT_EQ(test::request(server_->port(), "GET", "/browse").status, 200u);
+  EXPECT_NE(stats_.render().find("zhiyuan_http_shed_browsing_total 1"), std::string::npos);
 }
 
 TEST_F(listener_test, stop_accepting_refuses_new_connections) {
