@@ -44,6 +44,9 @@ storage::write_path_options writer_options(const server::writer_settings& w,
   o.max_in_flight = w.max_in_flight;
   o.max_queue_per_writer = w.max_queue_per_writer;
   o.candidate_capacity = candidate_capacity;
+  o.log = [](std::string_view message) {
+    server::log_event(spdlog::level::warn, "writer", {{"message", message}});
+  };
   return o;
 }
 
