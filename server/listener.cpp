@@ -265,8 +265,8 @@ class http_server::worker {
         conn.res.reset();
         const std::string_view rid = ids_.next();
         set_problem(conn.res, *failure, ec.message(), rid, {});
-        co_await write(conn, rid, true);
         owner_.stats_.observe(metrics::unmatched, conn.res.status, seconds_since(start));
+        co_await write(conn, rid, true);
         break;
       }
       const bool close = co_await handle(conn, parser->get());
@@ -341,10 +341,12 @@ class http_server::worker {
     }
 
     const bool close = conn.res.close || !req.keep_alive() || owner_.draining();
-    co_await write(conn, rid, close);
+    // Counted once the response is ready, before it is sent, so that a client that has read
+    // it also sees it in /metrics.
     const double elapsed = seconds_since(start);
     stats.observe(route_index, conn.res.status, elapsed);
     stats.in_flight.fetch_sub(1, std::memory_order_relaxed);
+    co_await write(conn, rid, close);
     if (access_log_) {
       log_event(spdlog::level::info, "request",
                 {{"request_id", rid},

@@ -73,8 +73,8 @@ std::string metrics::render() const {
   }
 
   append(
-      "# HELP zhiyuan_http_request_duration_seconds Time from a request's first parsed "
-      "byte to its response written, by route.\n"
+      "# HELP zhiyuan_http_request_duration_seconds Time from a request parsed to its "
+      "response ready to send, by route.\n"
       "# TYPE zhiyuan_http_request_duration_seconds histogram\n");
   for (std::size_t r = 0; r < names_.size(); ++r) {
     const series& s = series_[r];

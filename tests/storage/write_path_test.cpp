@@ -103,10 +103,6 @@ class write_path_test : public ::testing::Test {
       county_ = school[0][1].as<int>();
       city_ = school[0][2].as<int>();
     }
-    next_id_ = tx.exec1(
-                     "SELECT greatest(coalesce(max(candidate_id), 0) + 1, 9000000)"
-                     " FROM candidates WHERE candidate_id >= 9000000")[0]
-                   .as<std::int64_t>();
     tx.commit();
   }
   static void TearDownTestSuite() {
@@ -115,11 +111,16 @@ class write_path_test : public ::testing::Test {
   }
 
   // Creates `n` candidates for this test; returns the first id.
+  // Fresh candidates for one test. Test processes run in parallel (ctest -j), so the next free
+  // id is taken under a transaction-level advisory lock shared by all of them.
   static std::int64_t make_candidates(int n) {
-    const std::int64_t first = next_id_;
-    next_id_ += n;
     pqxx::connection c(*url_);
     pqxx::work tx(c);
+    tx.exec("SELECT pg_advisory_xact_lock(7253105)");
+    const std::int64_t first = tx.exec1(
+                                     "SELECT greatest(coalesce(max(candidate_id), 0) + 1, 9000000)"
+                                     " FROM candidates WHERE candidate_id >= 9000000")[0]
+                                   .as<std::int64_t>();
     tx.exec_params(
         "INSERT INTO candidates (candidate_id, exam_no, name, id_number, school_id, county_id,"
         " city_id, category, track, electives, login_hash, is_test_data)"
@@ -188,12 +189,10 @@ class write_path_test : public ::testing::Test {
   }
 
   static std::string* url_;
-  static std::int64_t next_id_;
   static int school_, county_, city_;
   collector done_;
 };
 std::string* write_path_test::url_ = nullptr;
-std::int64_t write_path_test::next_id_ = 0;
 int write_path_test::school_ = 0;
 int write_path_test::county_ = 0;
 int write_path_test::city_ = 0;
