@@ -66,7 +66,7 @@ int serve(const server::config& cfg) {
   api.write_deadline = cfg.writer.deadline;
   api.session_absolute = cfg.auth.session_absolute;
   server::session_table sessions(std::chrono::seconds(cfg.auth.session_idle).count());
-  for (const auto& s : storage::load_live_sessions(conninfo)) {
+  for (const auto& s : storage::load_live_sessions(conninfo, api.now_seconds())) {
     sessions.insert(s.hash, {s.candidate_id, s.expires_at, s.last_seen_at});
   }
   api.sessions = &sessions;

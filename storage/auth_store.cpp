@@ -42,10 +42,10 @@ void record_failed_login(pqxx::connection& conn, std::int64_t candidate_id, cons
   tx.commit();
 }
 
-std::vector<stored_session> load_live_sessions(pqxx::connection& conn) {
+std::vector<stored_session> load_live_sessions(pqxx::connection& conn, std::int64_t now) {
   pqxx::read_transaction tx(conn);
   std::vector<stored_session> out;
-  for (const auto& r : tx.exec(sql::auth_live_sessions)) {
+  for (const auto& r : tx.exec_params(sql::auth_live_sessions, now)) {
     stored_session s;
     s.candidate_id = r[0].as<std::int64_t>();
     pqxx::binarystring h(r[1]);
@@ -58,9 +58,9 @@ std::vector<stored_session> load_live_sessions(pqxx::connection& conn) {
   return out;
 }
 
-std::vector<stored_session> load_live_sessions(const std::string& conninfo) {
+std::vector<stored_session> load_live_sessions(const std::string& conninfo, std::int64_t now) {
   pqxx::connection conn(conninfo);
-  return load_live_sessions(conn);
+  return load_live_sessions(conn, now);
 }
 
 }  // namespace zhiyuan::storage

@@ -37,10 +37,11 @@ void insert_session(pqxx::connection& conn, const stored_session& s, const std::
 void record_failed_login(pqxx::connection& conn, std::int64_t candidate_id, const std::string& ip,
                          const std::string& user_agent);
 
-/// Sessions neither revoked nor past their absolute expiry (loaded at start-up so sessions
-/// survive a restart).
-std::vector<stored_session> load_live_sessions(pqxx::connection& conn);
+/// Sessions neither revoked nor past their absolute expiry at `now` (unix seconds on the
+/// server's filing clock, which stamped them), loaded at start-up so sessions survive a
+/// restart.
+std::vector<stored_session> load_live_sessions(pqxx::connection& conn, std::int64_t now);
 /// The same, opening its own connection.
-std::vector<stored_session> load_live_sessions(const std::string& conninfo);
+std::vector<stored_session> load_live_sessions(const std::string& conninfo, std::int64_t now);
 
 }  // namespace zhiyuan::storage

@@ -41,7 +41,7 @@ inline constexpr const char* auth_record_login =
 inline constexpr const char* auth_live_sessions =
     "SELECT candidate_id, token_hash, extract(epoch FROM expires_at)::bigint,"
     " extract(epoch FROM last_seen_at)::bigint FROM sessions"
-    " WHERE revoked_at IS NULL AND expires_at > now()";
+    " WHERE revoked_at IS NULL AND expires_at > to_timestamp($1)";
 
 // Health.
 inline constexpr const char* ping = "SELECT 1";
