@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <ctime>
@@ -121,6 +123,10 @@ core::result<core::choice_list> parse_choices(ondemand::document& doc, const cor
     ondemand::object obj;
     if (item.get_object().get(obj)) return core::failure(errc::invalid_field, field);
     core::group_choice c;
+    // Codes are resolved once the group is known (keys may come in any order); the views
+    // point into the request body, which outlives this function.
+    std::array<std::string_view, 16> codes;
+    std::size_t code_count = 0;
     for (auto member : obj) {
       std::string_view key;
       if (member.unescaped_key().get(key)) return core::failure(errc::invalid_field, field);
@@ -134,18 +140,13 @@ core::result<core::choice_list> parse_choices(ondemand::document& doc, const cor
         if (value.get_array().get(majors)) {
           return core::failure(errc::invalid_field, field + ".majors");
         }
-        std::size_t j = 0;
         for (auto m : majors) {
           std::string_view code;
-          if (m.get_string().get(code)) {
-            return core::failure(errc::invalid_field, fmt::format("{}.majors[{}]", field, j));
+          if (code_count == codes.size() || m.get_string().get(code)) {
+            return core::failure(errc::invalid_field,
+                                 fmt::format("{}.majors[{}]", field, code_count));
           }
-          core::major_id id = -1;
-          for (const auto& major : cat.majors_of(c.group)) {
-            if (major.code == code) id = major.id;
-          }
-          c.majors.push_back(id);
-          ++j;
+          codes[code_count++] = code;
         }
       } else if (key == "accept_adjustment") {
         if (value.get_bool().get(c.accept_adjustment)) {
@@ -158,6 +159,16 @@ core::result<core::choice_list> parse_choices(ondemand::document& doc, const cor
       } else {
         return core::failure(errc::invalid_field, field + "." + std::string(key) + " (unknown)");
       }
+    }
+    // A code the group does not have becomes an id no group has: the validator reports it in
+    // place. The group's majors are sorted by code.
+    const auto group_majors = cat.majors_of(c.group);
+    c.majors.reserve(code_count);
+    for (std::size_t j = 0; j < code_count; ++j) {
+      auto it = std::lower_bound(
+          group_majors.begin(), group_majors.end(), codes[j],
+          [](const core::major& m, std::string_view code) { return m.code < code; });
+      c.majors.push_back(it != group_majors.end() && it->code == codes[j] ? it->id : -1);
     }
     if (c.group == 0) return core::failure(errc::invalid_field, field + ".group");
     out.push_back(std::move(c));
