@@ -30,9 +30,10 @@ using core::errc;
 
 // ---------------------------------------------------------------- helpers
 
-std::string header(const http_request& req, std::string_view name) {
+// A header's value, viewed in the request (which outlives every use here).
+std::string_view header(const http_request& req, std::string_view name) {
   auto it = req.find(name);
-  return it == req.end() ? std::string() : std::string(it->value());
+  return it == req.end() ? std::string_view() : std::string_view(it->value());
 }
 
 // RFC 3339 in UTC with microseconds, e.g. "2023-07-02T08:59:59.123456Z".
@@ -111,17 +112,18 @@ std::optional<std::int64_t> authenticate(request_context& ctx, candidate_api_con
 // Parses {"choices":[{"group":1234,"majors":["01","03"],"accept_adjustment":true,
 // "special":false}, ...]} into core's form. Majors are the codes published in the plan; a code
 // the group does not have becomes an id no group has, so the validator reports it in place.
-core::result<core::choice_list> parse_choices(ondemand::document& doc, const core::catalog& cat,
-                                              std::string& field) {
+core::result<core::choice_list> parse_choices(ondemand::document& doc, const core::catalog& cat) {
   core::choice_list out;
   ondemand::array choices;
-  field = "choices";
-  if (doc["choices"].get_array().get(choices)) return core::failure(errc::invalid_field, field);
+  if (doc["choices"].get_array().get(choices)) return core::failure(errc::invalid_field, "choices");
   std::size_t i = 0;
+  // The failing field's name, e.g. "choices[3].majors[1]", built only when something fails.
+  auto bad = [&i](std::string_view member) {
+    return core::failure(errc::invalid_field, fmt::format("choices[{}]{}", i, member));
+  };
   for (auto item : choices) {
-    field = fmt::format("choices[{}]", i);
     ondemand::object obj;
-    if (item.get_object().get(obj)) return core::failure(errc::invalid_field, field);
+    if (item.get_object().get(obj)) return bad("");
     core::group_choice c;
     // Codes are resolved once the group is known (keys may come in any order); the views
     // point into the request body, which outlives this function.
@@ -129,35 +131,34 @@ core::result<core::choice_list> parse_choices(ondemand::document& doc, const cor
     std::size_t code_count = 0;
     for (auto member : obj) {
       std::string_view key;
-      if (member.unescaped_key().get(key)) return core::failure(errc::invalid_field, field);
+      if (member.unescaped_key().get(key)) return bad("");
       auto value = member.value();
       if (key == "group") {
         std::int64_t g;
-        if (value.get_int64().get(g)) return core::failure(errc::invalid_field, field + ".group");
+        if (value.get_int64().get(g)) return bad(".group");
         c.group = g;
       } else if (key == "majors") {
         ondemand::array majors;
         if (value.get_array().get(majors)) {
-          return core::failure(errc::invalid_field, field + ".majors");
+          return bad(".majors");
         }
         for (auto m : majors) {
           std::string_view code;
           if (code_count == codes.size() || m.get_string().get(code)) {
-            return core::failure(errc::invalid_field,
-                                 fmt::format("{}.majors[{}]", field, code_count));
+            return bad(fmt::format(".majors[{}]", code_count));
           }
           codes[code_count++] = code;
         }
       } else if (key == "accept_adjustment") {
         if (value.get_bool().get(c.accept_adjustment)) {
-          return core::failure(errc::invalid_field, field + ".accept_adjustment");
+          return bad(".accept_adjustment");
         }
       } else if (key == "special") {
         if (value.get_bool().get(c.special)) {
-          return core::failure(errc::invalid_field, field + ".special");
+          return bad(".special");
         }
       } else {
-        return core::failure(errc::invalid_field, field + "." + std::string(key) + " (unknown)");
+        return bad(fmt::format(".{} (unknown)", key));
       }
     }
     // A code the group does not have becomes an id no group has: the validator reports it in
@@ -170,11 +171,10 @@ core::result<core::choice_list> parse_choices(ondemand::document& doc, const cor
           [](const core::major& m, std::string_view code) { return m.code < code; });
       c.majors.push_back(it != group_majors.end() && it->code == codes[j] ? it->id : -1);
     }
-    if (c.group == 0) return core::failure(errc::invalid_field, field + ".group");
+    if (c.group == 0) return bad(".group");
     out.push_back(std::move(c));
     ++i;
   }
-  field.clear();
   return out;
 }
 
@@ -317,7 +317,7 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   const auto* who = api.directory->find_exam_no(exam);
   const std::int64_t candidate = who ? who->id : 0;
   const std::string ip = "";
-  const std::string agent = header(ctx.request, "User-Agent").substr(0, 256);
+  const std::string agent(header(ctx.request, "User-Agent").substr(0, 256));
   const std::int64_t now = api.now_seconds();
   const std::int64_t expires = now + std::chrono::seconds(api.session_absolute).count();
 
@@ -385,7 +385,7 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
     set_problem(ctx.res, errc::not_found, "no such batch", ctx.request_id, ctx.path);
     co_return;
   }
-  std::string key = header(ctx.request, "Idempotency-Key");
+  std::string key(header(ctx.request, "Idempotency-Key"));
   if (key.empty()) {
     if (mode == core::mode::formal) {
       set_problem(ctx.res, errc::idempotency_key_required,
@@ -399,8 +399,7 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
     co_return;
   }
   std::int64_t base_version = -1;
-  if (const std::string if_match = header(ctx.request, "If-Match"); !if_match.empty()) {
-    std::string_view v = if_match;
+  if (std::string_view v = header(ctx.request, "If-Match"); !v.empty()) {
     if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), base_version);
     if (ec != std::errc{} || p != v.data() + v.size() || base_version < 0) {
@@ -429,12 +428,11 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
   simdjson::padded_string body(ctx.request.body());
   thread_local ondemand::parser parser;
   ondemand::document doc;
-  std::string field = "body";
   if (parser.iterate(body).get(doc)) {
     set_problem(ctx.res, errc::invalid_field, "body is not JSON", ctx.request_id, ctx.path);
     co_return;
   }
-  auto choices = parse_choices(doc, *catalog, field);
+  auto choices = parse_choices(doc, *catalog);
   if (!choices) {
     set_problem(ctx.res, errc::invalid_field, choices.error().detail, ctx.request_id, ctx.path);
     co_return;

@@ -214,6 +214,11 @@ TEST_F(filing_test, submissions_need_a_key_and_a_valid_form) {
 
   auto not_json = submit(port(), token, unique_key("nj"), "{choices:", "");
   EXPECT_EQ(not_json.status, 400u);
+  // A wrongly typed field is named with its position.
+  auto bad_type = submit(port(), token, unique_key("bt"),
+                         R"({"choices":[{"group":1,"majors":["01"]},{"group":2,"majors":[7]}]})");
+  EXPECT_EQ(bad_type.status, 400u);
+  EXPECT_NE(bad_type.body.find("choices[1].majors[0]"), std::string::npos) << bad_type.body;
   auto bad_batch = request(port(), "POST", "/api/v1/applications/nope",
                            "Authorization: Bearer " + token +
                                "\r\nContent-Type: application/json\r\nIdempotency-Key: x\r\n",
