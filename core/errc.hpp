@@ -28,11 +28,16 @@ enum class errc : std::uint8_t {
   precondition_required,  ///< If-Match missing where required.
   validation_failed,      ///< Domain rules rejected the input; the body lists violations.
   window_closed,          ///< The schedule does not allow this action now.
-  too_many_requests,
+  too_many_requests,  ///< Throttled; Retry-After says when to come back.
   idempotency_key_required,   ///< A formal submission needs an Idempotency-Key header.
   idempotency_key_in_flight,  ///< The same key is still being processed; retry later.
-  idempotency_key_reused,  ///< The key was used before with a different body.      ///< Throttled;
-                           ///< Retry-After says when to come back.
+  idempotency_key_reused,     ///< The key was used before with a different body.
+  // The candidate's account.
+  passwords_required,    ///< First sign-in: set the login and save passwords first.
+  pledge_required,       ///< The filing pledge (承诺书) must be accepted before any write.
+  wrong_save_password,   ///< The save password (保存密码) of a formal submission is wrong.
+  confirmation_closed,   ///< Past the confirmation deadline: confirmations can no longer change.
+  account_locked,        ///< Too many failed sign-ins; Retry-After says when to come back.
   // Server side.
   unavailable,  ///< Overloaded, draining or dependency down; Retry-After set.
   timeout,      ///< The client was too slow sending the request.
@@ -78,6 +83,16 @@ constexpr std::string_view to_code(errc e) noexcept {
       return "idempotency_key_in_flight";
     case errc::idempotency_key_reused:
       return "idempotency_key_reused";
+    case errc::passwords_required:
+      return "passwords_required";
+    case errc::pledge_required:
+      return "pledge_required";
+    case errc::wrong_save_password:
+      return "wrong_save_password";
+    case errc::confirmation_closed:
+      return "confirmation_closed";
+    case errc::account_locked:
+      return "account_locked";
     case errc::unavailable:
       return "unavailable";
     case errc::timeout:

@@ -37,7 +37,7 @@ void find_duplicate_groups(std::span<const group_choice> choices, std::vector<fi
 }
 
 void check_choice(const candidate& who, batch b, const group_choice& c, int i, const catalog& cat,
-                  mode m, phase ph, const batch_limits& lim, std::vector<finding>& out) {
+                  bool formal, phase ph, const batch_limits& lim, std::vector<finding>& out) {
   const major_group* g = cat.find_group(c.group);
   if (g == nullptr) {
     add(out, violation::unknown_group, i);
@@ -77,7 +77,7 @@ void check_choice(const candidate& who, batch b, const group_choice& c, int i, c
       }
     }
   }
-  if (m == mode::formal && n == 0 && !c.accept_adjustment) add(out, violation::empty_choice, i);
+  if (formal && n == 0 && !c.accept_adjustment) add(out, violation::empty_choice, i);
 }
 
 }  // namespace
@@ -88,13 +88,19 @@ void validate(const candidate& who, batch b, std::span<const group_choice> choic
   out.clear();
   const batch_limits& lim = limits[index_of(b)];
 
-  const decision d = decide(sched, b, m == mode::formal ? action::submit : action::save_draft, now);
+  const bool formal = m == mode::formal || m == mode::drill_formal;
+  const bool drill = m == mode::drill_formal || m == mode::drill_draft;
+  const action a = drill ? (formal ? action::drill_submit : action::drill_save_draft)
+                         : (formal ? action::submit : action::save_draft);
+  decision d = decide(sched, b, a, now);
+  // The drill rehearses the whole form: no batch is in its special-type-only phase there.
+  if (drill) d.ph = phase::formal;
   if (!d.allowed()) {
     add(out,
         d.reason == deny_reason::closed ? violation::window_closed : violation::window_not_open);
   }
   if (!who.eligible.batches.contains(b)) add(out, violation::not_eligible);
-  if (m == mode::formal && choices.empty()) add(out, violation::empty_list);
+  if (formal && choices.empty()) add(out, violation::empty_list);
 
   int ordinary = 0;
   int special = 0;
@@ -110,7 +116,7 @@ void validate(const candidate& who, batch b, std::span<const group_choice> choic
     } else if (++ordinary == lim.max_groups + 1) {
       add(out, violation::too_many_groups, idx);
     }
-    check_choice(who, b, c, idx, cat, m, d.ph, lim, out);
+    check_choice(who, b, c, idx, cat, formal, d.ph, lim, out);
   }
   find_duplicate_groups(choices, out);
 

@@ -47,6 +47,10 @@ enum class mode : std::uint8_t {
   /// checked is that of `action::save_draft`. All other rules are reported so the candidate sees
   /// them early; the server stores drafts even with findings.
   draft,
+  /// The drill (模拟演练): `formal` and `draft` rules, with the drill window instead of the
+  /// batch's windows (the drill is open for every batch; its data is kept apart).
+  drill_formal,
+  drill_draft,
 };
 
 /// One violation and where it is. `choice` and `major` are 0-based positions in the submitted

@@ -67,6 +67,10 @@ const std::vector<key_def>& keys() {
        field_of<&config::database, &database_settings::shared_buffers>},
       {"database.health_interval_ms", "how often /readyz's database probe runs", kind::millis,
        field_of<&config::database, &database_settings::health_interval>},
+      {"database.read_threads", "connections answering candidates' own-state queries",
+       kind::uint, field_of<&config::database, &database_settings::read_threads>},
+      {"database.read_queue", "queries waiting for a connection at most (503 beyond)", kind::size,
+       field_of<&config::database, &database_settings::read_queue>},
       {"filing.schedule_file", "the filing timetable (TOML, see config/schedule.toml)", kind::text,
        field_of<&config::filing, &filing_settings::schedule_file>},
       {"filing.clock_offset_seconds", "added to the clock for schedule decisions (rehearsals)",
@@ -91,6 +95,13 @@ const std::vector<key_def>& keys() {
        field_of<&config::auth, &auth_settings::session_idle>},
       {"auth.session_absolute_hours", "a session expires this long after sign-in", kind::hours,
        field_of<&config::auth, &auth_settings::session_absolute>},
+      {"auth.save_password_memo_minutes",
+       "a verified save password is remembered by the session this long", kind::minutes,
+       field_of<&config::auth, &auth_settings::save_password_memo>},
+      {"auth.login_ip_per_minute", "sign-in attempts per client address and minute", kind::uint,
+       field_of<&config::auth, &auth_settings::login_ip_per_minute>},
+      {"auth.receipt_key_file", "Ed25519 key signing receipts, created when missing (empty: var_dir/receipt.key)", kind::text,
+       field_of<&config::auth, &auth_settings::receipt_key_file>},
       {"log.level", "trace, debug, info, warn, error or critical", kind::text,
        field_of<&config::log, &log_settings::level>},
       {"log.access", "log one line per request", kind::boolean,
@@ -279,6 +290,13 @@ void validate(const config& c) {
     throw config_error("auth.hash_threads", "between 1 and 256");
   }
   if (c.auth.hash_queue == 0) throw config_error("auth.hash_queue", "must be at least 1");
+  if (c.auth.login_ip_per_minute == 0) {
+    throw config_error("auth.login_ip_per_minute", "must be at least 1");
+  }
+  if (c.database.read_threads == 0 || c.database.read_threads > 256) {
+    throw config_error("database.read_threads", "between 1 and 256");
+  }
+  if (c.database.read_queue == 0) throw config_error("database.read_queue", "must be at least 1");
   if (c.filing.schedule_file.empty()) throw config_error("filing.schedule_file", "must be set");
   static const std::set<std::string> levels = {"trace", "debug", "info",
                                                "warn",  "error", "critical"};

@@ -32,6 +32,8 @@ struct database_settings {
   std::string pg_bin_dir;
   std::string shared_buffers = "512MB";
   std::chrono::milliseconds health_interval{1'000};
+  unsigned read_threads = 4;       ///< connections serving candidates' own-state queries
+  std::size_t read_queue = 10'000;  ///< queued queries at most (503 beyond)
 };
 
 /// The filing rules' inputs.
@@ -57,6 +59,9 @@ struct auth_settings {
   std::size_t hash_queue = 256;
   std::chrono::minutes session_idle{20};
   std::chrono::hours session_absolute{8};
+  std::chrono::minutes save_password_memo{10};  ///< a verified save password is remembered
+  unsigned login_ip_per_minute = 600;           ///< sign-in attempts per client address
+  std::string receipt_key_file;  ///< Ed25519 key, created when missing; empty: var_dir/receipt.key
 };
 
 struct log_settings {

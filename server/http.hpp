@@ -56,6 +56,7 @@ struct request_context {
   route_params params;
   std::string_view request_id;
   std::string_view trace_id;  ///< from traceparent, empty if none
+  std::string_view peer;      ///< the client's IP address as text; empty if unknown
   response& res;
 };
 

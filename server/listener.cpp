@@ -152,8 +152,13 @@ class http_server::worker {
   // Deadlines are checked by one sweeper per worker instead of a timer per operation: arming
   // and cancelling a timer twice per request cost more than the request itself (bench/).
   struct connection {
-    explicit connection(tcp::socket s) : socket(std::move(s)) {}
+    explicit connection(tcp::socket s) : socket(std::move(s)) {
+      beast::error_code ec;
+      const auto ep = socket.remote_endpoint(ec);
+      if (!ec) peer = ep.address().to_string();
+    }
     tcp::socket socket;
+    std::string peer;  ///< the client's address, e.g. "127.0.0.1"; empty if unknown
     beast::flat_buffer buffer;
     std::string out;
     response res;
@@ -298,7 +303,7 @@ class http_server::worker {
     const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
 
     conn.res.reset();
-    request_context ctx{req, path, query, {}, rid, trace, conn.res};
+    request_context ctx{req, path, query, {}, rid, trace, conn.peer, conn.res};
     const route_match m = owner_.routes_.match(req.method(), path);
     std::size_t route_index = metrics::unmatched;
     const route_spec* route =

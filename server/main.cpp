@@ -18,6 +18,7 @@
 #include "storage/auth_store.hpp"
 #include "storage/catalog_loader.hpp"
 #include "storage/database.hpp"
+#include "storage/reference_data.hpp"
 #include "storage/worker_pool.hpp"
 #include "storage/write_path.hpp"
 
@@ -60,6 +61,9 @@ int serve(const server::config& cfg) {
   server::candidate_api_context api;
   const auto data = storage::load_filing_data(conninfo);
   api.catalog.store(data.catalog);
+  api.reference.store(storage::load_reference_data(conninfo));
+  core::popularity_index popularity;
+  api.popularity = &popularity;
   api.directory = data.directory;
   api.schedule = server::load_schedule(cfg.filing.schedule_file);
   api.clock_offset_seconds = cfg.filing.clock_offset_seconds;
@@ -75,6 +79,8 @@ int serve(const server::config& cfg) {
   api.writes = &writes;
   storage::worker_pool auth_pool("auth", cfg.auth.hash_threads, cfg.auth.hash_queue, conninfo);
   api.auth_pool = &auth_pool;
+  storage::worker_pool reads("reads", cfg.database.read_threads, cfg.database.read_queue, conninfo);
+  api.reads = &reads;
   server::log_event(spdlog::level::info, "database_ready",
                     {{"embedded", db.is_embedded() ? "true" : "false"},
                      {"migrations_applied", fmt::format("{}", applied)},
@@ -106,6 +112,7 @@ int serve(const server::config& cfg) {
   server::wait_and_drain(http, state, cfg.server, {[&] {
                            writes.drain_and_stop(cfg.server.shutdown_timeout);
                            auth_pool.stop();
+                           reads.stop();
                          }});
   db.stop();
   return 0;

@@ -75,7 +75,7 @@ std::string build_openapi(const router& routes) {
         params.push_back(pattern.substr(p + 1, e - p - 1));
         p = e;
       }
-      if (!params.empty()) {
+      if (!params.empty() || !d.query.empty() || !d.headers.empty()) {
         w.key("parameters").begin_array();
         for (const auto& p : params) {
           w.begin_object();
@@ -85,7 +85,35 @@ std::string build_openapi(const router& routes) {
           w.key("schema").raw(R"({"type":"string"})");
           w.end_object();
         }
+        for (const auto& q : d.query) {
+          w.begin_object();
+          w.key("name").value(q.name);
+          w.key("in").value("query");
+          w.key("required").value(false);
+          if (!q.description.empty()) w.key("description").value(q.description);
+          w.key("schema").raw(q.schema);
+          w.end_object();
+        }
+        for (const auto& [name, description] : d.headers) {
+          w.begin_object();
+          w.key("name").value(name);
+          w.key("in").value("header");
+          w.key("description").value(description);
+          w.key("schema").raw(R"({"type":"string"})");
+          w.end_object();
+        }
         w.end_array();
+      }
+      if (d.authenticated) {
+        w.key("security").raw(R"([{"bearer":[]},{"cookie":[]}])");
+      }
+      if (!d.request_schema.empty()) {
+        w.key("requestBody").begin_object();
+        w.key("required").value(true);
+        w.key("content").begin_object();
+        w.key("application/json").begin_object().key("schema").raw(d.request_schema).end_object();
+        w.end_object();
+        w.end_object();
       }
       w.key("responses").begin_object();
       w.key(std::to_string(d.success_status)).begin_object();
@@ -118,6 +146,9 @@ std::string build_openapi(const router& routes) {
   w.end_object();
 
   w.key("components").begin_object();
+  w.key("securitySchemes")
+      .raw(R"({"bearer":{"type":"http","scheme":"bearer","description":"token from )"
+           R"(POST /api/v1/auth/login"},"cookie":{"type":"apiKey","in":"cookie","name":"zy_session"}})");
   w.key("schemas").begin_object();
   std::string codes;
   json_writer cw(codes);

@@ -46,6 +46,16 @@ std::string_view title_of(core::errc e) noexcept {
       return "Request with this key in progress";
     case errc::idempotency_key_reused:
       return "Idempotency-Key reused with another body";
+    case errc::passwords_required:
+      return "Set your passwords first";
+    case errc::pledge_required:
+      return "Accept the filing pledge first";
+    case errc::wrong_save_password:
+      return "Wrong save password";
+    case errc::confirmation_closed:
+      return "Confirmations are closed";
+    case errc::account_locked:
+      return "Account temporarily locked";
     case errc::unavailable:
       return "Service unavailable";
     case errc::timeout:
@@ -97,6 +107,16 @@ unsigned http_status(core::errc e) noexcept {
       return 409;
     case errc::idempotency_key_reused:
       return 422;
+    case errc::passwords_required:
+      return 403;
+    case errc::pledge_required:
+      return 403;
+    case errc::wrong_save_password:
+      return 403;
+    case errc::confirmation_closed:
+      return 403;
+    case errc::account_locked:
+      return 429;
     case errc::unavailable:
       return 503;
     case errc::timeout:

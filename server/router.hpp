@@ -28,6 +28,18 @@ struct route_doc {
   /// the capacity; everything else is `normal`.
   enum class priority : std::uint8_t { normal, browse } load_priority = priority::normal;
   std::vector<unsigned> error_statuses;  ///< problem+json responses besides 4xx/5xx defaults
+  /// JSON Schema of the request body (application/json); empty: the route takes no body.
+  std::string request_schema;
+  /// Query parameters: name, JSON Schema, description.
+  struct query_param {
+    std::string name;
+    std::string schema = R"({"type":"string"})";
+    std::string description;
+  };
+  std::vector<query_param> query;
+  /// Request headers the route reads (e.g. Idempotency-Key, If-Match), name → description.
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool authenticated = false;  ///< needs a candidate session (bearer token or cookie)
 };
 
 /// One entry of the route table: method + path pattern with `{param}` segments → handler.

@@ -11,7 +11,7 @@ void session_table::insert(const token_digest& key, const session& s) {
   st.map.try_emplace(key, s);
 }
 
-std::optional<std::int64_t> session_table::find(const token_digest& key, std::int64_t now) {
+std::optional<session_table::live> session_table::find(const token_digest& key, std::int64_t now) {
   auto& st = stripe_of(key);
   {
     std::shared_lock lock(st.mutex);
@@ -21,7 +21,7 @@ std::optional<std::int64_t> session_table::find(const token_digest& key, std::in
     if (now < e.expires_at && now - e.last_seen.load(std::memory_order_relaxed) < idle_seconds_) {
       // Concurrent refreshes all store a recent time; which one wins does not matter.
       const_cast<entry&>(e).last_seen.store(now, std::memory_order_relaxed);
-      return e.candidate_id;
+      return live{e.candidate_id, e.passwords_set, e.pledged};
     }
   }
   std::unique_lock lock(st.mutex);
@@ -33,6 +33,58 @@ void session_table::erase(const token_digest& key) {
   auto& st = stripe_of(key);
   std::unique_lock lock(st.mutex);
   st.map.erase(key);
+}
+
+void session_table::set_account_state(std::int64_t candidate, bool passwords_set, bool pledged) {
+  for (auto& st : stripes_) {
+    std::unique_lock lock(st.mutex);
+    for (auto& [key, e] : st.map) {
+      if (e.candidate_id != candidate) continue;
+      e.passwords_set = passwords_set;
+      e.pledged = pledged;
+    }
+  }
+}
+
+void session_table::remember_save_password(const token_digest& key, const password_memo& memo,
+                                           std::int64_t until) {
+  auto& st = stripe_of(key);
+  std::unique_lock lock(st.mutex);
+  auto it = st.map.find(key);
+  if (it == st.map.end()) return;
+  it->second.save_memo = memo;
+  it->second.save_memo_until = until;
+}
+
+bool session_table::recalls_save_password(const token_digest& key, const password_memo& memo,
+                                          std::int64_t now) const {
+  const auto& st = stripe_of(key);
+  std::shared_lock lock(st.mutex);
+  auto it = st.map.find(key);
+  if (it == st.map.end() || now >= it->second.save_memo_until) return false;
+  return sodium_memcmp(it->second.save_memo.data(), memo.data(), memo.size()) == 0;
+}
+
+void session_table::forget_save_passwords(std::int64_t candidate) {
+  for (auto& st : stripes_) {
+    std::unique_lock lock(st.mutex);
+    for (auto& [key, e] : st.map) {
+      if (e.candidate_id == candidate) e.save_memo_until = 0;
+    }
+  }
+}
+
+password_memo session_table::memo_of(std::string_view password) {
+  // One random key per process: memos never leave memory, and a restart forgets them.
+  static const auto memo_key = [] {
+    std::array<unsigned char, crypto_generichash_KEYBYTES> k;
+    randombytes_buf(k.data(), k.size());
+    return k;
+  }();
+  password_memo out;
+  crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(password.data()),
+                     password.size(), memo_key.data(), memo_key.size());
+  return out;
 }
 
 std::size_t session_table::size() const {

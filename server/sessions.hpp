@@ -14,6 +14,10 @@ namespace zhiyuan::server {
 
 using token_digest = std::array<std::uint8_t, 32>;
 
+/// A keyed hash of a save password (BLAKE2b under a per-process random key): lets a session
+/// remember that the candidate proved the save password without keeping the password.
+using password_memo = std::array<std::uint8_t, 32>;
+
 /// Live candidate sessions in memory, keyed by the SHA-256 of the token. Written through to
 /// the database at sign-in (so they survive a restart) and reloaded at start. Striped
 /// reader-writer locks: lookups from every I/O thread rarely contend.
@@ -23,15 +27,41 @@ class session_table {
     std::int64_t candidate_id = 0;
     std::int64_t expires_at = 0;  ///< unix seconds, absolute
     std::int64_t last_seen_at = 0;
+    bool passwords_set = true;  ///< false until the first-login password set-up
+    bool pledged = false;       ///< the filing pledge (承诺书) was accepted
+  };
+
+  /// What a request learns from its session.
+  struct live {
+    std::int64_t candidate_id = 0;
+    bool passwords_set = true;
+    bool pledged = false;
   };
 
   session_table(std::int64_t idle_seconds) : idle_seconds_(idle_seconds) {}
 
   void insert(const token_digest& key, const session& s);
-  /// The candidate of a live session; refreshes its idle timer. Expired sessions are removed.
-  std::optional<std::int64_t> find(const token_digest& key, std::int64_t now);
+  /// The live session's candidate and account state; refreshes its idle timer. Expired
+  /// sessions are removed.
+  std::optional<live> find(const token_digest& key, std::int64_t now);
   void erase(const token_digest& key);
   std::size_t size() const;
+
+  /// Updates the account state of every session of `candidate` (after a password set-up or the
+  /// pledge; a scan, as these happen once per candidate).
+  void set_account_state(std::int64_t candidate, bool passwords_set, bool pledged);
+
+  /// Save-password memo: after a successful Argon2id check the session remembers the keyed
+  /// hash until `until` (unix seconds), so a candidate saving again pays no hash.
+  void remember_save_password(const token_digest& key, const password_memo& memo,
+                              std::int64_t until);
+  /// Whether `memo` is what the session remembers and has not expired at `now`.
+  bool recalls_save_password(const token_digest& key, const password_memo& memo,
+                             std::int64_t now) const;
+  /// Forgets the remembered save password of every session of `candidate` (password change).
+  void forget_save_passwords(std::int64_t candidate);
+  /// The keyed hash of a save password for the memo.
+  static password_memo memo_of(std::string_view password);
 
   /// A new opaque token (256 random bits, base64url) and its digest.
   static std::string new_token(token_digest& digest);
@@ -48,12 +78,21 @@ class session_table {
     }
   };
   // last_seen is refreshed under the shared lock, so it is atomic.
+  // The other members change only under the unique lock.
   struct entry {
     entry(const session& s)
-        : candidate_id(s.candidate_id), expires_at(s.expires_at), last_seen(s.last_seen_at) {}
+        : candidate_id(s.candidate_id),
+          expires_at(s.expires_at),
+          last_seen(s.last_seen_at),
+          passwords_set(s.passwords_set),
+          pledged(s.pledged) {}
     std::int64_t candidate_id;
     std::int64_t expires_at;
     std::atomic<std::int64_t> last_seen;
+    bool passwords_set;
+    bool pledged;
+    password_memo save_memo{};
+    std::int64_t save_memo_until = 0;
   };
   struct stripe {
     mutable std::shared_mutex mutex;
@@ -62,6 +101,7 @@ class session_table {
   static constexpr std::size_t stripes = 64;
 
   stripe& stripe_of(const token_digest& d) { return stripes_[d[31] % stripes]; }
+  const stripe& stripe_of(const token_digest& d) const { return stripes_[d[31] % stripes]; }
 
   std::int64_t idle_seconds_;
   std::array<stripe, stripes> stripes_;

@@ -80,14 +80,19 @@ inline constexpr const char* writer_keys_record =
 // it. Every applied version is appended to application_history, which alone holds the choices
 // (migration 0005), in the same statement. Rows not returned are version conflicts.
 // committed_at is one clock_timestamp() per statement.
-// Result: candidate_id, version, prev_hash, committed_at (unix µs).
+// `digest` is the receipt hash: SHA-256 of core::canonical_receipt, whose head (exam number,
+// batch, drill, accepted_at, choices digest) the server sends and whose tail (version, previous
+// receipt hash) only the database knows; prev_hash links each version to the one before.
+// Result: candidate_id, version, prev_hash, committed_at (unix µs), digest.
 inline constexpr const char* writer_apply_submit =
     "WITH ts AS (SELECT clock_timestamp() AS now),"
     " input AS (SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::boolean[], $4::bigint[],"
     "   $5::text[], $6::text[], $7::bigint[])"
-    "   AS t(candidate_id, batch, drill, base_version, choices, digest_hex, accepted_us)),"
+    "   AS t(candidate_id, batch, drill, base_version, choices, head, accepted_us)),"
     " upd AS (UPDATE applications a SET version = a.version + 1,"
-    "   digest = decode(i.digest_hex, 'hex'), prev_hash = a.digest,"
+    "   digest = sha256(convert_to(i.head || 'version=' || (a.version + 1) || E'\\nprev='"
+    "     || encode(a.digest, 'hex') || E'\\n', 'UTF8')),"
+    "   prev_hash = a.digest,"
     "   accepted_at = 'epoch'::timestamptz + i.accepted_us * interval '1 microsecond',"
     "   committed_at = ts.now, signature = NULL"
     "   FROM input i, ts WHERE a.candidate_id = i.candidate_id AND a.batch = i.batch"
@@ -95,7 +100,8 @@ inline constexpr const char* writer_apply_submit =
     "   RETURNING a.*),"
     " ins AS (INSERT INTO applications (candidate_id, batch, drill, version, digest,"
     "   prev_hash, accepted_at, committed_at)"
-    "   SELECT i.candidate_id, i.batch, i.drill, 1, decode(i.digest_hex, 'hex'), NULL,"
+    "   SELECT i.candidate_id, i.batch, i.drill, 1,"
+    "   sha256(convert_to(i.head || E'version=1\\nprev=\\n', 'UTF8')), NULL,"
     "   'epoch'::timestamptz + i.accepted_us * interval '1 microsecond', ts.now"
     "   FROM input i, ts WHERE i.base_version <= 0 AND NOT EXISTS (SELECT 1 FROM applications a"
     "   WHERE a.candidate_id = i.candidate_id AND a.batch = i.batch AND a.drill = i.drill)"
@@ -107,7 +113,7 @@ inline constexpr const char* writer_apply_submit =
     "   d.accepted_at, d.committed_at, d.signature"
     "   FROM done d JOIN input i ON i.candidate_id = d.candidate_id)"
     " SELECT candidate_id, version, prev_hash,"
-    " (extract(epoch FROM committed_at) * 1000000)::bigint FROM done";
+    " (extract(epoch FROM committed_at) * 1000000)::bigint, digest FROM done";
 
 // Drafts: the same version rule as submissions, no history.
 inline constexpr const char* writer_apply_draft =
@@ -176,5 +182,11 @@ inline constexpr const char* writer_keys_expire =
     "DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY("
     " SELECT ctid FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)"
     " LIMIT $2))";
+
+// ---- Catalog reference data and popularity (storage/reference_data.cpp) ----
+
+// ---- A candidate's own state (storage/candidate_store.cpp) ----
+
+// ---- Accounts: passwords, pledge, logout, profile writes (storage/auth_store.cpp) ----
 
 }  // namespace zhiyuan::storage::sql

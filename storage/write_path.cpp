@@ -657,6 +657,7 @@ void write_path_impl::run_transaction(writer_state& w, std::vector<op_ptr>& ops)
     op.committed_at_us = 0;
     op.prev_hash = {};
     op.has_prev_hash = false;
+    op.receipt_hash = {};
     op.response_status = 0;
     op.response_body.clear();
     w.index_of.emplace_back(op.candidate_id, static_cast<std::uint32_t>(i));
@@ -734,7 +735,7 @@ void write_path_impl::apply_kind(writer_state& w, pqxx::work& tx, op_kind kind,
         append_bool(a[2], op.drill);
         append_int(a[3], op.base_version);
         append_quoted(a[4], op.payload);
-        append_hex(a[5], op.digest);
+        append_quoted(a[5], op.receipt_head);
         append_int(a[6], op.accepted_at_us);
         break;
       case op_kind::save_draft:
@@ -797,6 +798,10 @@ void write_path_impl::apply_kind(writer_state& w, pqxx::work& tx, op_kind kind,
     op.has_prev_hash = !row[2].is_null() &&
                        parse_digest(std::string_view(row[2].c_str(), row[2].size()), op.prev_hash);
     op.committed_at_us = row[3].as<std::int64_t>();
+    if (row.size() > 4 &&
+        !parse_digest(std::string_view(row[4].c_str(), row[4].size()), op.receipt_hash)) {
+      throw std::runtime_error("write path: the database returned no receipt hash");
+    }
   }
 }
 

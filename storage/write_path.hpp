@@ -62,6 +62,9 @@ struct write_op : mpsc_node {
   std::string payload2;  ///< favorite: kind ("0" college, "1" group) ; contact: address JSON
   std::string payload3;  ///< favorite: category
   std::array<std::uint8_t, 32> digest{};  ///< submit/draft: SHA-256 of payload
+  /// submit: core::receipt_head of the receipt; the database appends version and previous hash
+  /// and stores the SHA-256 of the whole as the version's receipt hash.
+  std::string receipt_head;
   std::string idempotency_key;  ///< client's key, or one the server generated (never empty)
   std::array<std::uint8_t, 32> request_hash{};  ///< SHA-256 of method, path and body
   std::int64_t accepted_at_us = 0;              ///< unix µs when the server accepted the request
@@ -75,8 +78,9 @@ struct write_op : mpsc_node {
   op_status status = op_status::failed;
   std::int64_t version = 0;          ///< new version (committed)
   std::int64_t committed_at_us = 0;  ///< unix µs taken in the transaction just before COMMIT
-  std::array<std::uint8_t, 32> prev_hash{};  ///< submit: previous version's digest (zero if none)
-  bool has_prev_hash = false;
+  std::array<std::uint8_t, 32> prev_hash{};  ///< submit: previous version's receipt hash
+  bool has_prev_hash = false;                ///< false for version 1
+  std::array<std::uint8_t, 32> receipt_hash{};  ///< submit: this version's receipt hash
   unsigned response_status = 0;  ///< what render() produced, or the stored one on replay
   std::string response_body;
 };

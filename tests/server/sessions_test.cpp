@@ -24,13 +24,49 @@ TEST(sessions, idle_and_absolute_expiry) {
   token_digest d;
   const std::string t = session_table::new_token(d);
   table.insert(d, {42, /*expires_at=*/10'000, /*last_seen_at=*/1'000});
-  EXPECT_EQ(table.find(d, 1'500), std::optional<std::int64_t>(42));
-  EXPECT_EQ(table.find(d, 2'600), std::optional<std::int64_t>(42));  // refreshed at 1500
+  ASSERT_TRUE(table.find(d, 1'500));
+  EXPECT_EQ(table.find(d, 1'500)->candidate_id, 42);
+  EXPECT_EQ(table.find(d, 2'600)->candidate_id, 42);  // refreshed at 1500
   EXPECT_FALSE(table.find(d, 3'800));                                // idle 1200 s
   EXPECT_EQ(table.size(), 0u);
 
   table.insert(d, {42, 10'000, 9'500});
   EXPECT_FALSE(table.find(d, 10'000));  // absolute expiry, however recently used
+}
+
+TEST(sessions, account_state_follows_every_session_of_the_candidate) {
+  session_table table(1200);
+  token_digest a, b, other;
+  session_table::new_token(a);
+  session_table::new_token(b);
+  session_table::new_token(other);
+  table.insert(a, {7, 10'000, 1'000, /*passwords_set=*/false, /*pledged=*/false});
+  table.insert(b, {7, 10'000, 1'000, false, false});
+  table.insert(other, {8, 10'000, 1'000, false, false});
+  table.set_account_state(7, true, true);
+  EXPECT_TRUE(table.find(a, 1'001)->pledged);
+  EXPECT_TRUE(table.find(b, 1'001)->passwords_set);
+  EXPECT_FALSE(table.find(other, 1'001)->pledged);
+}
+
+TEST(sessions, save_password_memo_expires_and_is_forgotten) {
+  session_table table(1200);
+  token_digest d, other;
+  session_table::new_token(d);
+  session_table::new_token(other);
+  table.insert(d, {7, 10'000, 1'000});
+  table.insert(other, {8, 10'000, 1'000});
+  const auto memo = session_table::memo_of("Bc-secret-1");
+  EXPECT_NE(memo, session_table::memo_of("Bc-secret-2"));
+  EXPECT_FALSE(table.recalls_save_password(d, memo, 1'000));
+  table.remember_save_password(d, memo, /*until=*/1'300);
+  EXPECT_TRUE(table.recalls_save_password(d, memo, 1'299));
+  EXPECT_FALSE(table.recalls_save_password(d, session_table::memo_of("Bc-secret-2"), 1'299));
+  EXPECT_FALSE(table.recalls_save_password(other, memo, 1'299));  // per session
+  EXPECT_FALSE(table.recalls_save_password(d, memo, 1'300));      // expired
+  table.remember_save_password(d, memo, 2'000);
+  table.forget_save_passwords(7);
+  EXPECT_FALSE(table.recalls_save_password(d, memo, 1'500));
 }
 
 TEST(sessions, token_from_bearer_or_cookie) {

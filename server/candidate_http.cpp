@@ -1,0 +1,162 @@
+#include "server/candidate_http.hpp"
+
+#include <sodium.h>
+
+#include <charconv>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "server/problem.hpp"
+
+namespace zhiyuan::server {
+
+std::string_view header(const http_request& req, std::string_view name) {
+  auto it = req.find(name);
+  return it == req.end() ? std::string_view() : std::string_view(it->value());
+}
+
+bool is_json(const http_request& req) {
+  auto it = req.find(http::field::content_type);
+  if (it == req.end()) return false;
+  std::string_view v = it->value();
+  return v.substr(0, 16) == "application/json";
+}
+
+void fail(request_context& ctx, core::errc e, std::string_view detail,
+          unsigned retry_after_seconds, std::string_view extra_members) {
+  set_problem(ctx.res, e, detail, ctx.request_id, ctx.path, retry_after_seconds, extra_members);
+}
+
+std::string format_micros(std::int64_t us) {
+  const std::time_t s = static_cast<std::time_t>(us / 1'000'000);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us % 1'000'000);
+}
+
+std::string hex(const std::uint8_t* data, std::size_t n) {
+  std::string out(n * 2, '0');
+  sodium_bin2hex(out.data(), out.size() + 1, data, n);
+  return out;
+}
+
+std::optional<session_info> authenticate(request_context& ctx, candidate_api_context& api) {
+  const std::string_view token =
+      presented_token(header(ctx.request, "Authorization"), header(ctx.request, "Cookie"));
+  if (auto digest = session_table::digest_of(token)) {
+    if (auto s = api.sessions->find(*digest, api.now_seconds())) {
+      return session_info{s->candidate_id, *digest, s->passwords_set, s->pledged};
+    }
+  }
+  fail(ctx, core::errc::unauthenticated, "sign in first (POST /api/v1/auth/login)");
+  ctx.res.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return std::nullopt;
+}
+
+bool may_write(request_context& ctx, const session_info& s) {
+  if (!s.passwords_set) {
+    fail(ctx, core::errc::passwords_required,
+         "set your login and save passwords first (POST /api/v1/me/passwords)");
+    return false;
+  }
+  if (!s.pledged) {
+    fail(ctx, core::errc::pledge_required, "accept the filing pledge first (POST /api/v1/me/pledge)");
+    return false;
+  }
+  return true;
+}
+
+namespace {
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Structural UTF-8 check (lead byte and continuation bytes); query values reach SQL as text.
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80           ? 1
+                          : (c >> 5) == 0x06 ? 2
+                          : (c >> 4) == 0x0e ? 3
+                          : (c >> 3) == 0x1e ? 4
+                                             : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (std::size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+}  // namespace
+
+query_value query_param(std::string_view query, std::string_view name) {
+  query_value out;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) != name) continue;
+    out.present = true;
+    const std::string_view raw = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+    out.value.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '+') {
+        out.value += ' ';
+      } else if (raw[i] == '%') {
+        const int hi = i + 2 < raw.size() ? hex_digit(raw[i + 1]) : -1;
+        const int lo = i + 2 < raw.size() ? hex_digit(raw[i + 2]) : -1;
+        if (hi < 0 || lo < 0) {
+          out.malformed = true;
+          return out;
+        }
+        out.value += static_cast<char>(hi * 16 + lo);
+        i += 2;
+      } else {
+        out.value += raw[i];
+      }
+    }
+    if (!valid_utf8(out.value) || out.value.find('\0') != std::string::npos) out.malformed = true;
+    return out;
+  }
+  return out;
+}
+
+bool drilling(const candidate_api_context& api) {
+  return api.schedule.drill.contains(api.now_seconds());
+}
+
+bool not_modified(request_context& ctx, std::string_view tag) {
+  std::string quoted = "\"";
+  quoted += tag;
+  quoted += '"';
+  const std::string_view inm = header(ctx.request, "If-None-Match");
+  const bool match = !inm.empty() && (inm == "*" || inm.find(quoted) != std::string_view::npos);
+  ctx.res.headers.emplace_back("ETag", quoted);
+  if (match) {
+    ctx.res.status = 304;
+    ctx.res.body.clear();
+  }
+  return match;
+}
+
+std::optional<std::int64_t> if_match_version(const http_request& req) {
+  std::string_view v = header(req, "If-Match");
+  if (v.empty()) return std::nullopt;
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  std::int64_t n = -2;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc{} || p != v.data() + v.size() || n < 0) return -2;
+  return n;
+}
+
+}  // namespace zhiyuan::server

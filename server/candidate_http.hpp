@@ -1,0 +1,69 @@
+#pragma once
+
+// Small pieces every candidate-facing handler uses: reading headers, query parameters and the
+// session, answering with problems, ETags and timestamps. No handler logic lives here.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/errc.hpp"
+#include "server/candidate_api.hpp"
+#include "server/http.hpp"
+#include "server/sessions.hpp"
+
+namespace zhiyuan::server {
+
+/// A header's value, viewed in the request; empty when absent.
+std::string_view header(const http_request& req, std::string_view name);
+
+/// Whether the body is declared as JSON (application/json, with or without parameters).
+bool is_json(const http_request& req);
+
+/// Writes the problem for `e` into the response (shorthand for set_problem with the request's
+/// id and path).
+void fail(request_context& ctx, core::errc e, std::string_view detail,
+          unsigned retry_after_seconds = 0, std::string_view extra_members = {});
+
+/// RFC 3339 in UTC with microseconds, e.g. "2023-07-02T08:59:59.123456Z".
+std::string format_micros(std::int64_t unix_micros);
+/// Lower-case hex of bytes.
+std::string hex(const std::uint8_t* data, std::size_t n);
+
+/// The signed-in candidate of a request.
+struct session_info {
+  std::int64_t candidate_id = 0;
+  token_digest token{};  ///< SHA-256 of the presented token (the session's key)
+  bool passwords_set = true;
+  bool pledged = false;
+};
+
+/// The session behind the request's bearer token or cookie, or nullopt after writing a 401.
+std::optional<session_info> authenticate(request_context& ctx, candidate_api_context& api);
+
+/// Whether the candidate may write (passwords set, pledge accepted); otherwise writes the 403
+/// (passwords_required / pledge_required) and returns false.
+bool may_write(request_context& ctx, const session_info& s);
+
+/// The value of query parameter `name`, percent-decoded ('+' is a space). The first occurrence
+/// counts.
+struct query_value {
+  bool present = false;
+  bool malformed = false;  ///< a bad %-escape or invalid UTF-8
+  std::string value;
+};
+query_value query_param(std::string_view query, std::string_view name);
+
+/// Whether the drill (模拟演练) is running now: writes and reads of drafts and formal choices
+/// then use the drill's storage.
+bool drilling(const candidate_api_context& api);
+
+/// Sets `ETag: "<tag>"` and, when the request's If-None-Match matches it, turns the response
+/// into a bodiless 304; returns true then (the handler stops).
+bool not_modified(request_context& ctx, std::string_view tag);
+
+/// Parses If-Match: "\"3\"" or "3" → 3. nullopt when absent; -2 when malformed.
+std::optional<std::int64_t> if_match_version(const http_request& req);
+
+}  // namespace zhiyuan::server

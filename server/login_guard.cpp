@@ -1,0 +1,1 @@
+#include "server/login_guard.hpp"

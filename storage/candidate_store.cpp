@@ -1,0 +1,1 @@
+#include "storage/candidate_store.hpp"
