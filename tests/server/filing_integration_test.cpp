@@ -9,83 +9,10 @@
 #include <chrono>
 #include <pqxx/pqxx>
 
-#include "core/choices.hpp"
-#include "core/time.hpp"
-#include "loadtest/synthetic_passwords.hpp"
-#include "storage/catalog_loader.hpp"
-#include "storage/embedded_cluster.hpp"
-#include "tests/support/http_client.hpp"
-#include "tests/support/server_process.hpp"
+#include "tests/support/candidate_fixture.hpp"
 
 namespace zhiyuan::test {
 namespace {
-
-constexpr const char* schedule_file = ZHIYUAN_SOURCE_DIR "/config/schedule.toml";
-
-std::string database_url() {
-  storage::embedded_options o;
-  o.var_dir = ZHIYUAN_TEST_VAR_DIR;
-  return storage::embedded_cluster(o).connection_string();
-}
-
-// Seconds to add to the clock so that "now" is `instant` (RFC 3339).
-std::int64_t offset_to(const char* instant) {
-  const auto target = *core::parse_rfc3339(instant);
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
-  return target - now;
-}
-
-server_process start_server(std::int64_t offset) {
-  return server_process({"--server.port", "0", "--database.url", database_url(),
-                         "--server.drain_delay_ms", "0", "--filing.schedule_file", schedule_file,
-                         "--filing.clock_offset_seconds", std::to_string(offset)});
-}
-
-// A candidate eligible for 本科批 and a valid three-choice form for them.
-struct subject_case {
-  std::string exam_no;
-  std::string body;       // the JSON of the form
-  std::string canonical;  // core's canonical encoding of it
-};
-
-subject_case pick_case(int skip) {
-  const auto data = storage::load_filing_data(database_url());
-  for (std::int64_t id = 1; id < data.directory->id_bound(); ++id) {
-    const auto* e = data.directory->find(id);
-    if (e == nullptr || !e->eligible.batches.contains(core::batch::undergrad)) continue;
-    if (skip-- > 0) continue;
-    core::choice_list form;
-    std::string body = R"({"choices":[)";
-    for (const auto& g : data.catalog->groups_in(core::batch::undergrad)) {
-      if (g.special_type || g.trk != e->trk || g.cat != e->cat ||
-          !g.requirement.first_met(e->trk) || !g.requirement.missing(e->electives).empty()) {
-        continue;
-      }
-      const auto majors = data.catalog->majors_of(g);
-      if (majors.empty()) continue;
-      if (!form.empty()) body += ',';
-      body += R"({"group":)" + std::to_string(g.id) + R"(,"majors":[")" + majors[0].code +
-              R"("],"accept_adjustment":true})";
-      form.push_back({g.id, {majors[0].id}, true, false});
-      if (form.size() == 3) break;
-    }
-    body += "]}";
-    if (form.size() == 3)
-      return {std::string(e->exam_number()), body, core::canonical_encoding(form)};
-  }
-  throw std::runtime_error("no eligible candidate with three fitting groups in the test province");
-}
-
-std::string login(std::uint16_t port, const std::string& exam_no) {
-  auto r = request(port, "POST", "/api/v1/auth/login", "Content-Type: application/json\r\n",
-                   R"({"exam_no":")" + exam_no + R"(","password":")" +
-                       loadtest::synthetic_login_password(exam_no) + "\"}");
-  EXPECT_EQ(r.status, 200u) << r.body;
-  simdjson::dom::parser p;
-  return std::string(std::string_view(p.parse(r.body)["token"]));
-}
 
 http_reply submit(std::uint16_t port, const std::string& token, const std::string& key,
                   const std::string& body, const std::string& extra = "") {
@@ -95,32 +22,10 @@ http_reply submit(std::uint16_t port, const std::string& token, const std::strin
   return request(port, "POST", "/api/v1/applications/undergrad", headers, body);
 }
 
-std::string sha256_hex(const std::string& s) {
-  unsigned char d[32];
-  crypto_hash_sha256(d, reinterpret_cast<const unsigned char*>(s.data()), s.size());
-  char out[65];
-  sodium_bin2hex(out, sizeof out, d, sizeof d);
-  return out;
-}
-
-// A quoted version for If-Match / ETag. Built by appending: GCC 12 warns falsely (-Wrestrict)
-// on `"\"" + std::to_string(n)`.
-std::string quoted(std::int64_t n) {
-  std::string out = "\"";
-  out += std::to_string(n);
-  out += '"';
-  return out;
-}
-
-std::string unique_key(const char* tag) {
-  return std::string(tag) + "-" +
-         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
-}
-
 class filing_test : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = new server_process(start_server(offset_to("2023-06-30T10:00:00+08:00")));
+    server_ = new server_process(start_server(offset_to(formal_open_instant)));
   }
   static void TearDownTestSuite() {
     delete server_;
@@ -150,7 +55,7 @@ TEST_F(filing_test, wrong_password_is_401_and_unauthenticated_writes_are_401) {
 
 TEST_F(filing_test, receipt_after_commit_matches_the_database_and_replays) {
   const auto c = pick_case(1);
-  const std::string token = login(port(), c.exam_no);
+  const std::string token = ready_session(port(), c.exam_no);
   const std::string key = unique_key("receipt");
   auto first = submit(port(), token, key, c.body);
   ASSERT_EQ(first.status, 201u) << first.body << "\nrequest body: " << c.body;
@@ -195,7 +100,7 @@ TEST_F(filing_test, receipt_after_commit_matches_the_database_and_replays) {
 
 TEST_F(filing_test, submissions_need_a_key_and_a_valid_form) {
   const auto c = pick_case(3);
-  const std::string token = login(port(), c.exam_no);
+  const std::string token = ready_session(port(), c.exam_no);
   auto no_key = submit(port(), token, "", c.body);
   EXPECT_EQ(no_key.status, 400u);
   EXPECT_NE(no_key.body.find("idempotency_key_required"), std::string::npos);
@@ -228,7 +133,7 @@ TEST_F(filing_test, submissions_need_a_key_and_a_valid_form) {
 
 TEST_F(filing_test, drafts_need_if_match_and_keep_incomplete_forms) {
   const auto c = pick_case(4);
-  const std::string token = login(port(), c.exam_no);
+  const std::string token = ready_session(port(), c.exam_no);
   const std::string auth =
       "Authorization: Bearer " + token + "\r\nContent-Type: application/json\r\n";
   auto no_match = request(port(), "PUT", "/api/v1/drafts/undergrad", auth, c.body);
@@ -260,12 +165,12 @@ TEST(filing_deadline, exact_to_the_second_at_the_close) {
   const auto c = pick_case(5);
   {
     server_process before(start_server(offset_to("2023-07-02T16:59:50+08:00")));
-    auto r = submit(before.port(), login(before.port(), c.exam_no), unique_key("edge"), c.body);
+    auto r = submit(before.port(), ready_session(before.port(), c.exam_no), unique_key("edge"), c.body);
     EXPECT_EQ(r.status, 201u) << r.body;
   }
   {
     server_process after(start_server(offset_to("2023-07-02T17:00:00+08:00")));
-    auto r = submit(after.port(), login(after.port(), c.exam_no), unique_key("edge"), c.body);
+    auto r = submit(after.port(), ready_session(after.port(), c.exam_no), unique_key("edge"), c.body);
     EXPECT_EQ(r.status, 403u) << r.body;
     EXPECT_NE(r.body.find("window_closed"), std::string::npos);
   }

@@ -1,0 +1,1 @@
+// Integration tests of server/catalog_api.cpp (written with the endpoints).

@@ -1,0 +1,1 @@
+// Integration tests of server/state_api.cpp (written with the endpoints).
