@@ -11,7 +11,7 @@ namespace zhiyuan::core {
 /// What a filing receipt (回执) commits to. Every field is text as the receipt shows it, so that
 /// anyone can rebuild the signed bytes from a receipt alone.
 struct receipt_fields {
-  std::string_view exam_no;         ///< 考生号
+  std::string_view exam_no;  ///< 考生号
   batch b = batch::undergrad;
   bool drill = false;               ///< a 模拟演练 receipt
   std::string_view accepted_at;     ///< RFC 3339 UTC with microseconds, as in the receipt

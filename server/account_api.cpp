@@ -1,21 +1,72 @@
+// The candidate's account: sign-in (throttled), logout, passwords, the pledge, login history,
+// the profile, confirmations and contact details.
 #include <sodium.h>
 
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "core/candidate.hpp"
+#include "core/contact.hpp"
+#include "core/password.hpp"
+#include "core/schedule.hpp"
 #include "core/time.hpp"
 #include "server/async.hpp"
 #include "server/candidate_api.hpp"
 #include "server/candidate_http.hpp"
 #include "server/json_writer.hpp"
-#include "server/problem.hpp"
+#include "server/login_guard.hpp"
 #include "storage/auth_store.hpp"
+#include "storage/encoding.hpp"
 
 namespace zhiyuan::server {
 namespace {
 
-namespace ondemand = simdjson::ondemand;
 using core::errc;
+namespace dom = simdjson::dom;
+
+// Argon2id at the production cost of DESIGN.md (OWASP minimum: t=2, m=19 MiB, p=1).
+constexpr unsigned long long hash_ops = 2;
+constexpr std::size_t hash_mem = 19u << 20;
+
+// The body as a JSON object, or nullopt after writing the 415/400. Every member must be one of
+// `allowed`; an unknown member is named in the 400.
+std::optional<dom::object> json_object(request_context& ctx,
+                                       std::initializer_list<std::string_view> allowed) {
+  if (!is_json(ctx.request)) {
+    fail(ctx, errc::unsupported_media, "send application/json");
+    return std::nullopt;
+  }
+  thread_local dom::parser parser;
+  dom::object obj;
+  if (parser.parse(ctx.request.body()).get(obj)) {
+    fail(ctx, errc::invalid_field, "body: a JSON object");
+    return std::nullopt;
+  }
+  for (auto [key, value] : obj) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      fail(ctx, errc::invalid_field, fmt::format("{} (unknown member)", key));
+      return std::nullopt;
+    }
+  }
+  return obj;
+}
+
+// A required string member, or nullopt after writing a 400 naming it.
+std::optional<std::string> string_member(request_context& ctx, dom::object& obj,
+                                         std::string_view name, std::size_t max_bytes = 256) {
+  std::string_view v;
+  if (obj[name].get_string().get(v) || v.size() > max_bytes) {
+    fail(ctx, errc::invalid_field, fmt::format("{}: a string of at most {} bytes", name, max_bytes));
+    return std::nullopt;
+  }
+  return std::string(v);
+}
+
+std::string user_agent_of(const request_context& ctx) {
+  return std::string(header(ctx.request, "User-Agent").substr(0, 256));
+}
+
+// ------------------------------------------------------------------ sign-in
 
 struct login_result {
   enum class outcome { ok, bad_password, unavailable } result = outcome::unavailable;
@@ -26,40 +77,40 @@ struct login_result {
 };
 
 asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
-  if (!is_json(ctx.request)) {
-    set_problem(ctx.res, errc::unsupported_media, "send application/json", ctx.request_id,
-                ctx.path);
+  auto obj = json_object(ctx, {"exam_no", "password"});
+  if (!obj) co_return;
+  auto exam = string_member(ctx, *obj, "exam_no", 14);
+  if (!exam) co_return;
+  if (!core::valid_exam_number(*exam)) {
+    fail(ctx, errc::invalid_field, "exam_no: 14 digits");
     co_return;
   }
-  simdjson::padded_string body(ctx.request.body());
-  thread_local ondemand::parser parser;
-  ondemand::document doc;
-  std::string_view exam_no, password;
-  if (parser.iterate(body).get(doc) || doc["exam_no"].get_string().get(exam_no)) {
-    set_problem(ctx.res, errc::invalid_field, "exam_no", ctx.request_id, ctx.path);
-    co_return;
-  }
-  std::string exam(exam_no);
-  if (doc["password"].get_string().get(password)) {
-    set_problem(ctx.res, errc::invalid_field, "password", ctx.request_id, ctx.path);
-    co_return;
-  }
-  std::string pass(password);
-  const auto* who = api.directory->find_exam_no(exam);
+  auto pass = string_member(ctx, *obj, "password", 64);
+  if (!pass) co_return;
+
+  const auto* who = api.directory->find_exam_no(*exam);
   const std::int64_t candidate = who ? who->id : 0;
-  const std::string ip = "";
-  const std::string agent(header(ctx.request, "User-Agent").substr(0, 256));
+  const auto verdict = api.guard->admit(candidate, ctx.peer, api.now_micros());
+  if (verdict.retry_after > 0) {
+    fail(ctx, verdict.account_locked ? errc::account_locked : errc::too_many_requests,
+         verdict.account_locked ? "too many wrong passwords; this account is locked for a while"
+                                : "too many sign-in attempts; slow down",
+         static_cast<unsigned>(verdict.retry_after));
+    co_return;
+  }
+  const std::string ip(ctx.peer);
+  const std::string agent = user_agent_of(ctx);
   const std::int64_t now = api.now_seconds();
   const std::int64_t expires = now + std::chrono::seconds(api.session_absolute).count();
 
-  auto verify = [candidate, pass, agent, ip, now, expires](pqxx::connection* conn) {
+  auto verify = [candidate, pass = std::move(*pass), agent, ip, now,
+                 expires](pqxx::connection* conn) {
     login_result out;
     if (conn == nullptr) return out;
     // Unknown exam numbers cost the same hash as known ones: no account enumeration.
     static const std::string dummy = [] {
-      // Production cost (OWASP: t=2, m=19 MiB), like real accounts.
       char h[crypto_pwhash_STRBYTES];
-      if (crypto_pwhash_str(h, "x", 1, 2, 19u << 20) != 0) return std::string();
+      if (crypto_pwhash_str(h, "x", 1, hash_ops, hash_mem) != 0) return std::string();
       return std::string(h);
     }();
     std::optional<storage::account> acct;
@@ -82,16 +133,17 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   // Named and moved: see run_on about GCC 12 and prvalue arguments of coroutines.
   auto r = co_await run_on<login_result>(*api.auth_pool, std::move(verify));
   if (!r || r->result == login_result::outcome::unavailable) {
-    set_problem(ctx.res, errc::unavailable, "sign-in is busy; retry shortly", ctx.request_id,
-                ctx.path, 1);
+    fail(ctx, errc::unavailable, "sign-in is busy; retry shortly", 1);
     co_return;
   }
   if (r->result == login_result::outcome::bad_password) {
-    set_problem(ctx.res, errc::unauthenticated, "exam number or password is wrong", ctx.request_id,
-                ctx.path);
+    api.guard->failed(candidate, now);
+    fail(ctx, errc::unauthenticated, "exam number or password is wrong");
     co_return;
   }
-  api.sessions->insert(r->digest, {candidate, expires, now});
+  api.guard->succeeded(candidate);
+  api.sessions->insert(r->digest,
+                       {candidate, expires, now, !r->must_set_passwords, !r->pledge_required});
   json_writer w(ctx.res.body);
   w.begin_object();
   w.key("token").value(r->token);
@@ -106,22 +158,508 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   ctx.res.headers.emplace_back("Cache-Control", "no-store");
 }
 
+asio::awaitable<void> logout(request_context& ctx, candidate_api_context& api) {
+  const auto s = authenticate(ctx, api);
+  if (!s) co_return;
+  auto revoke = [id = s->candidate_id, token = s->token](pqxx::connection* conn) {
+    if (conn == nullptr) return false;
+    storage::revoke_session(*conn, id, token);
+    return true;
+  };
+  auto done = co_await run_on<bool>(*api.reads, std::move(revoke));
+  if (!done || !*done) {
+    fail(ctx, errc::unavailable, "could not sign out; retry", 1);
+    co_return;
+  }
+  // Revoked durably first, so a restart cannot bring the session back.
+  api.sessions->erase(s->token);
+  ctx.res.status = 204;
+  ctx.res.headers.emplace_back("Set-Cookie",
+                               "zy_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
+}
+
+// ---------------------------------------------------------------- passwords
+
+struct password_change {
+  enum class outcome { ok, wrong_current, rejected, unavailable } result = outcome::unavailable;
+  std::string field;  ///< rejected: which password
+  core::password_rule rule = core::password_rule::ok;
+};
+
+asio::awaitable<void> set_passwords(request_context& ctx, candidate_api_context& api) {
+  const auto s = authenticate(ctx, api);
+  if (!s) co_return;
+  auto obj = json_object(ctx, {"current_password", "login_password", "save_password"});
+  if (!obj) co_return;
+  auto current = string_member(ctx, *obj, "current_password", 64);
+  if (!current) co_return;
+  auto login_pw = string_member(ctx, *obj, "login_password", 64);
+  if (!login_pw) co_return;
+  auto save_pw = string_member(ctx, *obj, "save_password", 64);
+  if (!save_pw) co_return;
+  const std::int64_t now = api.now_seconds();
+  const auto verdict = api.guard->admit(s->candidate_id, ctx.peer, api.now_micros());
+  if (verdict.retry_after > 0) {
+    fail(ctx, verdict.account_locked ? errc::account_locked : errc::too_many_requests,
+         "too many wrong passwords; retry later", static_cast<unsigned>(verdict.retry_after));
+    co_return;
+  }
+
+  auto change = [id = s->candidate_id, current = std::move(*current), login_pw = *login_pw,
+                 save_pw = *save_pw, common = api.common_passwords](pqxx::connection* conn) {
+    password_change out;
+    if (conn == nullptr) return out;
+    const auto acct = storage::find_account(*conn, id);
+    if (!acct) return out;
+    if (crypto_pwhash_str_verify(acct->login_hash.c_str(), current.data(), current.size()) != 0) {
+      out.result = password_change::outcome::wrong_current;
+      return out;
+    }
+    core::password_context pc{acct->exam_no, acct->id_number, save_pw, common};
+    out.rule = core::check_password(login_pw, pc);
+    out.field = "login_password";
+    if (out.rule == core::password_rule::ok) {
+      pc.other_password = login_pw;
+      out.rule = core::check_password(save_pw, pc);
+      out.field = "save_password";
+    }
+    if (out.rule != core::password_rule::ok) {
+      out.result = password_change::outcome::rejected;
+      return out;
+    }
+    char login_hash[crypto_pwhash_STRBYTES], save_hash[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(login_hash, login_pw.data(), login_pw.size(), hash_ops, hash_mem) != 0 ||
+        crypto_pwhash_str(save_hash, save_pw.data(), save_pw.size(), hash_ops, hash_mem) != 0) {
+      return out;  // out of memory: unavailable
+    }
+    storage::set_passwords(*conn, id, login_hash, save_hash);
+    out.result = password_change::outcome::ok;
+    return out;
+  };
+  auto r = co_await run_on<password_change>(*api.auth_pool, std::move(change));
+  if (!r || r->result == password_change::outcome::unavailable) {
+    fail(ctx, errc::unavailable, "busy; retry shortly", 1);
+    co_return;
+  }
+  if (r->result == password_change::outcome::wrong_current) {
+    api.guard->failed(s->candidate_id, now);
+    fail(ctx, errc::invalid_field, "current_password: wrong password");
+    co_return;
+  }
+  if (r->result == password_change::outcome::rejected) {
+    std::string extra = "\"violations\":";
+    json_writer v(extra);
+    v.begin_array().begin_object();
+    v.key("field").value(r->field);
+    v.key("code").value(core::to_code(r->rule));
+    v.key("message_zh").value(core::message_zh(r->rule));
+    v.key("message_en").value(core::message_en(r->rule));
+    v.end_object().end_array();
+    std::string detail = r->field;
+    detail += ": ";
+    detail += core::message_en(r->rule);
+    fail(ctx, errc::validation_failed, detail, 0, extra);
+    co_return;
+  }
+  api.guard->succeeded(s->candidate_id);
+  api.sessions->set_account_state(s->candidate_id, true, s->pledged);
+  api.sessions->forget_save_passwords(s->candidate_id);
+  json_writer w(ctx.res.body);
+  w.begin_object();
+  w.key("must_set_passwords").value(false);
+  w.key("pledge_required").value(!s->pledged);
+  w.end_object();
+}
+
+asio::awaitable<void> pledge(request_context& ctx, candidate_api_context& api) {
+  const auto s = authenticate(ctx, api);
+  if (!s) co_return;
+  if (!s->passwords_set) {
+    fail(ctx, errc::passwords_required, "set your passwords first (POST /api/v1/me/passwords)");
+    co_return;
+  }
+  auto record = [id = s->candidate_id, now = api.now_seconds()](pqxx::connection* conn) {
+    return conn == nullptr ? std::int64_t{-1} : storage::record_pledge(*conn, id, now);
+  };
+  auto at = co_await run_on<std::int64_t>(*api.reads, std::move(record));
+  if (!at || *at < 0) {
+    fail(ctx, errc::unavailable, "busy; retry shortly", 1);
+    co_return;
+  }
+  api.sessions->set_account_state(s->candidate_id, true, true);
+  json_writer w(ctx.res.body);
+  w.begin_object();
+  w.key("pledged_at").value(format_micros(*at));
+  w.end_object();
+}
+
+asio::awaitable<void> logins(request_context& ctx, candidate_api_context& api) {
+  const auto s = authenticate(ctx, api);
+  if (!s) co_return;
+  auto load = [id = s->candidate_id](pqxx::connection* conn) {
+    if (conn == nullptr) throw std::runtime_error("no database");
+    return storage::login_history(*conn, id, 50);
+  };
+  auto rows = co_await run_on<std::vector<storage::login_record>>(*api.reads, std::move(load));
+  if (!rows) {
+    fail(ctx, errc::unavailable, "busy; retry shortly", 1);
+    co_return;
+  }
+  json_writer w(ctx.res.body);
+  w.begin_object().key("logins").begin_array();
+  for (const auto& r : *rows) {
+    w.begin_object();
+    w.key("at").value(format_micros(r.at_us));
+    w.key("ip").value(r.ip);
+    w.key("user_agent").value(r.user_agent);
+    w.key("outcome").value(r.outcome);
+    w.end_object();
+  }
+  w.end_array().end_object();
+}
+
+// ------------------------------------------------------------------ profile
+
+void write_subjects(json_writer& w, core::subject_set s) {
+  w.begin_array();
+  for (auto sub : {core::subject::chemistry, core::subject::biology, core::subject::politics,
+                   core::subject::geography}) {
+    if (s.contains(sub)) w.value(core::to_code(sub));
+  }
+  w.end_array();
+}
+
+std::int64_t version_of(const std::vector<std::pair<std::int16_t, std::int64_t>>& v,
+                        core::batch b) {
+  for (const auto& [batch, version] : v) {
+    if (storage::decode_batch(batch) == b) return version;
+  }
+  return 0;
+}
+
+asio::awaitable<void> me(request_context& ctx, candidate_api_context& api) {
+  const auto s = authenticate(ctx, api);
+  if (!s) co_return;
+  const auto* who = api.directory->find(s->candidate_id);
+  const bool drill = drilling(api);
+  auto load = [id = s->candidate_id, drill](pqxx::connection* conn) {
+    if (conn == nullptr) throw std::runtime_error("no database");
+    return storage::load_profile(*conn, id, drill);
+  };
+  auto p = co_await run_on<std::optional<storage::profile_row>>(*api.reads, std::move(load));
+  if (!p) {
+    fail(ctx, errc::unavailable, "busy; retry shortly", 1);
+    co_return;
+  }
+  if (!*p || who == nullptr) {
+    fail(ctx, errc::not_found, "no such candidate");
+    co_return;
+  }
+  const storage::profile_row& row = **p;
+  json_writer w(ctx.res.body);
+  w.begin_object();
+  w.key("exam_no").value(row.exam_no);
+  w.key("name").value(row.name);
+  w.key("id_number").value(core::mask_id_number(row.id_number));
+  w.key("school").begin_object();
+  w.key("code").value(row.school_code);
+  w.key("name").value(row.school_name);
+  w.end_object();
+  w.key("category").value(core::to_code(who->cat));
+  w.key("track").value(core::to_code(who->trk));
+  w.key("electives");
+  write_subjects(w, who->electives);
+  if (who->rank > 0) {
+    w.key("score").value(who->score);
+    w.key("rank").value(who->rank);
+  } else {
+    w.key("score").null();
+    w.key("rank").null();
+  }
+  w.key("special_type_eligible").value(who->eligible.special_type);
+  w.key("must_set_passwords").value(row.must_set_passwords);
+  if (row.pledge_us != 0) {
+    w.key("pledged_at").value(format_micros(row.pledge_us));
+  } else {
+    w.key("pledged_at").null();
+  }
+  w.key("confirmations").begin_object();
+  for (auto [name, at] : {std::pair{"household", row.household_confirmed_us},
+                          std::pair{"physical_exam", row.physical_exam_confirmed_us}}) {
+    if (at != 0) {
+      w.key(name).value(format_micros(at));
+    } else {
+      w.key(name).null();
+    }
+  }
+  w.key("deadline").value(core::format_rfc3339(api.schedule.confirm_deadline));
+  w.end_object();
+  w.key("contact").begin_object();
+  w.key("phone").value(core::mask_phone(row.phone));
+  if (row.address_json.empty()) {
+    w.key("address").null();
+  } else {
+    w.key("address").raw(row.address_json);
+  }
+  w.end_object();
+  w.key("profile_version").value(row.version);
+  w.key("drill").value(drill);
+  w.key("batches").begin_array();
+  for (const auto b : core::all_batches) {
+    const auto submitted = version_of(row.submitted, b);
+    const auto drafted = version_of(row.drafted, b);
+    w.begin_object();
+    w.key("batch").value(core::to_code(b));
+    w.key("eligible").value(who->eligible.batches.contains(b));
+    w.key("phase").value(core::to_code(core::phase_at(api.schedule, b, api.now_seconds())));
+    w.key("status").value(submitted ? "submitted" : drafted ? "draft" : "not_filed");
+    w.key("submitted_version").value(submitted);
+    w.key("draft_version").value(drafted);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  ctx.res.headers.emplace_back("Cache-Control", "no-store");
+}
+
+// ---------------------------------------------------- profile writes (durable)
+
+// Stored with the idempotency record: the new profile version and the commit time.
+void render_profile_write(const storage::write_op& op, unsigned& status, std::string& body) {
+  body.clear();
+  status = 200;
+  json_writer w(body);
+  w.begin_object();
+  w.key("profile_version").value(op.version);
+  w.key("committed_at").value(format_micros(op.committed_at_us));
+  if (op.kind == storage::op_kind::confirm) w.key("confirmed").value(op.payload);
+  w.end_object();
+}
+
+std::string generated_key() {
+  unsigned char raw[16];
+  randombytes_buf(raw, sizeof raw);
+  std::string key = "~";
+  key += hex(raw, sizeof raw);
+  return key;
+}
+
+std::array<std::uint8_t, 32> request_hash(const request_context& ctx) {
+  std::array<std::uint8_t, 32> out;
+  crypto_hash_sha256_state st;
+  crypto_hash_sha256_init(&st);
+  for (std::string_view part : {std::string_view(ctx.request.method_string()), ctx.path,
+                                std::string_view(ctx.request.body())}) {
+    crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(part.data()),
+                              part.size());
+    crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>("\n"), 1);
+  }
+  crypto_hash_sha256_final(&st, out.data());
+  return out;
+}
+
+asio::awaitable<void> write_profile(request_context& ctx, candidate_api_context& api,
+                                    const session_info& s, std::unique_ptr<storage::write_op> op) {
+  op->candidate_id = s.candidate_id;
+  op->base_version = -1;
+  op->idempotency_key = generated_key();
+  op->request_hash = request_hash(ctx);
+  op->accepted_at_us = api.now_micros();
+  op->deadline = std::chrono::steady_clock::now() + api.write_deadline;
+  op->render = &render_profile_write;
+  auto out = co_await submit_write(*api.writes, std::move(op));
+  answer_write(ctx, out);
+}
+
+asio::awaitable<void> confirm(request_context& ctx, candidate_api_context& api) {
+  const auto s = authenticate(ctx, api);
+  if (!s || !may_write(ctx, *s)) co_return;
+  auto obj = json_object(ctx, {"household", "physical_exam"});
+  if (!obj) co_return;
+  std::string what;
+  for (auto [key, value] : *obj) {
+    bool v = false;
+    if (value.get_bool().get(v) || !v) {
+      fail(ctx, errc::invalid_field, fmt::format("{}: true", key));
+      co_return;
+    }
+    what = std::string(key);
+  }
+  if (obj->size() != 1) {
+    fail(ctx, errc::invalid_field, "body: exactly one of household, physical_exam");
+    co_return;
+  }
+  const auto d =
+      core::decide(api.schedule, core::batch::undergrad, core::action::confirm, api.now_seconds());
+  if (!d.allowed()) {
+    std::string detail = "confirmations closed at ";
+    detail += core::format_rfc3339(api.schedule.confirm_deadline);
+    fail(ctx, errc::confirmation_closed, detail);
+    co_return;
+  }
+  auto op = std::make_unique<storage::write_op>();
+  op->kind = storage::op_kind::confirm;
+  op->payload = std::move(what);
+  co_await write_profile(ctx, api, *s, std::move(op));
+}
+
+asio::awaitable<void> put_contact(request_context& ctx, candidate_api_context& api) {
+  const auto s = authenticate(ctx, api);
+  if (!s || !may_write(ctx, *s)) co_return;
+  auto obj = json_object(ctx, {"phone", "address"});
+  if (!obj) co_return;
+  core::contact_details c;
+  auto phone = string_member(ctx, *obj, "phone", 32);
+  if (!phone) co_return;
+  c.phone = std::move(*phone);
+  dom::object addr;
+  if ((*obj)["address"].get_object().get(addr)) {
+    fail(ctx, errc::invalid_field, "address: an object");
+    co_return;
+  }
+  std::pair<const char*, std::string*> fields[] = {
+      {"province", &c.address.province}, {"city", &c.address.city},
+      {"district", &c.address.district}, {"street", &c.address.street},
+      {"postcode", &c.address.postcode}, {"recipient", &c.address.recipient}};
+  for (auto [key, value] : addr) {
+    auto it = std::find_if(std::begin(fields), std::end(fields),
+                           [&](const auto& f) { return key == f.first; });
+    std::string_view v;
+    if (it == std::end(fields)) {
+      fail(ctx, errc::invalid_field, fmt::format("address.{} (unknown member)", key));
+      co_return;
+    }
+    if (value.get_string().get(v) || v.size() > 512) {
+      fail(ctx, errc::invalid_field, fmt::format("address.{}: a string", key));
+      co_return;
+    }
+    *it->second = std::string(v);
+  }
+  const auto problems = core::check_contact(c);
+  if (!problems.empty()) {
+    std::string extra = "\"violations\":";
+    json_writer v(extra);
+    v.begin_array();
+    for (const auto& p : problems) {
+      v.begin_object().key("field").value(p.field).key("message_en").value(p.message).end_object();
+    }
+    v.end_array();
+    std::string detail = problems.front().field;
+    detail += ": ";
+    detail += problems.front().message;
+    fail(ctx, errc::validation_failed, detail, 0, extra);
+    co_return;
+  }
+  std::string address;
+  json_writer a(address);
+  a.begin_object();
+  for (auto [key, value] : fields) a.key(key).value(*value);
+  a.end_object();
+  auto op = std::make_unique<storage::write_op>();
+  op->kind = storage::op_kind::contact;
+  op->payload = std::move(c.phone);
+  op->payload2 = std::move(address);
+  co_await write_profile(ctx, api, *s, std::move(op));
+}
+
 }  // namespace
 
 std::vector<route_spec> account_routes(candidate_api_context& api) {
   std::vector<route_spec> r;
-  r.push_back(
-      {http::verb::post,
-       "/api/v1/auth/login",
-       async_handler([&api](request_context& ctx) { return login(ctx, api); }),
-       {.summary = "Sign in with exam number and login password; returns a bearer token (also "
-                   "set as an HttpOnly cookie).",
-        .tag = "account",
-        .response_schema =
-            R"({"type":"object","required":["token","expires_at","must_set_passwords","pledge_required"],)"
-            R"("properties":{"token":{"type":"string"},"expires_at":{"type":"string","format":"date-time"},)"
-            R"("must_set_passwords":{"type":"boolean"},"pledge_required":{"type":"boolean"}}})",
-        .error_statuses = {401, 415, 503}}});
+  auto route = [&](http::verb m, const char* pattern, auto fn, route_doc doc) {
+    doc.tag = "account";
+    r.push_back({m, pattern, async_handler([&api, fn](request_context& ctx) { return fn(ctx, api); }),
+                 std::move(doc)});
+  };
+  route(http::verb::post, "/api/v1/auth/login", login,
+        {.summary = "Sign in with exam number and login password; returns a bearer token (also "
+                    "set as an HttpOnly cookie). Throttled per account (backoff after 5 "
+                    "failures, a 15-minute lock after 10) and per client address.",
+         .response_schema =
+             R"({"type":"object","required":["token","expires_at","must_set_passwords","pledge_required"],)"
+             R"("properties":{"token":{"type":"string"},"expires_at":{"type":"string","format":"date-time"},)"
+             R"("must_set_passwords":{"type":"boolean"},"pledge_required":{"type":"boolean"}}})",
+         .error_statuses = {401, 415, 429, 503},
+         .request_schema =
+             R"({"type":"object","required":["exam_no","password"],"additionalProperties":false,)"
+             R"("properties":{"exam_no":{"type":"string","pattern":"^[0-9]{14}$"},)"
+             R"("password":{"type":"string","maxLength":64}}})"});
+  route(http::verb::post, "/api/v1/auth/logout", logout,
+        {.summary = "Revoke this session (durably) and clear the cookie.",
+         .response_schema = R"({"type":"null"})",
+         .success_status = 204,
+         .error_statuses = {401, 503},
+         .authenticated = true});
+  route(http::verb::post, "/api/v1/me/passwords", set_passwords,
+        {.summary = "Set (first sign-in) or change the login and save passwords. Both must pass "
+                    "the password rules and differ from each other.",
+         .response_schema =
+             R"({"type":"object","properties":{"must_set_passwords":{"type":"boolean"},)"
+             R"("pledge_required":{"type":"boolean"}}})",
+         .error_statuses = {401, 415, 422, 429, 503},
+         .request_schema =
+             R"({"type":"object","required":["current_password","login_password","save_password"],)"
+             R"("additionalProperties":false,"properties":{"current_password":{"type":"string"},)"
+             R"("login_password":{"type":"string","minLength":8,"maxLength":16},)"
+             R"("save_password":{"type":"string","minLength":8,"maxLength":16}}})",
+         .authenticated = true});
+  route(http::verb::post, "/api/v1/me/pledge", pledge,
+        {.summary = "Accept the filing pledge (承诺书); required once before any write.",
+         .response_schema =
+             R"({"type":"object","properties":{"pledged_at":{"type":"string","format":"date-time"}}})",
+         .error_statuses = {401, 403, 503},
+         .authenticated = true});
+  route(http::verb::get, "/api/v1/me/logins", logins,
+        {.summary = "The newest 50 sign-in attempts of this account (time, IP, user agent, "
+                    "outcome).",
+         .response_schema =
+             R"({"type":"object","properties":{"logins":{"type":"array","items":{"type":"object",)"
+             R"("properties":{"at":{"type":"string"},"ip":{"type":"string"},)"
+             R"("user_agent":{"type":"string"},"outcome":{"type":"string"}}}}}})",
+         .error_statuses = {401, 503},
+         .authenticated = true});
+  route(http::verb::get, "/api/v1/me", me,
+        {.summary = "The candidate's profile: masked ID, school, track and subjects, score and "
+                    "rank, eligibility and filing status per batch, confirmations, contact.",
+         .response_schema =
+             R"({"type":"object","required":["exam_no","id_number","track","batches"],)"
+             R"("properties":{"exam_no":{"type":"string"},"name":{"type":"string"},)"
+             R"("id_number":{"type":"string","description":"masked"},"school":{"type":"object"},)"
+             R"("category":{"type":"string"},"track":{"type":"string"},)"
+             R"("electives":{"type":"array","items":{"type":"string"}},)"
+             R"("score":{"type":["integer","null"]},"rank":{"type":["integer","null"]},)"
+             R"("confirmations":{"type":"object"},"contact":{"type":"object"},)"
+             R"("unread_notices":{"type":"integer"},"batches":{"type":"array","items":)"
+             R"({"type":"object","properties":{"batch":{"type":"string"},"eligible":{"type":"boolean"},)"
+             R"("phase":{"type":"string"},"status":{"enum":["not_filed","draft","submitted"]}}}}}})",
+         .error_statuses = {401, 503},
+         .authenticated = true});
+  route(http::verb::post, "/api/v1/me/confirmations", confirm,
+        {.summary = "Confirm household-registration or physical-exam information, until the "
+                    "confirmation deadline (403 confirmation_closed after it).",
+         .response_schema =
+             R"({"type":"object","properties":{"profile_version":{"type":"integer"},)"
+             R"("committed_at":{"type":"string"},"confirmed":{"type":"string"}}})",
+         .error_statuses = {401, 403, 415, 503},
+         .request_schema =
+             R"({"type":"object","minProperties":1,"maxProperties":1,"additionalProperties":false,)"
+             R"("properties":{"household":{"const":true},"physical_exam":{"const":true}}})",
+         .authenticated = true});
+  route(http::verb::put, "/api/v1/me/contact", put_contact,
+        {.summary = "Set the phone number and the mailing address of the admission letter.",
+         .response_schema =
+             R"({"type":"object","properties":{"profile_version":{"type":"integer"},)"
+             R"("committed_at":{"type":"string"}}})",
+         .error_statuses = {401, 403, 415, 422, 503},
+         .request_schema =
+             R"({"type":"object","required":["phone","address"],"additionalProperties":false,)"
+             R"("properties":{"phone":{"type":"string","pattern":"^1[3-9][0-9]{9}$"},)"
+             R"("address":{"type":"object","required":["province","city","district","street",)"
+             R"("postcode","recipient"],"additionalProperties":false,"properties":{)"
+             R"("province":{"type":"string"},"city":{"type":"string"},"district":{"type":"string"},)"
+             R"("street":{"type":"string"},"postcode":{"type":"string","pattern":"^[0-9]{6}$"},)"
+             R"("recipient":{"type":"string"}}}}})",
+         .authenticated = true});
   return r;
 }
 

@@ -13,13 +13,16 @@
 
 #include "core/batch.hpp"
 #include "core/choices.hpp"
+#include "core/receipt.hpp"
 #include "core/time.hpp"
 #include "core/validation.hpp"
 #include "server/async.hpp"
 #include "server/candidate_http.hpp"
 #include "server/json_writer.hpp"
 #include "server/log.hpp"
+#include "server/login_guard.hpp"
 #include "server/problem.hpp"
+#include "server/receipts.hpp"
 #include "storage/auth_store.hpp"
 #include "storage/encoding.hpp"
 
@@ -178,70 +181,70 @@ void render_receipt(const storage::write_op& op, unsigned& status, std::string& 
     body = std::move(res.body);
     return;
   }
-  status = op.kind == storage::op_kind::submit ? 201 : 200;
+  const core::batch b = storage::decode_batch(op.batch);
   w.begin_object();
-  w.key("exam_no").value(op.exam_no);
-  w.key("batch").value(core::to_code(storage::decode_batch(op.batch)));
-  w.key("version").value(op.version);
-  w.key("accepted_at").value(format_micros(op.accepted_at_us));
-  w.key("committed_at").value(format_micros(op.committed_at_us));
-  w.key("digest").value(hex(op.digest.data(), op.digest.size()));
   if (op.kind == storage::op_kind::submit) {
-    if (op.has_prev_hash) {
-      w.key("prev_digest").value(hex(op.prev_hash.data(), op.prev_hash.size()));
-    } else {
-      w.key("prev_digest").null();
-    }
+    // The signed receipt: rebuilt from the op and what the database decided (version, previous
+    // hash, receipt hash), so GETs of this version produce the same bytes.
+    status = 201;
+    receipt_view r{.exam_no = op.exam_no,
+                   .b = b,
+                   .drill = op.drill,
+                   .version = op.version,
+                   .accepted_at_us = op.accepted_at_us,
+                   .committed_at_us = op.committed_at_us,
+                   .choices_sha256 = op.digest,
+                   .receipt_hash = op.receipt_hash};
+    if (op.has_prev_hash) r.prev_hash = op.prev_hash;
+    write_receipt_members(w, r, *static_cast<const receipt_signer*>(op.render_context));
+  } else {
+    status = 200;
+    w.key("exam_no").value(op.exam_no);
+    w.key("batch").value(core::to_code(b));
+    w.key("drill").value(op.drill);
+    w.key("version").value(op.version);
+    w.key("accepted_at").value(format_micros(op.accepted_at_us));
+    w.key("committed_at").value(format_micros(op.committed_at_us));
+    w.key("choices_sha256").value(hex(op.digest.data(), op.digest.size()));
   }
   w.end_object();
 }
 
-// Turns the write path's outcome into the HTTP response.
-void answer_write(request_context& ctx, const write_outcome& out) {
-  switch (out.admitted) {
-    case storage::admit::ok:
-      break;
-    case storage::admit::key_in_flight:
-      set_problem(ctx.res, errc::idempotency_key_in_flight,
-                  "a request with this Idempotency-Key is still being processed", ctx.request_id,
-                  ctx.path, 1);
-      return;
-    case storage::admit::overloaded:
-      set_problem(ctx.res, errc::unavailable, "too many writes in flight; retry with the same key",
-                  ctx.request_id, ctx.path, 1);
-      return;
-    case storage::admit::stopping:
-      set_problem(ctx.res, errc::unavailable, "server is shutting down", ctx.request_id, ctx.path,
-                  2);
-      return;
+// Checks the save password (保存密码) of a formal submission: the session's memo first, else
+// Argon2id on the hashing pool (remembered on success). Writes the problem and returns false
+// when the password is wrong, the account is throttled or the pool is busy.
+asio::awaitable<bool> check_save_password(request_context& ctx, candidate_api_context& api,
+                                          const session_info& s, std::string password) {
+  const auto memo = session_table::memo_of(password);
+  const std::int64_t now = api.now_seconds();
+  if (api.sessions->recalls_save_password(s.token, memo, now)) co_return true;
+  const auto verdict = api.guard->admit(s.candidate_id, ctx.peer, api.now_micros());
+  if (verdict.retry_after > 0) {
+    fail(ctx, verdict.account_locked ? errc::account_locked : errc::too_many_requests,
+         "too many wrong passwords; retry later", static_cast<unsigned>(verdict.retry_after));
+    co_return false;
   }
-  const storage::write_op& op = *out.op;
-  switch (op.status) {
-    case storage::op_status::committed:
-    case storage::op_status::replayed:
-    case storage::op_status::conflict:
-      ctx.res.status = op.response_status;
-      ctx.res.content_type =
-          op.response_status >= 400 ? "application/problem+json" : "application/json";
-      ctx.res.body = op.response_body;
-      if (op.kind == storage::op_kind::save_draft && op.response_status == 200) {
-        ctx.res.headers.emplace_back("ETag", fmt::format("\"{}\"", op.version));
-      }
-      return;
-    case storage::op_status::key_mismatch:
-      set_problem(ctx.res, errc::idempotency_key_reused,
-                  "this Idempotency-Key was used with a different request", ctx.request_id,
-                  ctx.path);
-      return;
-    case storage::op_status::unavailable:
-      set_problem(ctx.res, errc::unavailable,
-                  "not committed in time; retry with the same Idempotency-Key", ctx.request_id,
-                  ctx.path, 2);
-      return;
-    case storage::op_status::failed:
-      set_problem(ctx.res, errc::internal, "", ctx.request_id, ctx.path);
-      return;
+  auto verify = [id = s.candidate_id, password = std::move(password)](pqxx::connection* conn) {
+    if (conn == nullptr) throw std::runtime_error("no database");
+    const auto acct = storage::find_account(*conn, id);
+    return acct && !acct->save_hash.empty() &&
+           crypto_pwhash_str_verify(acct->save_hash.c_str(), password.data(), password.size()) ==
+               0;
+  };
+  auto ok = co_await run_on<bool>(*api.auth_pool, std::move(verify));
+  if (!ok) {
+    fail(ctx, errc::unavailable, "busy; retry shortly with the same Idempotency-Key", 1);
+    co_return false;
   }
+  if (!*ok) {
+    api.guard->failed(s.candidate_id, now);
+    fail(ctx, errc::wrong_save_password, "save_password is wrong");
+    co_return false;
+  }
+  api.guard->succeeded(s.candidate_id);
+  api.sessions->remember_save_password(
+      s.token, memo, now + std::chrono::seconds(api.save_password_memo).count());
+  co_return true;
 }
 
 // ------------------------------------------------------------ handlers
@@ -250,8 +253,11 @@ void answer_write(request_context& ctx, const write_outcome& out) {
 asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& api,
                                    core::mode mode) {
   const auto session = authenticate(ctx, api);
-  if (!session) co_return;
+  if (!session || !may_write(ctx, *session)) co_return;
   const std::int64_t* candidate = &session->candidate_id;
+  const bool formal = mode == core::mode::formal;
+  const bool drill = drilling(api);
+  if (drill) mode = formal ? core::mode::drill_formal : core::mode::drill_draft;
   const auto b = core::parse_batch(ctx.params.get("batch"));
   if (!b) {
     set_problem(ctx.res, errc::not_found, "no such batch", ctx.request_id, ctx.path);
@@ -259,7 +265,7 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
   }
   std::string key(header(ctx.request, "Idempotency-Key"));
   if (key.empty()) {
-    if (mode == core::mode::formal) {
+    if (formal) {
       set_problem(ctx.res, errc::idempotency_key_required,
                   "formal submissions need an Idempotency-Key header", ctx.request_id, ctx.path);
       co_return;
@@ -279,7 +285,7 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
                   ctx.path);
       co_return;
     }
-  } else if (mode == core::mode::draft) {
+  } else if (!formal) {
     set_problem(ctx.res, errc::precondition_required,
                 "drafts need If-Match with the version they are based on (\"0\" for none)",
                 ctx.request_id, ctx.path);
@@ -309,6 +315,15 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
     set_problem(ctx.res, errc::invalid_field, choices.error().detail, ctx.request_id, ctx.path);
     co_return;
   }
+  std::string save_password;
+  if (formal) {
+    std::string_view pw;
+    if (doc["save_password"].get_string().get(pw) || pw.empty() || pw.size() > 64) {
+      fail(ctx, errc::invalid_field, "save_password: the save password (保存密码)");
+      co_return;
+    }
+    save_password = std::string(pw);
+  }
 
   // The request is stamped now; the writer never re-checks the window, so a submission
   // accepted before the close commits even if its batch commits after it.
@@ -323,16 +338,23 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
       co_return;
     }
   }
-  if (mode == core::mode::formal && !findings.empty()) {
+  if (formal && !findings.empty()) {
     set_problem(ctx.res, errc::validation_failed, "the form breaks the filing rules",
                 ctx.request_id, ctx.path, 0, violations_json(findings));
     co_return;
   }
 
+  // Validated: only now pay for the save password (Argon2id at most once per memo period).
+  if (formal) {
+    const bool ok = co_await check_save_password(ctx, api, *session, std::move(save_password));
+    if (!ok) co_return;
+  }
+
   auto op = std::make_unique<storage::write_op>();
-  op->kind = mode == core::mode::formal ? storage::op_kind::submit : storage::op_kind::save_draft;
+  op->kind = formal ? storage::op_kind::submit : storage::op_kind::save_draft;
   op->candidate_id = *candidate;
   op->batch = storage::encode_batch(*b);
+  op->drill = drill;
   op->base_version = base_version;
   core::append_canonical(*choices, op->payload);
   sha256(op->payload, op->digest);
@@ -342,12 +364,27 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
   op->deadline = std::chrono::steady_clock::now() + api.write_deadline;
   op->exam_no = who->exam_number();
   op->render = &render_receipt;
-  const auto draft_findings = mode == core::mode::draft ? violations_json(findings) : "";
+  op->render_context = api.signer;
+  if (formal) {
+    const std::string accepted = format_micros(accepted_us);
+    const std::string choices_hex = hex(op->digest.data(), op->digest.size());
+    op->receipt_head = core::receipt_head({.exam_no = op->exam_no,
+                                           .b = *b,
+                                           .drill = drill,
+                                           .accepted_at = accepted,
+                                           .choices_sha256 = choices_hex});
+  }
+  const auto draft_findings = formal ? "" : violations_json(findings);
 
   auto out = co_await submit_write(*api.writes, std::move(op));
   answer_write(ctx, out);
+  // Who chose which group: committed, real (not drill) submissions only; a replay changes
+  // nothing.
+  if (formal && !drill && out.op && out.op->status == storage::op_status::committed) {
+    api.popularity->record(*candidate, *b, who->rank > 0 ? who->score : -1, *choices);
+  }
   // A saved draft also reports what still stands between it and a valid submission.
-  if (mode == core::mode::draft && out.admitted == storage::admit::ok && ctx.res.status == 200 &&
+  if (!formal && out.admitted == storage::admit::ok && ctx.res.status == 200 &&
       ctx.res.body.size() > 1) {
     ctx.res.body.pop_back();
     ctx.res.body += ",";

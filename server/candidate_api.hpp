@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/catalog.hpp"
+#include "core/password.hpp"
 #include "core/popularity.hpp"
 #include "core/schedule.hpp"
 #include "server/config.hpp"
@@ -38,6 +39,7 @@ struct candidate_api_context {
   session_table* sessions = nullptr;
   login_guard* guard = nullptr;                 ///< sign-in throttling
   const receipt_signer* signer = nullptr;       ///< Ed25519 key of the receipts
+  const core::common_passwords* common_passwords = nullptr;
   core::popularity_index* popularity = nullptr;  ///< who chose which group (committed data)
   /// How long a session remembers a verified save password.
   std::chrono::seconds save_password_memo{600};

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "server/problem.hpp"
+#include "storage/write_path.hpp"
 
 namespace zhiyuan::server {
 
@@ -23,8 +24,8 @@ bool is_json(const http_request& req) {
   return v.substr(0, 16) == "application/json";
 }
 
-void fail(request_context& ctx, core::errc e, std::string_view detail,
-          unsigned retry_after_seconds, std::string_view extra_members) {
+void fail(request_context& ctx, core::errc e, std::string_view detail, unsigned retry_after_seconds,
+          std::string_view extra_members) {
   set_problem(ctx.res, e, detail, ctx.request_id, ctx.path, retry_after_seconds, extra_members);
 }
 
@@ -62,7 +63,8 @@ bool may_write(request_context& ctx, const session_info& s) {
     return false;
   }
   if (!s.pledged) {
-    fail(ctx, core::errc::pledge_required, "accept the filing pledge first (POST /api/v1/me/pledge)");
+    fail(ctx, core::errc::pledge_required,
+         "accept the filing pledge first (POST /api/v1/me/pledge)");
     return false;
   }
   return true;
@@ -157,6 +159,55 @@ std::optional<std::int64_t> if_match_version(const http_request& req) {
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
   if (ec != std::errc{} || p != v.data() + v.size() || n < 0) return -2;
   return n;
+}
+
+// Turns the write path's outcome into the HTTP response.
+void answer_write(request_context& ctx, const write_outcome& out) {
+  using core::errc;
+  switch (out.admitted) {
+    case storage::admit::ok:
+      break;
+    case storage::admit::key_in_flight:
+      set_problem(ctx.res, errc::idempotency_key_in_flight,
+                  "a request with this Idempotency-Key is still being processed", ctx.request_id,
+                  ctx.path, 1);
+      return;
+    case storage::admit::overloaded:
+      set_problem(ctx.res, errc::unavailable, "too many writes in flight; retry with the same key",
+                  ctx.request_id, ctx.path, 1);
+      return;
+    case storage::admit::stopping:
+      set_problem(ctx.res, errc::unavailable, "server is shutting down", ctx.request_id, ctx.path,
+                  2);
+      return;
+  }
+  const storage::write_op& op = *out.op;
+  switch (op.status) {
+    case storage::op_status::committed:
+    case storage::op_status::replayed:
+    case storage::op_status::conflict:
+      ctx.res.status = op.response_status;
+      ctx.res.content_type =
+          op.response_status >= 400 ? "application/problem+json" : "application/json";
+      ctx.res.body = op.response_body;
+      if (op.kind == storage::op_kind::save_draft && op.response_status == 200) {
+        ctx.res.headers.emplace_back("ETag", fmt::format("\"{}\"", op.version));
+      }
+      return;
+    case storage::op_status::key_mismatch:
+      set_problem(ctx.res, errc::idempotency_key_reused,
+                  "this Idempotency-Key was used with a different request", ctx.request_id,
+                  ctx.path);
+      return;
+    case storage::op_status::unavailable:
+      set_problem(ctx.res, errc::unavailable,
+                  "not committed in time; retry with the same Idempotency-Key", ctx.request_id,
+                  ctx.path, 2);
+      return;
+    case storage::op_status::failed:
+      set_problem(ctx.res, errc::internal, "", ctx.request_id, ctx.path);
+      return;
+  }
 }
 
 }  // namespace zhiyuan::server

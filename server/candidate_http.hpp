@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/errc.hpp"
+#include "server/async.hpp"
 #include "server/candidate_api.hpp"
 #include "server/http.hpp"
 #include "server/sessions.hpp"
@@ -65,5 +66,11 @@ bool not_modified(request_context& ctx, std::string_view tag);
 
 /// Parses If-Match: "\"3\"" or "3" → 3. nullopt when absent; -2 when malformed.
 std::optional<std::int64_t> if_match_version(const http_request& req);
+
+/// Turns the write path's outcome into the HTTP response: the stored status and body when the
+/// write is final (committed, replayed, version conflict), else the matching problem (409 key in
+/// flight, 422 key reused, 503 with Retry-After when overloaded, stopping or not committed in
+/// time). A committed draft gets its version as ETag.
+void answer_write(request_context& ctx, const write_outcome& out);
 
 }  // namespace zhiyuan::server

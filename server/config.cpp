@@ -100,6 +100,8 @@ const std::vector<key_def>& keys() {
        field_of<&config::auth, &auth_settings::save_password_memo>},
       {"auth.login_ip_per_minute", "sign-in attempts per client address and minute", kind::uint,
        field_of<&config::auth, &auth_settings::login_ip_per_minute>},
+      {"auth.common_passwords_file", "passwords nobody may choose, one per line", kind::text,
+       field_of<&config::auth, &auth_settings::common_passwords_file>},
       {"auth.receipt_key_file", "Ed25519 key signing receipts, created when missing (empty: var_dir/receipt.key)", kind::text,
        field_of<&config::auth, &auth_settings::receipt_key_file>},
       {"log.level", "trace, debug, info, warn, error or critical", kind::text,
@@ -373,15 +375,19 @@ std::optional<config> load_config(int argc, char** argv) {
     if (auto v = src.env("ZHIYUAN_CONFIG")) file = *v;
   }
   if (!file.empty()) {
-    std::ifstream in(file);
-    if (!in) throw config_error("--config", "cannot read " + file);
-    std::ostringstream text;
-    text << in.rdbuf();
-    src.file_text = text.str();
+    src.file_text = read_text_file(file, "--config");
     src.file_name = file;
   }
   src.overrides = std::move(overrides);
   return resolve_config(src);
+}
+
+std::string read_text_file(const std::string& path, const std::string& key) {
+  std::ifstream in(path);
+  if (!in) throw config_error(key, "cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 std::vector<std::pair<std::string, std::string>> describe(const config& c) {

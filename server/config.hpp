@@ -61,6 +61,7 @@ struct auth_settings {
   std::chrono::hours session_absolute{8};
   std::chrono::minutes save_password_memo{10};  ///< a verified save password is remembered
   unsigned login_ip_per_minute = 600;           ///< sign-in attempts per client address
+  std::string common_passwords_file = "config/common-passwords.txt";  ///< refused passwords
   std::string receipt_key_file;  ///< Ed25519 key, created when missing; empty: var_dir/receipt.key
 };
 
@@ -110,6 +111,10 @@ config resolve_config(const config_sources& sources);
 /// file and the environment, and resolves. Returns nullopt when `--help` was printed.
 /// Throws config_error or CLI parse errors with a message for the operator.
 std::optional<config> load_config(int argc, char** argv);
+
+/// The whole text of a file named by configuration key `key`; throws config_error naming the
+/// key when it cannot be read.
+std::string read_text_file(const std::string& path, const std::string& key);
 
 /// Every key with its effective value, secrets redacted, for the start-up log.
 std::vector<std::pair<std::string, std::string>> describe(const config& c);

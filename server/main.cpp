@@ -9,9 +9,11 @@
 #include "server/config.hpp"
 #include "server/lifecycle.hpp"
 #include "server/listener.hpp"
+#include "server/login_guard.hpp"
 #include "server/log.hpp"
 #include "server/metrics.hpp"
 #include "server/openapi.hpp"
+#include "server/receipts.hpp"
 #include "server/router.hpp"
 #include "server/schedule_config.hpp"
 #include "server/system_routes.hpp"
@@ -69,6 +71,16 @@ int serve(const server::config& cfg) {
   api.clock_offset_seconds = cfg.filing.clock_offset_seconds;
   api.write_deadline = cfg.writer.deadline;
   api.session_absolute = cfg.auth.session_absolute;
+  api.save_password_memo = cfg.auth.save_password_memo;
+  const auto common = core::common_passwords::parse(server::read_text_file(
+      cfg.auth.common_passwords_file, "auth.common_passwords_file"));
+  api.common_passwords = &common;
+  const auto signer = server::receipt_signer::load_or_create(
+      cfg.auth.receipt_key_file.empty() ? cfg.database.var_dir + "/receipt.key"
+                                        : cfg.auth.receipt_key_file);
+  api.signer = &signer;
+  server::login_guard guard(cfg.auth.login_ip_per_minute);
+  api.guard = &guard;
   server::session_table sessions(std::chrono::seconds(cfg.auth.session_idle).count());
   for (const auto& s : storage::load_live_sessions(conninfo, api.now_seconds())) {
     sessions.insert(s.hash, {s.candidate_id, s.expires_at, s.last_seen_at});
@@ -86,7 +98,8 @@ int serve(const server::config& cfg) {
                      {"migrations_applied", fmt::format("{}", applied)},
                      {"candidates", fmt::format("{}", data.directory->size())},
                      {"groups", fmt::format("{}", data.catalog->groups().size())},
-                     {"sessions", fmt::format("{}", sessions.size())}});
+                     {"sessions", fmt::format("{}", sessions.size())},
+                     {"receipt_key_id", signer.key_id()}});
 
   server::system_state state;
   state.database_reachable = [&health] { return health.reachable(); };

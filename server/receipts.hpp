@@ -46,8 +46,8 @@ struct receipt_view {
   std::int64_t version = 0;
   std::int64_t accepted_at_us = 0;
   std::int64_t committed_at_us = 0;
-  std::array<std::uint8_t, 32> choices_sha256{};  ///< SHA-256 of the canonical choices
-  std::array<std::uint8_t, 32> receipt_hash{};    ///< stored `digest`
+  std::array<std::uint8_t, 32> choices_sha256{};          ///< SHA-256 of the canonical choices
+  std::array<std::uint8_t, 32> receipt_hash{};            ///< stored `digest`
   std::optional<std::array<std::uint8_t, 32>> prev_hash;  ///< none for version 1
 };
 

@@ -103,11 +103,7 @@ core::schedule parse_schedule(std::string_view toml_text, const std::string& fil
 }
 
 core::schedule load_schedule(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw config_error("filing.schedule_file", "cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_schedule(text.str(), path);
+  return parse_schedule(read_text_file(path, "filing.schedule_file"), path);
 }
 
 }  // namespace zhiyuan::server

@@ -71,6 +71,7 @@ struct write_op : mpsc_node {
   std::chrono::steady_clock::time_point deadline;  ///< give up (503) after this
   std::string exam_no;                             ///< for the receipt
   response_renderer render = nullptr;
+  const void* render_context = nullptr;  ///< the server's, for `render` (e.g. a signing key)
   completion done = nullptr;
   void* context = nullptr;  ///< the server's, untouched by storage
 

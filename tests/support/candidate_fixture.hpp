@@ -50,7 +50,7 @@ inline server_process start_server(std::int64_t offset, std::vector<std::string>
   std::vector<std::string> args = {"--server.port", "0", "--database.url", database_url(),
                                    "--server.drain_delay_ms", "0", "--filing.schedule_file",
                                    schedule_file, "--filing.clock_offset_seconds",
-                                   std::to_string(offset), "--auth.receipt_key_file",
+                                   std::to_string(offset), "--auth.common_passwords_file", ZHIYUAN_SOURCE_DIR "/config/common-passwords.txt", "--auth.receipt_key_file",
                                    std::string(ZHIYUAN_TEST_VAR_DIR) + "/receipt.key"};
   for (auto& a : extra) args.push_back(std::move(a));
   return server_process(std::move(args));
