@@ -56,7 +56,8 @@ std::optional<std::string> string_member(request_context& ctx, dom::object& obj,
                                          std::string_view name, std::size_t max_bytes = 256) {
   std::string_view v;
   if (obj[name].get_string().get(v) || v.size() > max_bytes) {
-    fail(ctx, errc::invalid_field, fmt::format("{}: a string of at most {} bytes", name, max_bytes));
+    fail(ctx, errc::invalid_field,
+         fmt::format("{}: a string of at most {} bytes", name, max_bytes));
     return std::nullopt;
   }
   return std::string(v);
@@ -568,22 +569,24 @@ std::vector<route_spec> account_routes(candidate_api_context& api) {
   std::vector<route_spec> r;
   auto route = [&](http::verb m, const char* pattern, auto fn, route_doc doc) {
     doc.tag = "account";
-    r.push_back({m, pattern, async_handler([&api, fn](request_context& ctx) { return fn(ctx, api); }),
+    r.push_back({m, pattern,
+                 async_handler([&api, fn](request_context& ctx) { return fn(ctx, api); }),
                  std::move(doc)});
   };
-  route(http::verb::post, "/api/v1/auth/login", login,
-        {.summary = "Sign in with exam number and login password; returns a bearer token (also "
-                    "set as an HttpOnly cookie). Throttled per account (backoff after 5 "
-                    "failures, a 15-minute lock after 10) and per client address.",
-         .response_schema =
-             R"({"type":"object","required":["token","expires_at","must_set_passwords","pledge_required"],)"
-             R"("properties":{"token":{"type":"string"},"expires_at":{"type":"string","format":"date-time"},)"
-             R"("must_set_passwords":{"type":"boolean"},"pledge_required":{"type":"boolean"}}})",
-         .error_statuses = {401, 415, 429, 503},
-         .request_schema =
-             R"({"type":"object","required":["exam_no","password"],"additionalProperties":false,)"
-             R"("properties":{"exam_no":{"type":"string","pattern":"^[0-9]{14}$"},)"
-             R"("password":{"type":"string","maxLength":64}}})"});
+  route(
+      http::verb::post, "/api/v1/auth/login", login,
+      {.summary = "Sign in with exam number and login password; returns a bearer token (also "
+                  "set as an HttpOnly cookie). Throttled per account (backoff after 5 "
+                  "failures, a 15-minute lock after 10) and per client address.",
+       .response_schema =
+           R"({"type":"object","required":["token","expires_at","must_set_passwords","pledge_required"],)"
+           R"("properties":{"token":{"type":"string"},"expires_at":{"type":"string","format":"date-time"},)"
+           R"("must_set_passwords":{"type":"boolean"},"pledge_required":{"type":"boolean"}}})",
+       .error_statuses = {401, 415, 429, 503},
+       .request_schema =
+           R"({"type":"object","required":["exam_no","password"],"additionalProperties":false,)"
+           R"("properties":{"exam_no":{"type":"string","pattern":"^[0-9]{14}$"},)"
+           R"("password":{"type":"string","maxLength":64}}})"});
   route(http::verb::post, "/api/v1/auth/logout", logout,
         {.summary = "Revoke this session (durably) and clear the cookie.",
          .response_schema = R"({"type":"null"})",
@@ -603,12 +606,13 @@ std::vector<route_spec> account_routes(candidate_api_context& api) {
              R"("login_password":{"type":"string","minLength":8,"maxLength":16},)"
              R"("save_password":{"type":"string","minLength":8,"maxLength":16}}})",
          .authenticated = true});
-  route(http::verb::post, "/api/v1/me/pledge", pledge,
-        {.summary = "Accept the filing pledge (承诺书); required once before any write.",
-         .response_schema =
-             R"({"type":"object","properties":{"pledged_at":{"type":"string","format":"date-time"}}})",
-         .error_statuses = {401, 403, 503},
-         .authenticated = true});
+  route(
+      http::verb::post, "/api/v1/me/pledge", pledge,
+      {.summary = "Accept the filing pledge (承诺书); required once before any write.",
+       .response_schema =
+           R"({"type":"object","properties":{"pledged_at":{"type":"string","format":"date-time"}}})",
+       .error_statuses = {401, 403, 503},
+       .authenticated = true});
   route(http::verb::get, "/api/v1/me/logins", logins,
         {.summary = "The newest 50 sign-in attempts of this account (time, IP, user agent, "
                     "outcome).",
@@ -618,48 +622,49 @@ std::vector<route_spec> account_routes(candidate_api_context& api) {
              R"("user_agent":{"type":"string"},"outcome":{"type":"string"}}}}}})",
          .error_statuses = {401, 503},
          .authenticated = true});
-  route(http::verb::get, "/api/v1/me", me,
-        {.summary = "The candidate's profile: masked ID, school, track and subjects, score and "
-                    "rank, eligibility and filing status per batch, confirmations, contact.",
-         .response_schema =
-             R"({"type":"object","required":["exam_no","id_number","track","batches"],)"
-             R"("properties":{"exam_no":{"type":"string"},"name":{"type":"string"},)"
-             R"("id_number":{"type":"string","description":"masked"},"school":{"type":"object"},)"
-             R"("category":{"type":"string"},"track":{"type":"string"},)"
-             R"("electives":{"type":"array","items":{"type":"string"}},)"
-             R"("score":{"type":["integer","null"]},"rank":{"type":["integer","null"]},)"
-             R"("confirmations":{"type":"object"},"contact":{"type":"object"},)"
-             R"("unread_notices":{"type":"integer"},"batches":{"type":"array","items":)"
-             R"({"type":"object","properties":{"batch":{"type":"string"},"eligible":{"type":"boolean"},)"
-             R"("phase":{"type":"string"},"status":{"enum":["not_filed","draft","submitted"]}}}}}})",
-         .error_statuses = {401, 503},
-         .authenticated = true});
-  route(http::verb::post, "/api/v1/me/confirmations", confirm,
-        {.summary = "Confirm household-registration or physical-exam information, until the "
-                    "confirmation deadline (403 confirmation_closed after it).",
-         .response_schema =
-             R"({"type":"object","properties":{"profile_version":{"type":"integer"},)"
-             R"("committed_at":{"type":"string"},"confirmed":{"type":"string"}}})",
-         .error_statuses = {401, 403, 415, 503},
-         .request_schema =
-             R"({"type":"object","minProperties":1,"maxProperties":1,"additionalProperties":false,)"
-             R"("properties":{"household":{"const":true},"physical_exam":{"const":true}}})",
-         .authenticated = true});
-  route(http::verb::put, "/api/v1/me/contact", put_contact,
-        {.summary = "Set the phone number and the mailing address of the admission letter.",
-         .response_schema =
-             R"({"type":"object","properties":{"profile_version":{"type":"integer"},)"
-             R"("committed_at":{"type":"string"}}})",
-         .error_statuses = {401, 403, 415, 422, 503},
-         .request_schema =
-             R"({"type":"object","required":["phone","address"],"additionalProperties":false,)"
-             R"("properties":{"phone":{"type":"string","pattern":"^1[3-9][0-9]{9}$"},)"
-             R"("address":{"type":"object","required":["province","city","district","street",)"
-             R"("postcode","recipient"],"additionalProperties":false,"properties":{)"
-             R"("province":{"type":"string"},"city":{"type":"string"},"district":{"type":"string"},)"
-             R"("street":{"type":"string"},"postcode":{"type":"string","pattern":"^[0-9]{6}$"},)"
-             R"("recipient":{"type":"string"}}}}})",
-         .authenticated = true});
+  route(
+      http::verb::get, "/api/v1/me", me,
+      {.summary = "The candidate's profile: masked ID, school, track and subjects, score and "
+                  "rank, eligibility and filing status per batch, confirmations, contact.",
+       .response_schema =
+           R"({"type":"object","required":["exam_no","id_number","track","batches"],)"
+           R"("properties":{"exam_no":{"type":"string"},"name":{"type":"string"},)"
+           R"("id_number":{"type":"string","description":"masked"},"school":{"type":"object"},)"
+           R"("category":{"type":"string"},"track":{"type":"string"},)"
+           R"("electives":{"type":"array","items":{"type":"string"}},)"
+           R"("score":{"type":["integer","null"]},"rank":{"type":["integer","null"]},)"
+           R"("confirmations":{"type":"object"},"contact":{"type":"object"},)"
+           R"("unread_notices":{"type":"integer"},"batches":{"type":"array","items":)"
+           R"({"type":"object","properties":{"batch":{"type":"string"},"eligible":{"type":"boolean"},)"
+           R"("phase":{"type":"string"},"status":{"enum":["not_filed","draft","submitted"]}}}}}})",
+       .error_statuses = {401, 503},
+       .authenticated = true});
+  route(
+      http::verb::post, "/api/v1/me/confirmations", confirm,
+      {.summary = "Confirm household-registration or physical-exam information, until the "
+                  "confirmation deadline (403 confirmation_closed after it).",
+       .response_schema = R"({"type":"object","properties":{"profile_version":{"type":"integer"},)"
+                          R"("committed_at":{"type":"string"},"confirmed":{"type":"string"}}})",
+       .error_statuses = {401, 403, 415, 503},
+       .request_schema =
+           R"({"type":"object","minProperties":1,"maxProperties":1,"additionalProperties":false,)"
+           R"("properties":{"household":{"const":true},"physical_exam":{"const":true}}})",
+       .authenticated = true});
+  route(
+      http::verb::put, "/api/v1/me/contact", put_contact,
+      {.summary = "Set the phone number and the mailing address of the admission letter.",
+       .response_schema = R"({"type":"object","properties":{"profile_version":{"type":"integer"},)"
+                          R"("committed_at":{"type":"string"}}})",
+       .error_statuses = {401, 403, 415, 422, 503},
+       .request_schema =
+           R"({"type":"object","required":["phone","address"],"additionalProperties":false,)"
+           R"("properties":{"phone":{"type":"string","pattern":"^1[3-9][0-9]{9}$"},)"
+           R"("address":{"type":"object","required":["province","city","district","street",)"
+           R"("postcode","recipient"],"additionalProperties":false,"properties":{)"
+           R"("province":{"type":"string"},"city":{"type":"string"},"district":{"type":"string"},)"
+           R"("street":{"type":"string"},"postcode":{"type":"string","pattern":"^[0-9]{6}$"},)"
+           R"("recipient":{"type":"string"}}}}})",
+       .authenticated = true});
   return r;
 }
 

@@ -228,8 +228,7 @@ asio::awaitable<bool> check_save_password(request_context& ctx, candidate_api_co
     if (conn == nullptr) throw std::runtime_error("no database");
     const auto acct = storage::find_account(*conn, id);
     return acct && !acct->save_hash.empty() &&
-           crypto_pwhash_str_verify(acct->save_hash.c_str(), password.data(), password.size()) ==
-               0;
+           crypto_pwhash_str_verify(acct->save_hash.c_str(), password.data(), password.size()) == 0;
   };
   auto ok = co_await run_on<bool>(*api.auth_pool, std::move(verify));
   if (!ok) {
@@ -242,8 +241,8 @@ asio::awaitable<bool> check_save_password(request_context& ctx, candidate_api_co
     co_return false;
   }
   api.guard->succeeded(s.candidate_id);
-  api.sessions->remember_save_password(
-      s.token, memo, now + std::chrono::seconds(api.save_password_memo).count());
+  api.sessions->remember_save_password(s.token, memo,
+                                       now + std::chrono::seconds(api.save_password_memo).count());
   co_return true;
 }
 
@@ -408,6 +407,28 @@ std::vector<route_spec> candidate_routes(candidate_api_context& api) {
   for (auto& x : catalog_routes(api)) r.push_back(std::move(x));
   for (auto& x : state_routes(api)) r.push_back(std::move(x));
   r.push_back(
+      {http::verb::get,
+       "/api/v1/receipts/public-key",
+       sync_handler([&api](request_context& ctx) {
+         json_writer w(ctx.res.body);
+         w.begin_object();
+         w.key("algorithm").value("Ed25519");
+         w.key("key_id").value(api.signer->key_id());
+         w.key("public_key").value(api.signer->public_key_base64());
+         w.key("public_key_pem").value(api.signer->public_key_pem());
+         w.end_object();
+         ctx.res.headers.emplace_back("Cache-Control", "public, max-age=300");
+       }),
+       {.summary = "The Ed25519 public key that signs receipts (raw base64 and PEM), to verify "
+                   "a receipt offline: SHA-256 of `canonical` is `receipt_hash`, and "
+                   "`signature` is the Ed25519 signature of `canonical`.",
+        .tag = "filing",
+        .response_schema =
+            R"({"type":"object","required":["algorithm","key_id","public_key","public_key_pem"],)"
+            R"("properties":{"algorithm":{"const":"Ed25519"},"key_id":{"type":"string"},)"
+            R"("public_key":{"type":"string","contentEncoding":"base64"},)"
+            R"("public_key_pem":{"type":"string"}}})"}});
+  r.push_back(
       {http::verb::post,
        "/api/v1/applications/{batch}",
        async_handler(
@@ -418,7 +439,16 @@ std::vector<route_spec> candidate_routes(candidate_api_context& api) {
         .tag = "filing",
         .response_schema = R"({"$ref":"#/components/schemas/Receipt"})",
         .success_status = 201,
-        .error_statuses = {401, 403, 409, 415, 422, 503}}});
+        .error_statuses = {401, 403, 409, 415, 422, 429, 503},
+        .request_schema =
+            R"({"type":"object","required":["choices","save_password"],"properties":{)"
+            R"("choices":{"$ref":"#/components/schemas/Choices"},)"
+            R"("save_password":{"type":"string","description":"保存密码"}}})",
+        .headers = {{"Idempotency-Key",
+                     "required; 1-255 printable characters; a retry with the "
+                     "same key and body returns the stored receipt"},
+                    {"If-Match", "optional: the version this submission replaces"}},
+        .authenticated = true}});
   r.push_back(
       {http::verb::put,
        "/api/v1/drafts/{batch}",
@@ -428,8 +458,13 @@ std::vector<route_spec> candidate_routes(candidate_api_context& api) {
                    "(\"0\" for none) is required (428 without, 412 when stale). Incomplete "
                    "drafts are kept; the response lists what still breaks the rules.",
         .tag = "filing",
-        .response_schema = R"({"$ref":"#/components/schemas/Receipt"})",
-        .error_statuses = {401, 403, 412, 415, 428, 503}}});
+        .response_schema = R"({"$ref":"#/components/schemas/DraftSaved"})",
+        .error_statuses = {401, 403, 412, 415, 428, 503},
+        .request_schema = R"({"type":"object","required":["choices"],"properties":{)"
+                          R"("choices":{"$ref":"#/components/schemas/Choices"}}})",
+        .headers = {{"If-Match", "required: the draft's version (\"0\" for none)"},
+                    {"Idempotency-Key", "optional; a retry with the same key replays"}},
+        .authenticated = true}});
   return r;
 }
 

@@ -37,8 +37,8 @@ struct candidate_api_context {
   storage::worker_pool* auth_pool = nullptr;  ///< Argon2id and sign-in queries
   storage::worker_pool* reads = nullptr;      ///< queries of a candidate's own state
   session_table* sessions = nullptr;
-  login_guard* guard = nullptr;                 ///< sign-in throttling
-  const receipt_signer* signer = nullptr;       ///< Ed25519 key of the receipts
+  login_guard* guard = nullptr;            ///< sign-in throttling
+  const receipt_signer* signer = nullptr;  ///< Ed25519 key of the receipts
   const core::common_passwords* common_passwords = nullptr;
   core::popularity_index* popularity = nullptr;  ///< who chose which group (committed data)
   /// How long a session remembers a verified save password.

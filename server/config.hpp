@@ -32,7 +32,7 @@ struct database_settings {
   std::string pg_bin_dir;
   std::string shared_buffers = "512MB";
   std::chrono::milliseconds health_interval{1'000};
-  unsigned read_threads = 4;       ///< connections serving candidates' own-state queries
+  unsigned read_threads = 4;        ///< connections serving candidates' own-state queries
   std::size_t read_queue = 10'000;  ///< queued queries at most (503 beyond)
 };
 

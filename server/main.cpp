@@ -9,8 +9,8 @@
 #include "server/config.hpp"
 #include "server/lifecycle.hpp"
 #include "server/listener.hpp"
-#include "server/login_guard.hpp"
 #include "server/log.hpp"
+#include "server/login_guard.hpp"
 #include "server/metrics.hpp"
 #include "server/openapi.hpp"
 #include "server/receipts.hpp"
@@ -72,8 +72,8 @@ int serve(const server::config& cfg) {
   api.write_deadline = cfg.writer.deadline;
   api.session_absolute = cfg.auth.session_absolute;
   api.save_password_memo = cfg.auth.save_password_memo;
-  const auto common = core::common_passwords::parse(server::read_text_file(
-      cfg.auth.common_passwords_file, "auth.common_passwords_file"));
+  const auto common = core::common_passwords::parse(
+      server::read_text_file(cfg.auth.common_passwords_file, "auth.common_passwords_file"));
   api.common_passwords = &common;
   const auto signer = server::receipt_signer::load_or_create(
       cfg.auth.receipt_key_file.empty() ? cfg.database.var_dir + "/receipt.key"

@@ -147,8 +147,9 @@ std::string build_openapi(const router& routes) {
 
   w.key("components").begin_object();
   w.key("securitySchemes")
-      .raw(R"({"bearer":{"type":"http","scheme":"bearer","description":"token from )"
-           R"(POST /api/v1/auth/login"},"cookie":{"type":"apiKey","in":"cookie","name":"zy_session"}})");
+      .raw(
+          R"({"bearer":{"type":"http","scheme":"bearer","description":"token from )"
+          R"(POST /api/v1/auth/login"},"cookie":{"type":"apiKey","in":"cookie","name":"zy_session"}})");
   w.key("schemas").begin_object();
   std::string codes;
   json_writer cw(codes);
@@ -163,13 +164,36 @@ std::string build_openapi(const router& routes) {
                        R"("code":{"type":"string","enum":)" +
                        codes + "}}}");
   w.key("Receipt").raw(
-      R"({"type":"object","description":"What the server committed, sent only after COMMIT",)"
-      R"("required":["exam_no","batch","version","accepted_at","committed_at","digest"],)"
+      R"({"type":"object","description":"A signed receipt (回执), sent only after COMMIT. )"
+      R"(SHA-256 of `canonical` is `receipt_hash`; `signature` is Ed25519 over `canonical` )"
+      R"(with the key of GET /api/v1/receipts/public-key; `prev_hash` is the previous )"
+      R"(version's receipt_hash (a hash chain).",)"
+      R"("required":["exam_no","batch","drill","version","accepted_at","committed_at",)"
+      R"("choices_sha256","prev_hash","receipt_hash","canonical","signature","key_id"],)"
       R"("properties":{"exam_no":{"type":"string"},"batch":{"type":"string"},)"
-      R"("version":{"type":"integer"},"accepted_at":{"type":"string","format":"date-time"},)"
+      R"("drill":{"type":"boolean"},"version":{"type":"integer"},)"
+      R"("accepted_at":{"type":"string","format":"date-time"},)"
       R"("committed_at":{"type":"string","format":"date-time"},)"
-      R"("digest":{"type":"string","description":"SHA-256 (hex) of the canonical choices"},)"
-      R"("prev_digest":{"type":["string","null"]},"violations":{"type":"array"}}})");
+      R"("choices_sha256":{"type":"string","description":"SHA-256 (hex) of the canonical choices"},)"
+      R"("prev_hash":{"type":["string","null"]},"receipt_hash":{"type":"string"},)"
+      R"("canonical":{"type":"string"},"signature":{"type":"string","contentEncoding":"base64"},)"
+      R"("key_id":{"type":"string"}}})");
+  w.key("DraftSaved")
+      .raw(
+          R"({"type":"object","description":"A committed draft and what still breaks the rules",)"
+          R"("required":["exam_no","batch","version","committed_at","choices_sha256","violations"],)"
+          R"("properties":{"exam_no":{"type":"string"},"batch":{"type":"string"},)"
+          R"("drill":{"type":"boolean"},"version":{"type":"integer"},)"
+          R"("accepted_at":{"type":"string","format":"date-time"},)"
+          R"("committed_at":{"type":"string","format":"date-time"},)"
+          R"("choices_sha256":{"type":"string"},"violations":{"type":"array"}}})");
+  w.key("Choices").raw(
+      R"({"type":"array","maxItems":64,"items":{"type":"object","required":["group"],)"
+      R"("additionalProperties":false,"properties":{"group":{"type":"integer"},)"
+      R"("majors":{"type":"array","maxItems":16,"items":{"type":"string"},)"
+      R"("description":"major codes as published in the plan, in preference order"},)"
+      R"("accept_adjustment":{"type":"boolean"},"special":{"type":"boolean",)"
+      R"("description":"the special-type slot of 本科批"}}}})");
   w.key("Status").raw(
       R"({"type":"object","properties":{"status":{"type":"string"}},"required":["status"]})");
   w.end_object();

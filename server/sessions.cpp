@@ -82,8 +82,9 @@ password_memo session_table::memo_of(std::string_view password) {
     return k;
   }();
   password_memo out;
-  crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(password.data()),
-                     password.size(), memo_key.data(), memo_key.size());
+  crypto_generichash(out.data(), out.size(),
+                     reinterpret_cast<const unsigned char*>(password.data()), password.size(),
+                     memo_key.data(), memo_key.size());
   return out;
 }
 

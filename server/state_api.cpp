@@ -1,7 +1,1280 @@
+// The candidate's own state: favourites, drafts (read, import favourites), formal choices (read,
+// history, CSV export) and notices. Reads run on the `reads` pool; writes of favourites and
+// drafts go through the durable write path and are answered only after COMMIT.
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "core/batch.hpp"
+#include "core/choices.hpp"
+#include "core/schedule.hpp"
+#include "core/validation.hpp"
+#include "server/async.hpp"
 #include "server/candidate_api.hpp"
+#include "server/candidate_http.hpp"
+#include "server/json_writer.hpp"
+#include "server/problem.hpp"
+#include "server/receipts.hpp"
+#include "storage/candidate_store.hpp"
+#include "storage/encoding.hpp"
 
 namespace zhiyuan::server {
+namespace {
 
-std::vector<route_spec> state_routes(candidate_api_context&) { return {}; }
+using core::errc;
+
+// Limits of a candidate's favourites. The cap is checked against committed data before the
+// write is queued, so one candidate racing their own requests can pass it by at most the number
+// of favourite writes they have in flight; reads are bounded by `favorites_read_limit` anyway.
+constexpr std::size_t max_favorites = 200;
+constexpr std::size_t max_categories = 10;
+constexpr std::size_t max_category_chars = 16;
+constexpr int favorites_read_limit = 1000;
+constexpr std::array<std::string_view, 3> default_categories = {"冲", "稳", "保"};
+
+constexpr int notices_default_limit = 50;
+constexpr int notices_max_limit = 100;
+constexpr int history_default_limit = 50;
+constexpr int history_max_limit = 200;
+
+// ---------------------------------------------------------------- helpers
+
+std::array<std::uint8_t, 32> sha256(std::string_view text) {
+  std::array<std::uint8_t, 32> out;
+  crypto_hash_sha256(out.data(), reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  return out;
+}
+
+// The request hash of the idempotency record: method, path and body (as the other writes).
+std::array<std::uint8_t, 32> request_hash(const request_context& ctx) {
+  crypto_hash_sha256_state st;
+  crypto_hash_sha256_init(&st);
+  auto feed = [&st](std::string_view s) {
+    crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(s.data()), s.size());
+    crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>("\n"), 1);
+  };
+  feed(ctx.request.method_string());
+  feed(ctx.path);
+  feed(ctx.request.body());
+  std::array<std::uint8_t, 32> out;
+  crypto_hash_sha256_final(&st, out.data());
+  return out;
+}
+
+// These writes are naturally idempotent (set a favourite, append what is missing), so they take
+// no client key; every write still carries one so an unknown commit outcome can be resolved.
+std::string generated_key() {
+  unsigned char raw[16];
+  randombytes_buf(raw, sizeof raw);
+  std::string key = "~";
+  key += hex(raw, sizeof raw);
+  return key;
+}
+
+std::optional<std::int64_t> parse_positive(std::string_view s) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc{} || p != s.data() + s.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
+void unavailable(request_context& ctx) {
+  fail(ctx, errc::unavailable, "the server is busy reading; retry shortly", 1);
+}
+
+// The signed-in candidate's directory entry, or nullptr after writing a 403.
+const storage::candidate_directory::entry* registered(request_context& ctx,
+                                                      candidate_api_context& api,
+                                                      std::int64_t candidate) {
+  const auto* who = api.directory->find(candidate);
+  if (who == nullptr) fail(ctx, errc::forbidden, "not a registered candidate");
+  return who;
+}
+
+// The batch of the path, or nullopt after writing a 404 (as PUT /api/v1/drafts/{batch}).
+std::optional<core::batch> path_batch(request_context& ctx) {
+  auto b = core::parse_batch(ctx.params.get("batch"));
+  if (!b) fail(ctx, errc::not_found, "no such batch");
+  return b;
+}
+
+// The query parameter `name` as an integer in [lo, hi] (absent: `fallback`), or nullopt after
+// writing a 400 naming it.
+std::optional<std::int64_t> bounded_query(request_context& ctx, std::string_view name,
+                                          std::int64_t lo, std::int64_t hi, std::int64_t fallback) {
+  const auto q = query_param(ctx.query, name);
+  if (!q.present) return fallback;
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(q.value.data(), q.value.data() + q.value.size(), v);
+  if (q.malformed || q.value.empty() || ec != std::errc{} || p != q.value.data() + q.value.size() ||
+      v < lo || v > hi) {
+    fail(ctx, errc::invalid_field, fmt::format("{}: an integer from {} to {}", name, lo, hi));
+    return std::nullopt;
+  }
+  return v;
+}
+
+// A category name: non-empty and not blank, at most 16 characters of valid UTF-8 (no overlong
+// forms, surrogates or code points past U+10FFFF), no control characters (C0, DEL, C1).
+bool valid_category(std::string_view s) {
+  std::size_t chars = 0;
+  bool blank = true;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::uint32_t cp = 0;
+    std::size_t n = 0;
+    if (c < 0x80) {
+      cp = c;
+      n = 1;
+    } else if ((c >> 5) == 0x06) {
+      cp = c & 0x1F;
+      n = 2;
+    } else if ((c >> 4) == 0x0E) {
+      cp = c & 0x0F;
+      n = 3;
+    } else if ((c >> 3) == 0x1E) {
+      cp = c & 0x07;
+      n = 4;
+    } else {
+      return false;
+    }
+    if (i + n > s.size()) return false;
+    for (std::size_t k = 1; k < n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc >> 6) != 2) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    static constexpr std::uint32_t min_of[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min_of[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) return false;
+    if (cp != ' ' && cp != 0x3000) blank = false;  // ASCII and ideographic space
+    i += n;
+    if (++chars > max_category_chars) return false;
+  }
+  return !blank;
+}
+
+// Where the schedule allows favourites. They belong to no batch, so they are allowed while ANY
+// batch allows action::favourite (assisted, formal, special or supplementary phase): with the
+// 2023 timetable that is from assisted filing's opening until the last batch closes, so a
+// candidate can still mark vocational groups after 本科批 has closed. The refusal names
+// 本科批's reason, the batch most candidates file.
+bool favourites_open(request_context& ctx, const candidate_api_context& api) {
+  const std::int64_t now = api.now_seconds();
+  for (core::batch b : core::all_batches) {
+    if (core::decide(api.schedule, b, core::action::favourite, now).allowed()) return true;
+  }
+  const auto d = core::decide(api.schedule, core::batch::undergrad, core::action::favourite, now);
+  std::string detail = "favourites cannot be changed now: ";
+  detail += core::to_code(d.reason);
+  fail(ctx, errc::window_closed, detail);
+  return false;
+}
+
+// A finding list as the problem and draft bodies carry it (as PUT /api/v1/drafts/{batch}).
+void write_violations(json_writer& w, const std::vector<core::finding>& findings) {
+  w.begin_array();
+  for (const auto& f : findings) {
+    w.begin_object();
+    w.key("code").value(core::to_code(f.code));
+    w.key("choice").value(f.choice);
+    w.key("major").value(f.major);
+    w.key("message_zh").value(core::message_zh(f));
+    w.key("message_en").value(core::message_en(f));
+    w.end_object();
+  }
+  w.end_array();
+}
+
+// One list-level finding of these endpoints' own rules, in the violations format.
+std::string limit_violation(std::string_view code, std::string_view zh, std::string_view en) {
+  std::string out = "\"violations\":";
+  json_writer w(out);
+  w.begin_array().begin_object();
+  w.key("code").value(code);
+  w.key("choice").value(-1);
+  w.key("major").value(-1);
+  w.key("message_zh").value(zh);
+  w.key("message_en").value(en);
+  w.end_object().end_array();
+  return out;
+}
+
+// Choices as the client sent them: group id, major CODES as published (null for a major the
+// group does not have), adjustment and special flags; plus the college and group codes.
+void write_choices(json_writer& w, const core::choice_list& choices, const core::catalog& cat) {
+  w.begin_array();
+  for (const auto& c : choices) {
+    const core::major_group* g = cat.find_group(c.group);
+    w.begin_object();
+    w.key("group").value(c.group);
+    w.key("majors").begin_array();
+    for (core::major_id m : c.majors) {
+      const core::major* found = nullptr;
+      if (g != nullptr) {
+        for (const auto& x : cat.majors_of(*g)) {
+          if (x.id == m) found = &x;
+        }
+      }
+      if (found != nullptr) {
+        w.value(found->code);
+      } else {
+        w.null();
+      }
+    }
+    w.end_array();
+    w.key("accept_adjustment").value(c.accept_adjustment);
+    w.key("special").value(c.special);
+    if (g != nullptr) {
+      w.key("college_code").value(g->college_code);
+      w.key("group_code").value(g->group_code);
+    } else {
+      w.key("college_code").null();
+      w.key("group_code").null();
+    }
+    w.end_object();
+  }
+  w.end_array();
+}
+
+// ----------------------------------------------------------------- writes
+
+// A favourite's response, stored with the idempotency record (runs on the writer thread).
+void render_favorite(const storage::write_op& op, unsigned& status, std::string& body) {
+  status = 200;
+  body.clear();
+  json_writer w(body);
+  w.begin_object();
+  w.key("kind").value(op.payload2 == "0" ? "college" : "group");
+  w.key("id").value(op.payload);
+  if (op.kind == storage::op_kind::favorite_put) {
+    w.key("category").value(op.payload3);
+  } else {
+    w.key("deleted").value(true);
+  }
+  w.end_object();
+}
+
+// A saved draft's receipt (the members PUT /api/v1/drafts/{batch} answers with), or the 412 of
+// a stale base version.
+void render_draft(const storage::write_op& op, unsigned& status, std::string& body) {
+  body.clear();
+  if (op.status == storage::op_status::conflict) {
+    response res;
+    set_problem(res, errc::precondition_failed,
+                "the version this change was based on is no longer current; reload and retry", "",
+                "");
+    status = res.status;
+    body = std::move(res.body);
+    return;
+  }
+  status = 200;
+  json_writer w(body);
+  w.begin_object();
+  w.key("exam_no").value(op.exam_no);
+  w.key("batch").value(core::to_code(storage::decode_batch(op.batch)));
+  w.key("drill").value(op.drill);
+  w.key("version").value(op.version);
+  w.key("accepted_at").value(format_micros(op.accepted_at_us));
+  w.key("committed_at").value(format_micros(op.committed_at_us));
+  w.key("choices_sha256").value(hex(op.digest.data(), op.digest.size()));
+  w.end_object();
+}
+
+std::unique_ptr<storage::write_op> new_op(request_context& ctx, const candidate_api_context& api,
+                                          storage::op_kind kind, std::int64_t candidate) {
+  auto op = std::make_unique<storage::write_op>();
+  op->kind = kind;
+  op->candidate_id = candidate;
+  op->idempotency_key = generated_key();
+  op->request_hash = request_hash(ctx);
+  op->accepted_at_us = api.now_micros();
+  op->deadline = std::chrono::steady_clock::now() + api.write_deadline;
+  return op;
+}
+
+// ------------------------------------------------------------- favourites
+
+// The favourite of the path: kind ("college" → 0, "group" → 1) and the stored target (a group
+// id in canonical decimal). nullopt after writing a 400 naming the bad part.
+struct favorite_target {
+  std::int16_t kind = 0;
+  std::string target;
+};
+
+std::optional<favorite_target> path_favorite(request_context& ctx) {
+  const std::string_view kind = ctx.params.get("kind");
+  const std::string_view id = ctx.params.get("id");
+  favorite_target t;
+  if (kind == "college") {
+    t.kind = 0;
+    // College codes are short printable ASCII (院校代号); anything else names no college.
+    const bool ok = !id.empty() && id.size() <= 32 &&
+                    std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+    if (!ok) {
+      fail(ctx, errc::invalid_field, "id: a college code");
+      return std::nullopt;
+    }
+    t.target = id;
+  } else if (kind == "group") {
+    t.kind = 1;
+    const auto g = parse_positive(id);
+    if (!g) {
+      fail(ctx, errc::invalid_field, "id: a group id (positive integer)");
+      return std::nullopt;
+    }
+    t.target = std::to_string(*g);
+  } else {
+    fail(ctx, errc::invalid_field, "kind: college or group");
+    return std::nullopt;
+  }
+  return t;
+}
+
+// The display name of a favourite from the catalog; empty when it is no longer published.
+std::string display_name(const core::catalog& cat, std::int16_t kind, const std::string& target,
+                         const core::major_group** group_out) {
+  *group_out = nullptr;
+  if (kind == 0) {
+    const core::college* c = cat.find_college(target);
+    return c != nullptr ? c->name : std::string();
+  }
+  const auto id = parse_positive(target);
+  const core::major_group* g = id ? cat.find_group(*id) : nullptr;
+  if (g == nullptr) return {};
+  *group_out = g;
+  const core::college* c = cat.find_college(g->college_code);
+  std::string name = c != nullptr ? c->name : g->college_code;
+  name += " 专业组";
+  name += g->group_code;
+  return name;
+}
+
+// Defaults first, then the candidate's own names in order of first use.
+std::vector<std::string> categories_of(const std::vector<storage::favorite_row>& items) {
+  std::vector<std::string> out(default_categories.begin(), default_categories.end());
+  for (const auto& f : items) {
+    if (std::find(out.begin(), out.end(), f.category) == out.end()) out.push_back(f.category);
+  }
+  return out;
+}
+
+asio::awaitable<void> get_favorites(request_context& ctx, candidate_api_context& api) {
+  const auto session = authenticate(ctx, api);
+  if (!session) co_return;
+  const std::int64_t candidate = session->candidate_id;
+  auto job = [candidate](pqxx::connection* conn) {
+    if (conn == nullptr) throw std::runtime_error("no database");
+    return storage::load_favorites(*conn, candidate, favorites_read_limit);
+  };
+  auto items = co_await run_on<std::vector<storage::favorite_row>>(*api.reads, std::move(job));
+  if (!items) {
+    unavailable(ctx);
+    co_return;
+  }
+  const auto catalog = api.catalog.load();
+  json_writer w(ctx.res.body);
+  w.begin_object();
+  w.key("categories").begin_array();
+  for (const auto& c : categories_of(*items)) w.value(c);
+  w.end_array();
+  w.key("max_categories").value(static_cast<std::int64_t>(max_categories));
+  w.key("max_items").value(static_cast<std::int64_t>(max_favorites));
+  w.key("items").begin_array();
+  for (const auto& f : *items) {
+    const core::major_group* g = nullptr;
+    const std::string name = display_name(*catalog, f.kind, f.target, &g);
+    w.begin_object();
+    w.key("kind").value(f.kind == 0 ? "college" : "group");
+    w.key("id").value(f.target);
+    w.key("category").value(f.category);
+    w.key("created_at").value(format_micros(f.created_at_us));
+    if (name.empty()) {
+      w.key("name").null();
+    } else {
+      w.key("name").value(name);
+    }
+    if (g != nullptr) {
+      w.key("college_code").value(g->college_code);
+      w.key("group_code").value(g->group_code);
+      w.key("batch").value(core::to_code(g->b));
+    }
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  ctx.res.headers.emplace_back("Cache-Control", "private, no-cache");
+}
+
+// {"category": "..."}: the only member. The DOM parser checks the whole body (no trailing bytes).
+std::optional<std::string> parse_category(request_context& ctx) {
+  if (!is_json(ctx.request)) {
+    fail(ctx, errc::unsupported_media, "send application/json");
+    return std::nullopt;
+  }
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  if (parser.parse(ctx.request.body()).get(obj)) {
+    fail(ctx, errc::invalid_field, "body: a JSON object {\"category\": \"...\"}");
+    return std::nullopt;
+  }
+  std::optional<std::string> category;
+  for (auto [key, value] : obj) {
+    if (key != "category") {
+      fail(ctx, errc::invalid_field, fmt::format("{} (unknown member)", key));
+      return std::nullopt;
+    }
+    std::string_view v;
+    if (value.get_string().get(v) || !valid_category(v)) {
+      fail(ctx, errc::invalid_field, "category: 1-16 characters, not blank, no control characters");
+      return std::nullopt;
+    }
+    category.emplace(v);
+  }
+  if (!category) {
+    fail(ctx, errc::invalid_field, "category: missing");
+    return std::nullopt;
+  }
+  return category;
+}
+
+asio::awaitable<void> put_favorite(request_context& ctx, candidate_api_context& api) {
+  const auto session = authenticate(ctx, api);
+  if (!session || !may_write(ctx, *session)) co_return;
+  const std::int64_t candidate = session->candidate_id;
+  auto target = path_favorite(ctx);
+  if (!target) co_return;
+  auto category = parse_category(ctx);
+  if (!category) co_return;
+  if (!favourites_open(ctx, api)) co_return;
+  {
+    const auto catalog = api.catalog.load();
+    const auto group = parse_positive(target->target);
+    const bool exists = target->kind == 0 ? catalog->find_college(target->target) != nullptr
+                                          : group && catalog->find_group(*group) != nullptr;
+    if (!exists) {
+      fail(ctx, errc::not_found,
+           target->kind == 0 ? "no such college in the plan" : "no such group in the plan");
+      co_return;
+    }
+  }
+
+  // The caps are checked against what is committed.
+  auto job = [candidate](pqxx::connection* conn) {
+    if (conn == nullptr) throw std::runtime_error("no database");
+    return storage::load_favorites(*conn, candidate, favorites_read_limit);
+  };
+  auto items = co_await run_on<std::vector<storage::favorite_row>>(*api.reads, std::move(job));
+  if (!items) {
+    unavailable(ctx);
+    co_return;
+  }
+  bool present = false;
+  std::vector<storage::favorite_row> after;
+  after.reserve(items->size() + 1);
+  for (auto& f : *items) {
+    if (f.kind == target->kind && f.target == target->target) {
+      present = true;
+      f.category = *category;
+    }
+    after.push_back(std::move(f));
+  }
+  if (!present) {
+    if (after.size() >= max_favorites) {
+      fail(ctx, errc::validation_failed,
+           fmt::format("at most {} favourites; remove some first", max_favorites), 0,
+           limit_violation("too_many_favorites", "收藏已达上限，请先删除部分收藏",
+                           "Too many favourites; remove some first"));
+      co_return;
+    }
+    after.push_back({target->kind, target->target, *category, 0});
+  }
+  if (categories_of(after).size() > max_categories) {
+    fail(ctx, errc::validation_failed,
+         fmt::format("category: at most {} categories (冲, 稳, 保 and your own)", max_categories),
+         0, limit_violation("too_many_categories", "收藏分类已达上限", "Too many categories"));
+    co_return;
+  }
+
+  auto op = new_op(ctx, api, storage::op_kind::favorite_put, candidate);
+  op->payload = std::move(target->target);
+  op->payload2 = target->kind == 0 ? "0" : "1";
+  op->payload3 = std::move(*category);
+  op->render = &render_favorite;
+  auto out = co_await submit_write(*api.writes, std::move(op));
+  answer_write(ctx, out);
+}
+
+asio::awaitable<void> delete_favorite(request_context& ctx, candidate_api_context& api) {
+  const auto session = authenticate(ctx, api);
+  if (!session || !may_write(ctx, *session)) co_return;
+  auto target = path_favorite(ctx);
+  if (!target) co_return;
+  if (!favourites_open(ctx, api)) co_return;
+  // Removing works for targets no longer in the plan, and for absent favourites.
+  auto op = new_op(ctx, api, storage::op_kind::favorite_delete, session->candidate_id);
+  op->payload = std::move(target->target);
+  op->payload2 = target->kind == 0 ? "0" : "1";
+  op->render = &render_favorite;
+  auto out = co_await submit_write(*api.writes, std::move(op));
+  answer_write(ctx, out);
+}
+
+// ----------------------------------------------------------------- drafts
+
+asio::awaitable<void> get_draft(request_context& ctx, candidate_api_context& api) {
+  const auto session = authenticate(ctx, api);
+  if (!session) co_return;
+  const auto b = path_batch(ctx);
+  if (!b) co_return;
+  const auto* who = registered(ctx, api, session->candidate_id);
+  if (who == nullptr) co_return;
+  const bool drill = drilling(api);
+  const std::int64_t candidate = session->candidate_id;
+  const std::int16_t batch = storage::encode_batch(*b);
+  auto job = [candidate, batch, drill](pqxx::connection* conn) {
+    if (conn == nullptr) throw std::runtime_error("no database");
+    return storage::load_draft(*conn, candidate, batch, drill);
+  };
+  auto draft = co_await run_on<std::optional<storage::draft_row>>(*api.reads, std::move(job));
+  if (!draft) {
+    unavailable(ctx);
+    co_return;
+  }
+  const std::int64_t version = *draft ? (*draft)->version : 0;
+  ctx.res.headers.emplace_back("Cache-Control", "private, no-cache");
+  if (not_modified(ctx, std::to_string(version))) co_return;
+
+  core::choice_list choices;
+  if (*draft) {
+    auto decoded = core::decode_canonical((*draft)->choices);
+    if (!decoded) {
+      fail(ctx, errc::internal, "");
+      co_return;
+    }
+    choices = std::move(*decoded);
+  }
+  const auto catalog = api.catalog.load();
+  std::vector<core::finding> findings;
+  core::validate(who->to_core(), *b, choices, *catalog, api.schedule, api.now_seconds(),
+                 drill ? core::mode::drill_draft : core::mode::draft, findings);
+  json_writer w(ctx.res.body);
+  w.begin_object();
+  w.key("batch").value(core::to_code(*b));
+  w.key("drill").value(drill);
+  w.key("version").value(version);
+  if (*draft) {
+    w.key("updated_at").value(format_micros((*draft)->updated_at_us));
+  } else {
+    w.key("updated_at").null();
+  }
+  w.key("choices");
+  write_choices(w, choices, *catalog);
+  w.key("violations");
+  write_violations(w, findings);
+  w.end_object();
+}
+
+asio::awaitable<void> import_favorites(request_context& ctx, candidate_api_context& api) {
+  const auto session = authenticate(ctx, api);
+  if (!session) co_return;
+  const auto b = path_batch(ctx);
+  if (!b) co_return;
+  if (!may_write(ctx, *session)) co_return;
+  const auto if_match = if_match_version(ctx.request);
+  if (if_match && *if_match < 0) {
+    fail(ctx, errc::invalid_field, "If-Match: a version such as \"3\"");
+    co_return;
+  }
+  const auto* who = registered(ctx, api, session->candidate_id);
+  if (who == nullptr) co_return;
+  const bool drill = drilling(api);
+  const core::action action = drill ? core::action::drill_save_draft : core::action::save_draft;
+  if (const auto d = core::decide(api.schedule, *b, action, api.now_seconds()); !d.allowed()) {
+    std::string detail = "drafts of this batch cannot be saved now: ";
+    detail += core::to_code(d.reason);
+    fail(ctx, errc::window_closed, detail);
+    co_return;
+  }
+
+  const std::int64_t candidate = session->candidate_id;
+  const std::int16_t batch = storage::encode_batch(*b);
+  auto job = [candidate, batch, drill](pqxx::connection* conn) {
+    if (conn == nullptr) throw std::runtime_error("no database");
+    return storage::load_draft_and_favorites(*conn, candidate, batch, drill, favorites_read_limit);
+  };
+  auto state = co_await run_on<storage::draft_and_favorites>(*api.reads, std::move(job));
+  if (!state) {
+    unavailable(ctx);
+    co_return;
+  }
+  core::choice_list choices;
+  if (state->draft) {
+    auto decoded = core::decode_canonical(state->draft->choices);
+    if (!decoded) {
+      fail(ctx, errc::internal, "");
+      co_return;
+    }
+    choices = std::move(*decoded);
+  }
+
+  // Append favourite groups of this batch not yet in the draft, in favourite order, up to the
+  // batch's ordinary and special-type slots.
+  const auto catalog = api.catalog.load();
+  const core::batch_limits limits = core::default_batch_limits()[core::index_of(*b)];
+  int ordinary = 0, special = 0;
+  for (const auto& c : choices) ++(c.special ? special : ordinary);
+  std::vector<core::group_id> imported, left_out;
+  for (const auto& f : state->favorites) {
+    if (f.kind != 1) continue;
+    const auto id = parse_positive(f.target);
+    const core::major_group* g = id ? catalog->find_group(*id) : nullptr;
+    if (g == nullptr || g->b != *b) continue;
+    const bool in_draft =
+        std::any_of(choices.begin(), choices.end(),
+                    [&](const core::group_choice& c) { return c.group == g->id; });
+    if (in_draft) continue;
+    int& used = g->special_type ? special : ordinary;
+    const int cap = g->special_type ? limits.special_slots : limits.max_groups;
+    if (used >= cap) {
+      left_out.push_back(g->id);
+      continue;
+    }
+    ++used;
+    choices.push_back({g->id, {}, true, g->special_type});
+    imported.push_back(g->id);
+  }
+
+  const std::int64_t accepted_us = api.now_micros();
+  std::vector<core::finding> findings;
+  core::validate(who->to_core(), *b, choices, *catalog, api.schedule, accepted_us / 1'000'000,
+                 drill ? core::mode::drill_draft : core::mode::draft, findings);
+  for (const auto& f : findings) {
+    // As a PUT of the same draft: a window finding refuses the save.
+    if (core::to_code(f.code).find("window") != std::string_view::npos) {
+      std::string extra = "\"violations\":";
+      json_writer vw(extra);
+      write_violations(vw, {f});
+      fail(ctx, errc::window_closed, core::message_en(f), 0, extra);
+      co_return;
+    }
+  }
+
+  auto op = new_op(ctx, api, storage::op_kind::save_draft, candidate);
+  op->accepted_at_us = accepted_us;
+  op->batch = batch;
+  op->drill = drill;
+  op->base_version = if_match ? *if_match : (state->draft ? state->draft->version : 0);
+  core::append_canonical(choices, op->payload);
+  op->digest = sha256(op->payload);
+  op->exam_no = who->exam_number();
+  op->render = &render_draft;
+
+  // What the import did, appended to the receipt once it is durable.
+  std::string extra;
+  {
+    json_writer w(extra);
+    w.key("imported").begin_array();
+    for (auto id : imported) w.value(id);
+    w.end_array();
+    w.key("not_imported_over_limit").begin_array();
+    for (auto id : left_out) w.value(id);
+    w.end_array();
+    w.key("limit_reached").value(!left_out.empty());
+    w.key("max_groups").value(limits.max_groups);
+    w.key("violations");
+    write_violations(w, findings);
+  }
+  auto out = co_await submit_write(*api.writes, std::move(op));
+  answer_write(ctx, out);
+  if (out.admitted == storage::admit::ok && ctx.res.status == 200 && ctx.res.body.size() > 2) {
+    ctx.res.body.pop_back();
+    ctx.res.body += ',';
+    ctx.res.body += extra;
+    ctx.res.body += '}';
+  }
+}
+
+// ------------------------------------------------------- formal choices
+
+// The receipt of a stored version (signed when the server has its key).
+void write_receipt(json_writer& w, const candidate_api_context& api, std::string_view exam_no,
+                   core::batch b, bool drill, const storage::application_row& a) {
+  receipt_view v;
+  v.exam_no = exam_no;
+  v.b = b;
+  v.drill = drill;
+  v.version = a.version;
+  v.accepted_at_us = a.accepted_at_us;
+  v.committed_at_us = a.committed_at_us;
+  v.choices_sha256 = sha256(a.choices);
+  v.receipt_hash = a.receipt_hash;
+  v.prev_hash = a.prev_hash;
+  w.begin_object();
+  if (api.signer != nullptr) {
+    write_receipt_members(w, v, *api.signer);
+  } else {
+    // No signing key configured: the verifiable members without a signature.
+    w.key("exam_no").value(exam_no);
+    w.key("batch").value(core::to_code(b));
+    w.key("drill").value(drill);
+    w.key("version").value(a.version);
+    w.key("accepted_at").value(format_micros(a.accepted_at_us));
+    w.key("committed_at").value(format_micros(a.committed_at_us));
+    w.key("choices_sha256").value(hex(v.choices_sha256.data(), v.choices_sha256.size()));
+    if (a.prev_hash) {
+      w.key("prev_hash").value(hex(a.prev_hash->data(), a.prev_hash->size()));
+    } else {
+      w.key("prev_hash").null();
+    }
+    w.key("receipt_hash").value(hex(a.receipt_hash.data(), a.receipt_hash.size()));
+    w.key("canonical").value(canonical_receipt_of(v));
+  }
+  w.end_object();
+}
+
+// The current formal choices of the path's batch, decoded; nullopt after writing the answer
+// (404 never submitted, 503, 500).
+struct current_application {
+  storage::application_row row;
+  core::choice_list choices;
+  core::batch b = core::batch::undergrad;
+  bool drill = false;
+  const storage::candidate_directory::entry* who = nullptr;
+};
+
+asio::awaitable<std::optional<current_application>> read_current(request_context& ctx,
+                                                                 candidate_api_context& api) {
+  const auto session = authenticate(ctx, api);
+  if (!session) co_return std::nullopt;
+  const auto b = path_batch(ctx);
+  if (!b) co_return std::nullopt;
+  const auto* who = registered(ctx, api, session->candidate_id);
+  if (who == nullptr) co_return std::nullopt;
+  const bool drill = drilling(api);
+  const std::int64_t candidate = session->candidate_id;
+  const std::int16_t batch = storage::encode_batch(*b);
+  auto job = [candidate, batch, drill](pqxx::connection* conn) {
+    if (conn == nullptr) throw std::runtime_error("no database");
+    return storage::load_application(*conn, candidate, batch, drill);
+  };
+  auto row = co_await run_on<std::optional<storage::application_row>>(*api.reads, std::move(job));
+  if (!row) {
+    unavailable(ctx);
+    co_return std::nullopt;
+  }
+  if (!*row) {
+    fail(ctx, errc::not_found, "no formal choices submitted for this batch");
+    co_return std::nullopt;
+  }
+  auto decoded = core::decode_canonical((*row)->choices);
+  if (!decoded) {
+    fail(ctx, errc::internal, "");
+    co_return std::nullopt;
+  }
+  co_return current_application{std::move(**row), std::move(*decoded), *b, drill, who};
+}
+
+asio::awaitable<void> get_application(request_context& ctx, candidate_api_context& api) {
+  auto cur = co_await read_current(ctx, api);
+  if (!cur) co_return;
+  ctx.res.headers.emplace_back("Cache-Control", "private, no-cache");
+  if (not_modified(ctx, std::to_string(cur->row.version))) co_return;
+  const auto catalog = api.catalog.load();
+  json_writer w(ctx.res.body);
+  w.begin_object();
+  w.key("batch").value(core::to_code(cur->b));
+  w.key("drill").value(cur->drill);
+  w.key("version").value(cur->row.version);
+  w.key("choices");
+  write_choices(w, cur->choices, *catalog);
+  w.key("receipt");
+  write_receipt(w, api, cur->who->exam_number(), cur->b, cur->drill, cur->row);
+  w.end_object();
+}
+
+asio::awaitable<void> get_history(request_context& ctx, candidate_api_context& api) {
+  const auto session = authenticate(ctx, api);
+  if (!session) co_return;
+  const auto b = path_batch(ctx);
+  if (!b) co_return;
+  const auto limit = bounded_query(ctx, "limit", 1, history_max_limit, history_default_limit);
+  if (!limit) co_return;
+  const auto before = bounded_query(ctx, "before", 1, std::numeric_limits<std::int64_t>::max(),
+                                    std::numeric_limits<std::int64_t>::max());
+  if (!before) co_return;
+  const auto* who = registered(ctx, api, session->candidate_id);
+  if (who == nullptr) co_return;
+  const bool drill = drilling(api);
+  const std::int64_t candidate = session->candidate_id;
+  const std::int16_t batch = storage::encode_batch(*b);
+  // One more than asked: whether there is a next page.
+  const int rows = static_cast<int>(*limit) + 1;
+  const std::int64_t below = *before;
+  auto job = [candidate, batch, drill, below, rows](pqxx::connection* conn) {
+    if (conn == nullptr) throw std::runtime_error("no database");
+    return storage::load_application_history(*conn, candidate, batch, drill, below, rows);
+  };
+  auto versions =
+      co_await run_on<std::vector<storage::application_row>>(*api.reads, std::move(job));
+  if (!versions) {
+    unavailable(ctx);
+    co_return;
+  }
+  const bool more = versions->size() > static_cast<std::size_t>(*limit);
+  if (more) versions->pop_back();
+  const auto catalog = api.catalog.load();
+  json_writer w(ctx.res.body);
+  w.begin_object();
+  w.key("batch").value(core::to_code(*b));
+  w.key("drill").value(drill);
+  w.key("versions").begin_array();
+  for (const auto& v : *versions) {
+    auto decoded = core::decode_canonical(v.choices);
+    if (!decoded) {
+      ctx.res.body.clear();
+      fail(ctx, errc::internal, "");
+      co_return;
+    }
+    w.begin_object();
+    w.key("version").value(v.version);
+    w.key("choices");
+    write_choices(w, *decoded, *catalog);
+    w.key("receipt");
+    write_receipt(w, api, who->exam_number(), *b, drill, v);
+    w.end_object();
+  }
+  w.end_array();
+  if (more) {
+    w.key("next_before").value(versions->back().version);
+  } else {
+    w.key("next_before").null();
+  }
+  w.end_object();
+  ctx.res.headers.emplace_back("Cache-Control", "private, no-cache");
+}
+
+// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. Text that a
+// spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV injection).
+void csv_field(std::string& out, std::string_view s, bool text) {
+  std::string guarded;
+  if (text && !s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string::npos) {
+    guarded = "'";
+    guarded += s;
+    s = guarded;
+  }
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += s;
+    return;
+  }
+  out += '"';
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+asio::awaitable<void> export_application(request_context& ctx, candidate_api_context& api) {
+  const auto format = query_param(ctx.query, "format");
+  if (format.present && (format.malformed || format.value != "csv")) {
+    fail(ctx, errc::invalid_field, "format: only csv is supported");
+    co_return;
+  }
+  auto cur = co_await read_current(ctx, api);
+  if (!cur) co_return;
+  const auto catalog = api.catalog.load();
+  std::string& out = ctx.res.body;
+  out = "\xEF\xBB\xBF";  // BOM: spreadsheets then read the file as UTF-8
+  out +=
+      "choice,college_code,college_name,group_code,major_code,major_name,accept_adjustment,"
+      "special\r\n";
+  int position = 0;
+  for (const auto& c : cur->choices) {
+    ++position;
+    const core::major_group* g = catalog->find_group(c.group);
+    const core::college* college = g ? catalog->find_college(g->college_code) : nullptr;
+    auto row = [&](std::string_view code, std::string_view name) {
+      out += std::to_string(position);
+      out += ',';
+      csv_field(out, g ? std::string_view(g->college_code) : std::string_view(), false);
+      out += ',';
+      csv_field(out, college ? std::string_view(college->name) : std::string_view(), true);
+      out += ',';
+      csv_field(out, g ? std::string_view(g->group_code) : std::string_view(), false);
+      out += ',';
+      csv_field(out, code, false);
+      out += ',';
+      csv_field(out, name, true);
+      out += ',';
+      out += c.accept_adjustment ? "yes" : "no";
+      out += ',';
+      out += c.special ? "yes" : "no";
+      out += "\r\n";
+    };
+    // A choice without majors (adjustment only) still gets its row.
+    if (c.majors.empty()) row({}, {});
+    for (core::major_id m : c.majors) {
+      const core::major* found = nullptr;
+      if (g != nullptr) {
+        for (const auto& x : catalog->majors_of(*g)) {
+          if (x.id == m) found = &x;
+        }
+      }
+      row(found ? std::string_view(found->code) : std::string_view(),
+          found ? std::string_view(found->name) : std::string_view());
+    }
+  }
+  ctx.res.content_type = "text/csv; charset=utf-8";
+  std::string disposition = "attachment; filename=\"zhiyuan-";
+  disposition += cur->who->exam_number();
+  disposition += '-';
+  disposition += core::to_code(cur->b);
+  if (cur->drill) disposition += "-drill";
+  disposition += '-';
+  disposition += std::to_string(cur->row.version);
+  disposition += ".csv\"";
+  ctx.res.headers.emplace_back("Content-Disposition", std::move(disposition));
+  ctx.res.headers.emplace_back("Cache-Control", "private, no-store");
+}
+
+// ---------------------------------------------------------------- notices
+
+asio::awaitable<void> get_notices(request_context& ctx, candidate_api_context& api) {
+  const auto session = authenticate(ctx, api);
+  if (!session) co_return;
+  const auto limit = bounded_query(ctx, "limit", 1, notices_max_limit, notices_default_limit);
+  if (!limit) co_return;
+  const auto before_q =
+      bounded_query(ctx, "before", 1, std::numeric_limits<std::int64_t>::max(), 0);
+  if (!before_q) co_return;
+  const std::optional<std::int64_t> before =
+      *before_q > 0 ? std::optional<std::int64_t>(*before_q) : std::nullopt;
+  const std::int64_t candidate = session->candidate_id;
+  const int rows = static_cast<int>(*limit) + 1;
+  auto job = [candidate, before, rows](pqxx::connection* conn) {
+    if (conn == nullptr) throw std::runtime_error("no database");
+    return storage::load_notices(*conn, candidate, before, rows);
+  };
+  auto notices = co_await run_on<std::vector<storage::notice_row>>(*api.reads, std::move(job));
+  if (!notices) {
+    unavailable(ctx);
+    co_return;
+  }
+  const bool more = notices->size() > static_cast<std::size_t>(*limit);
+  if (more) notices->pop_back();
+  json_writer w(ctx.res.body);
+  w.begin_object();
+  w.key("notices").begin_array();
+  for (const auto& n : *notices) {
+    w.begin_object();
+    w.key("id").value(n.id);
+    w.key("kind").value(n.kind == 0 ? "announcement" : "reminder");
+    if (n.batch && *n.batch >= 0 && *n.batch < static_cast<int>(core::batch_count)) {
+      w.key("batch").value(core::to_code(storage::decode_batch(*n.batch)));
+    } else {
+      w.key("batch").null();
+    }
+    w.key("title").value(n.title);
+    w.key("body").value(n.body);
+    w.key("created_at").value(format_micros(n.created_at_us));
+    w.key("read").value(n.read);
+    w.end_object();
+  }
+  w.end_array();
+  if (more) {
+    w.key("next_before").value(notices->back().id);
+  } else {
+    w.key("next_before").null();
+  }
+  w.end_object();
+  ctx.res.headers.emplace_back("Cache-Control", "private, no-cache");
+}
+
+asio::awaitable<void> read_notice(request_context& ctx, candidate_api_context& api) {
+  const auto session = authenticate(ctx, api);
+  if (!session) co_return;
+  const auto id = parse_positive(ctx.params.get("id"));
+  if (!id) {
+    fail(ctx, errc::invalid_field, "id: a notice id (positive integer)");
+    co_return;
+  }
+  const std::int64_t candidate = session->candidate_id;
+  const std::int64_t notice = *id;
+  auto job = [candidate, notice](pqxx::connection* conn) {
+    if (conn == nullptr) throw std::runtime_error("no database");
+    return storage::mark_notice_read(*conn, candidate, notice);
+  };
+  // Committed by the job before it returns: the answer follows the commit.
+  auto visible = co_await run_on<bool>(*api.reads, std::move(job));
+  if (!visible) {
+    unavailable(ctx);
+    co_return;
+  }
+  if (!*visible) {
+    fail(ctx, errc::not_found, "no such notice");
+    co_return;
+  }
+  json_writer w(ctx.res.body);
+  w.begin_object();
+  w.key("id").value(notice);
+  w.key("read").value(true);
+  w.end_object();
+}
+
+// ------------------------------------------------------------ route docs
+
+constexpr const char* choices_schema =
+    R"({"type":"array","items":{"type":"object","required":["group","majors","accept_adjustment","special"],)"
+    R"("properties":{"group":{"type":"integer"},"majors":{"type":"array","items":{"type":["string","null"]},)"
+    R"("description":"major codes as published; null for a major the group does not have"},)"
+    R"("accept_adjustment":{"type":"boolean"},"special":{"type":"boolean"},)"
+    R"("college_code":{"type":["string","null"]},"group_code":{"type":["string","null"]}}}})";
+
+constexpr const char* violations_schema =
+    R"({"type":"array","items":{"type":"object","required":["code","choice","major","message_zh","message_en"],)"
+    R"("properties":{"code":{"type":"string"},"choice":{"type":"integer"},"major":{"type":"integer"},)"
+    R"("message_zh":{"type":"string"},"message_en":{"type":"string"}}}})";
+
+constexpr const char* signed_receipt_schema =
+    R"({"type":"object","required":["exam_no","batch","drill","version","accepted_at","committed_at",)"
+    R"("choices_sha256","prev_hash","receipt_hash","canonical"],"properties":{)"
+    R"("exam_no":{"type":"string"},"batch":{"type":"string"},"drill":{"type":"boolean"},)"
+    R"("version":{"type":"integer"},"accepted_at":{"type":"string","format":"date-time"},)"
+    R"("committed_at":{"type":"string","format":"date-time"},"choices_sha256":{"type":"string"},)"
+    R"("prev_hash":{"type":["string","null"]},"receipt_hash":{"type":"string"},)"
+    R"("canonical":{"type":"string"},"signature":{"type":"string","description":"Ed25519, base64"},)"
+    R"("key_id":{"type":"string"}}})";
+
+std::string object_schema(std::initializer_list<std::pair<const char*, std::string>> members) {
+  std::string s = R"({"type":"object","required":[)";
+  bool first = true;
+  for (const auto& [name, schema] : members) {
+    if (!first) s += ',';
+    first = false;
+    s += '"';
+    s += name;
+    s += '"';
+  }
+  s += R"(],"properties":{)";
+  first = true;
+  for (const auto& [name, schema] : members) {
+    if (!first) s += ',';
+    first = false;
+    s += '"';
+    s += name;
+    s += "\":";
+    s += schema;
+  }
+  s += "}}";
+  return s;
+}
+
+template <typename Fn>
+async_handler handle(candidate_api_context& api, Fn fn) {
+  return [&api, fn](request_context& ctx) { return fn(ctx, api); };
+}
+
+}  // namespace
+
+std::vector<route_spec> state_routes(candidate_api_context& api) {
+  const std::string str = R"({"type":"string"})";
+  const std::string boolean = R"({"type":"boolean"})";
+  const std::string integer = R"({"type":"integer"})";
+  const std::string nullable_time = R"({"type":["string","null"],"format":"date-time"})";
+  const std::string next_before = R"({"type":["integer","null"]})";
+  const std::string draft_receipt =
+      object_schema({{"exam_no", str},
+                     {"batch", str},
+                     {"drill", boolean},
+                     {"version", integer},
+                     {"accepted_at", str},
+                     {"committed_at", str},
+                     {"choices_sha256", str},
+                     {"imported", R"({"type":"array","items":{"type":"integer"}})"},
+                     {"not_imported_over_limit", R"({"type":"array","items":{"type":"integer"}})"},
+                     {"limit_reached", boolean},
+                     {"max_groups", integer},
+                     {"violations", violations_schema}});
+  const std::string version_item = object_schema(
+      {{"version", integer}, {"choices", choices_schema}, {"receipt", signed_receipt_schema}});
+  const std::vector<route_doc::query_param> paging_notices = {
+      {"limit", R"({"type":"integer","minimum":1,"maximum":100,"default":50})", "notices per page"},
+      {"before", R"({"type":"integer","minimum":1})",
+       "the next_before of the previous page: notices older than this one"}};
+  const std::vector<route_doc::query_param> paging_history = {
+      {"limit", R"({"type":"integer","minimum":1,"maximum":200,"default":50})",
+       "versions per page"},
+      {"before", R"({"type":"integer","minimum":1})",
+       "the next_before of the previous page: versions below this one"}};
+  const std::pair<std::string, std::string> if_none_match = {
+      "If-None-Match", "the ETag (version) already held: 304 when unchanged"};
+
+  std::vector<route_spec> r;
+  r.push_back(
+      {http::verb::get,
+       "/api/v1/favorites",
+       handle(api, get_favorites),
+       {.summary = "The candidate's favourites (收藏): categories (冲, 稳, 保 and their own, at "
+                   "most 10) and items in the order they were made, with display names from "
+                   "the current plan (null when no longer published).",
+        .tag = "favorites",
+        .response_schema = object_schema(
+            {{"categories", R"({"type":"array","items":{"type":"string"},"maxItems":10})"},
+             {"max_categories", integer},
+             {"max_items", integer},
+             {"items",
+              R"({"type":"array","items":{"type":"object","required":["kind","id","category","created_at","name"],)"
+              R"("properties":{"kind":{"enum":["college","group"]},"id":{"type":"string"},)"
+              R"("category":{"type":"string"},"created_at":{"type":"string","format":"date-time"},)"
+              R"("name":{"type":["string","null"]},"college_code":{"type":"string"},)"
+              R"("group_code":{"type":"string"},"batch":{"type":"string"}}}})"}}),
+        .error_statuses = {401, 503},
+        .authenticated = true}});
+  r.push_back(
+      {http::verb::put,
+       "/api/v1/favorites/{kind}/{id}",
+       handle(api, put_favorite),
+       {.summary = "Add a favourite or move it to another category. kind: college (id = "
+                   "college code) or group (id = group id); the target must be in the current "
+                   "plan (404). Category: 1-16 characters, no control characters; at most 10 "
+                   "categories and 200 favourites (422: too_many_categories / "
+                   "too_many_favorites in violations). Allowed while any batch allows "
+                   "favourites (403 window_closed otherwise). Answered after COMMIT.",
+        .tag = "favorites",
+        .response_schema = object_schema({{"kind", str}, {"id", str}, {"category", str}}),
+        .error_statuses = {400, 401, 403, 404, 409, 415, 422, 503},
+        .request_schema =
+            R"({"type":"object","required":["category"],"additionalProperties":false,)"
+            R"("properties":{"category":{"type":"string","minLength":1,"maxLength":16}}})",
+        .authenticated = true}});
+  r.push_back(
+      {http::verb::delete_,
+       "/api/v1/favorites/{kind}/{id}",
+       handle(api, delete_favorite),
+       {.summary = "Remove a favourite; removing one that is absent succeeds too. Answered "
+                   "after COMMIT.",
+        .tag = "favorites",
+        .response_schema = object_schema({{"kind", str}, {"id", str}, {"deleted", boolean}}),
+        .error_statuses = {400, 401, 403, 409, 503},
+        .authenticated = true}});
+  r.push_back(
+      {http::verb::get,
+       "/api/v1/drafts/{batch}",
+       handle(api, get_draft),
+       {.summary = "The draft (志愿草稿) of a batch with what still breaks the filing rules. "
+                   "ETag is the version (0 when there is none: PUT it with If-Match \"0\"); "
+                   "If-None-Match → 304. During the drill (模拟演练) the drill's draft.",
+        .tag = "filing",
+        .response_schema = object_schema({{"batch", str},
+                                          {"drill", boolean},
+                                          {"version", integer},
+                                          {"updated_at", nullable_time},
+                                          {"choices", choices_schema},
+                                          {"violations", violations_schema}}),
+        .error_statuses = {401, 403, 404, 503},
+        .headers = {if_none_match},
+        .authenticated = true}});
+  r.push_back(
+      {http::verb::post,
+       "/api/v1/drafts/{batch}/import-favorites",
+       handle(api, import_favorites),
+       {.summary = "Append the favourite groups of this batch that the draft lacks, in "
+                   "favourite order, with no majors and accepting adjustment, up to the "
+                   "batch's group limit (limit_reached and not_imported_over_limit say what "
+                   "did not fit); saves the draft like PUT /api/v1/drafts/{batch}. Optional "
+                   "If-Match: the draft version this is based on (412 when stale).",
+        .tag = "filing",
+        .response_schema = draft_receipt,
+        .error_statuses = {400, 401, 403, 404, 409, 412, 503},
+        .headers = {{"If-Match", "optional: the draft version this import is based on"}},
+        .authenticated = true}});
+  r.push_back(
+      {http::verb::get,
+       "/api/v1/applications/{batch}",
+       handle(api, get_application),
+       {.summary = "The current formal choices (正式志愿) of a batch and their signed receipt; "
+                   "404 when never submitted. ETag is the version. During the drill the "
+                   "drill's submission.",
+        .tag = "filing",
+        .response_schema = object_schema({{"batch", str},
+                                          {"drill", boolean},
+                                          {"version", integer},
+                                          {"choices", choices_schema},
+                                          {"receipt", signed_receipt_schema}}),
+        .error_statuses = {401, 403, 404, 503},
+        .headers = {if_none_match},
+        .authenticated = true}});
+  r.push_back(
+      {http::verb::get,
+       "/api/v1/applications/{batch}/history",
+       handle(api, get_history),
+       {.summary = "Every committed version of a batch's formal choices, newest first, each "
+                   "with its choices and signed receipt (paged).",
+        .tag = "filing",
+        .response_schema =
+            object_schema({{"batch", str},
+                           {"drill", boolean},
+                           {"versions", R"({"type":"array","items":)" + version_item + "}"},
+                           {"next_before", next_before}}),
+        .error_statuses = {400, 401, 403, 404, 503},
+        .query = paging_history,
+        .authenticated = true}});
+  r.push_back(
+      {http::verb::get,
+       "/api/v1/applications/{batch}/export",
+       handle(api, export_application),
+       {.summary = "The current formal choices as CSV (UTF-8 with BOM; one row per major: "
+                   "choice, college_code, college_name, group_code, major_code, major_name, "
+                   "accept_adjustment, special), as an attachment. 404 when never submitted.",
+        .tag = "filing",
+        .response_schema = R"({"type":"string"})",
+        .response_type = "text/csv",
+        .error_statuses = {400, 401, 403, 404, 503},
+        .query = {{"format", R"({"enum":["csv"],"default":"csv"})", "only csv"}},
+        .authenticated = true}});
+  r.push_back(
+      {http::verb::get,
+       "/api/v1/notices",
+       handle(api, get_notices),
+       {.summary = "Announcements (最新公告) to the candidate's school, county, city or the "
+                   "province, and reminders addressed to the candidate; newest first, with a "
+                   "read flag, paged.",
+        .tag = "notices",
+        .response_schema = object_schema(
+            {{"notices",
+              R"({"type":"array","items":{"type":"object","required":["id","kind","batch","title","body","created_at","read"],)"
+              R"("properties":{"id":{"type":"integer"},"kind":{"enum":["announcement","reminder"]},)"
+              R"("batch":{"type":["string","null"]},"title":{"type":"string"},"body":{"type":"string"},)"
+              R"("created_at":{"type":"string","format":"date-time"},"read":{"type":"boolean"}}}})"},
+             {"next_before", next_before}}),
+        .load_priority = route_doc::priority::browse,
+        .error_statuses = {400, 401, 503},
+        .query = paging_notices,
+        .authenticated = true}});
+  r.push_back(
+      {http::verb::post,
+       "/api/v1/notices/{id}/read",
+       handle(api, read_notice),
+       {.summary = "Mark a notice read (idempotent; committed before the answer). 404 when the "
+                   "notice is not addressed to the candidate.",
+        .tag = "notices",
+        .response_schema = object_schema({{"id", integer}, {"read", boolean}}),
+        .error_statuses = {400, 401, 404, 503},
+        .authenticated = true}});
+  return r;
+}
 
 }  // namespace zhiyuan::server

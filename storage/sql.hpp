@@ -30,8 +30,8 @@ inline constexpr const char* directory_candidates =
 
 // Sign-in and sessions (storage/auth_store.cpp).
 inline constexpr const char* auth_find_account =
-    "SELECT login_hash, must_set_passwords, pledge_at IS NULL FROM candidates"
-    " WHERE candidate_id = $1";
+    "SELECT login_hash, must_set_passwords, pledge_at IS NULL, save_hash, exam_no, id_number"
+    " FROM candidates WHERE candidate_id = $1";
 inline constexpr const char* auth_insert_session =
     "INSERT INTO sessions (candidate_id, token_hash, expires_at, ip, user_agent)"
     " VALUES ($1, $2, to_timestamp($3), $4::inet, $5)";
@@ -39,9 +39,10 @@ inline constexpr const char* auth_record_login =
     "INSERT INTO login_history (candidate_id, ip, user_agent, outcome)"
     " VALUES ($1, $2::inet, $3, $4)";
 inline constexpr const char* auth_live_sessions =
-    "SELECT candidate_id, token_hash, extract(epoch FROM expires_at)::bigint,"
-    " extract(epoch FROM last_seen_at)::bigint FROM sessions"
-    " WHERE revoked_at IS NULL AND expires_at > to_timestamp($1)";
+    "SELECT s.candidate_id, s.token_hash, extract(epoch FROM s.expires_at)::bigint,"
+    " extract(epoch FROM s.last_seen_at)::bigint, NOT c.must_set_passwords,"
+    " c.pledge_at IS NOT NULL FROM sessions s JOIN candidates c USING (candidate_id)"
+    " WHERE s.revoked_at IS NULL AND s.expires_at > to_timestamp($1)";
 
 // Health.
 inline constexpr const char* ping = "SELECT 1";
@@ -184,9 +185,116 @@ inline constexpr const char* writer_keys_expire =
     " LIMIT $2))";
 
 // ---- Catalog reference data and popularity (storage/reference_data.cpp) ----
+inline constexpr const char* reference_history =
+    "SELECT group_id, year, min_score, min_rank, admitted FROM historical_scores"
+    " ORDER BY group_id, year DESC";
+inline constexpr const char* reference_score_tables =
+    "SELECT year, track, score, count, cumulative FROM score_tables ORDER BY year, track, score";
+inline constexpr const char* reference_control_lines =
+    "SELECT year, batch, track, category, score FROM control_lines"
+    " ORDER BY year, batch, track, category";
+// Special-type lines are dataset facts named special_type_line.<year>.<physics|history>.
+inline constexpr const char* reference_special_lines =
+    "SELECT key, value FROM dataset_info WHERE key LIKE 'special_type_line.%' ORDER BY key";
+// Current formal choices (non-drill), one keyset page after ($1 candidate, $2 batch), $3 rows.
+inline constexpr const char* popularity_current_choices =
+    "SELECT a.candidate_id, a.batch, h.choices FROM applications a"
+    " JOIN application_history h USING (candidate_id, batch, drill, version)"
+    " WHERE NOT a.drill AND (a.candidate_id, a.batch) > ($1::bigint, $2::smallint)"
+    " ORDER BY a.candidate_id, a.batch LIMIT $3";
 
 // ---- A candidate's own state (storage/candidate_store.cpp) ----
 
+// Favourites in the order they were made; times as unix µs. $2: at most this many rows.
+inline constexpr const char* state_favorites =
+    "SELECT kind, target, category, (extract(epoch FROM created_at) * 1000000)::bigint"
+    " FROM favorites WHERE candidate_id = $1 ORDER BY created_at, kind, target LIMIT $2";
+
+// One draft (志愿草稿): version, updated_at (unix µs), canonical choices.
+inline constexpr const char* state_draft =
+    "SELECT version, (extract(epoch FROM updated_at) * 1000000)::bigint, choices FROM drafts"
+    " WHERE candidate_id = $1 AND batch = $2 AND drill = $3";
+
+// The current formal choices: the applications row with its version's choices from
+// application_history (migration 0005). digest is the receipt hash.
+inline constexpr const char* state_application =
+    "SELECT a.version, (extract(epoch FROM a.accepted_at) * 1000000)::bigint,"
+    " (extract(epoch FROM a.committed_at) * 1000000)::bigint, a.digest, a.prev_hash, h.choices"
+    " FROM applications a JOIN application_history h ON h.candidate_id = a.candidate_id"
+    " AND h.batch = a.batch AND h.drill = a.drill AND h.version = a.version"
+    " WHERE a.candidate_id = $1 AND a.batch = $2 AND a.drill = $3";
+
+// Committed versions below $4, newest first, at most $5.
+inline constexpr const char* state_application_history =
+    "SELECT version, (extract(epoch FROM accepted_at) * 1000000)::bigint,"
+    " (extract(epoch FROM committed_at) * 1000000)::bigint, digest, prev_hash, choices"
+    " FROM application_history WHERE candidate_id = $1 AND batch = $2 AND drill = $3"
+    " AND version < $4 ORDER BY version DESC LIMIT $5";
+
+// Notices addressed to candidate $1: announcements (kind 0) to their school, county, city or
+// the province root, and whatever lists them as a recipient. Newest first, keyset-paged below
+// notice $2 (NULL: from the newest), at most $3, each with the candidate's read flag.
+inline constexpr const char* state_notices =
+    "WITH me AS (SELECT school_id, county_id, city_id FROM candidates WHERE candidate_id = $1),"
+    " vis AS (SELECT n.notice_id FROM notices n, me WHERE n.kind = 0"
+    "   AND n.unit_id IN (me.school_id, me.county_id, me.city_id)"
+    "  UNION SELECT n.notice_id FROM notices n JOIN units u ON u.id = n.unit_id"
+    "   WHERE n.kind = 0 AND u.level = 0"
+    "  UNION SELECT notice_id FROM notice_recipients WHERE candidate_id = $1)"
+    " SELECT n.notice_id, n.kind, n.batch, n.title, n.body,"
+    " (extract(epoch FROM n.created_at) * 1000000)::bigint,"
+    " EXISTS (SELECT 1 FROM notice_reads r WHERE r.candidate_id = $1"
+    "   AND r.notice_id = n.notice_id)"
+    " FROM notices n JOIN vis USING (notice_id)"
+    " WHERE $2::bigint IS NULL OR (n.created_at, n.notice_id) <"
+    "   (SELECT c.created_at, c.notice_id FROM notices c WHERE c.notice_id = $2::bigint)"
+    " ORDER BY n.created_at DESC, n.notice_id DESC LIMIT $3";
+
+// Marks notice $2 read by candidate $1 when it is addressed to them (the same visibility as
+// state_notices); marking twice keeps the first time. Returns 1 when visible, else 0.
+inline constexpr const char* state_mark_notice_read =
+    "WITH me AS (SELECT school_id, county_id, city_id FROM candidates WHERE candidate_id = $1),"
+    " vis AS (SELECT n.notice_id FROM notices n WHERE n.notice_id = $2 AND ("
+    "   (n.kind = 0 AND (n.unit_id IN (SELECT school_id FROM me UNION ALL SELECT county_id"
+    "     FROM me UNION ALL SELECT city_id FROM me)"
+    "    OR n.unit_id IN (SELECT id FROM units WHERE level = 0)))"
+    "   OR EXISTS (SELECT 1 FROM notice_recipients r WHERE r.candidate_id = $1"
+    "     AND r.notice_id = n.notice_id))),"
+    " ins AS (INSERT INTO notice_reads (candidate_id, notice_id) SELECT $1, notice_id FROM vis"
+    "   ON CONFLICT DO NOTHING)"
+    " SELECT count(*) FROM vis";
+
 // ---- Accounts: passwords, pledge, logout, profile writes (storage/auth_store.cpp) ----
+
+// Both new password hashes at once; the first-login flag clears.
+inline constexpr const char* auth_set_passwords =
+    "UPDATE candidates SET login_hash = $2, save_hash = $3, must_set_passwords = false,"
+    " version = version + 1 WHERE candidate_id = $1";
+// The pledge's first acceptance time sticks ($2: unix seconds on the filing clock).
+inline constexpr const char* auth_pledge =
+    "UPDATE candidates SET pledge_at = coalesce(pledge_at, to_timestamp($2))"
+    " WHERE candidate_id = $1"
+    " RETURNING (extract(epoch FROM pledge_at) * 1000000)::bigint";
+inline constexpr const char* auth_revoke_session =
+    "UPDATE sessions SET revoked_at = now() WHERE candidate_id = $1 AND token_hash = $2"
+    " AND revoked_at IS NULL";
+// Newest first; $2 rows at most.
+inline constexpr const char* auth_login_history =
+    "SELECT (extract(epoch FROM at) * 1000000)::bigint, coalesce(host(ip), ''),"
+    " coalesce(user_agent, ''), outcome FROM login_history WHERE candidate_id = $1"
+    " ORDER BY at DESC, seq DESC LIMIT $2";
+// The profile: facts, confirmations, contact, and the filing status of every batch (real or
+// drill rows by $2).
+inline constexpr const char* auth_profile =
+    "SELECT c.exam_no, c.name, c.id_number, s.code, s.name,"
+    " (extract(epoch FROM c.household_confirmed_at) * 1000000)::bigint,"
+    " (extract(epoch FROM c.physical_exam_confirmed_at) * 1000000)::bigint,"
+    " coalesce(c.phone, ''), coalesce(c.address::text, ''), c.version,"
+    " (extract(epoch FROM c.pledge_at) * 1000000)::bigint, c.must_set_passwords,"
+    " (SELECT string_agg(a.batch || ':' || a.version, ',') FROM applications a"
+    "   WHERE a.candidate_id = c.candidate_id AND a.drill = $2),"
+    " (SELECT string_agg(d.batch || ':' || d.version, ',') FROM drafts d"
+    "   WHERE d.candidate_id = c.candidate_id AND d.drill = $2)"
+    " FROM candidates c JOIN units s ON s.id = c.school_id WHERE c.candidate_id = $1";
 
 }  // namespace zhiyuan::storage::sql

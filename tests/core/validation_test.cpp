@@ -87,6 +87,32 @@ TEST_F(validation_test, every_rule_reports_its_code_and_position) {
       {"supplementary round of another batch",
        [](form& f) { f.now = at("2023-07-12T10:00:00+08:00"); },
        {{v::window_closed, -1, -1}}},
+      {"drill: open inside the drill window, whatever the batch's phase",
+       [](form& f) {
+         f.now = at("2023-06-15T12:00:00+08:00");
+         f.m = mode::drill_formal;
+       },
+       {}},
+      {"drill: the real window is closed during the drill",
+       [](form& f) { f.now = at("2023-06-15T12:00:00+08:00"); },
+       {{v::window_not_open, -1, -1}}},
+      {"drill: closed after the drill",
+       [](form& f) { f.m = mode::drill_formal; },
+       {{v::window_not_open, -1, -1}}},
+      {"drill draft may be empty",
+       [](form& f) {
+         f.now = at("2023-06-19T16:59:59+08:00");
+         f.m = mode::drill_draft;
+         f.choices.clear();
+       },
+       {}},
+      {"drill formal may not",
+       [](form& f) {
+         f.now = at("2023-06-19T16:59:59+08:00");
+         f.m = mode::drill_formal;
+         f.choices.clear();
+       },
+       {{v::empty_list, -1, -1}}},
       {"not above the line",
        [](form& f) { f.who.eligible.batches = {batch::vocational}; },
        {{v::not_eligible, -1, -1}}},

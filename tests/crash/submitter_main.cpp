@@ -411,7 +411,11 @@ class submitter {
           co_return false;
         }
         t.token = std::string(token);
-        co_return true;
+        // Writes need the filing pledge (accepting it again changes nothing).
+        auto pledge = make_request("/api/v1/me/pledge", "");
+        pledge.set(http::field::authorization, "Bearer " + t.token);
+        const auto pec = co_await c.exchange(pledge, res, ms(opt_.request_timeout_ms));
+        co_return !pec && res.result_int() == 200;
       }
       if (!ec && res.result_int() == 401) co_return false;
       if (std::chrono::duration<double>(steady::now() - started).count() > opt_.give_up_after) {
@@ -491,7 +495,9 @@ class submitter {
       }
       co_return;
     }
-    const std::string body = forms_.to_json(*form);
+    std::string body = forms_.to_json(*form);
+    body.pop_back();  // the closing brace: the save password goes in too
+    body += fmt::format(R"(,"save_password":"{}"}})", loadtest::synthetic_save_password(t.exam_no));
     const std::string expected_digest = sha256_hex(core::canonical_encoding(*form));
     const std::string key = fmt::format("{}-r{}", t.exam_no, jb.round);
     const std::string path = "/api/v1/applications/" + batch_code_;
@@ -568,12 +574,13 @@ class submitter {
     simdjson::padded_string json(body);
     simdjson::ondemand::parser parser;
     simdjson::ondemand::document doc;
-    std::string_view exam_no, batch, digest;
+    std::string_view exam_no, batch, digest, receipt_hash;
     std::int64_t version = 0;
     const bool parsed =
         !parser.iterate(json).get(doc) && !doc["exam_no"].get_string().get(exam_no) &&
         !doc["batch"].get_string().get(batch) && !doc["version"].get_int64().get(version) &&
-        !doc["digest"].get_string().get(digest);
+        !doc["choices_sha256"].get_string().get(digest) &&
+        !doc["receipt_hash"].get_string().get(receipt_hash);
     if (!parsed) {
       ++stats_.receipt_mismatch;
       fmt::print(stderr, "unparsable receipt for {}: {}\n", key, body.substr(0, 400));
@@ -585,7 +592,8 @@ class submitter {
                    key, digest, expected_digest);
       }
     }
-    acks_->append(fmt::format("{} {} {} {} {}\n", exam_no, batch, version, digest, key));
+    // The database keeps the receipt hash (which chains the versions) as the digest.
+    acks_->append(fmt::format("{} {} {} {} {}\n", exam_no, batch, version, receipt_hash, key));
   }
 
   asio::awaitable<void> worker(connection& c) {
@@ -722,17 +730,30 @@ std::vector<ack_line> read_acks(const std::string& path) {
 
 // Checks every held receipt against the database.
 //  present:    the application_history row (exam_no, batch, version) exists with the receipt's
-//              digest, that digest is SHA-256 of its choices, and the Idempotency-Key's stored
-//              response names the same version and digest.
+//              hash, that hash is SHA-256 of the canonical receipt rebuilt from the row (its
+//              choices, accepted_at and the previous version's hash: core/receipt.hpp), and the
+//              Idempotency-Key's stored response names the same version and hash.
 //  lost:       no history row for (exam_no, batch, version).
 //  mismatched: the row exists but one of the checks above fails.
 //  duplicates: versions beyond one per Idempotency-Key: per (candidate, batch),
-//              max(history rows - stored 201 keys, history rows - distinct digests). The
-//              submitter's forms differ from round to round, so two versions with one digest
-//              mean one request was applied twice.
-// Besides, every applications row must be its history's latest version (same digest) and
-// every history digest SHA-256 of its choices; the count of rows breaking that (whoever wrote them)
-// goes to stderr as inconsistent=, and makes the exit status non-zero too.
+//              max(history rows - stored 201 keys, history rows - distinct choices). The
+//              submitter's forms differ from round to round, so two versions with the same
+//              choices mean one request was applied twice.
+// Besides, every applications row must be its history's latest version (same hash), every
+// history hash that of its canonical receipt and every prev_hash the hash of the version before;
+// the count of rows breaking that (whoever wrote them) goes to stderr as inconsistent=, and makes
+// the exit status non-zero too.
+// The receipt hash of history row h (candidate c) rebuilt in SQL from the stored row, exactly as
+// core::canonical_receipt lays it out: an independent check of what the write path stored.
+constexpr const char* receipt_hash_sql =
+    "sha256(convert_to('zhiyuan-receipt-v1' || E'\\nexam_no=' || c.exam_no || E'\\nbatch=' ||"
+    " (ARRAY['early_undergrad','undergrad','early_vocational','vocational'])[h.batch + 1] ||"
+    " E'\\ndrill=' || h.drill::int || E'\\naccepted_at=' ||"
+    " to_char(h.accepted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') ||"
+    " E'\\nchoices_sha256=' || encode(sha256(convert_to(h.choices, 'UTF8')), 'hex') ||"
+    " E'\\nversion=' || h.version || E'\\nprev=' || coalesce(encode(h.prev_hash, 'hex'), '') ||"
+    " E'\\n', 'UTF8'))";
+
 int reconcile(const options& opt) {
   const auto acks = read_acks(opt.acks);
   pqxx::connection conn(opt.database_url);
@@ -744,8 +765,9 @@ int reconcile(const options& opt) {
   };
   std::map<std::tuple<std::string, int, std::int64_t>, row> history;
   for (const auto& r : tx.exec("SELECT c.exam_no, h.batch, h.version, encode(h.digest, 'hex'), "
-                               "h.digest = sha256(convert_to(h.choices, 'UTF8')) "
-                               "FROM application_history h JOIN candidates c USING (candidate_id) "
+                               "h.digest = " +
+                               std::string(receipt_hash_sql) +
+                               " FROM application_history h JOIN candidates c USING (candidate_id) "
                                "WHERE NOT h.drill")) {
     history[{r[0].as<std::string>(), r[1].as<int>(), r[2].as<std::int64_t>()}] = {
         r[3].as<std::string>(), r[4].as<bool>()};
@@ -770,7 +792,7 @@ int reconcile(const options& opt) {
     const bool key_ok =
         r != responses.end() &&
         r->second.find(fmt::format("\"version\":{},", a.version)) != std::string::npos &&
-        r->second.find(fmt::format("\"digest\":\"{}\"", a.digest)) != std::string::npos;
+        r->second.find(fmt::format("\"receipt_hash\":\"{}\"", a.digest)) != std::string::npos;
     if (it->second.digest != a.digest || !it->second.digest_ok || !key_ok) {
       if (mismatched++ < 10) {
         fmt::print(stderr, "mismatched: {} version {} ({}): db digest {} sha_ok={} key_ok={}\n",
@@ -783,7 +805,7 @@ int reconcile(const options& opt) {
 
   const auto duplicates =
       tx.exec1(
-            "WITH h AS (SELECT candidate_id, batch, count(*) AS n, count(DISTINCT digest) AS d "
+            "WITH h AS (SELECT candidate_id, batch, count(*) AS n, count(DISTINCT choices) AS d "
             "           FROM application_history WHERE NOT drill GROUP BY 1, 2), "
             "k AS (SELECT candidate_id, count(*) AS n FROM idempotency_keys WHERE status = 201 "
             "      GROUP BY 1) "
@@ -797,8 +819,12 @@ int reconcile(const options& opt) {
             "   WHERE (h.candidate_id, h.batch, h.drill) = (a.candidate_id, a.batch, a.drill) "
             "   ORDER BY h.version DESC LIMIT 1) last ON true "
             " WHERE last.version IS DISTINCT FROM a.version OR last.digest <> a.digest) + "
-            "(SELECT count(*) FROM application_history "
-            " WHERE digest <> sha256(convert_to(choices, 'UTF8')))")[0]
+            "(SELECT count(*) FROM application_history h JOIN candidates c USING (candidate_id)"
+            " WHERE h.digest <> " +
+            std::string(receipt_hash_sql) +
+            ") + (SELECT count(*) FROM application_history h WHERE h.prev_hash IS DISTINCT FROM"
+            " (SELECT p.digest FROM application_history p WHERE (p.candidate_id, p.batch, p.drill,"
+            " p.version) = (h.candidate_id, h.batch, h.drill, h.version - 1)))")[0]
           .as<std::int64_t>();
   const auto rows = tx.exec1("SELECT count(*) FROM application_history")[0].as<std::int64_t>();
   fmt::print(stderr, "history_rows={} stored_keys={} inconsistent={}\n", rows, responses.size(),

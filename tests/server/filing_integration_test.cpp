@@ -63,7 +63,7 @@ TEST_F(filing_test, receipt_after_commit_matches_the_database_and_replays) {
   auto doc = p.parse(first.body);
   EXPECT_EQ(std::string_view(doc["exam_no"]), c.exam_no);
   EXPECT_EQ(std::string_view(doc["batch"]), "undergrad");
-  EXPECT_EQ(std::string_view(doc["digest"]), sha256_hex(c.canonical));
+  EXPECT_EQ(std::string_view(doc["choices_sha256"]), sha256_hex(c.canonical));
   const std::int64_t version = doc["version"];
 
   // The receipt's version is committed with exactly these choices.
@@ -76,7 +76,10 @@ TEST_F(filing_test, receipt_after_commit_matches_the_database_and_replays) {
       c.exam_no, version);
   ASSERT_EQ(row.size(), 1u);
   EXPECT_EQ(row[0][0].as<std::string>(), c.canonical);
-  EXPECT_EQ(row[0][1].as<std::string>(), sha256_hex(c.canonical));
+  // The stored digest is the receipt hash: SHA-256 of the signed canonical receipt.
+  EXPECT_EQ(row[0][1].as<std::string>(), std::string(std::string_view(doc["receipt_hash"])));
+  EXPECT_EQ(row[0][1].as<std::string>(),
+            sha256_hex(std::string(std::string_view(doc["canonical"]))));
 
   auto again = submit(port(), token, key, c.body);
   EXPECT_EQ(again.status, 201u);
@@ -105,8 +108,14 @@ TEST_F(filing_test, submissions_need_a_key_and_a_valid_form) {
   EXPECT_EQ(no_key.status, 400u);
   EXPECT_NE(no_key.body.find("idempotency_key_required"), std::string::npos);
 
-  auto invalid = submit(port(), token, unique_key("invalid"),
-                        R"({"choices":[{"group":-5,"majors":["01"]},{"group":-5,"majors":[]}]})");
+  // The save password is a required field; the rules are checked before it is (no hash for a
+  // form that cannot be accepted anyway).
+  auto no_password = submit(port(), token, unique_key("nopw"), R"({"choices":)" + c.choices + "}");
+  EXPECT_EQ(no_password.status, 400u);
+  EXPECT_NE(no_password.body.find("save_password"), std::string::npos) << no_password.body;
+  auto invalid = submit(
+      port(), token, unique_key("invalid"),
+      R"({"choices":[{"group":-5,"majors":["01"]},{"group":-5,"majors":[]}],"save_password":"x"})");
   EXPECT_EQ(invalid.status, 422u);
   simdjson::dom::parser p;
   auto doc = p.parse(invalid.body);
@@ -165,12 +174,14 @@ TEST(filing_deadline, exact_to_the_second_at_the_close) {
   const auto c = pick_case(5);
   {
     server_process before(start_server(offset_to("2023-07-02T16:59:50+08:00")));
-    auto r = submit(before.port(), ready_session(before.port(), c.exam_no), unique_key("edge"), c.body);
+    auto r =
+        submit(before.port(), ready_session(before.port(), c.exam_no), unique_key("edge"), c.body);
     EXPECT_EQ(r.status, 201u) << r.body;
   }
   {
     server_process after(start_server(offset_to("2023-07-02T17:00:00+08:00")));
-    auto r = submit(after.port(), ready_session(after.port(), c.exam_no), unique_key("edge"), c.body);
+    auto r =
+        submit(after.port(), ready_session(after.port(), c.exam_no), unique_key("edge"), c.body);
     EXPECT_EQ(r.status, 403u) << r.body;
     EXPECT_NE(r.body.find("window_closed"), std::string::npos);
   }

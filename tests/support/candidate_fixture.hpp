@@ -45,15 +45,30 @@ inline std::int64_t offset_to(const char* instant) {
   return target - now;
 }
 
-// zhiyuan-server on an ephemeral port against the test database, its clock moved by `offset`.
-inline server_process start_server(std::int64_t offset, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"--server.port", "0", "--database.url", database_url(),
-                                   "--server.drain_delay_ms", "0", "--filing.schedule_file",
-                                   schedule_file, "--filing.clock_offset_seconds",
-                                   std::to_string(offset), "--auth.common_passwords_file", ZHIYUAN_SOURCE_DIR "/config/common-passwords.txt", "--auth.receipt_key_file",
+// The command line of zhiyuan-server on an ephemeral port against the test database, its clock
+// moved by `offset`.
+inline std::vector<std::string> server_args(std::int64_t offset,
+                                            std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"--server.port",
+                                   "0",
+                                   "--database.url",
+                                   database_url(),
+                                   "--server.drain_delay_ms",
+                                   "0",
+                                   "--filing.schedule_file",
+                                   schedule_file,
+                                   "--filing.clock_offset_seconds",
+                                   std::to_string(offset),
+                                   "--auth.common_passwords_file",
+                                   ZHIYUAN_SOURCE_DIR "/config/common-passwords.txt",
+                                   "--auth.receipt_key_file",
                                    std::string(ZHIYUAN_TEST_VAR_DIR) + "/receipt.key"};
   for (auto& a : extra) args.push_back(std::move(a));
-  return server_process(std::move(args));
+  return args;
+}
+
+inline server_process start_server(std::int64_t offset, std::vector<std::string> extra = {}) {
+  return server_process(server_args(offset, std::move(extra)));
 }
 
 // A candidate eligible for 本科批 and a valid three-choice form for them.
