@@ -23,21 +23,21 @@ enum class errc : std::uint8_t {
   unauthenticated,  ///< No valid session.
   forbidden,        ///< Authenticated, but not allowed.
   // State.
-  conflict,               ///< Concurrent or stale change.
-  precondition_failed,    ///< If-Match did not match.
-  precondition_required,  ///< If-Match missing where required.
-  validation_failed,      ///< Domain rules rejected the input; the body lists violations.
-  window_closed,          ///< The schedule does not allow this action now.
-  too_many_requests,  ///< Throttled; Retry-After says when to come back.
+  conflict,                   ///< Concurrent or stale change.
+  precondition_failed,        ///< If-Match did not match.
+  precondition_required,      ///< If-Match missing where required.
+  validation_failed,          ///< Domain rules rejected the input; the body lists violations.
+  window_closed,              ///< The schedule does not allow this action now.
+  too_many_requests,          ///< Throttled; Retry-After says when to come back.
   idempotency_key_required,   ///< A formal submission needs an Idempotency-Key header.
   idempotency_key_in_flight,  ///< The same key is still being processed; retry later.
   idempotency_key_reused,     ///< The key was used before with a different body.
   // The candidate's account.
-  passwords_required,    ///< First sign-in: set the login and save passwords first.
-  pledge_required,       ///< The filing pledge (承诺书) must be accepted before any write.
-  wrong_save_password,   ///< The save password (保存密码) of a formal submission is wrong.
-  confirmation_closed,   ///< Past the confirmation deadline: confirmations can no longer change.
-  account_locked,        ///< Too many failed sign-ins; Retry-After says when to come back.
+  passwords_required,   ///< First sign-in: set the login and save passwords first.
+  pledge_required,      ///< The filing pledge (承诺书) must be accepted before any write.
+  wrong_save_password,  ///< The save password (保存密码) of a formal submission is wrong.
+  confirmation_closed,  ///< Past the confirmation deadline: confirmations can no longer change.
+  account_locked,       ///< Too many failed sign-ins; Retry-After says when to come back.
   // Server side.
   unavailable,  ///< Overloaded, draining or dependency down; Retry-After set.
   timeout,      ///< The client was too slow sending the request.

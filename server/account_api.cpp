@@ -437,28 +437,6 @@ void render_profile_write(const storage::write_op& op, unsigned& status, std::st
   w.end_object();
 }
 
-std::string generated_key() {
-  unsigned char raw[16];
-  randombytes_buf(raw, sizeof raw);
-  std::string key = "~";
-  key += hex(raw, sizeof raw);
-  return key;
-}
-
-std::array<std::uint8_t, 32> request_hash(const request_context& ctx) {
-  std::array<std::uint8_t, 32> out;
-  crypto_hash_sha256_state st;
-  crypto_hash_sha256_init(&st);
-  for (std::string_view part : {std::string_view(ctx.request.method_string()), ctx.path,
-                                std::string_view(ctx.request.body())}) {
-    crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(part.data()),
-                              part.size());
-    crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>("\n"), 1);
-  }
-  crypto_hash_sha256_final(&st, out.data());
-  return out;
-}
-
 asio::awaitable<void> write_profile(request_context& ctx, candidate_api_context& api,
                                     const session_info& s, std::unique_ptr<storage::write_op> op) {
   op->candidate_id = s.candidate_id;

@@ -34,34 +34,6 @@ using core::errc;
 
 // ---------------------------------------------------------------- helpers
 
-void sha256(std::string_view text, std::array<std::uint8_t, 32>& out) {
-  crypto_hash_sha256(out.data(), reinterpret_cast<const unsigned char*>(text.data()), text.size());
-}
-
-// The request hash of the idempotency record: method, path and body.
-std::array<std::uint8_t, 32> request_hash(const request_context& ctx) {
-  crypto_hash_sha256_state st;
-  crypto_hash_sha256_init(&st);
-  auto feed = [&st](std::string_view s) {
-    crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(s.data()), s.size());
-    crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>("\n"), 1);
-  };
-  feed(ctx.request.method_string());
-  feed(ctx.path);
-  feed(ctx.request.body());
-  std::array<std::uint8_t, 32> out;
-  crypto_hash_sha256_final(&st, out.data());
-  return out;
-}
-
-// A fresh server-side idempotency key for writes whose client sent none: every write carries
-// one so an unknown commit outcome can be resolved by reading the records back.
-std::string generated_key() {
-  unsigned char raw[16];
-  randombytes_buf(raw, sizeof raw);
-  return "~" + hex(raw, sizeof raw);
-}
-
 bool acceptable_key(std::string_view k) {
   if (k.empty() || k.size() > 255 || k.front() == '~') return false;
   for (unsigned char c : k) {
@@ -141,74 +113,12 @@ core::result<core::choice_list> parse_choices(ondemand::document& doc, const cor
   return out;
 }
 
-// The 422 body's members: every violation with its position and both messages.
-std::string violations_json(const std::vector<core::finding>& findings) {
-  std::string out = "\"violations\":";
-  json_writer w(out);
-  w.begin_array();
-  for (const auto& f : findings) {
-    w.begin_object();
-    w.key("code").value(core::to_code(f.code));
-    w.key("choice").value(f.choice);
-    w.key("major").value(f.major);
-    w.key("message_zh").value(core::message_zh(f));
-    w.key("message_en").value(core::message_en(f));
-    w.end_object();
-  }
-  w.end_array();
-  return out;
-}
-
 bool is_window_finding(const core::finding& f) {
   const auto code = core::to_code(f.code);
   return code.find("window") != std::string_view::npos;
 }
 
 // --------------------------------------------------------- write results
-
-// Runs on the writer thread before COMMIT; the bytes are stored with the idempotency record.
-void render_receipt(const storage::write_op& op, unsigned& status, std::string& body) {
-  body.clear();
-  json_writer w(body);
-  if (op.status == storage::op_status::conflict) {
-    // A draft's If-Match failed (412); a submission's optional If-Match is a conflict (409).
-    const bool draft = op.kind == storage::op_kind::save_draft;
-    response res;
-    set_problem(res, draft ? errc::precondition_failed : errc::conflict,
-                "the version this change was based on is no longer current; reload and retry", "",
-                "");
-    status = res.status;
-    body = std::move(res.body);
-    return;
-  }
-  const core::batch b = storage::decode_batch(op.batch);
-  w.begin_object();
-  if (op.kind == storage::op_kind::submit) {
-    // The signed receipt: rebuilt from the op and what the database decided (version, previous
-    // hash, receipt hash), so GETs of this version produce the same bytes.
-    status = 201;
-    receipt_view r{.exam_no = op.exam_no,
-                   .b = b,
-                   .drill = op.drill,
-                   .version = op.version,
-                   .accepted_at_us = op.accepted_at_us,
-                   .committed_at_us = op.committed_at_us,
-                   .choices_sha256 = op.digest,
-                   .receipt_hash = op.receipt_hash};
-    if (op.has_prev_hash) r.prev_hash = op.prev_hash;
-    write_receipt_members(w, r, *static_cast<const receipt_signer*>(op.render_context));
-  } else {
-    status = 200;
-    w.key("exam_no").value(op.exam_no);
-    w.key("batch").value(core::to_code(b));
-    w.key("drill").value(op.drill);
-    w.key("version").value(op.version);
-    w.key("accepted_at").value(format_micros(op.accepted_at_us));
-    w.key("committed_at").value(format_micros(op.committed_at_us));
-    w.key("choices_sha256").value(hex(op.digest.data(), op.digest.size()));
-  }
-  w.end_object();
-}
 
 // Checks the save password (保存密码) of a formal submission: the session's memo first, else
 // Argon2id on the hashing pool (remembered on success). Writes the problem and returns false
@@ -356,7 +266,7 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
   op->drill = drill;
   op->base_version = base_version;
   core::append_canonical(*choices, op->payload);
-  sha256(op->payload, op->digest);
+  op->digest = sha256_of(op->payload);
   op->idempotency_key = std::move(key);
   op->request_hash = request_hash(ctx);
   op->accepted_at_us = accepted_us;

@@ -7,7 +7,11 @@
 
 #include <fmt/format.h>
 
+#include "core/validation.hpp"
+#include "server/json_writer.hpp"
 #include "server/problem.hpp"
+#include "server/receipts.hpp"
+#include "storage/encoding.hpp"
 #include "storage/write_path.hpp"
 
 namespace zhiyuan::server {
@@ -208,6 +212,100 @@ void answer_write(request_context& ctx, const write_outcome& out) {
       set_problem(ctx.res, errc::internal, "", ctx.request_id, ctx.path);
       return;
   }
+}
+
+std::array<std::uint8_t, 32> sha256_of(std::string_view text) {
+  std::array<std::uint8_t, 32> out;
+  crypto_hash_sha256(out.data(), reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  return out;
+}
+
+std::array<std::uint8_t, 32> request_hash(const request_context& ctx) {
+  crypto_hash_sha256_state st;
+  crypto_hash_sha256_init(&st);
+  auto feed = [&st](std::string_view s) {
+    crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(s.data()), s.size());
+    crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>("\n"), 1);
+  };
+  feed(ctx.request.method_string());
+  feed(ctx.path);
+  feed(ctx.request.body());
+  std::array<std::uint8_t, 32> out;
+  crypto_hash_sha256_final(&st, out.data());
+  return out;
+}
+
+std::string generated_key() {
+  unsigned char raw[16];
+  randombytes_buf(raw, sizeof raw);
+  std::string key = "~";
+  key += hex(raw, sizeof raw);
+  return key;
+}
+
+void write_violations(json_writer& w, const std::vector<core::finding>& findings) {
+  w.begin_array();
+  for (const auto& f : findings) {
+    w.begin_object();
+    w.key("code").value(core::to_code(f.code));
+    w.key("choice").value(f.choice);
+    w.key("major").value(f.major);
+    w.key("message_zh").value(core::message_zh(f));
+    w.key("message_en").value(core::message_en(f));
+    w.end_object();
+  }
+  w.end_array();
+}
+
+std::string violations_json(const std::vector<core::finding>& findings) {
+  std::string out = "\"violations\":";
+  json_writer w(out);
+  write_violations(w, findings);
+  return out;
+}
+
+void render_receipt(const storage::write_op& op, unsigned& status, std::string& body) {
+  using core::errc;
+  body.clear();
+  json_writer w(body);
+  if (op.status == storage::op_status::conflict) {
+    // A draft's If-Match failed (412); a submission's optional If-Match is a conflict (409).
+    const bool draft = op.kind == storage::op_kind::save_draft;
+    response res;
+    set_problem(res, draft ? errc::precondition_failed : errc::conflict,
+                "the version this change was based on is no longer current; reload and retry", "",
+                "");
+    status = res.status;
+    body = std::move(res.body);
+    return;
+  }
+  const core::batch b = storage::decode_batch(op.batch);
+  w.begin_object();
+  if (op.kind == storage::op_kind::submit) {
+    // The signed receipt: rebuilt from the op and what the database decided (version, previous
+    // hash, receipt hash), so GETs of this version produce the same bytes.
+    status = 201;
+    receipt_view r{.exam_no = op.exam_no,
+                   .b = b,
+                   .drill = op.drill,
+                   .version = op.version,
+                   .accepted_at_us = op.accepted_at_us,
+                   .committed_at_us = op.committed_at_us,
+                   .choices_sha256 = op.digest,
+                   .receipt_hash = op.receipt_hash};
+    if (op.has_prev_hash) r.prev_hash = op.prev_hash;
+    write_receipt_members(w, r, *static_cast<const receipt_signer*>(op.render_context));
+  } else {
+    status = 200;
+    w.key("exam_no").value(op.exam_no);
+    w.key("batch").value(core::to_code(b));
+    w.key("drill").value(op.drill);
+    w.key("version").value(op.version);
+    w.key("accepted_at").value(format_micros(op.accepted_at_us));
+    w.key("committed_at").value(format_micros(op.committed_at_us));
+    w.key("choices_sha256").value(hex(op.digest.data(), op.digest.size()));
+  }
+  w.end_object();
 }
 
 }  // namespace zhiyuan::server

@@ -3,15 +3,19 @@
 // Small pieces every candidate-facing handler uses: reading headers, query parameters and the
 // session, answering with problems, ETags and timestamps. No handler logic lives here.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/errc.hpp"
+#include "core/validation.hpp"
 #include "server/async.hpp"
 #include "server/candidate_api.hpp"
 #include "server/http.hpp"
+#include "server/json_writer.hpp"
 #include "server/sessions.hpp"
 
 namespace zhiyuan::server {
@@ -72,5 +76,26 @@ std::optional<std::int64_t> if_match_version(const http_request& req);
 /// flight, 422 key reused, 503 with Retry-After when overloaded, stopping or not committed in
 /// time). A committed draft gets its version as ETag.
 void answer_write(request_context& ctx, const write_outcome& out);
+
+/// SHA-256 of `text`.
+std::array<std::uint8_t, 32> sha256_of(std::string_view text);
+
+/// The request hash of an idempotency record: SHA-256 over method, path and body.
+std::array<std::uint8_t, 32> request_hash(const request_context& ctx);
+
+/// A fresh server-side idempotency key ("~" + 32 hex digits) for writes whose client sent none:
+/// every write carries one so that an unknown commit outcome can be resolved by reading the
+/// records back. Clients' keys never start with "~".
+std::string generated_key();
+
+/// Every finding with its position and both messages, as a JSON array.
+void write_violations(json_writer& w, const std::vector<core::finding>& findings);
+/// The same as the member `"violations":[...]` (for problem bodies).
+std::string violations_json(const std::vector<core::finding>& findings);
+
+/// The response stored with a draft's or a formal submission's idempotency record, rendered on
+/// the writer thread before COMMIT: a submission's signed receipt (201; `op.render_context` is
+/// the receipt_signer), a draft's version (200), or the 412/409 of a stale base version.
+void render_receipt(const storage::write_op& op, unsigned& status, std::string& body);
 
 }  // namespace zhiyuan::server

@@ -66,6 +66,7 @@ int serve(const server::config& cfg) {
   api.reference.store(storage::load_reference_data(conninfo));
   core::popularity_index popularity;
   api.popularity = &popularity;
+  storage::load_popularity(conninfo, *data.directory, popularity);
   api.directory = data.directory;
   api.schedule = server::load_schedule(cfg.filing.schedule_file);
   api.clock_offset_seconds = cfg.filing.clock_offset_seconds;

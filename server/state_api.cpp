@@ -51,38 +51,6 @@ constexpr int history_max_limit = 200;
 
 // ---------------------------------------------------------------- helpers
 
-std::array<std::uint8_t, 32> sha256(std::string_view text) {
-  std::array<std::uint8_t, 32> out;
-  crypto_hash_sha256(out.data(), reinterpret_cast<const unsigned char*>(text.data()), text.size());
-  return out;
-}
-
-// The request hash of the idempotency record: method, path and body (as the other writes).
-std::array<std::uint8_t, 32> request_hash(const request_context& ctx) {
-  crypto_hash_sha256_state st;
-  crypto_hash_sha256_init(&st);
-  auto feed = [&st](std::string_view s) {
-    crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(s.data()), s.size());
-    crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>("\n"), 1);
-  };
-  feed(ctx.request.method_string());
-  feed(ctx.path);
-  feed(ctx.request.body());
-  std::array<std::uint8_t, 32> out;
-  crypto_hash_sha256_final(&st, out.data());
-  return out;
-}
-
-// These writes are naturally idempotent (set a favourite, append what is missing), so they take
-// no client key; every write still carries one so an unknown commit outcome can be resolved.
-std::string generated_key() {
-  unsigned char raw[16];
-  randombytes_buf(raw, sizeof raw);
-  std::string key = "~";
-  key += hex(raw, sizeof raw);
-  return key;
-}
-
 std::optional<std::int64_t> parse_positive(std::string_view s) {
   std::int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -183,21 +151,6 @@ bool favourites_open(request_context& ctx, const candidate_api_context& api) {
   return false;
 }
 
-// A finding list as the problem and draft bodies carry it (as PUT /api/v1/drafts/{batch}).
-void write_violations(json_writer& w, const std::vector<core::finding>& findings) {
-  w.begin_array();
-  for (const auto& f : findings) {
-    w.begin_object();
-    w.key("code").value(core::to_code(f.code));
-    w.key("choice").value(f.choice);
-    w.key("major").value(f.major);
-    w.key("message_zh").value(core::message_zh(f));
-    w.key("message_en").value(core::message_en(f));
-    w.end_object();
-  }
-  w.end_array();
-}
-
 // One list-level finding of these endpoints' own rules, in the violations format.
 std::string limit_violation(std::string_view code, std::string_view zh, std::string_view en) {
   std::string out = "\"violations\":";
@@ -264,32 +217,6 @@ void render_favorite(const storage::write_op& op, unsigned& status, std::string&
   } else {
     w.key("deleted").value(true);
   }
-  w.end_object();
-}
-
-// A saved draft's receipt (the members PUT /api/v1/drafts/{batch} answers with), or the 412 of
-// a stale base version.
-void render_draft(const storage::write_op& op, unsigned& status, std::string& body) {
-  body.clear();
-  if (op.status == storage::op_status::conflict) {
-    response res;
-    set_problem(res, errc::precondition_failed,
-                "the version this change was based on is no longer current; reload and retry", "",
-                "");
-    status = res.status;
-    body = std::move(res.body);
-    return;
-  }
-  status = 200;
-  json_writer w(body);
-  w.begin_object();
-  w.key("exam_no").value(op.exam_no);
-  w.key("batch").value(core::to_code(storage::decode_batch(op.batch)));
-  w.key("drill").value(op.drill);
-  w.key("version").value(op.version);
-  w.key("accepted_at").value(format_micros(op.accepted_at_us));
-  w.key("committed_at").value(format_micros(op.committed_at_us));
-  w.key("choices_sha256").value(hex(op.digest.data(), op.digest.size()));
   w.end_object();
 }
 
@@ -678,9 +605,9 @@ asio::awaitable<void> import_favorites(request_context& ctx, candidate_api_conte
   op->drill = drill;
   op->base_version = if_match ? *if_match : (state->draft ? state->draft->version : 0);
   core::append_canonical(choices, op->payload);
-  op->digest = sha256(op->payload);
+  op->digest = sha256_of(op->payload);
   op->exam_no = who->exam_number();
-  op->render = &render_draft;
+  op->render = &render_receipt;
 
   // What the import did, appended to the receipt once it is durable.
   std::string extra;
@@ -719,7 +646,7 @@ void write_receipt(json_writer& w, const candidate_api_context& api, std::string
   v.version = a.version;
   v.accepted_at_us = a.accepted_at_us;
   v.committed_at_us = a.committed_at_us;
-  v.choices_sha256 = sha256(a.choices);
+  v.choices_sha256 = sha256_of(a.choices);
   v.receipt_hash = a.receipt_hash;
   v.prev_hash = a.prev_hash;
   w.begin_object();

@@ -22,8 +22,8 @@ std::optional<account> find_account(pqxx::connection& conn, std::int64_t candida
   pqxx::read_transaction tx(conn);
   auto r = tx.exec_params(sql::auth_find_account, candidate_id);
   if (r.empty()) return std::nullopt;
-  return account{r[0][0].as<std::string>(), r[0][1].as<bool>(),    r[0][2].as<bool>(),
-                 r[0][3].as<std::string>(""),  r[0][4].as<std::string>(), r[0][5].as<std::string>()};
+  return account{r[0][0].as<std::string>(),   r[0][1].as<bool>(),        r[0][2].as<bool>(),
+                 r[0][3].as<std::string>(""), r[0][4].as<std::string>(), r[0][5].as<std::string>()};
 }
 
 void insert_session(pqxx::connection& conn, const stored_session& s, const std::string& ip,

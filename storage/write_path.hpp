@@ -79,8 +79,8 @@ struct write_op : mpsc_node {
   op_status status = op_status::failed;
   std::int64_t version = 0;          ///< new version (committed)
   std::int64_t committed_at_us = 0;  ///< unix µs taken in the transaction just before COMMIT
-  std::array<std::uint8_t, 32> prev_hash{};  ///< submit: previous version's receipt hash
-  bool has_prev_hash = false;                ///< false for version 1
+  std::array<std::uint8_t, 32> prev_hash{};     ///< submit: previous version's receipt hash
+  bool has_prev_hash = false;                   ///< false for version 1
   std::array<std::uint8_t, 32> receipt_hash{};  ///< submit: this version's receipt hash
   unsigned response_status = 0;  ///< what render() produced, or the stored one on replay
   std::string response_body;

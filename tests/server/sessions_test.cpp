@@ -27,7 +27,7 @@ TEST(sessions, idle_and_absolute_expiry) {
   ASSERT_TRUE(table.find(d, 1'500));
   EXPECT_EQ(table.find(d, 1'500)->candidate_id, 42);
   EXPECT_EQ(table.find(d, 2'600)->candidate_id, 42);  // refreshed at 1500
-  EXPECT_FALSE(table.find(d, 3'800));                                // idle 1200 s
+  EXPECT_FALSE(table.find(d, 3'800));                 // idle 1200 s
   EXPECT_EQ(table.size(), 0u);
 
   table.insert(d, {42, 10'000, 9'500});

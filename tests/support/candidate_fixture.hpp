@@ -85,7 +85,6 @@ inline subject_case pick_case(int skip) {
   for (std::int64_t id = 1; id < data.directory->id_bound(); ++id) {
     const auto* e = data.directory->find(id);
     if (e == nullptr || !e->eligible.batches.contains(core::batch::undergrad)) continue;
-    if (skip-- > 0) continue;
     core::choice_list form;
     std::string choices = "[";
     for (const auto& g : data.catalog->groups_in(core::batch::undergrad)) {
@@ -102,7 +101,8 @@ inline subject_case pick_case(int skip) {
       if (form.size() == 3) break;
     }
     choices += "]";
-    if (form.size() == 3) {
+    // Only candidates with a full form count, so that distinct `skip`s are distinct candidates.
+    if (form.size() == 3 && skip-- == 0) {
       const std::string exam(e->exam_number());
       std::string body = R"({"choices":)" + choices + R"(,"save_password":")" +
                          loadtest::synthetic_save_password(exam) + "\"}";
