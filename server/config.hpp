@@ -61,7 +61,7 @@ struct auth_settings {
   std::chrono::hours session_absolute{8};
   std::chrono::minutes save_password_memo{10};  ///< a verified save password is remembered
   unsigned login_ip_per_minute = 600;           ///< sign-in attempts per client address
-  std::string common_passwords_file = "config/common-passwords.txt";  ///< refused passwords
+  std::string common_passwords_file;  ///< refused passwords; empty: the list shipped inside
   std::string receipt_key_file;  ///< Ed25519 key, created when missing; empty: var_dir/receipt.key
 };
 
@@ -115,6 +115,9 @@ std::optional<config> load_config(int argc, char** argv);
 /// The whole text of a file named by configuration key `key`; throws config_error naming the
 /// key when it cannot be read.
 std::string read_text_file(const std::string& path, const std::string& key);
+
+/// config/common-passwords.txt as shipped, compiled into the binary.
+std::string_view shipped_common_passwords();
 
 /// Every key with its effective value, secrets redacted, for the start-up log.
 std::vector<std::pair<std::string, std::string>> describe(const config& c);

@@ -66,7 +66,10 @@ int serve(const server::config& cfg) {
   api.reference.store(storage::load_reference_data(conninfo));
   core::popularity_index popularity;
   api.popularity = &popularity;
-  storage::load_popularity(conninfo, *data.directory, popularity);
+  if (const auto bad = storage::load_popularity(conninfo, *data.directory, popularity)) {
+    server::log_event(spdlog::level::warn, "popularity_rows_skipped",
+                      {{"rows", fmt::format("{}", bad)}, {"reason", "choices do not decode"}});
+  }
   api.directory = data.directory;
   api.schedule = server::load_schedule(cfg.filing.schedule_file);
   api.clock_offset_seconds = cfg.filing.clock_offset_seconds;
@@ -74,7 +77,9 @@ int serve(const server::config& cfg) {
   api.session_absolute = cfg.auth.session_absolute;
   api.save_password_memo = cfg.auth.save_password_memo;
   const auto common = core::common_passwords::parse(
-      server::read_text_file(cfg.auth.common_passwords_file, "auth.common_passwords_file"));
+      cfg.auth.common_passwords_file.empty()
+          ? std::string(server::shipped_common_passwords())
+          : server::read_text_file(cfg.auth.common_passwords_file, "auth.common_passwords_file"));
   api.common_passwords = &common;
   const auto signer = server::receipt_signer::load_or_create(
       cfg.auth.receipt_key_file.empty() ? cfg.database.var_dir + "/receipt.key"

@@ -165,8 +165,9 @@ std::shared_ptr<const reference_data> load_reference_data(const std::string& con
   return load_reference_data(conn);
 }
 
-void load_popularity(const std::string& conninfo, const candidate_directory& dir,
-                     core::popularity_index& out) {
+std::size_t load_popularity(const std::string& conninfo, const candidate_directory& dir,
+                            core::popularity_index& out) {
+  std::size_t undecodable = 0;
   pqxx::connection conn(conninfo);
   // One snapshot for every page, so that a submission committing meanwhile is seen once.
   pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn);
@@ -182,8 +183,9 @@ void load_popularity(const std::string& conninfo, const candidate_directory& dir
       const std::string_view text(r[2].c_str(), r[2].size());
       auto choices = core::decode_canonical(text);
       if (!choices) {
-        throw std::runtime_error(fmt::format("stored choices of candidate {} do not decode: {}",
-                                             after_candidate, choices.error().detail));
+        // Popularity is advice: one bad row must not keep the server from starting.
+        ++undecodable;
+        continue;
       }
       const auto* who = dir.find(after_candidate);
       out.record(after_candidate, decode_batch(after_batch), who ? who->score : 0, *choices);
@@ -191,6 +193,7 @@ void load_popularity(const std::string& conninfo, const candidate_directory& dir
     if (rows.size() < static_cast<std::size_t>(page)) break;
   }
   tx.commit();
+  return undecodable;
 }
 
 }  // namespace zhiyuan::storage

@@ -73,8 +73,8 @@ std::shared_ptr<const reference_data> load_reference_data(const std::string& con
 /// Fills `out` with every candidate's current formal choices (non-drill applications, their
 /// choices read from application_history at the current version), each with the candidate's
 /// score from `dir`. Reads in keyset pages so memory stays flat whatever the province's size.
-/// Throws std::runtime_error on a stored choice list that does not decode.
-void load_popularity(const std::string& conninfo, const candidate_directory& dir,
-                     core::popularity_index& out);
+/// Returns how many stored choice lists did not decode (skipped; the caller logs them).
+std::size_t load_popularity(const std::string& conninfo, const candidate_directory& dir,
+                            core::popularity_index& out);
 
 }  // namespace zhiyuan::storage

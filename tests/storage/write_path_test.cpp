@@ -3,6 +3,8 @@
 // repeated runs against the persisting cluster pass.
 #include "storage/write_path.hpp"
 
+#include <sodium.h>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -152,6 +154,7 @@ class write_path_test : public ::testing::Test {
     thread_local std::mt19937_64 rng{std::random_device{}()};
     for (auto& b : op->digest) b = static_cast<std::uint8_t>(rng());
     op->request_hash = hash_of(key + "|" + op->payload + "|" + std::to_string(base_version));
+    op->receipt_head = "head of " + key + "\n";
     op->idempotency_key = std::move(key);
     op->accepted_at_us = now_us();
     op->deadline = std::chrono::steady_clock::now() + 60s;
@@ -161,6 +164,11 @@ class write_path_test : public ::testing::Test {
     return op;
   }
 
+  static std::array<std::uint8_t, 32> sha256(const std::string& s) {
+    std::array<std::uint8_t, 32> h{};
+    crypto_hash_sha256(h.data(), reinterpret_cast<const unsigned char*>(s.data()), s.size());
+    return h;
+  }
   static std::array<std::uint8_t, 32> hash_of(const std::string& s) {
     std::array<std::uint8_t, 32> h{};
     std::size_t x = std::hash<std::string>{}(s);
@@ -329,7 +337,13 @@ TEST_F(write_path_test, stale_base_version_conflicts_and_writes_nothing) {
   ASSERT_EQ(v2->status, op_status::committed);
   EXPECT_EQ(v2->version, 2);
   EXPECT_TRUE(v2->has_prev_hash);
-  EXPECT_EQ(v2->prev_hash, v1->digest);
+  // The database chains receipt hashes: SHA-256 of the server's head plus version and previous
+  // hash (core::receipt_tail).
+  EXPECT_EQ(v1->receipt_hash, sha256("head of c1\nversion=1\nprev=\n"));
+  EXPECT_EQ(v2->prev_hash, v1->receipt_hash);
+  std::string prev_hex;
+  for (auto b : v1->receipt_hash) prev_hex += fmt::format("{:02x}", b);
+  EXPECT_EQ(v2->receipt_hash, sha256("head of c3\nversion=2\nprev=" + prev_hex + "\n"));
   EXPECT_EQ(run_one(wp, make_op(op_kind::submit, id, "c4", "x4", 1))->status, op_status::conflict);
   // Drill data is a separate row with its own versions.
   auto drill = make_op(op_kind::submit, id, "c5", "drill", 0);
