@@ -89,7 +89,8 @@ int serve(const server::config& cfg) {
   api.guard = &guard;
   server::session_table sessions(std::chrono::seconds(cfg.auth.session_idle).count());
   for (const auto& s : storage::load_live_sessions(conninfo, api.now_seconds())) {
-    sessions.insert(s.hash, {s.candidate_id, s.expires_at, s.last_seen_at});
+    sessions.insert(s.hash,
+                    {s.candidate_id, s.expires_at, s.last_seen_at, s.passwords_set, s.pledged});
   }
   api.sessions = &sessions;
   storage::write_path writes(conninfo, writer_options(cfg.writer, data.directory->id_bound()));

@@ -324,11 +324,15 @@ TEST_F(account_test, sessions_survive_a_restart_and_logout_is_durable) {
   const auto a = pick_case(101);
   const auto b = pick_case(102);
   std::uint16_t port = start(formal_open_instant);
-  const std::string kept = login(port, a.exam_no);
+  const std::string kept = ready_session(port, a.exam_no);
   const std::string revoked = login(port, b.exam_no);
   ASSERT_EQ(post_json(port, "/api/v1/auth/logout", revoked, "").status, 204u);
   port = start(formal_open_instant);
   EXPECT_EQ(get(port, "/api/v1/me", kept).status, 200u);
+  // ... with its account state: the pledge accepted before the restart still lets it write.
+  auto write = request(port, "PUT", "/api/v1/me/contact", bearer(kept) + json_header(),
+                       contact_body("410084"));
+  EXPECT_EQ(write.status, 200u) << write.body;
   EXPECT_EQ(get(port, "/api/v1/me", revoked).status, 401u);
   auto r = get(port, "/api/v1/me", "");
   EXPECT_EQ(r.status, 401u);
