@@ -1,5 +1,7 @@
 #include "core/contact.hpp"
 
+#include "core/text.hpp"
+
 namespace zhiyuan::core {
 namespace {
 
@@ -10,33 +12,13 @@ bool all_digits(std::string_view s) {
   return true;
 }
 
-// Structural UTF-8 without control characters (C0, DEL).
-bool clean_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7f) return false;
-    const std::size_t n = c < 0x80           ? 1
-                          : (c >> 5) == 0x06 ? 2
-                          : (c >> 4) == 0x0e ? 3
-                          : (c >> 3) == 0x1e ? 4
-                                             : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (std::size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
-    }
-    i += n;
-  }
-  return true;
-}
-
 void check_text(std::vector<field_problem>& out, const char* field, std::string_view v,
                 std::size_t max_bytes) {
   if (v.empty()) {
     out.push_back({field, "required"});
   } else if (v.size() > max_bytes) {
     out.push_back({field, "at most " + std::to_string(max_bytes) + " bytes"});
-  } else if (!clean_utf8(v)) {
+  } else if (!clean_text(v)) {
     out.push_back({field, "must be UTF-8 text without control characters"});
   }
 }

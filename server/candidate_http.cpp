@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
 #include "core/validation.hpp"
 #include "server/json_writer.hpp"
 #include "server/problem.hpp"
@@ -83,25 +84,6 @@ int hex_digit(char c) {
   return -1;
 }
 
-// Structural UTF-8 check (lead byte and continuation bytes); query values reach SQL as text.
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = c < 0x80           ? 1
-                          : (c >> 5) == 0x06 ? 2
-                          : (c >> 4) == 0x0e ? 3
-                          : (c >> 3) == 0x1e ? 4
-                                             : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (std::size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
-    }
-    i += n;
-  }
-  return true;
-}
-
 }  // namespace
 
 query_value query_param(std::string_view query, std::string_view name) {
@@ -131,7 +113,8 @@ query_value query_param(std::string_view query, std::string_view name) {
         out.value += raw[i];
       }
     }
-    if (!valid_utf8(out.value) || out.value.find('\0') != std::string::npos) out.malformed = true;
+    if (!core::valid_utf8(out.value) || out.value.find('\0') != std::string::npos)
+      out.malformed = true;
     return out;
   }
   return out;

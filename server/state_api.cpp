@@ -20,6 +20,7 @@
 #include "core/batch.hpp"
 #include "core/choices.hpp"
 #include "core/schedule.hpp"
+#include "core/text.hpp"
 #include "core/validation.hpp"
 #include "server/async.hpp"
 #include "server/candidate_api.hpp"
@@ -99,39 +100,12 @@ std::optional<std::int64_t> bounded_query(request_context& ctx, std::string_view
 bool valid_category(std::string_view s) {
   std::size_t chars = 0;
   bool blank = true;
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::uint32_t cp = 0;
-    std::size_t n = 0;
-    if (c < 0x80) {
-      cp = c;
-      n = 1;
-    } else if ((c >> 5) == 0x06) {
-      cp = c & 0x1F;
-      n = 2;
-    } else if ((c >> 4) == 0x0E) {
-      cp = c & 0x0F;
-      n = 3;
-    } else if ((c >> 3) == 0x1E) {
-      cp = c & 0x07;
-      n = 4;
-    } else {
-      return false;
-    }
-    if (i + n > s.size()) return false;
-    for (std::size_t k = 1; k < n; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc >> 6) != 2) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    static constexpr std::uint32_t min_of[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_of[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) return false;
+  const bool ok = core::for_each_code_point(s, [&](std::uint32_t cp) {
+    if (core::is_control(cp)) return false;
     if (cp != ' ' && cp != 0x3000) blank = false;  // ASCII and ideographic space
-    i += n;
-    if (++chars > max_category_chars) return false;
-  }
-  return !blank;
+    return ++chars <= max_category_chars;
+  });
+  return ok && !blank;
 }
 
 // Where the schedule allows favourites. They belong to no batch, so they are allowed while ANY
