@@ -63,8 +63,10 @@ std::optional<std::string> string_member(request_context& ctx, dom::object& obj,
   return std::string(v);
 }
 
+// The User-Agent as stored in the login history: at most 256 bytes of clean text (the header
+// may hold any bytes; the database takes UTF-8 only).
 std::string user_agent_of(const request_context& ctx) {
-  return std::string(header(ctx.request, "User-Agent").substr(0, 256));
+  return clean_header_text(header(ctx.request, "User-Agent"), 256);
 }
 
 // ------------------------------------------------------------------ sign-in
@@ -91,7 +93,8 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
 
   const auto* who = api.directory->find_exam_no(*exam);
   const std::int64_t candidate = who ? who->id : 0;
-  const auto verdict = api.guard->admit(candidate, ctx.peer, api.now_micros());
+  const auto verdict =
+      api.guard->admit(candidate, login_guard::secret::login, ctx.peer, api.now_micros());
   if (verdict.retry_after > 0) {
     fail(ctx, verdict.account_locked ? errc::account_locked : errc::too_many_requests,
          verdict.account_locked ? "too many wrong passwords; this account is locked for a while"
@@ -138,11 +141,10 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
     co_return;
   }
   if (r->result == login_result::outcome::bad_password) {
-    api.guard->failed(candidate, now);
     fail(ctx, errc::unauthenticated, "exam number or password is wrong");
     co_return;
   }
-  api.guard->succeeded(candidate);
+  api.guard->succeeded(candidate, login_guard::secret::login);
   api.sessions->insert(r->digest,
                        {candidate, expires, now, !r->must_set_passwords, !r->pledge_required});
   json_writer w(ctx.res.body);
@@ -198,16 +200,17 @@ asio::awaitable<void> set_passwords(request_context& ctx, candidate_api_context&
   if (!login_pw) co_return;
   auto save_pw = string_member(ctx, *obj, "save_password", 64);
   if (!save_pw) co_return;
-  const std::int64_t now = api.now_seconds();
-  const auto verdict = api.guard->admit(s->candidate_id, ctx.peer, api.now_micros());
+  const auto verdict =
+      api.guard->admit(s->candidate_id, login_guard::secret::login, ctx.peer, api.now_micros());
   if (verdict.retry_after > 0) {
     fail(ctx, verdict.account_locked ? errc::account_locked : errc::too_many_requests,
          "too many wrong passwords; retry later", static_cast<unsigned>(verdict.retry_after));
     co_return;
   }
 
-  auto change = [id = s->candidate_id, current = std::move(*current), login_pw = *login_pw,
-                 save_pw = *save_pw, common = api.common_passwords](pqxx::connection* conn) {
+  auto change = [id = s->candidate_id, keep = s->token, current = std::move(*current),
+                 login_pw = *login_pw, save_pw = *save_pw,
+                 common = api.common_passwords](pqxx::connection* conn) {
     password_change out;
     if (conn == nullptr) return out;
     const auto acct = storage::find_account(*conn, id);
@@ -233,7 +236,7 @@ asio::awaitable<void> set_passwords(request_context& ctx, candidate_api_context&
         crypto_pwhash_str(save_hash, save_pw.data(), save_pw.size(), hash_ops, hash_mem) != 0) {
       return out;  // out of memory: unavailable
     }
-    storage::set_passwords(*conn, id, login_hash, save_hash);
+    storage::set_passwords(*conn, id, login_hash, save_hash, keep);
     out.result = password_change::outcome::ok;
     return out;
   };
@@ -243,7 +246,6 @@ asio::awaitable<void> set_passwords(request_context& ctx, candidate_api_context&
     co_return;
   }
   if (r->result == password_change::outcome::wrong_current) {
-    api.guard->failed(s->candidate_id, now);
     fail(ctx, errc::invalid_field, "current_password: wrong password");
     co_return;
   }
@@ -262,8 +264,9 @@ asio::awaitable<void> set_passwords(request_context& ctx, candidate_api_context&
     fail(ctx, errc::validation_failed, detail, 0, extra);
     co_return;
   }
-  api.guard->succeeded(s->candidate_id);
-  api.sessions->set_account_state(s->candidate_id, true, s->pledged);
+  api.guard->succeeded(s->candidate_id, login_guard::secret::login);
+  api.sessions->mark_passwords_set(s->candidate_id);
+  api.sessions->erase_others(s->candidate_id, s->token);
   api.sessions->forget_save_passwords(s->candidate_id);
   json_writer w(ctx.res.body);
   w.begin_object();
@@ -287,7 +290,7 @@ asio::awaitable<void> pledge(request_context& ctx, candidate_api_context& api) {
     fail(ctx, errc::unavailable, "busy; retry shortly", 1);
     co_return;
   }
-  api.sessions->set_account_state(s->candidate_id, true, true);
+  api.sessions->mark_pledged(s->candidate_id);
   json_writer w(ctx.res.body);
   w.begin_object();
   w.key("pledged_at").value(format_micros(*at));
@@ -403,6 +406,7 @@ asio::awaitable<void> me(request_context& ctx, candidate_api_context& api) {
     w.key("address").raw(row.address_json);
   }
   w.end_object();
+  w.key("unread_notices").value(row.unread_notices);
   w.key("profile_version").value(row.version);
   w.key("drill").value(drill);
   w.key("batches").begin_array();

@@ -24,6 +24,7 @@
 #include "server/problem.hpp"
 #include "server/receipts.hpp"
 #include "storage/auth_store.hpp"
+#include "storage/candidate_store.hpp"
 #include "storage/encoding.hpp"
 
 namespace zhiyuan::server {
@@ -120,6 +121,30 @@ bool is_window_finding(const core::finding& f) {
 
 // --------------------------------------------------------- write results
 
+// Answers with the stored outcome of Idempotency-Key `key` when the write path recorded one
+// (the same request: its response; another request: 422). False when there is none (or the
+// store cannot be read), and the caller answers as it would have.
+asio::awaitable<bool> replay_stored(request_context& ctx, candidate_api_context& api,
+                                    std::int64_t candidate, const std::string& key, bool drill) {
+  auto lookup = [candidate, key](pqxx::connection* conn) {
+    if (conn == nullptr) throw std::runtime_error("no database");
+    return storage::find_stored_response(*conn, candidate, key);
+  };
+  auto stored =
+      co_await run_on<std::optional<storage::stored_response>>(*api.reads, std::move(lookup));
+  if (!stored || !*stored) co_return false;
+  const auto hash = request_hash(ctx, drill ? "drill" : "");
+  if ((*stored)->request_hash_hex != hex(hash.data(), hash.size())) {
+    fail(ctx, errc::idempotency_key_reused,
+         "this Idempotency-Key was used with a different request");
+    co_return true;
+  }
+  ctx.res.status = (*stored)->status;
+  ctx.res.content_type = ctx.res.status >= 400 ? "application/problem+json" : "application/json";
+  ctx.res.body = std::move((*stored)->body);
+  co_return true;
+}
+
 // Checks the save password (保存密码) of a formal submission: the session's memo first, else
 // Argon2id on the hashing pool (remembered on success). Writes the problem and returns false
 // when the password is wrong, the account is throttled or the pool is busy.
@@ -128,7 +153,8 @@ asio::awaitable<bool> check_save_password(request_context& ctx, candidate_api_co
   const auto memo = session_table::memo_of(password);
   const std::int64_t now = api.now_seconds();
   if (api.sessions->recalls_save_password(s.token, memo, now)) co_return true;
-  const auto verdict = api.guard->admit(s.candidate_id, ctx.peer, api.now_micros());
+  const auto verdict =
+      api.guard->admit(s.candidate_id, login_guard::secret::save, "", api.now_micros());
   if (verdict.retry_after > 0) {
     fail(ctx, verdict.account_locked ? errc::account_locked : errc::too_many_requests,
          "too many wrong passwords; retry later", static_cast<unsigned>(verdict.retry_after));
@@ -146,11 +172,10 @@ asio::awaitable<bool> check_save_password(request_context& ctx, candidate_api_co
     co_return false;
   }
   if (!*ok) {
-    api.guard->failed(s.candidate_id, now);
     fail(ctx, errc::wrong_save_password, "save_password is wrong");
     co_return false;
   }
-  api.guard->succeeded(s.candidate_id);
+  api.guard->succeeded(s.candidate_id, login_guard::secret::save);
   api.sessions->remember_save_password(s.token, memo,
                                        now + std::chrono::seconds(api.save_password_memo).count());
   co_return true;
@@ -242,6 +267,9 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
                  mode, findings);
   for (const auto& f : findings) {
     if (is_window_finding(f)) {
+      // A retry of a submission committed before the close (its answer lost on the way) must
+      // still get its receipt: replay the stored outcome of this key, if there is one.
+      if (formal && co_await replay_stored(ctx, api, *candidate, key, drill)) co_return;
       set_problem(ctx.res, errc::window_closed, core::message_en(f), ctx.request_id, ctx.path, 0,
                   violations_json({f}));
       co_return;
@@ -268,7 +296,7 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
   core::append_canonical(*choices, op->payload);
   op->digest = sha256_of(op->payload);
   op->idempotency_key = std::move(key);
-  op->request_hash = request_hash(ctx);
+  op->request_hash = request_hash(ctx, drill ? "drill" : "");
   op->accepted_at_us = accepted_us;
   op->deadline = std::chrono::steady_clock::now() + api.write_deadline;
   op->exam_no = who->exam_number();
@@ -369,7 +397,7 @@ std::vector<route_spec> candidate_routes(candidate_api_context& api) {
                    "drafts are kept; the response lists what still breaks the rules.",
         .tag = "filing",
         .response_schema = R"({"$ref":"#/components/schemas/DraftSaved"})",
-        .error_statuses = {401, 403, 412, 415, 428, 503},
+        .error_statuses = {401, 403, 409, 412, 415, 422, 428, 503},
         .request_schema = R"({"type":"object","required":["choices"],"properties":{)"
                           R"("choices":{"$ref":"#/components/schemas/Choices"}}})",
         .headers = {{"If-Match", "required: the draft's version (\"0\" for none)"},

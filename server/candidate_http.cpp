@@ -22,6 +22,32 @@ std::string_view header(const http_request& req, std::string_view name) {
   return it == req.end() ? std::string_view() : std::string_view(it->value());
 }
 
+std::string clean_header_text(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(text.size(), max_bytes));
+  while (!text.empty()) {
+    // The longest clean prefix, then one '?' for the byte that stopped it.
+    std::size_t good = 0;
+    core::for_each_code_point(text, [&](std::uint32_t cp) {
+      if (core::is_control(cp)) return false;
+      good += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      return true;
+    });
+    std::string_view piece = text.substr(0, good);
+    while (!piece.empty() && out.size() + piece.size() > max_bytes) {
+      // Drop whole characters from the end of the piece.
+      std::size_t cut = piece.size() - 1;
+      while (cut > 0 && (static_cast<unsigned char>(piece[cut]) >> 6) == 2) --cut;
+      piece = piece.substr(0, cut);
+    }
+    out += piece;
+    if (piece.size() < good || good == text.size() || out.size() + 1 > max_bytes) break;
+    out += '?';
+    text.remove_prefix(good + 1);
+  }
+  return out;
+}
+
 bool is_json(const http_request& req) {
   auto it = req.find(http::field::content_type);
   if (it == req.end()) return false;
@@ -203,7 +229,7 @@ std::array<std::uint8_t, 32> sha256_of(std::string_view text) {
   return out;
 }
 
-std::array<std::uint8_t, 32> request_hash(const request_context& ctx) {
+std::array<std::uint8_t, 32> request_hash(const request_context& ctx, std::string_view extra) {
   crypto_hash_sha256_state st;
   crypto_hash_sha256_init(&st);
   auto feed = [&st](std::string_view s) {
@@ -213,6 +239,7 @@ std::array<std::uint8_t, 32> request_hash(const request_context& ctx) {
   feed(ctx.request.method_string());
   feed(ctx.path);
   feed(ctx.request.body());
+  if (!extra.empty()) feed(extra);
   std::array<std::uint8_t, 32> out;
   crypto_hash_sha256_final(&st, out.data());
   return out;

@@ -23,6 +23,11 @@ namespace zhiyuan::server {
 /// A header's value, viewed in the request; empty when absent.
 std::string_view header(const http_request& req, std::string_view name);
 
+/// `text` as clean UTF-8 for storing or logging: each byte of a malformed sequence and each
+/// control character becomes '?', and the result is cut to at most `max_bytes` on a character
+/// boundary.
+std::string clean_header_text(std::string_view text, std::size_t max_bytes);
+
 /// Whether the body is declared as JSON (application/json, with or without parameters).
 bool is_json(const http_request& req);
 
@@ -80,8 +85,9 @@ void answer_write(request_context& ctx, const write_outcome& out);
 /// SHA-256 of `text`.
 std::array<std::uint8_t, 32> sha256_of(std::string_view text);
 
-/// The request hash of an idempotency record: SHA-256 over method, path and body.
-std::array<std::uint8_t, 32> request_hash(const request_context& ctx);
+/// The request hash of an idempotency record: SHA-256 over method, path, body and `extra` (e.g.
+/// "drill", so that a drill request never replays as a real one).
+std::array<std::uint8_t, 32> request_hash(const request_context& ctx, std::string_view extra = {});
 
 /// A fresh server-side idempotency key ("~" + 32 hex digits) for writes whose client sent none:
 /// every write carries one so that an unknown commit outcome can be resolved by reading the

@@ -10,11 +10,18 @@
 
 namespace zhiyuan::server {
 
-/// Throttles password guessing: per account (core::throttle_policy: backoff after 5 failures,
-/// a 15-minute lock after 10) and per client address (a token bucket). In memory, per server
-/// node; both tables are bounded.
+/// Throttles password guessing: per account and per kind of password (core::throttle_policy:
+/// backoff after 5 failures, a 15-minute lock after 10) and per client address (a token
+/// bucket). Every admitted attempt counts as a failure until `succeeded` clears it, so that
+/// guesses sent in parallel cannot slip past the lock while their hashes are being checked.
+/// In memory, per server node; both tables are bounded.
 class login_guard {
  public:
+  /// The login password (sign-in, password change) and the save password (formal submissions)
+  /// are throttled apart: a success with one never clears failures of the other, and a
+  /// stranger's wrong logins never lock a signed-in candidate out of submitting.
+  enum class secret : std::uint8_t { login, save };
+
   explicit login_guard(unsigned ip_per_minute, core::throttle_policy policy = {});
 
   struct verdict {
@@ -22,12 +29,12 @@ class login_guard {
     bool account_locked = false;         ///< the account's lock (not the address limit)
   };
 
-  /// Whether a sign-in attempt for `account` (0: unknown exam number) from `ip` may proceed
-  /// now. Every attempt takes a token of the address.
-  verdict admit(std::int64_t account, std::string_view ip, std::int64_t now_us);
-  /// The attempt failed / succeeded (success clears the account's failures).
-  void failed(std::int64_t account, core::unix_seconds now);
-  void succeeded(std::int64_t account);
+  /// Whether an attempt on `account`'s `kind` password (account 0: an unknown exam number) from
+  /// `ip` may proceed now. An admitted attempt is counted as a failure right away; an empty `ip`
+  /// skips the address limit (a signed-in session's save password).
+  verdict admit(std::int64_t account, secret kind, std::string_view ip, std::int64_t now_us);
+  /// The admitted attempt was right: the account's failures of that kind are forgotten.
+  void succeeded(std::int64_t account, secret kind);
 
  private:
   static constexpr std::size_t max_accounts = 1'000'000;
@@ -36,7 +43,7 @@ class login_guard {
   core::throttle_policy policy_;
   double ip_per_minute_;
   std::mutex mutex_;
-  std::unordered_map<std::int64_t, core::account_failures> accounts_;
+  std::unordered_map<std::int64_t, core::account_failures> accounts_;  // key: account * 2 + kind
   std::unordered_map<std::string, core::token_bucket> addresses_;
 };
 

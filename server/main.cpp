@@ -11,6 +11,7 @@
 #include "server/listener.hpp"
 #include "server/log.hpp"
 #include "server/login_guard.hpp"
+#include "server/maintenance.hpp"
 #include "server/metrics.hpp"
 #include "server/openapi.hpp"
 #include "server/receipts.hpp"
@@ -18,6 +19,7 @@
 #include "server/schedule_config.hpp"
 #include "server/system_routes.hpp"
 #include "storage/auth_store.hpp"
+#include "storage/candidate_store.hpp"
 #include "storage/catalog_loader.hpp"
 #include "storage/database.hpp"
 #include "storage/reference_data.hpp"
@@ -89,8 +91,10 @@ int serve(const server::config& cfg) {
   api.guard = &guard;
   server::session_table sessions(std::chrono::seconds(cfg.auth.session_idle).count());
   for (const auto& s : storage::load_live_sessions(conninfo, api.now_seconds())) {
+    // A restart counts as activity: the idle timer starts afresh (last_seen is not written back
+    // on every request), the absolute expiry stays.
     sessions.insert(s.hash,
-                    {s.candidate_id, s.expires_at, s.last_seen_at, s.passwords_set, s.pledged});
+                    {s.candidate_id, s.expires_at, api.now_seconds(), s.passwords_set, s.pledged});
   }
   api.sessions = &sessions;
   storage::write_path writes(conninfo, writer_options(cfg.writer, data.directory->id_bound()));
@@ -107,6 +111,15 @@ int serve(const server::config& cfg) {
                      {"groups", fmt::format("{}", data.catalog->groups().size())},
                      {"sessions", fmt::format("{}", sessions.size())},
                      {"receipt_key_id", signer.key_id()}});
+
+  // Housekeeping: the drill's data goes when the drill ends (checked before serving, then each
+  // minute), and expired sessions leave memory.
+  server::maintenance chores(std::chrono::seconds(60));
+  chores.add("drill_purge", server::drill_purge_task(
+                                api.schedule, [&api] { return api.now_seconds(); },
+                                [&conninfo] { return storage::purge_drill_data(conninfo); }));
+  chores.add("session_sweep", [&api, &sessions] { sessions.sweep(api.now_seconds()); });
+  chores.start();
 
   server::system_state state;
   state.database_reachable = [&health] { return health.reachable(); };

@@ -35,15 +35,44 @@ void session_table::erase(const token_digest& key) {
   st.map.erase(key);
 }
 
-void session_table::set_account_state(std::int64_t candidate, bool passwords_set, bool pledged) {
+void session_table::mark_passwords_set(std::int64_t candidate) {
   for (auto& st : stripes_) {
     std::unique_lock lock(st.mutex);
     for (auto& [key, e] : st.map) {
-      if (e.candidate_id != candidate) continue;
-      e.passwords_set = passwords_set;
-      e.pledged = pledged;
+      if (e.candidate_id == candidate) e.passwords_set = true;
     }
   }
+}
+
+void session_table::mark_pledged(std::int64_t candidate) {
+  for (auto& st : stripes_) {
+    std::unique_lock lock(st.mutex);
+    for (auto& [key, e] : st.map) {
+      if (e.candidate_id == candidate) e.pledged = true;
+    }
+  }
+}
+
+void session_table::erase_others(std::int64_t candidate, const token_digest& keep) {
+  for (auto& st : stripes_) {
+    std::unique_lock lock(st.mutex);
+    std::erase_if(st.map, [&](const auto& kv) {
+      return kv.second.candidate_id == candidate && kv.first != keep;
+    });
+  }
+}
+
+std::size_t session_table::sweep(std::int64_t now) {
+  std::size_t removed = 0;
+  for (auto& st : stripes_) {
+    std::unique_lock lock(st.mutex);
+    removed += std::erase_if(st.map, [&](const auto& kv) {
+      const entry& e = kv.second;
+      return now >= e.expires_at ||
+             now - e.last_seen.load(std::memory_order_relaxed) >= idle_seconds_;
+    });
+  }
+  return removed;
 }
 
 void session_table::remember_save_password(const token_digest& key, const password_memo& memo,

@@ -47,9 +47,17 @@ class session_table {
   void erase(const token_digest& key);
   std::size_t size() const;
 
-  /// Updates the account state of every session of `candidate` (after a password set-up or the
-  /// pledge; a scan, as these happen once per candidate).
-  void set_account_state(std::int64_t candidate, bool passwords_set, bool pledged);
+  /// Marks every session of `candidate` as having set its passwords / accepted the pledge (a
+  /// scan: these happen about once per candidate).
+  void mark_passwords_set(std::int64_t candidate);
+  void mark_pledged(std::int64_t candidate);
+
+  /// Ends every session of `candidate` except `keep` (after a password change).
+  void erase_others(std::int64_t candidate, const token_digest& keep);
+
+  /// Removes the sessions expired at `now` (absolute or idle); returns how many. Run it
+  /// periodically: lookups remove only the expired sessions they meet.
+  std::size_t sweep(std::int64_t now);
 
   /// Save-password memo: after a successful Argon2id check the session remembers the keyed
   /// hash until `until` (unix seconds), so a candidate saving again pays no hash.

@@ -44,9 +44,10 @@ void record_failed_login(pqxx::connection& conn, std::int64_t candidate_id, cons
 }
 
 void set_passwords(pqxx::connection& conn, std::int64_t candidate_id, const std::string& login_hash,
-                   const std::string& save_hash) {
+                   const std::string& save_hash, const token_hash& keep) {
   pqxx::work tx(conn);
   tx.exec_params(sql::auth_set_passwords, candidate_id, login_hash, save_hash);
+  tx.exec_params(sql::auth_revoke_other_sessions, candidate_id, as_bytea(keep));
   tx.commit();
 }
 
@@ -118,6 +119,7 @@ std::optional<profile_row> load_profile(pqxx::connection& conn, std::int64_t can
   p.must_set_passwords = row[11].as<bool>();
   p.submitted = batch_versions(row[12]);
   p.drafted = batch_versions(row[13]);
+  p.unread_notices = row[14].as<std::int64_t>();
   return p;
 }
 

@@ -57,6 +57,7 @@ struct profile_row {
   /// Per batch (database encoding): current formal version and draft version, 0 when none.
   std::vector<std::pair<std::int16_t, std::int64_t>> submitted;
   std::vector<std::pair<std::int16_t, std::int64_t>> drafted;
+  std::int64_t unread_notices = 0;
 };
 
 std::optional<account> find_account(pqxx::connection& conn, std::int64_t candidate_id);
@@ -69,9 +70,10 @@ void insert_session(pqxx::connection& conn, const stored_session& s, const std::
 void record_failed_login(pqxx::connection& conn, std::int64_t candidate_id, const std::string& ip,
                          const std::string& user_agent);
 
-/// Stores both new password hashes (Argon2id strings) and clears the first-login flag.
+/// Stores both new password hashes (Argon2id strings), clears the first-login flag and revokes
+/// every other session of the candidate (all but `keep`), in one transaction.
 void set_passwords(pqxx::connection& conn, std::int64_t candidate_id, const std::string& login_hash,
-                   const std::string& save_hash);
+                   const std::string& save_hash, const token_hash& keep);
 
 /// Records the pledge (the first acceptance time sticks); returns its time in unix µs.
 std::int64_t record_pledge(pqxx::connection& conn, std::int64_t candidate_id, std::int64_t now);

@@ -122,4 +122,26 @@ bool mark_notice_read(pqxx::connection& conn, std::int64_t candidate_id, std::in
   return visible;
 }
 
+std::int64_t purge_drill_data(pqxx::connection& conn) {
+  pqxx::work tx(conn);
+  const auto r = tx.exec(sql::state_purge_drill);
+  tx.commit();
+  return r[0][0].as<std::int64_t>();
+}
+
+std::int64_t purge_drill_data(const std::string& conninfo) {
+  pqxx::connection conn(conninfo);
+  return purge_drill_data(conn);
+}
+
+std::optional<stored_response> find_stored_response(pqxx::connection& conn,
+                                                    std::int64_t candidate_id,
+                                                    const std::string& key) {
+  pqxx::read_transaction tx(conn);
+  const auto r = tx.exec_params(sql::state_stored_response, candidate_id, key);
+  if (r.empty()) return std::nullopt;
+  return stored_response{r[0][0].as<std::string>(), r[0][1].as<unsigned>(),
+                         r[0][2].as<std::string>()};
+}
+
 }  // namespace zhiyuan::storage

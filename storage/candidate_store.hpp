@@ -86,4 +86,19 @@ std::vector<notice_row> load_notices(pqxx::connection& conn, std::int64_t candid
 /// not exist or is not addressed to the candidate (nothing written).
 bool mark_notice_read(pqxx::connection& conn, std::int64_t candidate_id, std::int64_t notice_id);
 
+/// Deletes every drill (模拟演练) draft and formal submission, history included, in one
+/// transaction; returns the rows deleted. Real data (drill = false) is never touched.
+std::int64_t purge_drill_data(pqxx::connection& conn);
+std::int64_t purge_drill_data(const std::string& conninfo);
+
+/// What the write path stored for an Idempotency-Key of the candidate.
+struct stored_response {
+  std::string request_hash_hex;  ///< SHA-256 of method, path and body, lower-case hex
+  unsigned status = 0;
+  std::string body;
+};
+std::optional<stored_response> find_stored_response(pqxx::connection& conn,
+                                                    std::int64_t candidate_id,
+                                                    const std::string& key);
+
 }  // namespace zhiyuan::storage

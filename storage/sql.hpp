@@ -235,12 +235,7 @@ inline constexpr const char* state_application_history =
 // the province root, and whatever lists them as a recipient. Newest first, keyset-paged below
 // notice $2 (NULL: from the newest), at most $3, each with the candidate's read flag.
 inline constexpr const char* state_notices =
-    "WITH me AS (SELECT school_id, county_id, city_id FROM candidates WHERE candidate_id = $1),"
-    " vis AS (SELECT n.notice_id FROM notices n, me WHERE n.kind = 0"
-    "   AND n.unit_id IN (me.school_id, me.county_id, me.city_id)"
-    "  UNION SELECT n.notice_id FROM notices n JOIN units u ON u.id = n.unit_id"
-    "   WHERE n.kind = 0 AND u.level = 0"
-    "  UNION SELECT notice_id FROM notice_recipients WHERE candidate_id = $1)"
+    "WITH vis AS (SELECT notice_id FROM visible_notices($1))"
     " SELECT n.notice_id, n.kind, n.batch, n.title, n.body,"
     " (extract(epoch FROM n.created_at) * 1000000)::bigint,"
     " EXISTS (SELECT 1 FROM notice_reads r WHERE r.candidate_id = $1"
@@ -253,16 +248,23 @@ inline constexpr const char* state_notices =
 // Marks notice $2 read by candidate $1 when it is addressed to them (the same visibility as
 // state_notices); marking twice keeps the first time. Returns 1 when visible, else 0.
 inline constexpr const char* state_mark_notice_read =
-    "WITH me AS (SELECT school_id, county_id, city_id FROM candidates WHERE candidate_id = $1),"
-    " vis AS (SELECT n.notice_id FROM notices n WHERE n.notice_id = $2 AND ("
-    "   (n.kind = 0 AND (n.unit_id IN (SELECT school_id FROM me UNION ALL SELECT county_id"
-    "     FROM me UNION ALL SELECT city_id FROM me)"
-    "    OR n.unit_id IN (SELECT id FROM units WHERE level = 0)))"
-    "   OR EXISTS (SELECT 1 FROM notice_recipients r WHERE r.candidate_id = $1"
-    "     AND r.notice_id = n.notice_id))),"
+    "WITH vis AS (SELECT notice_id FROM visible_notices($1) WHERE notice_id = $2),"
     " ins AS (INSERT INTO notice_reads (candidate_id, notice_id) SELECT $1, notice_id FROM vis"
     "   ON CONFLICT DO NOTHING)"
     " SELECT count(*) FROM vis";
+
+// The stored outcome of an Idempotency-Key ($1 candidate, $2 key): request hash (hex), status,
+// response. Read when a retry arrives after the window closed, to replay what was committed.
+inline constexpr const char* state_stored_response =
+    "SELECT encode(request_hash, 'hex'), status, response FROM idempotency_keys"
+    " WHERE candidate_id = $1 AND key = $2";
+
+// Purges the drill's data (after the drill window): drafts, current and past submissions.
+inline constexpr const char* state_purge_drill =
+    "WITH d AS (DELETE FROM drafts WHERE drill RETURNING 1),"
+    " a AS (DELETE FROM applications WHERE drill RETURNING 1),"
+    " h AS (DELETE FROM application_history WHERE drill RETURNING 1)"
+    " SELECT (SELECT count(*) FROM d) + (SELECT count(*) FROM a) + (SELECT count(*) FROM h)";
 
 // ---- Accounts: passwords, pledge, logout, profile writes (storage/auth_store.cpp) ----
 
@@ -275,6 +277,10 @@ inline constexpr const char* auth_pledge =
     "UPDATE candidates SET pledge_at = coalesce(pledge_at, to_timestamp($2))"
     " WHERE candidate_id = $1"
     " RETURNING (extract(epoch FROM pledge_at) * 1000000)::bigint";
+// Every other live session of the candidate (after a password change).
+inline constexpr const char* auth_revoke_other_sessions =
+    "UPDATE sessions SET revoked_at = now() WHERE candidate_id = $1 AND token_hash <> $2"
+    " AND revoked_at IS NULL";
 inline constexpr const char* auth_revoke_session =
     "UPDATE sessions SET revoked_at = now() WHERE candidate_id = $1 AND token_hash = $2"
     " AND revoked_at IS NULL";
@@ -294,7 +300,10 @@ inline constexpr const char* auth_profile =
     " (SELECT string_agg(a.batch || ':' || a.version, ',') FROM applications a"
     "   WHERE a.candidate_id = c.candidate_id AND a.drill = $2),"
     " (SELECT string_agg(d.batch || ':' || d.version, ',') FROM drafts d"
-    "   WHERE d.candidate_id = c.candidate_id AND d.drill = $2)"
+    "   WHERE d.candidate_id = c.candidate_id AND d.drill = $2),"
+    " (SELECT count(*) FROM visible_notices(c.candidate_id) v WHERE NOT EXISTS (SELECT 1"
+    "   FROM notice_reads r WHERE r.candidate_id = c.candidate_id"
+    "   AND r.notice_id = v.notice_id))"
     " FROM candidates c JOIN units s ON s.id = c.school_id WHERE c.candidate_id = $1";
 
 }  // namespace zhiyuan::storage::sql

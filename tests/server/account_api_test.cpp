@@ -165,8 +165,13 @@ TEST_F(account_test, candidate_journey_from_first_login_to_a_verified_receipt) {
   r = post_json(port, "/api/v1/me/passwords", token, R"({"current_password":"x"})");
   EXPECT_EQ(r.status, 400u);
   EXPECT_NE(r.body.find("login_password"), std::string::npos) << r.body;
+  // A second session (another device, or someone who knew the first password) ...
+  const std::string other_session = login(port, c.exam_no);
   r = post_json(port, "/api/v1/me/passwords", token, passwords_body(first_pw, login_pw, save_pw));
   ASSERT_EQ(r.status, 200u) << r.body;
+  // ... ends with the password change; this one goes on.
+  EXPECT_EQ(get(port, "/api/v1/me", other_session).status, 401u);
+  EXPECT_EQ(get(port, "/api/v1/me", token).status, 200u);
 
   // The pledge, once; its time sticks.
   r = request(port, "PUT", "/api/v1/me/contact", bearer(token) + json_header(),
@@ -209,6 +214,7 @@ TEST_F(account_test, candidate_journey_from_first_login_to_a_verified_receipt) {
     EXPECT_FALSE(bool(me["must_set_passwords"]));
     EXPECT_FALSE(me["confirmations"]["household"].is_null());
     EXPECT_FALSE(me["confirmations"]["physical_exam"].is_null());
+    EXPECT_GE(std::int64_t(me["unread_notices"]), 0);
     EXPECT_EQ(std::string_view(me["contact"]["phone"]), "138****5678");
     EXPECT_EQ(std::string_view(me["contact"]["address"]["postcode"]), "410082");
     for (auto b : me["batches"]) {
@@ -380,6 +386,13 @@ TEST_F(account_test, bad_input_names_the_field) {
   EXPECT_NE(r.body.find("password"), std::string::npos);
   r = request(port, "POST", "/api/v1/auth/login", "Content-Type: text/plain\r\n", "x");
   EXPECT_EQ(r.status, 415u);
+  // Any bytes in User-Agent: the login history stores clean text, the sign-in works.
+  const auto odd = pick_case(112);
+  r = request(port, "POST", "/api/v1/auth/login",
+              json_header() + "User-Agent: Mozilla \xff\xfe \xe6\xb9\r\n",
+              R"({"exam_no":")" + odd.exam_no + R"(","password":")" +
+                  loadtest::synthetic_login_password(odd.exam_no) + "\"}");
+  EXPECT_EQ(r.status, 200u) << r.body;
   r = request(port, "POST", "/api/v1/auth/login", json_header(), "[1,2");
   EXPECT_EQ(r.status, 400u);
   const std::string token = ready_session(port, pick_case(107).exam_no);
@@ -429,6 +442,48 @@ TEST_F(account_test, a_candidate_sees_and_changes_only_their_own_account) {
     ++shown;
   }
   EXPECT_EQ(shown, std::min<std::size_t>(n, 50));
+}
+
+// The drill (模拟演练) writes apart from the real data, and its data is purged when it ends.
+TEST_F(account_test, drill_data_is_kept_apart_and_purged_after_the_drill) {
+  const auto c = pick_case(111);
+  auto count = [&](const char* table, bool drill) {
+    pqxx::connection conn(database_url());
+    pqxx::read_transaction tx(conn);
+    return tx
+        .exec_params(std::string("SELECT count(*) FROM ") + table +
+                         " t JOIN candidates c USING (candidate_id) WHERE c.exam_no = $1"
+                         " AND t.drill = $2",
+                     c.exam_no, drill)[0][0]
+        .as<int>();
+  };
+  auto submit = [&](std::uint16_t port, const std::string& token) {
+    return request(
+        port, "POST", "/api/v1/applications/undergrad",
+        bearer(token) + json_header() + "Idempotency-Key: " + unique_key("drill") + "\r\n", c.body);
+  };
+  // A real submission first (formal window), then the drill's (drill window).
+  std::uint16_t port = start(formal_open_instant);
+  ASSERT_EQ(submit(port, ready_session(port, c.exam_no)).status, 201u);
+  const int real = count("application_history", false);
+  ASSERT_GE(real, 1);
+  port = start("2023-06-15T10:00:00+08:00");
+  const std::string token = ready_session(port, c.exam_no);
+  auto r = submit(port, token);
+  ASSERT_EQ(r.status, 201u) << r.body;
+  simdjson::dom::parser p;
+  EXPECT_TRUE(bool(p.parse(r.body)["drill"]));
+  EXPECT_NE(std::string(std::string_view(p.parse(r.body)["canonical"])).find("drill=1\n"),
+            std::string::npos);
+  EXPECT_EQ(count("application_history", true), 1);
+  EXPECT_EQ(count("application_history", false), real);  // the real data untouched
+  // After the drill, the server purges the drill rows before it serves.
+  port = start(formal_open_instant);
+  EXPECT_EQ(count("application_history", true), 0);
+  EXPECT_EQ(count("applications", true), 0);
+  EXPECT_EQ(count("drafts", true), 0);
+  EXPECT_EQ(count("application_history", false), real);
+  EXPECT_NE(server_->output().find("\"drill_purged\""), std::string::npos);
 }
 
 // The README's offline check with openssl, on a real receipt.

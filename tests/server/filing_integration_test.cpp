@@ -172,18 +172,28 @@ TEST_F(filing_test, drafts_need_if_match_and_keep_incomplete_forms) {
 // server a few seconds before each edge; a test process takes well under that to submit.
 TEST(filing_deadline, exact_to_the_second_at_the_close) {
   const auto c = pick_case(5);
+  const std::string key = unique_key("edge");
+  std::string receipt;
   {
     server_process before(start_server(offset_to("2023-07-02T16:59:50+08:00")));
-    auto r =
-        submit(before.port(), ready_session(before.port(), c.exam_no), unique_key("edge"), c.body);
+    auto r = submit(before.port(), ready_session(before.port(), c.exam_no), key, c.body);
     EXPECT_EQ(r.status, 201u) << r.body;
+    receipt = r.body;
   }
   {
     server_process after(start_server(offset_to("2023-07-02T17:00:00+08:00")));
-    auto r =
-        submit(after.port(), ready_session(after.port(), c.exam_no), unique_key("edge"), c.body);
+    const std::string token = ready_session(after.port(), c.exam_no);
+    auto r = submit(after.port(), token, unique_key("edge"), c.body);
     EXPECT_EQ(r.status, 403u) << r.body;
     EXPECT_NE(r.body.find("window_closed"), std::string::npos);
+    // A retry of the submission committed before the close (its answer lost on the way) still
+    // gets its receipt after the close, byte for byte; the key with another body does not.
+    auto retry = submit(after.port(), token, key, c.body);
+    EXPECT_EQ(retry.status, 201u) << retry.body;
+    EXPECT_EQ(retry.body, receipt);
+    auto other = submit(after.port(), token, key, c.body + " ");
+    EXPECT_EQ(other.status, 422u) << other.body;
+    EXPECT_NE(other.body.find("idempotency_key_reused"), std::string::npos);
   }
 }
 

@@ -43,10 +43,29 @@ TEST(sessions, account_state_follows_every_session_of_the_candidate) {
   table.insert(a, {7, 10'000, 1'000, /*passwords_set=*/false, /*pledged=*/false});
   table.insert(b, {7, 10'000, 1'000, false, false});
   table.insert(other, {8, 10'000, 1'000, false, false});
-  table.set_account_state(7, true, true);
+  table.mark_passwords_set(7);
+  table.mark_pledged(7);
   EXPECT_TRUE(table.find(a, 1'001)->pledged);
   EXPECT_TRUE(table.find(b, 1'001)->passwords_set);
   EXPECT_FALSE(table.find(other, 1'001)->pledged);
+}
+
+TEST(sessions, sweep_and_erase_others) {
+  session_table table(/*idle_seconds=*/100);
+  token_digest a, b, c;
+  session_table::new_token(a);
+  session_table::new_token(b);
+  session_table::new_token(c);
+  table.insert(a, {7, 10'000, 1'000});
+  table.insert(b, {7, 10'000, 1'050});
+  table.insert(c, {8, 1'080, 1'060});
+  EXPECT_EQ(table.sweep(1'090), 1u);  // c: past its absolute expiry
+  EXPECT_EQ(table.sweep(1'120), 1u);  // a: idle 120 s
+  EXPECT_EQ(table.size(), 1u);
+  table.insert(a, {7, 10'000, 1'120});
+  table.erase_others(7, a);
+  EXPECT_TRUE(table.find(a, 1'121));
+  EXPECT_FALSE(table.find(b, 1'121));
 }
 
 TEST(sessions, save_password_memo_expires_and_is_forgotten) {

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/schedule.hpp"
+
+namespace zhiyuan::server {
+
+/// Housekeeping on a thread of its own: each task runs once at `start` and then every
+/// `interval` until the object is destroyed. A task that throws is logged and runs again at
+/// the next tick.
+class maintenance {
+ public:
+  explicit maintenance(std::chrono::seconds interval) : interval_(interval) {}
+  maintenance(const maintenance&) = delete;
+  maintenance& operator=(const maintenance&) = delete;
+  ~maintenance();
+
+  void add(std::string name, std::function<void()> task);
+  /// Runs every task once on the calling thread, then starts the periodic thread.
+  void start();
+
+ private:
+  void run_all();
+
+  std::chrono::seconds interval_;
+  std::vector<std::pair<std::string, std::function<void()>>> tasks_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+/// The drill's data (模拟演练) is purged once the drill window has closed: a task for
+/// `maintenance` that purges once per process when the filing clock `now()` is past the drill,
+/// with `purge` deleting and returning the rows gone (storage::purge_drill_data; server/ holds
+/// no SQL). Run at start before the server listens, nobody ever reads stale drill rows.
+std::function<void()> drill_purge_task(const core::schedule& schedule,
+                                       std::function<std::int64_t()> now,
+                                       std::function<std::int64_t()> purge);
+
+}  // namespace zhiyuan::server
