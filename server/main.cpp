@@ -117,7 +117,10 @@ int serve(const server::config& cfg) {
   server::maintenance chores(std::chrono::seconds(60));
   chores.add("drill_purge", server::drill_purge_task(
                                 api.schedule, [&api] { return api.now_seconds(); },
-                                [&conninfo] { return storage::purge_drill_data(conninfo); }));
+                                [&conninfo, &api] {
+                                  return storage::purge_drill_data(conninfo,
+                                                                   api.schedule.drill.close);
+                                }));
   chores.add("session_sweep", [&api, &sessions] { sessions.sweep(api.now_seconds()); });
   chores.start();
 

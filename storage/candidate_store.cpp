@@ -122,16 +122,16 @@ bool mark_notice_read(pqxx::connection& conn, std::int64_t candidate_id, std::in
   return visible;
 }
 
-std::int64_t purge_drill_data(pqxx::connection& conn) {
+std::int64_t purge_drill_data(pqxx::connection& conn, std::int64_t drill_close) {
   pqxx::work tx(conn);
-  const auto r = tx.exec(sql::state_purge_drill);
+  const auto r = tx.exec_params(sql::state_purge_drill, drill_close);
   tx.commit();
   return r[0][0].as<std::int64_t>();
 }
 
-std::int64_t purge_drill_data(const std::string& conninfo) {
+std::int64_t purge_drill_data(const std::string& conninfo, std::int64_t drill_close) {
   pqxx::connection conn(conninfo);
-  return purge_drill_data(conn);
+  return purge_drill_data(conn, drill_close);
 }
 
 std::optional<stored_response> find_stored_response(pqxx::connection& conn,

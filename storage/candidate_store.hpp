@@ -86,10 +86,11 @@ std::vector<notice_row> load_notices(pqxx::connection& conn, std::int64_t candid
 /// not exist or is not addressed to the candidate (nothing written).
 bool mark_notice_read(pqxx::connection& conn, std::int64_t candidate_id, std::int64_t notice_id);
 
-/// Deletes every drill (模拟演练) draft and formal submission, history included, in one
+/// Deletes the drill (模拟演练) drafts and formal submissions, history included, written before
+/// `drill_close` (unix seconds: drafts by their update time, submissions by accepted_at), in one
 /// transaction; returns the rows deleted. Real data (drill = false) is never touched.
-std::int64_t purge_drill_data(pqxx::connection& conn);
-std::int64_t purge_drill_data(const std::string& conninfo);
+std::int64_t purge_drill_data(pqxx::connection& conn, std::int64_t drill_close);
+std::int64_t purge_drill_data(const std::string& conninfo, std::int64_t drill_close);
 
 /// What the write path stored for an Idempotency-Key of the candidate.
 struct stored_response {

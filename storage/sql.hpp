@@ -259,11 +259,14 @@ inline constexpr const char* state_stored_response =
     "SELECT encode(request_hash, 'hex'), status, response FROM idempotency_keys"
     " WHERE candidate_id = $1 AND key = $2";
 
-// Purges the drill's data (after the drill window): drafts, current and past submissions.
+// Purges the drill's data written before the drill closed ($1, unix seconds): drafts, current
+// and past submissions.
 inline constexpr const char* state_purge_drill =
-    "WITH d AS (DELETE FROM drafts WHERE drill RETURNING 1),"
-    " a AS (DELETE FROM applications WHERE drill RETURNING 1),"
-    " h AS (DELETE FROM application_history WHERE drill RETURNING 1)"
+    "WITH d AS (DELETE FROM drafts WHERE drill AND updated_at < to_timestamp($1) RETURNING 1),"
+    " a AS (DELETE FROM applications WHERE drill AND accepted_at < to_timestamp($1)"
+    "   RETURNING 1),"
+    " h AS (DELETE FROM application_history WHERE drill AND accepted_at < to_timestamp($1)"
+    "   RETURNING 1)"
     " SELECT (SELECT count(*) FROM d) + (SELECT count(*) FROM a) + (SELECT count(*) FROM h)";
 
 // ---- Accounts: passwords, pledge, logout, profile writes (storage/auth_store.cpp) ----
