@@ -52,6 +52,14 @@ constexpr int history_max_limit = 200;
 
 // ---------------------------------------------------------------- helpers
 
+// A candidate's own data: never stored by a browser or a shared cache, so that a shared computer
+// cannot show one candidate's page (revalidated with a version ETag that another candidate's
+// data may share) to the next.
+void private_response(request_context& ctx) {
+  ctx.res.headers.emplace_back("Cache-Control", "private, no-store");
+  ctx.res.headers.emplace_back("Vary", "Authorization, Cookie");
+}
+
 std::optional<std::int64_t> parse_positive(std::string_view s) {
   std::int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -316,7 +324,7 @@ asio::awaitable<void> get_favorites(request_context& ctx, candidate_api_context&
   }
   w.end_array();
   w.end_object();
-  ctx.res.headers.emplace_back("Cache-Control", "private, no-cache");
+  private_response(ctx);
 }
 
 // {"category": "..."}: the only member. The DOM parser checks the whole body (no trailing bytes).
@@ -455,7 +463,7 @@ asio::awaitable<void> get_draft(request_context& ctx, candidate_api_context& api
     co_return;
   }
   const std::int64_t version = *draft ? (*draft)->version : 0;
-  ctx.res.headers.emplace_back("Cache-Control", "private, no-cache");
+  private_response(ctx);
   if (not_modified(ctx, std::to_string(version))) co_return;
 
   core::choice_list choices;
@@ -691,7 +699,7 @@ asio::awaitable<std::optional<current_application>> read_current(request_context
 asio::awaitable<void> get_application(request_context& ctx, candidate_api_context& api) {
   auto cur = co_await read_current(ctx, api);
   if (!cur) co_return;
-  ctx.res.headers.emplace_back("Cache-Control", "private, no-cache");
+  private_response(ctx);
   if (not_modified(ctx, std::to_string(cur->row.version))) co_return;
   const auto catalog = api.catalog.load();
   json_writer w(ctx.res.body);
@@ -764,7 +772,7 @@ asio::awaitable<void> get_history(request_context& ctx, candidate_api_context& a
     w.key("next_before").null();
   }
   w.end_object();
-  ctx.res.headers.emplace_back("Cache-Control", "private, no-cache");
+  private_response(ctx);
 }
 
 // One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. Text that a
@@ -901,7 +909,7 @@ asio::awaitable<void> get_notices(request_context& ctx, candidate_api_context& a
     w.key("next_before").null();
   }
   w.end_object();
-  ctx.res.headers.emplace_back("Cache-Control", "private, no-cache");
+  private_response(ctx);
 }
 
 asio::awaitable<void> read_notice(request_context& ctx, candidate_api_context& api) {

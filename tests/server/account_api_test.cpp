@@ -259,6 +259,10 @@ TEST_F(account_test, candidate_journey_from_first_login_to_a_verified_receipt) {
               bearer(token) + json_header() + "If-Match: \"0\"\r\n",
               R"({"choices":)" + c.choices + "}");
   EXPECT_EQ(r.status, 200u) << r.body;
+  // The candidate's own pages are never kept by a browser or a shared cache.
+  r = get(port, "/api/v1/drafts/undergrad", token);
+  EXPECT_EQ(r.header("cache-control"), "private, no-store");
+  EXPECT_EQ(r.header("vary"), "Authorization, Cookie");
 
   // An Idempotency-Key is required before anything else.
   r = post_json(port, "/api/v1/applications/undergrad", token,
