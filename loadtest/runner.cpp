@@ -1,0 +1,755 @@
+#include "loadtest/runner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace zhiyuan::loadtest {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+using steady = std::chrono::steady_clock;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+steady::duration seconds_to_duration(double s) {
+  return std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(s));
+}
+
+std::uint64_t micros_between(steady::time_point from, steady::time_point to) {
+  const auto d = std::chrono::duration_cast<std::chrono::microseconds>(to - from).count();
+  return d < 0 ? 0 : static_cast<std::uint64_t>(d);
+}
+
+// One keep-alive connection; reconnects lazily after any error.
+class connection {
+ public:
+  connection(asio::io_context& io, tcp::endpoint endpoint) : stream_(io), endpoint_(endpoint) {}
+
+  asio::awaitable<beast::error_code> exchange(http::request<http::string_body>& req,
+                                              http::response<http::string_body>& res,
+                                              steady::duration timeout) {
+    if (!open_) {
+      stream_.expires_after(timeout);
+      auto [ec] = co_await stream_.async_connect(endpoint_, use_tuple);
+      if (ec) {
+        close();
+        co_return ec;
+      }
+      stream_.socket().set_option(tcp::no_delay(true));
+      buffer_.clear();
+      open_ = true;
+    }
+    stream_.expires_after(timeout);
+    auto [wec, wn] = co_await http::async_write(stream_, req, use_tuple);
+    if (wec) {
+      close();
+      co_return wec;
+    }
+    res = {};
+    auto [rec, rn] = co_await http::async_read(stream_, buffer_, res, use_tuple);
+    if (rec) {
+      close();
+      co_return rec;
+    }
+    if (!res.keep_alive()) close();
+    co_return beast::error_code{};
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+    open_ = false;
+  }
+
+ private:
+  beast::tcp_stream stream_;
+  tcp::endpoint endpoint_;
+  beast::flat_buffer buffer_;
+  bool open_ = false;
+};
+
+// A candidate as one thread sees it: its session and whether it is in use.
+struct candidate_state {
+  const candidate_account* account = nullptr;
+  std::string token;
+  bool pledged = false;
+  bool busy = false;
+  std::uint64_t submissions = 0;
+  std::int64_t draft_version = -1;  // -1: not known, read it before saving
+  steady::time_point last_answer{};
+  double think_quantile = 1;  // drawn after each answer: where this pause falls in the distribution
+};
+
+// What one exchange gave: a status (0 after a transport error or at the stop) and the body.
+struct reply {
+  unsigned status = 0;
+  std::string body;
+  bool stopped = false;  // the run stopped before the answer came
+};
+
+struct second_bucket {
+  std::uint64_t count = 0;
+  std::uint64_t errors = 0;
+  std::unique_ptr<histogram> latency;
+};
+
+// The statuses that count as success for each action. receipt_view may find no application
+// yet (404), plans pages may be unchanged (304).
+bool expected_status(action a, unsigned status) {
+  switch (a) {
+    case action::login:
+    case action::schedule:
+      return status == 200;
+    case action::plans_browse:
+    case action::plans_page:
+      return status == 200 || status == 304;
+    case action::submit:
+      return status == 201 || status == 200;
+    case action::receipt_view:
+      return status == 200 || status == 404;
+    case action::logout:
+      return status == 204 || status == 200;
+    case action::scores:
+    case action::favorite_put:
+    case action::draft_save:
+      return status == 200 || status == 201;
+  }
+  return false;
+}
+
+// Every action but the schedule acts as a signed-in candidate (the plans need a session too).
+bool needs_candidate(action a) { return a != action::schedule; }
+
+// Actions about the candidate's own groups or forms take only candidates who can file.
+bool needs_form(action a) {
+  return a == action::submit || a == action::scores || a == action::favorite_put ||
+         a == action::draft_save;
+}
+
+// The think time before an action for a candidate whose pause falls at quantile u in (0, 1].
+steady::duration think_pause(const think_time& t, double u) {
+  const double ms =
+      t.distribution == think_distribution::constant ? t.mean_ms : -t.mean_ms * std::log(u);
+  return std::chrono::duration_cast<steady::duration>(
+      std::chrono::duration<double, std::milli>(ms));
+}
+
+// The string member `key` of a JSON object, "" when absent, null or unparsable.
+std::string json_string(simdjson::ondemand::parser& parser, const std::string& body,
+                        std::string_view key) {
+  simdjson::padded_string json(body);
+  simdjson::ondemand::document doc;
+  if (parser.iterate(json).get(doc)) return {};
+  std::string_view out;
+  if (doc[key].get_string().get(out)) return {};
+  return std::string(out);
+}
+
+// The integer member `key` of a JSON object, nullopt when absent or not an integer.
+std::optional<std::int64_t> json_int(simdjson::ondemand::parser& parser, const std::string& body,
+                                     std::string_view key) {
+  simdjson::padded_string json(body);
+  simdjson::ondemand::document doc;
+  if (parser.iterate(json).get(doc)) return std::nullopt;
+  std::int64_t out = 0;
+  if (doc[key].get_int64().get(out)) return std::nullopt;
+  return out;
+}
+
+// One thread of the run: its io_context, connections, candidates and statistics.
+class worker {
+ public:
+  worker(const scenario& s, const run_options& opt, const std::vector<candidate_account>& accounts,
+         unsigned index, steady::time_point start)
+      : s_(s),
+        opt_(opt),
+        index_(index),
+        start_(start),
+        endpoint_(asio::ip::make_address(opt.host), opt.port),
+        rng_(s.seed * 0x9e3779b97f4a7c15ULL + index),
+        timeout_(seconds_to_duration(opt.request_timeout_s)),
+        run_id_(fmt::format("{:x}", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count())) {
+    for (std::size_t i = index; i < accounts.size(); i += opt.threads) {
+      candidates_.push_back({&accounts[i]});
+    }
+    double total = 0;
+    for (const auto& m : s.mix) total += m.weight;
+    double sum = 0;
+    think_.fill(s.default_think);
+    for (const auto& m : s.mix) {
+      sum += m.weight;
+      cumulative_.push_back({sum / total, m.what});
+      think_[static_cast<std::size_t>(m.what)] = m.think;
+    }
+  }
+
+  void run() {
+    asio::co_spawn(io_, dispatch(), asio::detached);
+    io_.run();
+  }
+
+  std::array<action_stats, action_count> stats;
+  std::vector<second_bucket> seconds;
+  std::uint64_t setup_requests = 0;
+  std::uint64_t setup_errors = 0;
+  std::uint64_t pages_followed = 0;
+  steady::time_point last_answer{};
+
+ private:
+  // Schedules this thread's arrivals (k = index, index + threads, ...) and, after the phases,
+  // waits for the answers (at most drain_s) before closing every connection.
+  asio::awaitable<void> dispatch() {
+    asio::steady_timer timer(io_);
+    const auto phases_end = start_ + seconds_to_duration(s_.phases_duration_s());
+    const double max_s = s_.max_duration_s > 0 ? s_.max_duration_s : 1e12;
+    const auto hard_stop = start_ + seconds_to_duration(max_s);
+    for (std::uint64_t k = index_;; k += opt_.threads) {
+      const double at = arrival_time(s_.phases, k);
+      if (at < 0) break;
+      const auto intended = start_ + seconds_to_duration(at);
+      if (intended >= phases_end || intended >= hard_stop) break;
+      timer.expires_at(intended);
+      co_await timer.async_wait(use_tuple);
+      const action a = pick_action();
+      if (s_.candidates.assignment == candidate_assignment::once && needs_candidate(a) &&
+          next_once_ >= candidates_.size()) {
+        break;
+      }
+      ++stats[static_cast<std::size_t>(a)].arrivals;
+      auto request = handle(a, intended);
+      asio::co_spawn(io_, std::move(request), asio::detached);
+    }
+    const auto drain_end = std::min(steady::now() + seconds_to_duration(s_.drain_s), hard_stop);
+    while (in_flight_ > 0 && steady::now() < drain_end) {
+      timer.expires_after(std::chrono::milliseconds(5));
+      co_await timer.async_wait(use_tuple);
+    }
+    // Whatever is still in flight is counted as unfinished, not as an error.
+    stopping_ = true;
+    for (auto& c : connections_) c->close();
+    for (auto* w : waiters_) w->timer.cancel();
+    waiters_.clear();
+  }
+
+  action pick_action() {
+    const double u = std::uniform_real_distribution<double>(0, 1)(rng_);
+    for (const auto& [edge, a] : cumulative_) {
+      if (u < edge) return a;
+    }
+    return cumulative_.back().second;
+  }
+
+  // An idle candidate of this thread, done thinking before `a` (and with a form when `a` needs
+  // one), or nullptr.
+  candidate_state* take_candidate(action a) {
+    if (candidates_.empty()) return nullptr;
+    const bool form = needs_form(a);
+    if (s_.candidates.assignment == candidate_assignment::once) {
+      // Each candidate once, in order: no think time, it has not acted before.
+      while (next_once_ < candidates_.size()) {
+        auto& c = candidates_[next_once_++];
+        if (!c.busy && (!form || !c.account->groups.empty())) {
+          c.busy = true;
+          return &c;
+        }
+      }
+      return nullptr;
+    }
+    const auto now = steady::now();
+    const think_time& think = think_[static_cast<std::size_t>(a)];
+    std::uniform_int_distribution<std::size_t> pick(0, candidates_.size() - 1);
+    for (int attempt = 0; attempt < 32; ++attempt) {
+      auto& c = candidates_[pick(rng_)];
+      if (c.busy || (form && c.account->groups.empty())) continue;
+      if (c.last_answer != steady::time_point{} &&
+          now < c.last_answer + think_pause(think, c.think_quantile)) {
+        continue;
+      }
+      c.busy = true;
+      return &c;
+    }
+    return nullptr;
+  }
+
+  std::int64_t any_group(const candidate_state& c) {
+    const auto& groups = c.account->groups;
+    std::uniform_int_distribution<std::size_t> pick(0, groups.size() - 1);
+    return groups[pick(rng_)];
+  }
+
+  // --- connections ------------------------------------------------------------------------
+
+  struct waiter {
+    asio::steady_timer timer;
+    connection* conn = nullptr;
+  };
+
+  asio::awaitable<connection*> acquire() {
+    if (!idle_.empty()) {
+      connection* c = idle_.back();
+      idle_.pop_back();
+      co_return c;
+    }
+    if (connections_.size() < opt_.connections_per_thread) {
+      connections_.push_back(std::make_unique<connection>(io_, endpoint_));
+      co_return connections_.back().get();
+    }
+    waiter w{asio::steady_timer(io_, steady::time_point::max())};
+    waiters_.push_back(&w);
+    co_await w.timer.async_wait(use_tuple);
+    co_return w.conn;
+  }
+
+  void release(connection* c) {
+    if (!waiters_.empty()) {
+      waiter* w = waiters_.front();
+      waiters_.pop_front();
+      w->conn = c;
+      w->timer.cancel();
+      return;
+    }
+    idle_.push_back(c);
+  }
+
+  asio::awaitable<reply> exchange(http::verb verb, std::string target, std::string body,
+                                  const std::string& token, std::string_view idempotency_key,
+                                  std::optional<steady::time_point>& first_send,
+                                  std::int64_t if_match = -1) {
+    reply out;
+    if (stopping_) {
+      out.stopped = true;
+      co_return out;
+    }
+    connection* c = co_await acquire();
+    if (c == nullptr || stopping_) {
+      if (c != nullptr) release(c);
+      out.stopped = true;
+      co_return out;
+    }
+    http::request<http::string_body> req{verb, std::move(target), 11};
+    req.set(http::field::host, opt_.host);
+    req.set(http::field::user_agent, "zhiyuan-loadtest");
+    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    if (!idempotency_key.empty()) req.set("Idempotency-Key", idempotency_key);
+    if (if_match >= 0) {
+      std::string quoted = "\"";
+      quoted += std::to_string(if_match);
+      quoted += '"';
+      req.set(http::field::if_match, quoted);
+    }
+    if (!body.empty()) req.set(http::field::content_type, "application/json");
+    req.keep_alive(true);
+    req.body() = std::move(body);
+    req.prepare_payload();
+    if (!first_send) first_send = steady::now();
+    http::response<http::string_body> res;
+    const auto ec = co_await c->exchange(req, res, timeout_);
+    release(c);
+    if (stopping_) {
+      out.stopped = true;
+      co_return out;
+    }
+    if (!ec) {
+      out.status = res.result_int();
+      out.body = std::move(res.body());
+    }
+    co_return out;
+  }
+
+  // A sign-in and a pledge that an action needs first; false when either failed.
+  asio::awaitable<bool> ensure_session(candidate_state& c, bool pledge,
+                                       std::optional<steady::time_point>& first_send) {
+    if (c.token.empty()) {
+      ++setup_requests;
+      const auto r = co_await exchange(http::verb::post, "/api/v1/auth/login", login_body(c), "",
+                                       "", first_send);
+      if (r.status != 200) {
+        if (!r.stopped) ++setup_errors;
+        co_return false;
+      }
+      c.token = json_string(parser_, r.body, "token");
+      c.pledged = false;
+      if (c.token.empty()) {
+        ++setup_errors;
+        co_return false;
+      }
+    }
+    if (pledge && !c.pledged) {
+      ++setup_requests;
+      const auto r =
+          co_await exchange(http::verb::post, "/api/v1/me/pledge", "", c.token, "", first_send);
+      if (r.status != 200) {
+        if (!r.stopped) ++setup_errors;
+        co_return false;
+      }
+      c.pledged = true;
+    }
+    co_return true;
+  }
+
+  static std::string login_body(const candidate_state& c) {
+    return fmt::format(R"({{"exam_no":"{}","password":"{}"}})", c.account->exam_no,
+                       c.account->login_password);
+  }
+
+  void remember_page_token(const std::string& body) {
+    std::string next = json_string(parser_, body, "next_page_token");
+    if (next.empty()) return;
+    // A few recent tokens are enough to browse onwards from.
+    if (page_tokens_.size() >= 64) page_tokens_.pop_front();
+    page_tokens_.push_back(std::move(next));
+  }
+
+  // Sends one arrival of `a` due at `intended` and records it.
+  asio::awaitable<void> handle(action a, steady::time_point intended) {
+    auto& st = stats[static_cast<std::size_t>(a)];
+    candidate_state* c = nullptr;
+    if (needs_candidate(a)) {
+      c = take_candidate(a);
+      if (c == nullptr) {
+        ++st.no_candidate;
+        co_return;
+      }
+    }
+    ++in_flight_;
+    std::optional<steady::time_point> first_send;
+    reply r;
+    bool setup_failed = false;
+    switch (a) {
+      case action::login:
+        r = co_await exchange(http::verb::post, "/api/v1/auth/login", login_body(*c), "", "",
+                              first_send);
+        if (r.status == 200) {
+          c->token = json_string(parser_, r.body, "token");
+          c->pledged = false;
+        }
+        break;
+      case action::schedule:
+        r = co_await exchange(http::verb::get, "/api/v1/schedule", "", "", "", first_send);
+        break;
+      case action::plans_browse:
+        if (!co_await ensure_session(*c, false, first_send)) {
+          setup_failed = true;
+          break;
+        }
+        r = co_await exchange(http::verb::get, "/api/v1/plans?batch=undergrad", "", c->token, "",
+                              first_send);
+        if (r.status == 200) remember_page_token(r.body);
+        break;
+      case action::plans_page: {
+        if (!co_await ensure_session(*c, false, first_send)) {
+          setup_failed = true;
+          break;
+        }
+        std::string target = "/api/v1/plans?batch=undergrad";
+        if (!page_tokens_.empty()) {
+          std::uniform_int_distribution<std::size_t> pick(0, page_tokens_.size() - 1);
+          target += "&page_token=";
+          target += page_tokens_[pick(rng_)];
+          ++pages_followed;
+        }
+        r = co_await exchange(http::verb::get, std::move(target), "", c->token, "", first_send);
+        if (r.status == 200) remember_page_token(r.body);
+        break;
+      }
+      case action::submit: {
+        if (!co_await ensure_session(*c, true, first_send)) {
+          setup_failed = true;
+          break;
+        }
+        const std::string key =
+            fmt::format("lt-{}-{}-{}", run_id_, c->account->exam_no, ++c->submissions);
+        r = co_await exchange(http::verb::post, "/api/v1/applications/undergrad",
+                              c->account->submit_body, c->token, key, first_send);
+        break;
+      }
+      case action::receipt_view:
+        if (!co_await ensure_session(*c, false, first_send)) {
+          setup_failed = true;
+          break;
+        }
+        r = co_await exchange(http::verb::get, "/api/v1/applications/undergrad", "", c->token, "",
+                              first_send);
+        break;
+      case action::logout:
+        if (!co_await ensure_session(*c, false, first_send)) {
+          setup_failed = true;
+          break;
+        }
+        r = co_await exchange(http::verb::post, "/api/v1/auth/logout", "", c->token, "",
+                              first_send);
+        c->token.clear();
+        c->pledged = false;
+        break;
+      case action::scores: {
+        if (!co_await ensure_session(*c, false, first_send)) {
+          setup_failed = true;
+          break;
+        }
+        std::string target = "/api/v1/scores?group=";
+        target += std::to_string(any_group(*c));
+        r = co_await exchange(http::verb::get, std::move(target), "", c->token, "", first_send);
+        break;
+      }
+      case action::favorite_put: {
+        if (!co_await ensure_session(*c, true, first_send)) {
+          setup_failed = true;
+          break;
+        }
+        std::string target = "/api/v1/favorites/group/";
+        target += std::to_string(any_group(*c));
+        // One of the default categories 冲, 稳, 保.
+        static constexpr std::array<std::string_view, 3> categories = {
+            R"({"category":"冲"})", R"({"category":"稳"})", R"({"category":"保"})"};
+        std::uniform_int_distribution<std::size_t> pick(0, categories.size() - 1);
+        r = co_await exchange(http::verb::put, std::move(target),
+                              std::string(categories[pick(rng_)]), c->token, "", first_send);
+        break;
+      }
+      case action::draft_save: {
+        if (!co_await ensure_session(*c, true, first_send)) {
+          setup_failed = true;
+          break;
+        }
+        if (c->draft_version < 0) {
+          // The draft's version is needed for If-Match; read it once per candidate.
+          ++setup_requests;
+          const auto d = co_await exchange(http::verb::get, "/api/v1/drafts/undergrad", "",
+                                           c->token, "", first_send);
+          const auto version =
+              d.status == 200 ? json_int(parser_, d.body, "version") : std::nullopt;
+          if (!version) {
+            if (!d.stopped) ++setup_errors;
+            setup_failed = true;
+            break;
+          }
+          c->draft_version = *version;
+        }
+        r = co_await exchange(http::verb::put, "/api/v1/drafts/undergrad", c->account->draft_body,
+                              c->token, "", first_send, c->draft_version);
+        const auto saved = r.status == 200 || r.status == 201 ? json_int(parser_, r.body, "version")
+                                                              : std::nullopt;
+        c->draft_version = saved ? *saved : -1;
+        break;
+      }
+    }
+    if (c != nullptr) {
+      // A session the server no longer knows is signed in again next time.
+      if (r.status == 401) c->token.clear();
+      c->busy = false;
+      c->last_answer = steady::now();
+      c->think_quantile = 1 - std::uniform_real_distribution<double>(0, 1)(rng_);
+    }
+    --in_flight_;
+    if (stopping_ || r.stopped) {
+      ++st.unfinished;
+      co_return;
+    }
+    const auto done = steady::now();
+    last_answer = std::max(last_answer, done);
+    ++st.sent;
+    if (first_send && *first_send - intended > seconds_to_duration(opt_.late_after_ms / 1000)) {
+      ++st.late;
+    }
+    const bool ok = !setup_failed && expected_status(a, r.status);
+    ++st.by_status[r.status];
+    if (!ok) ++st.errors;
+    const std::uint64_t us = micros_between(intended, done);
+    st.latency.record(us);
+    const auto second = static_cast<std::size_t>(std::max<std::int64_t>(
+        0, std::chrono::duration_cast<std::chrono::seconds>(done - start_).count()));
+    if (seconds.size() <= second) seconds.resize(second + 1);
+    auto& b = seconds[second];
+    if (!b.latency) b.latency = std::make_unique<histogram>(2);
+    ++b.count;
+    if (!ok) ++b.errors;
+    b.latency->record(us);
+  }
+
+  const scenario& s_;
+  const run_options& opt_;
+  unsigned index_;
+  steady::time_point start_;
+  asio::io_context io_{1};
+  tcp::endpoint endpoint_;
+  std::mt19937_64 rng_;
+  steady::duration timeout_;
+  std::string run_id_;
+  std::vector<std::pair<double, action>> cumulative_;
+  std::array<think_time, action_count> think_;
+  std::vector<candidate_state> candidates_;
+  std::size_t next_once_ = 0;
+  std::vector<std::unique_ptr<connection>> connections_;
+  std::vector<connection*> idle_;
+  std::deque<waiter*> waiters_;
+  std::deque<std::string> page_tokens_;
+  simdjson::ondemand::parser parser_;
+  std::uint64_t in_flight_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace
+
+void action_stats::merge(const action_stats& o) {
+  latency.merge(o.latency);
+  arrivals += o.arrivals;
+  sent += o.sent;
+  errors += o.errors;
+  late += o.late;
+  no_candidate += o.no_candidate;
+  unfinished += o.unfinished;
+  for (const auto& [status, n] : o.by_status) by_status[status] += n;
+}
+
+std::uint64_t run_report::arrivals() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& a : actions) n += a.arrivals;
+  return n;
+}
+std::uint64_t run_report::sent() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& a : actions) n += a.sent;
+  return n;
+}
+std::uint64_t run_report::errors() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& a : actions) n += a.errors;
+  return n;
+}
+std::uint64_t run_report::late() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& a : actions) n += a.late;
+  return n;
+}
+
+double arrival_time(const std::vector<phase>& phases, std::uint64_t k) noexcept {
+  double before = 0;  // arrivals due before the current phase
+  double offset = 0;  // its start, seconds
+  const double n_total = static_cast<double>(k);
+  for (const auto& p : phases) {
+    const double in_phase = p.expected_requests();
+    if (n_total < before + in_phase) {
+      // Solve r0 t + (r1 - r0) t^2 / (2 D) = n for t, in the form that stays exact for constant
+      // rates (a = 0) and ramps from zero (r0 = 0).
+      const double n = n_total - before;
+      const double a = (p.rate_to - p.rate_from) / (2 * p.duration_s);
+      const double disc = p.rate_from * p.rate_from + 4 * a * n;
+      const double root = std::sqrt(std::max(0.0, disc));
+      const double denom = p.rate_from + root;
+      const double t = denom > 0 ? 2 * n / denom : 0;
+      return offset + std::min(t, p.duration_s);
+    }
+    before += in_phase;
+    offset += p.duration_s;
+  }
+  return -1;
+}
+
+run_report run(const scenario& s, const std::vector<candidate_account>& accounts,
+               const run_options& opt) {
+  if (opt.threads == 0) throw std::runtime_error("threads must be at least 1");
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(opt.host, ec);
+  if (ec || !address.is_loopback()) {
+    throw std::runtime_error("target host must be a loopback address: " + opt.host);
+  }
+  // Every thread starts its clock at the same instant, a little ahead so that all are ready.
+  const auto start = steady::now() + std::chrono::milliseconds(50);
+  std::vector<std::unique_ptr<worker>> workers;
+  for (unsigned i = 0; i < opt.threads; ++i) {
+    workers.push_back(std::make_unique<worker>(s, opt, accounts, i, start));
+  }
+  std::vector<std::thread> threads;
+  for (auto& w : workers) threads.emplace_back([&w] { w->run(); });
+  for (auto& t : threads) t.join();
+
+  run_report r;
+  r.phases_s = s.phases_duration_s();
+  steady::time_point last = start;
+  for (const auto& w : workers) {
+    for (std::size_t a = 0; a < action_count; ++a) r.actions[a].merge(w->stats[a]);
+    r.setup_requests += w->setup_requests;
+    r.setup_errors += w->setup_errors;
+    r.pages_followed += w->pages_followed;
+    last = std::max(last, w->last_answer);
+  }
+  for (const auto& a : r.actions) r.overall.merge(a.latency);
+  r.elapsed_s = std::chrono::duration<double>(last - start).count();
+  r.offered_rate = r.phases_s > 0 ? static_cast<double>(r.arrivals()) / r.phases_s : 0;
+  const double span = std::max(r.phases_s, r.elapsed_s);
+  r.achieved_rate = span > 0 ? static_cast<double>(r.sent()) / span : 0;
+
+  std::size_t seconds = 0;
+  for (const auto& w : workers) seconds = std::max(seconds, w->seconds.size());
+  histogram merged(2);
+  for (std::size_t i = 0; i < seconds; ++i) {
+    second_sample out;
+    merged.reset();
+    for (const auto& w : workers) {
+      if (i >= w->seconds.size() || !w->seconds[i].latency) continue;
+      out.count += w->seconds[i].count;
+      out.errors += w->seconds[i].errors;
+      merged.merge(*w->seconds[i].latency);
+    }
+    out.p50_ms = static_cast<double>(merged.value_at_percentile(50)) / 1000;
+    out.p99_ms = static_cast<double>(merged.value_at_percentile(99)) / 1000;
+    r.per_second.push_back(out);
+  }
+  return r;
+}
+
+std::vector<threshold_result> check_thresholds(const scenario& s, const run_report& r) {
+  std::vector<threshold_result> out;
+  for (const auto& t : s.limits.latency) {
+    const histogram& h =
+        t.endpoint ? r.actions[static_cast<std::size_t>(*t.endpoint)].latency : r.overall;
+    const double ms = static_cast<double>(h.value_at_percentile(t.percentile)) / 1000;
+    out.push_back({t.key, ms, t.max_ms, false, ms <= t.max_ms});
+  }
+  if (s.limits.max_error_rate) {
+    const double sent = static_cast<double>(r.sent() + r.setup_requests);
+    const double failed = static_cast<double>(r.errors() + r.setup_errors);
+    const double rate = sent > 0 ? failed / sent : 0;
+    out.push_back(
+        {"error_rate", rate, *s.limits.max_error_rate, false, rate <= *s.limits.max_error_rate});
+  }
+  if (s.limits.min_achieved_ratio) {
+    const double ratio = r.offered_rate > 0 ? r.achieved_rate / r.offered_rate : 1;
+    out.push_back({"min_achieved_ratio", ratio, *s.limits.min_achieved_ratio, true,
+                   ratio >= *s.limits.min_achieved_ratio});
+  }
+  return out;
+}
+
+}  // namespace zhiyuan::loadtest
