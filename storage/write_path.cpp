@@ -532,7 +532,7 @@ bool write_path_impl::connect(writer_state& w) {
     auto c = std::make_unique<pqxx::connection>(conninfo_);
     {
       pqxx::nontransaction tx(*c);
-      tx.exec_params(sql::writer_session, fmt::format("zhiyuan-writer-{}", w.index));
+      tx.exec_params(sql::writer_session, fmt::format("{}-{}", options_.application_name, w.index));
     }
     c->prepare(ps_lookup, sql::writer_keys_lookup);
     c->prepare(ps_record, sql::writer_keys_record);

@@ -99,6 +99,9 @@ struct write_path_options {
   std::chrono::hours idempotency_retention{24};
   /// How often writer 0 deletes expired idempotency keys (in bounded chunks).
   std::chrono::seconds retention_interval{300};
+  /// application_name of the writers' connections: "<name>-<writer index>" (what operators and
+  /// pg_stat_activity see).
+  std::string application_name = "zhiyuan-writer";
   /// Where the write path reports failures (a failed op, a lost connection); null: stderr.
   std::function<void(std::string_view)> log;
 };

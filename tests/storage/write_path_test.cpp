@@ -4,6 +4,7 @@
 #include "storage/write_path.hpp"
 
 #include <sodium.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -608,7 +609,10 @@ TEST_F(write_path_test, drain_and_stop_completes_every_queued_op) {
 TEST_F(write_path_test, killed_backends_lose_and_duplicate_nothing) {
   constexpr int producers = 4, candidates = 200, per_producer = 1500;
   const std::int64_t first = make_candidates(candidates);
-  write_path wp(*url_, options());
+  // Only this test's writers are killed: other tests (and servers) share the cluster.
+  auto o = options();
+  o.application_name = fmt::format("zhiyuan-writer-killed-{}", ::getpid());
+  write_path wp(*url_, o);
   wp.start();
   std::atomic<bool> producing{true};
   std::atomic<int> kills{0};
@@ -619,7 +623,8 @@ TEST_F(write_path_test, killed_backends_lose_and_duplicate_nothing) {
       pqxx::nontransaction tx(c);
       auto r = tx.exec(
           "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
-          " WHERE application_name LIKE 'zhiyuan-writer%'");
+          " WHERE application_name LIKE '" +
+          o.application_name + "-%'");
       kills += r[0][0].as<int>();
     }
   });
