@@ -1,5 +1,7 @@
 #include "loadtest/runner.hpp"
 
+#include "loadtest/http_connection.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -48,54 +50,7 @@ std::uint64_t micros_between(steady::time_point from, steady::time_point to) {
   return d < 0 ? 0 : static_cast<std::uint64_t>(d);
 }
 
-// One keep-alive connection; reconnects lazily after any error.
-class connection {
- public:
-  connection(asio::io_context& io, tcp::endpoint endpoint) : stream_(io), endpoint_(endpoint) {}
-
-  asio::awaitable<beast::error_code> exchange(http::request<http::string_body>& req,
-                                              http::response<http::string_body>& res,
-                                              steady::duration timeout) {
-    if (!open_) {
-      stream_.expires_after(timeout);
-      auto [ec] = co_await stream_.async_connect(endpoint_, use_tuple);
-      if (ec) {
-        close();
-        co_return ec;
-      }
-      stream_.socket().set_option(tcp::no_delay(true));
-      buffer_.clear();
-      open_ = true;
-    }
-    stream_.expires_after(timeout);
-    auto [wec, wn] = co_await http::async_write(stream_, req, use_tuple);
-    if (wec) {
-      close();
-      co_return wec;
-    }
-    res = {};
-    auto [rec, rn] = co_await http::async_read(stream_, buffer_, res, use_tuple);
-    if (rec) {
-      close();
-      co_return rec;
-    }
-    if (!res.keep_alive()) close();
-    co_return beast::error_code{};
-  }
-
-  void close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
-    open_ = false;
-  }
-
- private:
-  beast::tcp_stream stream_;
-  tcp::endpoint endpoint_;
-  beast::flat_buffer buffer_;
-  bool open_ = false;
-};
+using connection = loadtest::http_connection;
 
 // A candidate as one thread sees it: its session and whether it is in use.
 struct candidate_state {

@@ -68,6 +68,7 @@
 #include <pqxx/pqxx>
 
 #include "core/choices.hpp"
+#include "loadtest/http_connection.hpp"
 #include "loadtest/synthetic_passwords.hpp"
 #include "server/schedule_config.hpp"
 #include "storage/catalog_loader.hpp"
@@ -220,54 +221,7 @@ class ack_log {
 
 // ------------------------------------------------------------------------------ HTTP client
 
-// One keep-alive connection; reconnects lazily after any error.
-class connection {
- public:
-  connection(asio::io_context& io, tcp::endpoint endpoint) : stream_(io), endpoint_(endpoint) {}
-
-  /// Sends `req` and reads the response; any error closes the connection.
-  asio::awaitable<beast::error_code> exchange(http::request<http::string_body>& req,
-                                              http::response<http::string_body>& res, ms timeout) {
-    if (!open_) {
-      stream_.expires_after(std::min(timeout, ms(2000)));
-      auto [ec] = co_await stream_.async_connect(endpoint_, use_tuple);
-      if (ec) {
-        close();
-        co_return ec;
-      }
-      stream_.socket().set_option(tcp::no_delay(true));
-      buffer_.clear();
-      open_ = true;
-    }
-    stream_.expires_after(timeout);
-    auto [wec, wn] = co_await http::async_write(stream_, req, use_tuple);
-    if (wec) {
-      close();
-      co_return wec;
-    }
-    res = {};
-    auto [rec, rn] = co_await http::async_read(stream_, buffer_, res, use_tuple);
-    if (rec) {
-      close();
-      co_return rec;
-    }
-    if (!res.keep_alive()) close();
-    co_return beast::error_code{};
-  }
-
-  void close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
-    open_ = false;
-  }
-
- private:
-  beast::tcp_stream stream_;
-  tcp::endpoint endpoint_;
-  beast::flat_buffer buffer_;
-  bool open_ = false;
-};
+using connection = loadtest::http_connection;
 
 // ------------------------------------------------------------------------------ submit mode
 
@@ -435,7 +389,7 @@ class submitter {
     std::size_t next = 0, failed = 0;
     unsigned running = std::min<unsigned>(opt_.connections, 32);
     for (unsigned i = 0, n = running; i < n; ++i) {
-      connections_.push_back(std::make_unique<connection>(io_, endpoint_));
+      connections_.push_back(std::make_unique<connection>(io_, endpoint_, std::chrono::seconds(2)));
       asio::co_spawn(
           io_,
           [this, &pending, &next, &failed, &running,
@@ -632,7 +586,7 @@ class submitter {
     if (opt_.progress) schedule_progress();
     running_workers_ = workers;
     for (unsigned i = 0; i < workers; ++i) {
-      connections_.push_back(std::make_unique<connection>(io_, endpoint_));
+      connections_.push_back(std::make_unique<connection>(io_, endpoint_, std::chrono::seconds(2)));
       asio::co_spawn(io_, worker(*connections_.back()), asio::detached);
     }
     // Runs until every worker is done; then the timers are the only work left.
