@@ -2,7 +2,7 @@
 // server on this machine and checks the scenario's thresholds.
 //
 //   zhiyuan-loadtest --scenario loadtest/scenarios/smoke.toml --port 8080
-//                    --database-url "$(zhiyuan-dbctl url)" --json report.json
+//                    --database-url "$(zhiyuan-dbctl url)" --json report.json --html report.html
 //
 // The candidates' exam numbers and their formal forms come from the database the server uses
 // (catalog and candidate directory, read once before the run); passwords are the synthetic
@@ -13,16 +13,20 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/ip/address.hpp>
 
+#include <pqxx/pqxx>
+
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <exception>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/batch.hpp"
 #include "loadtest/form_builder.hpp"
+#include "loadtest/reconcile.hpp"
+#include "loadtest/report.hpp"
 #include "loadtest/runner.hpp"
 #include "loadtest/scenario.hpp"
 #include "loadtest/synthetic_passwords.hpp"
@@ -31,10 +35,6 @@
 namespace {
 
 using namespace zhiyuan;
-using loadtest::action_count;
-using loadtest::action_names;
-
-double ms(std::uint64_t us) { return static_cast<double>(us) / 1000; }
 
 // The scenario's candidates, with their forms for 本科批.
 std::vector<loadtest::candidate_account> load_accounts(const loadtest::scenario& s,
@@ -66,97 +66,36 @@ std::vector<loadtest::candidate_account> load_accounts(const loadtest::scenario&
   return out;
 }
 
-void print_table(const loadtest::run_report& r) {
-  fmt::print("{:<13} {:>7} {:>6} {:>5} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", "action",
-             "count", "errors", "late", "p50", "p90", "p99", "p99.9", "p99.99", "max", "rate/s");
-  const double span = std::max(r.phases_s, r.elapsed_s);
-  const auto row = [&](std::string_view name, const loadtest::histogram& h, std::uint64_t errors,
-                       std::uint64_t late) {
-    fmt::print(
-        "{:<13} {:>7} {:>6} {:>5} {:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f} {:>8.2f} "
-        "{:>8.1f}\n",
-        name, h.count(), errors, late, ms(h.value_at_percentile(50)), ms(h.value_at_percentile(90)),
-        ms(h.value_at_percentile(99)), ms(h.value_at_percentile(99.9)),
-        ms(h.value_at_percentile(99.99)), ms(h.max()),
-        span > 0 ? static_cast<double>(h.count()) / span : 0.0);
-  };
-  for (std::size_t a = 0; a < action_count; ++a) {
-    const auto& st = r.actions[a];
-    if (st.arrivals == 0) continue;
-    row(action_names[a], st.latency, st.errors, st.late);
-  }
-  row("all", r.overall, r.errors(), r.late());
-  fmt::print("latencies in ms from the intended send time (coordinated omission corrected)\n");
-  fmt::print(
-      "offered {:.1f}/s achieved {:.1f}/s over {:.2f}s (phases {:.2f}s); setup requests {} "
-      "(errors {}); plans pages followed by token {}\n",
-      r.offered_rate, r.achieved_rate, r.elapsed_s, r.phases_s, r.setup_requests, r.setup_errors,
-      r.pages_followed);
-  for (std::size_t a = 0; a < action_count; ++a) {
-    const auto& st = r.actions[a];
-    std::string statuses;
-    for (const auto& [status, n] : st.by_status) {
-      if (!statuses.empty()) statuses += ' ';
-      statuses += fmt::format("{}:{}", status, n);
-    }
-    if (st.no_candidate + st.unfinished > 0 || st.errors > 0) {
-      fmt::print("{}: statuses [{}] no_idle_candidate={} unfinished={}\n", action_names[a],
-                 statuses, st.no_candidate, st.unfinished);
+// "SECONDS:COMMAND" from --fault.
+loadtest::fault parse_fault(const std::string& text, double phases_s) {
+  const auto colon = text.find(':');
+  double at = -1;
+  if (colon != std::string::npos && colon > 0) {
+    try {
+      std::size_t used = 0;
+      at = std::stod(text.substr(0, colon), &used);
+      if (used != colon) at = -1;
+    } catch (const std::exception&) {
+      at = -1;
     }
   }
+  if (at < 0 || at > phases_s || colon + 1 >= text.size()) {
+    throw std::runtime_error(fmt::format(
+        "--fault '{}': expected SECONDS:COMMAND with 0 <= SECONDS <= {:g} (the phases' length)",
+        text, phases_s));
+  }
+  return {at, text.substr(colon + 1)};
 }
 
-void write_json(const std::string& path, const loadtest::scenario& s, const loadtest::run_report& r,
-                const std::vector<loadtest::threshold_result>& checks) {
-  std::string out;
-  const auto latency = [](const loadtest::histogram& h) {
-    return fmt::format(
-        R"({{"count":{},"mean_ms":{:.3f},"p50_ms":{:.3f},"p90_ms":{:.3f},"p99_ms":{:.3f},)"
-        R"("p999_ms":{:.3f},"p9999_ms":{:.3f},"max_ms":{:.3f}}})",
-        h.count(), h.mean() / 1000, ms(h.value_at_percentile(50)), ms(h.value_at_percentile(90)),
-        ms(h.value_at_percentile(99)), ms(h.value_at_percentile(99.9)),
-        ms(h.value_at_percentile(99.99)), ms(h.max()));
-  };
-  out += fmt::format(
-      R"({{"scenario":"{}","phases_s":{:.3f},"elapsed_s":{:.3f},"offered_rate":{:.3f},)"
-      R"("achieved_rate":{:.3f},"arrivals":{},"sent":{},"errors":{},"late":{},)"
-      R"("setup_requests":{},"setup_errors":{},"pages_followed":{},"overall":{},"actions":{{)",
-      s.name, r.phases_s, r.elapsed_s, r.offered_rate, r.achieved_rate, r.arrivals(), r.sent(),
-      r.errors(), r.late(), r.setup_requests, r.setup_errors, r.pages_followed, latency(r.overall));
-  bool first = true;
-  for (std::size_t a = 0; a < action_count; ++a) {
-    const auto& st = r.actions[a];
-    if (st.arrivals == 0) continue;
-    if (!first) out += ',';
-    first = false;
-    std::string statuses;
-    for (const auto& [status, n] : st.by_status) {
-      if (!statuses.empty()) statuses += ',';
-      statuses += fmt::format(R"("{}":{})", status, n);
-    }
-    out += fmt::format(R"("{}":{{"arrivals":{},"sent":{},"errors":{},"late":{},)"
-                       R"("no_idle_candidate":{},"unfinished":{},"statuses":{{{}}},"latency":{}}})",
-                       action_names[a], st.arrivals, st.sent, st.errors, st.late, st.no_candidate,
-                       st.unfinished, statuses, latency(st.latency));
-  }
-  out += R"(},"per_second":[)";
-  for (std::size_t i = 0; i < r.per_second.size(); ++i) {
-    const auto& p = r.per_second[i];
-    if (i > 0) out += ',';
-    out += fmt::format(R"({{"second":{},"count":{},"errors":{},"p50_ms":{:.3f},"p99_ms":{:.3f}}})",
-                       i, p.count, p.errors, p.p50_ms, p.p99_ms);
-  }
-  out += R"(],"thresholds":[)";
-  for (std::size_t i = 0; i < checks.size(); ++i) {
-    const auto& c = checks[i];
-    if (i > 0) out += ',';
-    out += fmt::format(R"({{"key":"{}","measured":{:.6f},"limit":{:.6f},"ok":{}}})", c.key,
-                       c.measured, c.limit, c.ok ? "true" : "false");
-  }
-  out += "]}\n";
-  std::ofstream f(path, std::ios::trunc);
-  f << out;
-  if (!f) throw std::runtime_error("cannot write " + path);
+// --reconcile-acks: the check of a run's acks file, on its own (e.g. after restoring a backup).
+int reconcile_only(const std::string& acks_file, const std::string& database_url) {
+  const auto acks = loadtest::read_acks_file(acks_file);
+  pqxx::connection conn(database_url);
+  const auto r = loadtest::reconcile(conn, acks, {});
+  for (const auto& p : r.problems) fmt::print("{}\n", p);
+  fmt::print("reconciled {} history rows; inconsistent={}\n{}\n", r.history_rows, r.inconsistent,
+             r.line());
+  return r.ok() ? 0 : 1;
 }
 
 int run(int argc, char** argv) {
@@ -166,15 +105,46 @@ int run(int argc, char** argv) {
   std::string host;
   std::uint16_t port = 0;
   std::string json_file;
+  std::string html_file;
+  std::string acks_file;
+  std::vector<std::string> fault_texts;
+  double rate = 0;
+  double duration = 0;
+  bool no_reconcile = false;
   loadtest::run_options opt;
   opt.threads = std::max(1U, std::min(4U, std::thread::hardware_concurrency()));
-  app.add_option("--scenario", scenario_file, "scenario TOML file")->required();
+  std::string reconcile_file;
+  auto* scenario_option = app.add_option("--scenario", scenario_file, "scenario TOML file");
+  app.add_option("--reconcile-acks", reconcile_file,
+                 "only reconcile an acks file written by --acks against the database")
+      ->excludes(scenario_option);
   app.add_option("--database-url", database_url,
                  "libpq conninfo of the server's database (candidates and forms)")
       ->required();
   app.add_option("--host", host, "override the scenario's target host (loopback only)");
   app.add_option("--port", port, "override the scenario's target port");
   app.add_option("--json", json_file, "write the full report as JSON to this file");
+  app.add_option("--html", html_file, "write a self-contained HTML report to this file");
+  app.add_option("--acks", acks_file,
+                 "write every acknowledged submission (exam_no batch version hash key) here");
+  app.add_flag("--no-reconcile", no_reconcile,
+               "do not check the acknowledged submissions against the database");
+  app.add_option("--fault", fault_texts,
+                 "SECONDS:COMMAND, run COMMAND by /bin/sh at that second (repeatable; added to "
+                 "the scenario's [[faults]])");
+  app.add_option("--rate", rate,
+                 "replace the scenario's phases by one at this constant rate (requests/s)")
+      ->check(CLI::Range(0.001, 1'000'000.0));
+  app.add_option("--duration", duration, "with --rate: the phase's length in seconds")
+      ->check(CLI::Range(0.1, 86'400.0));
+  app.add_option("--retries", opt.retries,
+                 "resends of a request answered 503 or 429, after its Retry-After")
+      ->check(CLI::Range(0U, 20U))
+      ->capture_default_str();
+  app.add_option("--max-in-flight", opt.max_in_flight,
+                 "requests outstanding per thread at most; further arrivals are dropped")
+      ->check(CLI::Range(1ULL, 10'000'000ULL))
+      ->capture_default_str();
   app.add_option("--threads", opt.threads, "threads, each with its own io_context")
       ->check(CLI::Range(1U, 256U))
       ->capture_default_str();
@@ -188,6 +158,11 @@ int run(int argc, char** argv) {
     return app.exit(e);
   }
 
+  if (!reconcile_file.empty()) return reconcile_only(reconcile_file, database_url);
+  if (scenario_file.empty()) {
+    fmt::print(stderr, "zhiyuan-loadtest: --scenario or --reconcile-acks is required\n");
+    return 2;
+  }
   loadtest::scenario s;
   try {
     s = loadtest::load_scenario(scenario_file);
@@ -195,6 +170,16 @@ int run(int argc, char** argv) {
     fmt::print(stderr, "zhiyuan-loadtest: {}\n", e.what());
     return 2;
   }
+  if ((rate > 0) != (duration > 0)) {
+    fmt::print(stderr, "zhiyuan-loadtest: --rate and --duration go together\n");
+    return 2;
+  }
+  if (rate > 0) {
+    s.phases = {loadtest::phase{"constant", duration, rate, rate}};
+    s.knee.reset();
+    s.max_duration_s = std::max(s.max_duration_s, duration + s.drain_s);
+  }
+  for (const auto& f : fault_texts) s.faults.push_back(parse_fault(f, s.phases_duration_s()));
   opt.host = host.empty() ? s.target.host : host;
   if (opt.host == "localhost") opt.host = "127.0.0.1";
   opt.port = port != 0 ? port : s.target.port;
@@ -211,17 +196,37 @@ int run(int argc, char** argv) {
              s.phases_duration_s(), accounts.size(), opt.host, opt.port, opt.threads);
   std::fflush(stdout);
   const auto report = loadtest::run(s, accounts, opt);
-  print_table(report);
-  const auto checks = loadtest::check_thresholds(s, report);
-  if (!json_file.empty()) write_json(json_file, s, report, checks);
+
+  loadtest::run_summary summary{s, report, loadtest::check_thresholds(s, report),
+                                loadtest::find_knee(s, report), std::nullopt};
+  if (!acks_file.empty()) {
+    std::string lines;
+    for (const auto& a : report.acks) lines += loadtest::ack_line(a) + '\n';
+    loadtest::write_file(acks_file, lines);
+  }
+  const bool submitted = report.actions[static_cast<std::size_t>(loadtest::action::submit)].sent;
+  if (!no_reconcile && submitted) {
+    pqxx::connection conn(database_url);
+    loadtest::reconcile_options ro;
+    ro.since = report.started_at - std::chrono::seconds(1);
+    summary.reconciled = loadtest::reconcile(conn, report.acks, ro);
+  }
+  fmt::print("{}", loadtest::summary_text(summary));
+  if (!json_file.empty()) loadtest::write_file(json_file, loadtest::report_json(summary));
+  if (!html_file.empty()) loadtest::write_file(html_file, loadtest::report_html(summary));
   int broken = 0;
-  for (const auto& c : checks) {
+  for (const auto& c : summary.checks) {
     fmt::print("threshold {}: {:.4f} ({} {:.4f}) {}\n", c.key, c.measured,
                c.at_least ? ">=" : "<=", c.limit, c.ok ? "ok" : "BROKEN");
     if (!c.ok) ++broken;
   }
+  if (report.unreadable_receipts > 0) ++broken;
+  if (summary.reconciled && !summary.reconciled->ok()) {
+    fmt::print("reconciliation failed: acknowledged submissions are missing or differ\n");
+    ++broken;
+  }
   if (broken > 0) {
-    fmt::print("{} threshold(s) broken\n", broken);
+    fmt::print("{} check(s) failed\n", broken);
     return 1;
   }
   return 0;

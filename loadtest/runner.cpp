@@ -2,11 +2,19 @@
 
 #include "loadtest/http_connection.hpp"
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -71,9 +79,16 @@ struct reply {
   bool stopped = false;  // the run stopped before the answer came
 };
 
+// The setup requests (sign-in, pledge, draft version) one arrival needed.
+struct setup_tally {
+  std::uint64_t requests = 0;
+  std::uint64_t errors = 0;
+};
+
 struct second_bucket {
   std::uint64_t count = 0;
   std::uint64_t errors = 0;
+  std::array<std::uint64_t, action_count> by_action{};
   std::unique_ptr<histogram> latency;
 };
 
@@ -83,6 +98,7 @@ bool expected_status(action a, unsigned status) {
   switch (a) {
     case action::login:
     case action::schedule:
+    case action::ping:
       return status == 200;
     case action::plans_browse:
     case action::plans_page:
@@ -101,8 +117,9 @@ bool expected_status(action a, unsigned status) {
   return false;
 }
 
-// Every action but the schedule acts as a signed-in candidate (the plans need a session too).
-bool needs_candidate(action a) { return a != action::schedule; }
+// Every action but the schedule and ping acts as a signed-in candidate (the plans need a
+// session too).
+bool needs_candidate(action a) { return a != action::schedule && a != action::ping; }
 
 // Actions about the candidate's own groups or forms take only candidates who can file.
 bool needs_form(action a) {
@@ -158,6 +175,17 @@ class worker {
     for (std::size_t i = index; i < accounts.size(); i += opt.threads) {
       candidates_.push_back({&accounts[i]});
     }
+    double offset = 0;
+    for (const auto& p : s.phases) {
+      phase_report r;
+      r.name = p.name;
+      r.start_s = offset;
+      r.duration_s = p.duration_s;
+      r.rate_from = p.rate_from;
+      r.rate_to = p.rate_to;
+      phases.push_back(std::move(r));
+      offset += p.duration_s;
+    }
     double total = 0;
     for (const auto& m : s.mix) total += m.weight;
     double sum = 0;
@@ -179,6 +207,10 @@ class worker {
   std::uint64_t setup_requests = 0;
   std::uint64_t setup_errors = 0;
   std::uint64_t pages_followed = 0;
+  std::uint64_t unreadable_receipts = 0;
+  std::uint64_t retries = 0;
+  std::vector<phase_report> phases;
+  std::vector<acked_receipt> acks;
   steady::time_point last_answer{};
 
  private:
@@ -189,11 +221,16 @@ class worker {
     const auto phases_end = start_ + seconds_to_duration(s_.phases_duration_s());
     const double max_s = s_.max_duration_s > 0 ? s_.max_duration_s : 1e12;
     const auto hard_stop = start_ + seconds_to_duration(max_s);
+    std::size_t phase_index = 0;
     for (std::uint64_t k = index_;; k += opt_.threads) {
       const double at = arrival_time(s_.phases, k);
       if (at < 0) break;
       const auto intended = start_ + seconds_to_duration(at);
       if (intended >= phases_end || intended >= hard_stop) break;
+      // Arrival times never decrease: the phase index only moves forward.
+      while (phase_index + 1 < phases.size() && at >= phases[phase_index + 1].start_s) {
+        ++phase_index;
+      }
       timer.expires_at(intended);
       co_await timer.async_wait(use_tuple);
       const action a = pick_action();
@@ -201,8 +238,15 @@ class worker {
           next_once_ >= candidates_.size()) {
         break;
       }
-      ++stats[static_cast<std::size_t>(a)].arrivals;
-      auto request = handle(a, intended);
+      const auto index = static_cast<std::size_t>(a);
+      ++stats[index].arrivals;
+      ++phases[phase_index].actions[index].arrivals;
+      if (in_flight_ >= opt_.max_in_flight) {
+        ++stats[index].dropped;
+        ++phases[phase_index].actions[index].dropped;
+        continue;
+      }
+      auto request = handle(a, intended, phase_index);
       asio::co_spawn(io_, std::move(request), asio::detached);
     }
     const auto drain_end = std::min(steady::now() + seconds_to_duration(s_.drain_s), hard_stop);
@@ -297,21 +341,14 @@ class worker {
     idle_.push_back(c);
   }
 
+  // One request, retried (same request, so the same Idempotency-Key) after a 503 or 429 as a
+  // browser would: after the Retry-After the server gave (1 s without one, at most 5 s), at most
+  // opt_.retries times. The action's latency includes the waits.
   asio::awaitable<reply> exchange(http::verb verb, std::string target, std::string body,
                                   const std::string& token, std::string_view idempotency_key,
                                   std::optional<steady::time_point>& first_send,
                                   std::int64_t if_match = -1) {
     reply out;
-    if (stopping_) {
-      out.stopped = true;
-      co_return out;
-    }
-    connection* c = co_await acquire();
-    if (c == nullptr || stopping_) {
-      if (c != nullptr) release(c);
-      out.stopped = true;
-      co_return out;
-    }
     http::request<http::string_body> req{verb, std::move(target), 11};
     req.set(http::field::host, opt_.host);
     req.set(http::field::user_agent, "zhiyuan-loadtest");
@@ -327,45 +364,68 @@ class worker {
     req.keep_alive(true);
     req.body() = std::move(body);
     req.prepare_payload();
-    if (!first_send) first_send = steady::now();
-    http::response<http::string_body> res;
-    const auto ec = co_await c->exchange(req, res, timeout_);
-    release(c);
-    if (stopping_) {
-      out.stopped = true;
-      co_return out;
-    }
-    if (!ec) {
+    for (unsigned attempt = 0;; ++attempt) {
+      if (stopping_) {
+        out.stopped = true;
+        co_return out;
+      }
+      connection* c = co_await acquire();
+      if (c == nullptr || stopping_) {
+        if (c != nullptr) release(c);
+        out.stopped = true;
+        co_return out;
+      }
+      if (!first_send) first_send = steady::now();
+      http::response<http::string_body> res;
+      const auto ec = co_await c->exchange(req, res, timeout_);
+      release(c);
+      if (stopping_) {
+        out.stopped = true;
+        co_return out;
+      }
+      out = {};
+      if (ec) co_return out;
       out.status = res.result_int();
       out.body = std::move(res.body());
+      if ((out.status != 503 && out.status != 429) || attempt >= opt_.retries) co_return out;
+      ++retries;
+      unsigned wait_s = 1;
+      if (const auto it = res.find(http::field::retry_after); it != res.end()) {
+        const auto v = it->value();
+        unsigned parsed = 0;
+        const auto [end, err] = std::from_chars(v.data(), v.data() + v.size(), parsed);
+        if (err == std::errc() && end == v.data() + v.size()) wait_s = std::min(parsed, 5U);
+      }
+      asio::steady_timer pause(io_, std::chrono::seconds(wait_s));
+      co_await pause.async_wait(use_tuple);
     }
-    co_return out;
   }
 
   // A sign-in and a pledge that an action needs first; false when either failed.
   asio::awaitable<bool> ensure_session(candidate_state& c, bool pledge,
-                                       std::optional<steady::time_point>& first_send) {
+                                       std::optional<steady::time_point>& first_send,
+                                       setup_tally& setup) {
     if (c.token.empty()) {
-      ++setup_requests;
+      ++setup.requests;
       const auto r = co_await exchange(http::verb::post, "/api/v1/auth/login", login_body(c), "",
                                        "", first_send);
       if (r.status != 200) {
-        if (!r.stopped) ++setup_errors;
+        if (!r.stopped) ++setup.errors;
         co_return false;
       }
       c.token = json_string(parser_, r.body, "token");
       c.pledged = false;
       if (c.token.empty()) {
-        ++setup_errors;
+        ++setup.errors;
         co_return false;
       }
     }
     if (pledge && !c.pledged) {
-      ++setup_requests;
+      ++setup.requests;
       const auto r =
           co_await exchange(http::verb::post, "/api/v1/me/pledge", "", c.token, "", first_send);
       if (r.status != 200) {
-        if (!r.stopped) ++setup_errors;
+        if (!r.stopped) ++setup.errors;
         co_return false;
       }
       c.pledged = true;
@@ -386,14 +446,32 @@ class worker {
     page_tokens_.push_back(std::move(next));
   }
 
-  // Sends one arrival of `a` due at `intended` and records it.
-  asio::awaitable<void> handle(action a, steady::time_point intended) {
+  // Keeps the receipt of an acknowledged formal submission for reconciliation; false when the
+  // body lacks the version or the receipt hash.
+  bool keep_receipt(const candidate_state& c, const std::string& key, const std::string& body) {
+    simdjson::padded_string json(body);
+    simdjson::ondemand::document doc;
+    std::int64_t version = 0;
+    std::string_view hash;
+    if (parser_.iterate(json).get(doc) || doc["version"].get_int64().get(version) ||
+        doc["receipt_hash"].get_string().get(hash)) {
+      return false;
+    }
+    acks.push_back({c.account->exam_no, core::batch::undergrad, version, std::string(hash), key});
+    return true;
+  }
+
+  // Sends one arrival of `a` due at `intended` (in phase `phase_index`) and records it.
+  asio::awaitable<void> handle(action a, steady::time_point intended, std::size_t phase_index) {
     auto& st = stats[static_cast<std::size_t>(a)];
+    auto& ph = phases[phase_index];
+    auto& pst = ph.actions[static_cast<std::size_t>(a)];
     candidate_state* c = nullptr;
     if (needs_candidate(a)) {
       c = take_candidate(a);
       if (c == nullptr) {
         ++st.no_candidate;
+        ++pst.no_candidate;
         co_return;
       }
     }
@@ -401,6 +479,8 @@ class worker {
     std::optional<steady::time_point> first_send;
     reply r;
     bool setup_failed = false;
+    bool unreadable = false;
+    setup_tally setup;
     switch (a) {
       case action::login:
         r = co_await exchange(http::verb::post, "/api/v1/auth/login", login_body(*c), "", "",
@@ -413,8 +493,11 @@ class worker {
       case action::schedule:
         r = co_await exchange(http::verb::get, "/api/v1/schedule", "", "", "", first_send);
         break;
+      case action::ping:
+        r = co_await exchange(http::verb::get, "/api/v1/ping", "", "", "", first_send);
+        break;
       case action::plans_browse:
-        if (!co_await ensure_session(*c, false, first_send)) {
+        if (!co_await ensure_session(*c, false, first_send, setup)) {
           setup_failed = true;
           break;
         }
@@ -423,7 +506,7 @@ class worker {
         if (r.status == 200) remember_page_token(r.body);
         break;
       case action::plans_page: {
-        if (!co_await ensure_session(*c, false, first_send)) {
+        if (!co_await ensure_session(*c, false, first_send, setup)) {
           setup_failed = true;
           break;
         }
@@ -439,7 +522,7 @@ class worker {
         break;
       }
       case action::submit: {
-        if (!co_await ensure_session(*c, true, first_send)) {
+        if (!co_await ensure_session(*c, true, first_send, setup)) {
           setup_failed = true;
           break;
         }
@@ -447,10 +530,14 @@ class worker {
             fmt::format("lt-{}-{}-{}", run_id_, c->account->exam_no, ++c->submissions);
         r = co_await exchange(http::verb::post, "/api/v1/applications/undergrad",
                               c->account->submit_body, c->token, key, first_send);
+        if ((r.status == 201 || r.status == 200) && !keep_receipt(*c, key, r.body)) {
+          unreadable = true;
+          ++unreadable_receipts;
+        }
         break;
       }
       case action::receipt_view:
-        if (!co_await ensure_session(*c, false, first_send)) {
+        if (!co_await ensure_session(*c, false, first_send, setup)) {
           setup_failed = true;
           break;
         }
@@ -458,7 +545,7 @@ class worker {
                               first_send);
         break;
       case action::logout:
-        if (!co_await ensure_session(*c, false, first_send)) {
+        if (!co_await ensure_session(*c, false, first_send, setup)) {
           setup_failed = true;
           break;
         }
@@ -468,7 +555,7 @@ class worker {
         c->pledged = false;
         break;
       case action::scores: {
-        if (!co_await ensure_session(*c, false, first_send)) {
+        if (!co_await ensure_session(*c, false, first_send, setup)) {
           setup_failed = true;
           break;
         }
@@ -478,7 +565,7 @@ class worker {
         break;
       }
       case action::favorite_put: {
-        if (!co_await ensure_session(*c, true, first_send)) {
+        if (!co_await ensure_session(*c, true, first_send, setup)) {
           setup_failed = true;
           break;
         }
@@ -493,19 +580,19 @@ class worker {
         break;
       }
       case action::draft_save: {
-        if (!co_await ensure_session(*c, true, first_send)) {
+        if (!co_await ensure_session(*c, true, first_send, setup)) {
           setup_failed = true;
           break;
         }
         if (c->draft_version < 0) {
           // The draft's version is needed for If-Match; read it once per candidate.
-          ++setup_requests;
+          ++setup.requests;
           const auto d = co_await exchange(http::verb::get, "/api/v1/drafts/undergrad", "",
                                            c->token, "", first_send);
           const auto version =
               d.status == 200 ? json_int(parser_, d.body, "version") : std::nullopt;
           if (!version) {
-            if (!d.stopped) ++setup_errors;
+            if (!d.stopped) ++setup.errors;
             setup_failed = true;
             break;
           }
@@ -527,27 +614,36 @@ class worker {
       c->think_quantile = 1 - std::uniform_real_distribution<double>(0, 1)(rng_);
     }
     --in_flight_;
+    setup_requests += setup.requests;
+    setup_errors += setup.errors;
+    ph.setup_requests += setup.requests;
+    ph.setup_errors += setup.errors;
     if (stopping_ || r.stopped) {
       ++st.unfinished;
+      ++pst.unfinished;
       co_return;
     }
     const auto done = steady::now();
     last_answer = std::max(last_answer, done);
-    ++st.sent;
-    if (first_send && *first_send - intended > seconds_to_duration(opt_.late_after_ms / 1000)) {
-      ++st.late;
-    }
-    const bool ok = !setup_failed && expected_status(a, r.status);
-    ++st.by_status[r.status];
-    if (!ok) ++st.errors;
+    const bool late =
+        first_send && *first_send - intended > seconds_to_duration(opt_.late_after_ms / 1000);
+    const bool ok = !setup_failed && !unreadable && expected_status(a, r.status);
     const std::uint64_t us = micros_between(intended, done);
-    st.latency.record(us);
+    for (action_stats* target : {&st, &pst}) {
+      ++target->sent;
+      if (late) ++target->late;
+      ++target->by_status[r.status];
+      if (!ok) ++target->errors;
+      target->latency.record(us);
+    }
+    ph.overall.record(us);
     const auto second = static_cast<std::size_t>(std::max<std::int64_t>(
         0, std::chrono::duration_cast<std::chrono::seconds>(done - start_).count()));
     if (seconds.size() <= second) seconds.resize(second + 1);
     auto& b = seconds[second];
     if (!b.latency) b.latency = std::make_unique<histogram>(2);
     ++b.count;
+    ++b.by_action[static_cast<std::size_t>(a)];
     if (!ok) ++b.errors;
     b.latency->record(us);
   }
@@ -583,6 +679,7 @@ void action_stats::merge(const action_stats& o) {
   errors += o.errors;
   late += o.late;
   no_candidate += o.no_candidate;
+  dropped += o.dropped;
   unfinished += o.unfinished;
   for (const auto& [status, n] : o.by_status) by_status[status] += n;
 }
@@ -607,6 +704,109 @@ std::uint64_t run_report::late() const noexcept {
   for (const auto& a : actions) n += a.late;
   return n;
 }
+std::uint64_t run_report::dropped() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& a : actions) n += a.dropped;
+  return n;
+}
+
+std::uint64_t phase_report::arrivals() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& a : actions) n += a.arrivals;
+  return n;
+}
+std::uint64_t phase_report::sent() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& a : actions) n += a.sent;
+  return n;
+}
+std::uint64_t phase_report::errors() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& a : actions) n += a.errors;
+  return n;
+}
+double phase_report::offered_rate() const noexcept {
+  return duration_s > 0 ? static_cast<double>(arrivals()) / duration_s : 0;
+}
+double phase_report::achieved_rate() const noexcept {
+  return duration_s > 0 ? static_cast<double>(sent()) / duration_s : 0;
+}
+
+namespace {
+
+// User and system CPU time of this process so far (every thread; not the faults' commands).
+double process_cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(u.ru_utime) + seconds(u.ru_stime);
+}
+
+// Runs the faults at their seconds from `start`, each by /bin/sh -c, one after the other, until
+// `done` is set; those whose second has not come by then are not run.
+class fault_runner {
+ public:
+  fault_runner(std::vector<fault> faults, steady::time_point start)
+      : faults_(std::move(faults)), start_(start) {
+    std::stable_sort(faults_.begin(), faults_.end(),
+                     [](const fault& a, const fault& b) { return a.at_s < b.at_s; });
+    if (!faults_.empty()) thread_ = std::thread([this] { run(); });
+  }
+  fault_runner(const fault_runner&) = delete;
+  fault_runner& operator=(const fault_runner&) = delete;
+  ~fault_runner() { finish(); }
+
+  /// Stops waiting for the next fault (one already running finishes) and returns what ran.
+  std::vector<fault_report> finish() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    return std::move(reports_);
+  }
+
+ private:
+  void run() {
+    for (const auto& f : faults_) {
+      {
+        std::unique_lock lock(mutex_);
+        if (wake_.wait_until(lock, start_ + seconds_to_duration(f.at_s), [this] { return done_; }))
+          return;
+      }
+      fault_report r;
+      r.at_s = f.at_s;
+      r.command = f.command;
+      const auto began = steady::now();
+      r.started_s = std::chrono::duration<double>(began - start_).count();
+      std::fprintf(stderr, "zhiyuan-loadtest: fault at %.1fs: %s\n", r.started_s,
+                   f.command.c_str());
+      const int status = std::system(f.command.c_str());
+      if (status == -1) {
+        r.exit_status = -1;
+      } else if (WIFEXITED(status)) {
+        r.exit_status = WEXITSTATUS(status);
+      } else if (WIFSIGNALED(status)) {
+        r.exit_status = 128 + WTERMSIG(status);
+      }
+      r.seconds = std::chrono::duration<double>(steady::now() - began).count();
+      reports_.push_back(std::move(r));
+    }
+  }
+
+  std::vector<fault> faults_;
+  steady::time_point start_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  std::vector<fault_report> reports_;
+  std::thread thread_;
+};
+
+}  // namespace
 
 double arrival_time(const std::vector<phase>& phases, std::uint64_t k) noexcept {
   double before = 0;  // arrivals due before the current phase
@@ -641,23 +841,42 @@ run_report run(const scenario& s, const std::vector<candidate_account>& accounts
   }
   // Every thread starts its clock at the same instant, a little ahead so that all are ready.
   const auto start = steady::now() + std::chrono::milliseconds(50);
+  run_report r;
+  r.started_at = std::chrono::system_clock::now() + std::chrono::milliseconds(50);
   std::vector<std::unique_ptr<worker>> workers;
   for (unsigned i = 0; i < opt.threads; ++i) {
     workers.push_back(std::make_unique<worker>(s, opt, accounts, i, start));
   }
+  const double cpu_before = process_cpu_seconds();
+  fault_runner faults(s.faults, start);
   std::vector<std::thread> threads;
   for (auto& w : workers) threads.emplace_back([&w] { w->run(); });
   for (auto& t : threads) t.join();
+  r.cpu_s = process_cpu_seconds() - cpu_before;
+  r.faults = faults.finish();
 
-  run_report r;
   r.phases_s = s.phases_duration_s();
   steady::time_point last = start;
-  for (const auto& w : workers) {
+  r.phases = workers.front()->phases;
+  for (std::size_t i = 0; i < workers.size(); ++i) {
+    const auto& w = workers[i];
     for (std::size_t a = 0; a < action_count; ++a) r.actions[a].merge(w->stats[a]);
     r.setup_requests += w->setup_requests;
     r.setup_errors += w->setup_errors;
     r.pages_followed += w->pages_followed;
+    r.unreadable_receipts += w->unreadable_receipts;
+    r.retries += w->retries;
+    r.acks.insert(r.acks.end(), w->acks.begin(), w->acks.end());
     last = std::max(last, w->last_answer);
+    if (i == 0) continue;
+    for (std::size_t p = 0; p < r.phases.size(); ++p) {
+      auto& into = r.phases[p];
+      const auto& from = w->phases[p];
+      for (std::size_t a = 0; a < action_count; ++a) into.actions[a].merge(from.actions[a]);
+      into.overall.merge(from.overall);
+      into.setup_requests += from.setup_requests;
+      into.setup_errors += from.setup_errors;
+    }
   }
   for (const auto& a : r.actions) r.overall.merge(a.latency);
   r.elapsed_s = std::chrono::duration<double>(last - start).count();
@@ -677,6 +896,10 @@ run_report run(const scenario& s, const std::vector<candidate_account>& accounts
       out.errors += w->seconds[i].errors;
       merged.merge(*w->seconds[i].latency);
     }
+    for (const auto& w : workers) {
+      if (i >= w->seconds.size()) continue;
+      for (std::size_t a = 0; a < action_count; ++a) out.by_action[a] += w->seconds[i].by_action[a];
+    }
     out.p50_ms = static_cast<double>(merged.value_at_percentile(50)) / 1000;
     out.p99_ms = static_cast<double>(merged.value_at_percentile(99)) / 1000;
     r.per_second.push_back(out);
@@ -684,27 +907,72 @@ run_report run(const scenario& s, const std::vector<candidate_account>& accounts
   return r;
 }
 
-std::vector<threshold_result> check_thresholds(const scenario& s, const run_report& r) {
+namespace {
+
+// The scenario's thresholds over one set of statistics (a run's, or a phase's).
+std::vector<threshold_result> evaluate(const thresholds& limits,
+                                       const std::array<action_stats, action_count>& actions,
+                                       const histogram& overall, std::uint64_t setup_requests,
+                                       std::uint64_t setup_errors, double offered,
+                                       double achieved) {
   std::vector<threshold_result> out;
-  for (const auto& t : s.limits.latency) {
+  for (const auto& t : limits.latency) {
     const histogram& h =
-        t.endpoint ? r.actions[static_cast<std::size_t>(*t.endpoint)].latency : r.overall;
+        t.endpoint ? actions[static_cast<std::size_t>(*t.endpoint)].latency : overall;
     const double ms = static_cast<double>(h.value_at_percentile(t.percentile)) / 1000;
     out.push_back({t.key, ms, t.max_ms, false, ms <= t.max_ms});
   }
-  if (s.limits.max_error_rate) {
-    const double sent = static_cast<double>(r.sent() + r.setup_requests);
-    const double failed = static_cast<double>(r.errors() + r.setup_errors);
-    const double rate = sent > 0 ? failed / sent : 0;
+  if (limits.max_error_rate) {
+    std::uint64_t sent = setup_requests, failed = setup_errors;
+    for (const auto& a : actions) {
+      // A dropped arrival was due and never sent: it failed as surely as a 503 would have.
+      sent += a.sent + a.dropped;
+      failed += a.errors + a.dropped;
+    }
+    const double rate = sent > 0 ? static_cast<double>(failed) / static_cast<double>(sent) : 0;
     out.push_back(
-        {"error_rate", rate, *s.limits.max_error_rate, false, rate <= *s.limits.max_error_rate});
+        {"error_rate", rate, *limits.max_error_rate, false, rate <= *limits.max_error_rate});
   }
-  if (s.limits.min_achieved_ratio) {
-    const double ratio = r.offered_rate > 0 ? r.achieved_rate / r.offered_rate : 1;
-    out.push_back({"min_achieved_ratio", ratio, *s.limits.min_achieved_ratio, true,
-                   ratio >= *s.limits.min_achieved_ratio});
+  if (limits.min_achieved_ratio) {
+    const double ratio = offered > 0 ? achieved / offered : 1;
+    out.push_back({"min_achieved_ratio", ratio, *limits.min_achieved_ratio, true,
+                   ratio >= *limits.min_achieved_ratio});
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<threshold_result> check_thresholds(const scenario& s, const run_report& r) {
+  return evaluate(s.limits, r.actions, r.overall, r.setup_requests, r.setup_errors, r.offered_rate,
+                  r.achieved_rate);
+}
+
+std::vector<threshold_result> check_thresholds(const scenario& s, const phase_report& p) {
+  return evaluate(s.limits, p.actions, p.overall, p.setup_requests, p.setup_errors,
+                  p.offered_rate(), p.achieved_rate());
+}
+
+std::optional<knee_result> find_knee(const scenario& s, const run_report& r) {
+  if (!s.knee) return std::nullopt;
+  knee_result k;
+  k.threshold = s.knee->threshold;
+  for (std::size_t i = 0; i < r.phases.size(); ++i) {
+    // A phase nobody was sent in (the run stopped before it) tells nothing.
+    if (r.phases[i].arrivals() == 0) break;
+    const auto checks = check_thresholds(s, r.phases[i]);
+    const auto it = std::find_if(checks.begin(), checks.end(),
+                                 [&](const threshold_result& c) { return c.key == k.threshold; });
+    if (it == checks.end()) break;
+    if (!it->ok) {
+      k.first_broken = i;
+      k.at_break = *it;
+      break;
+    }
+    k.last_held = i;
+    k.knee_rps = r.phases[i].rate_to;
+  }
+  return k;
 }
 
 }  // namespace zhiyuan::loadtest

@@ -46,12 +46,13 @@ enum class action : std::uint8_t {
   submit,
   receipt_view,
   logout,
+  ping,  ///< GET /api/v1/ping: the generator's own ceiling, compared with wrk's
 };
-inline constexpr std::size_t action_count = 10;
+inline constexpr std::size_t action_count = 11;
 /// The names used in scenario files and reports, indexed by action.
 inline constexpr std::array<std::string_view, action_count> action_names = {
-    "login",        "schedule",   "plans_browse", "plans_page",   "scores",
-    "favorite_put", "draft_save", "submit",       "receipt_view", "logout",
+    "login",      "schedule", "plans_browse", "plans_page", "scores", "favorite_put",
+    "draft_save", "submit",   "receipt_view", "logout",     "ping",
 };
 std::string_view to_string(action a) noexcept;
 std::optional<action> parse_action(std::string_view name) noexcept;

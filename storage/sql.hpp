@@ -184,6 +184,79 @@ inline constexpr const char* writer_keys_expire =
     " SELECT ctid FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)"
     " LIMIT $2))";
 
+// ---- Reconciliation of acknowledged receipts (loadtest/reconcile.cpp) ----
+// One transaction: the acks are COPYed into reconcile_acks, the acknowledged candidates'
+// non-drill history rows copied into reconcile_rows with their receipt hash checked, each ack
+// classified into reconcile_result; all three are dropped at COMMIT.
+inline constexpr const char* reconcile_create_acks =
+    "CREATE TEMP TABLE reconcile_acks (exam_no char(14) NOT NULL, batch smallint NOT NULL,"
+    " version bigint NOT NULL, digest text NOT NULL, key text NOT NULL) ON COMMIT DROP";
+inline constexpr const char* reconcile_acks_table = "reconcile_acks";
+inline constexpr const char* reconcile_analyze_acks = "ANALYZE reconcile_acks";
+// hash_ok: the stored digest is SHA-256 of the canonical receipt rebuilt from the row, laid out
+// exactly as core::canonical_receipt does (core/receipt.hpp): an independent check of what the
+// write path stored.
+inline constexpr const char* reconcile_collect_rows =
+    "CREATE TEMP TABLE reconcile_rows ON COMMIT DROP AS"
+    " SELECT h.candidate_id, h.batch, h.version, h.digest, h.prev_hash, h.choices,"
+    "  h.committed_at, h.digest = sha256(convert_to('zhiyuan-receipt-v1' || E'\\nexam_no=' ||"
+    "  c.exam_no || E'\\nbatch=' ||"
+    "  (ARRAY['early_undergrad','undergrad','early_vocational','vocational'])[h.batch + 1] ||"
+    "  E'\\ndrill=' || h.drill::int || E'\\naccepted_at=' ||"
+    "  to_char(h.accepted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') ||"
+    "  E'\\nchoices_sha256=' || encode(sha256(convert_to(h.choices, 'UTF8')), 'hex') ||"
+    "  E'\\nversion=' || h.version || E'\\nprev=' || coalesce(encode(h.prev_hash, 'hex'), '') ||"
+    "  E'\\n', 'UTF8')) AS hash_ok"
+    " FROM application_history h JOIN candidates c USING (candidate_id)"
+    " WHERE NOT h.drill AND c.exam_no IN (SELECT exam_no FROM reconcile_acks)";
+// outcome per ack: lost, mismatched or present (see loadtest/reconcile.hpp). The stored
+// response of the key must name the receipt's version and hash.
+inline constexpr const char* reconcile_classify =
+    "CREATE TEMP TABLE reconcile_result ON COMMIT DROP AS"
+    " SELECT a.exam_no, a.batch, a.version, a.key, encode(r.digest, 'hex') AS db_digest,"
+    "  coalesce(r.hash_ok, false) AS hash_ok, k.key IS NOT NULL AS key_found,"
+    "  CASE WHEN r.candidate_id IS NULL THEN 'lost'"
+    "   WHEN r.hash_ok AND encode(r.digest, 'hex') = a.digest"
+    "    AND position('\"version\":' || a.version || ',' IN k.response) > 0"
+    "    AND position('\"receipt_hash\":\"' || a.digest || '\"' IN k.response) > 0"
+    "   THEN 'present' ELSE 'mismatched' END AS outcome"
+    " FROM reconcile_acks a"
+    " LEFT JOIN candidates c ON c.exam_no = a.exam_no"
+    " LEFT JOIN reconcile_rows r"
+    "  ON (r.candidate_id, r.batch, r.version) = (c.candidate_id, a.batch, a.version)"
+    " LEFT JOIN idempotency_keys k"
+    "  ON (k.candidate_id, k.key) = (c.candidate_id, a.key) AND k.status = 201";
+inline constexpr const char* reconcile_outcomes =
+    "SELECT outcome, count(*) FROM reconcile_result GROUP BY outcome";
+// $1: at most this many rows.
+inline constexpr const char* reconcile_problems =
+    "SELECT exam_no, batch, version, key, outcome, coalesce(db_digest, ''), hash_ok, key_found"
+    " FROM reconcile_result WHERE outcome <> 'present' ORDER BY exam_no, batch, version LIMIT $1";
+// $1: rows committed at or after this unix time (seconds) count; $2: every submission's form
+// differs, so two versions with the same choices mean one request applied twice.
+inline constexpr const char* reconcile_duplicates =
+    "WITH h AS (SELECT candidate_id, batch, count(*) AS n, count(DISTINCT choices) AS d"
+    "  FROM reconcile_rows WHERE committed_at >= to_timestamp($1::double precision)"
+    "  GROUP BY 1, 2),"
+    " k AS (SELECT candidate_id, count(*) AS n FROM idempotency_keys"
+    "  WHERE status = 201 AND created_at >= to_timestamp($1::double precision)"
+    "   AND candidate_id IN (SELECT candidate_id FROM h) GROUP BY 1)"
+    " SELECT coalesce(sum(greatest(h.n - coalesce(k.n, 0),"
+    "  CASE WHEN $2::boolean THEN h.n - h.d ELSE 0 END, 0)), 0)::bigint"
+    " FROM h LEFT JOIN k USING (candidate_id)";
+inline constexpr const char* reconcile_inconsistent =
+    "SELECT (SELECT count(*) FROM applications a LEFT JOIN LATERAL"
+    "  (SELECT h.version, h.digest FROM application_history h"
+    "   WHERE (h.candidate_id, h.batch, h.drill) = (a.candidate_id, a.batch, a.drill)"
+    "   ORDER BY h.version DESC LIMIT 1) last ON true"
+    "  WHERE NOT a.drill AND a.candidate_id IN (SELECT candidate_id FROM reconcile_rows)"
+    "   AND (last.version IS DISTINCT FROM a.version OR last.digest <> a.digest))"
+    " + (SELECT count(*) FROM reconcile_rows WHERE NOT hash_ok)"
+    " + (SELECT count(*) FROM reconcile_rows h LEFT JOIN reconcile_rows p"
+    "  ON (p.candidate_id, p.batch, p.version) = (h.candidate_id, h.batch, h.version - 1)"
+    "  WHERE h.prev_hash IS DISTINCT FROM p.digest),"
+    " (SELECT count(*) FROM reconcile_rows)";
+
 // ---- Catalog reference data and popularity (storage/reference_data.cpp) ----
 inline constexpr const char* reference_history =
     "SELECT group_id, year, min_score, min_rank, admitted FROM historical_scores"
@@ -308,5 +381,217 @@ inline constexpr const char* auth_profile =
     "   FROM notice_reads r WHERE r.candidate_id = c.candidate_id"
     "   AND r.notice_id = v.notice_id))"
     " FROM candidates c JOIN units s ON s.id = c.school_id WHERE c.candidate_id = $1";
+
+// ---- Admin API (storage/admin_store.cpp) ----
+// Scope is enforced here, in every statement that touches candidates, units, accounts or the
+// audit log: a row is visible when its unit lies inside the acting admin's unit, by the
+// pre-order interval of units (x inside u when u.lo <= x.lo AND x.hi <= u.hi). $-numbered
+// parameters named "actor unit" are always the unit of the signed-in admin, from the session.
+
+// An account by user name, with whether address $2 may sign in: inside one of the global
+// networks $3 (a cidr[] literal) or one listed for the account's unit or a unit above it.
+inline constexpr const char* admin_find_login =
+    "SELECT a.admin_id, a.password_hash, a.role, a.unit_id, a.must_change_password, a.disabled,"
+    " coalesce($2::inet <<= ANY ($3::cidr[]) OR EXISTS (SELECT 1 FROM admin_unit_networks n"
+    "   JOIN units nu ON nu.id = n.unit_id JOIN units au ON au.id = a.unit_id"
+    "   WHERE nu.lo <= au.lo AND au.hi <= nu.hi AND $2::inet <<= n.network), false)"
+    " FROM admin_users a WHERE a.username = $1";
+// Whether address $1 lies inside one of the global networks $2 (for unknown user names).
+inline constexpr const char* admin_trusted_global =
+    "SELECT coalesce($1::inet <<= ANY ($2::cidr[]), false)";
+// One live session per account: a new sign-in replaces the previous row (its token dies).
+inline constexpr const char* admin_upsert_session =
+    "INSERT INTO admin_sessions (admin_id, token_hash, ip) VALUES ($1, $2, $3::inet)"
+    " ON CONFLICT (admin_id) DO UPDATE SET token_hash = excluded.token_hash,"
+    " created_at = now(), last_seen_at = now(), ip = excluded.ip";
+// The session of token hash $1 if used within the last $2 seconds, refreshed; with the
+// account (enabled only) and its unit's interval.
+inline constexpr const char* admin_touch_session =
+    "UPDATE admin_sessions s SET last_seen_at = now() FROM admin_users a, units u"
+    " WHERE s.token_hash = $1 AND a.admin_id = s.admin_id AND u.id = a.unit_id"
+    " AND NOT a.disabled AND s.last_seen_at > now() - make_interval(secs => $2)"
+    " RETURNING a.admin_id, a.username, a.role, a.unit_id, u.level, u.code, u.name,"
+    " a.must_change_password";
+inline constexpr const char* admin_delete_session =
+    "DELETE FROM admin_sessions WHERE admin_id = $1";
+inline constexpr const char* admin_password_hash =
+    "SELECT password_hash FROM admin_users WHERE admin_id = $1";
+inline constexpr const char* admin_set_own_password =
+    "UPDATE admin_users SET password_hash = $2, must_change_password = false"
+    " WHERE admin_id = $1";
+
+// Appends one audit row. $1 actor kind, $2 actor id, $3 unit, $4 action, $5 target,
+// $6 detail (JSON text or NULL), $7 address.
+inline constexpr const char* admin_audit =
+    "INSERT INTO audit_log (actor_kind, actor_id, unit_id, action, target, detail, ip)"
+    " VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::inet)";
+
+// A unit inside the actor's unit $2: id $1 → level, code, name, parent.
+inline constexpr const char* admin_unit_in_scope =
+    "SELECT u.id, u.level, u.code, u.name FROM units u JOIN units a ON a.id = $2"
+    " AND a.lo <= u.lo AND u.hi <= a.hi WHERE u.id = $1";
+// A unit inside the actor's unit $2 by code $1.
+inline constexpr const char* admin_unit_code_in_scope =
+    "SELECT u.id, u.level, u.code, u.name FROM units u JOIN units a ON a.id = $2"
+    " AND a.lo <= u.lo AND u.hi <= a.hi WHERE u.code = $1";
+
+// Folds the counters' deltas (storage: migration 0007).
+inline constexpr const char* admin_fold_counts = "SELECT filing_counts_fold()";
+// Statistics of batch $2 for unit $1 (inside the actor's unit $3) and each direct child:
+// counts plus the deltas not folded yet. The unit itself comes first.
+inline constexpr const char* admin_stats =
+    "WITH target AS (SELECT u.* FROM units u JOIN units a ON a.id = $3"
+    "   AND a.lo <= u.lo AND u.hi <= a.hi WHERE u.id = $1),"
+    " rows AS (SELECT t.id, t.level, t.code, t.name, 0 AS ord, t.lo, t.hi FROM target t"
+    "   UNION ALL SELECT c.id, c.level, c.code, c.name, 1, c.lo, c.hi FROM units c"
+    "   JOIN target t ON c.parent_id = t.id),"
+    " f AS (SELECT school_id, eligible, logged_in, drafted, submitted, drafted_submitted"
+    "   FROM filing_counts WHERE batch = $2 UNION ALL"
+    "   SELECT school_id, eligible, logged_in, drafted, submitted, drafted_submitted"
+    "   FROM filing_deltas WHERE batch = $2),"
+    " per_school AS (SELECT s.lo, sum(f.eligible) AS e, sum(f.logged_in) AS l,"
+    "   sum(f.drafted) AS d, sum(f.submitted) AS s, sum(f.drafted_submitted) AS ds"
+    "   FROM f JOIN units s ON s.id = f.school_id JOIN target t ON t.lo <= s.lo AND s.hi <= t.hi"
+    "   GROUP BY s.lo)"
+    " SELECT r.id, r.level, r.code, r.name, coalesce(sum(p.e), 0)::bigint,"
+    " coalesce(sum(p.l), 0)::bigint, coalesce(sum(p.d), 0)::bigint,"
+    " coalesce(sum(p.s), 0)::bigint, coalesce(sum(p.ds), 0)::bigint"
+    " FROM rows r LEFT JOIN per_school p ON r.lo <= p.lo AND p.lo <= r.hi"
+    " GROUP BY r.id, r.level, r.code, r.name, r.ord ORDER BY r.ord, r.code";
+// Real formal submissions of batch $2 committed per hour (every saved version), in unit $1
+// inside the actor's unit $3: hour (unix seconds), count.
+inline constexpr const char* admin_stats_timeline =
+    "SELECT extract(epoch FROM date_trunc('hour', h.committed_at))::bigint, count(*)"
+    " FROM units a JOIN units u ON u.id = $1 AND a.lo <= u.lo AND u.hi <= a.hi"
+    " JOIN units s ON s.level = 3 AND u.lo <= s.lo AND s.hi <= u.hi"
+    " JOIN candidates c ON c.school_id = s.id"
+    " JOIN application_history h ON h.candidate_id = c.candidate_id AND h.batch = $2"
+    "   AND NOT h.drill"
+    " WHERE a.id = $3 GROUP BY 1 ORDER BY 1";
+
+// Eligible candidates of batch $2 in unit $1 (inside the actor's unit $3) without a real
+// formal submission, after candidate $4, at most $5: id, exam number, name, ID number (masked
+// by the caller), school code and name, phone, last successful sign-in (unix µs or NULL),
+// whether a real draft exists, recorded reason and note.
+inline constexpr const char* admin_unfiled =
+    "SELECT c.candidate_id, c.exam_no, c.name, c.id_number, s.code, s.name,"
+    " coalesce(c.phone, ''),"
+    " (SELECT (extract(epoch FROM max(l.at)) * 1000000)::bigint FROM login_history l"
+    "   WHERE l.candidate_id = c.candidate_id AND l.outcome = 'ok'),"
+    " EXISTS (SELECT 1 FROM drafts d WHERE d.candidate_id = c.candidate_id AND d.batch = $2"
+    "   AND NOT d.drill),"
+    " r.reason, coalesce(r.note, '')"
+    " FROM units a JOIN units u ON u.id = $1 AND a.lo <= u.lo AND u.hi <= a.hi"
+    " JOIN units s ON s.level = 3 AND u.lo <= s.lo AND s.hi <= u.hi"
+    " JOIN candidates c ON c.school_id = s.id"
+    " LEFT JOIN unfiled_reasons r ON r.candidate_id = c.candidate_id AND r.batch = $2"
+    " WHERE a.id = $3 AND c.eligible & (1 << $2::int) <> 0 AND c.candidate_id > $4"
+    " AND NOT EXISTS (SELECT 1 FROM applications p WHERE p.candidate_id = c.candidate_id"
+    "   AND p.batch = $2 AND NOT p.drill)"
+    " ORDER BY c.candidate_id LIMIT $5";
+
+// One candidate by exam number $1 inside the actor's unit $2: id, exam number, name, ID number
+// (masked by the caller), school code and name, phone, eligibility bits, must set passwords,
+// last successful sign-in (unix µs or NULL), then per batch (real rows only)
+// "batch:version:committed µs" of the formal choices, "batch:version" of drafts and
+// "batch:reason" of recorded reasons.
+inline constexpr const char* admin_candidate =
+    "SELECT c.candidate_id, c.exam_no, c.name, c.id_number, s.code, s.name,"
+    " coalesce(c.phone, ''), c.eligible, c.must_set_passwords,"
+    " (SELECT (extract(epoch FROM max(l.at)) * 1000000)::bigint FROM login_history l"
+    "   WHERE l.candidate_id = c.candidate_id AND l.outcome = 'ok'),"
+    " (SELECT string_agg(p.batch || ':' || p.version || ':'"
+    "   || (extract(epoch FROM p.committed_at) * 1000000)::bigint, ',') FROM applications p"
+    "   WHERE p.candidate_id = c.candidate_id AND NOT p.drill),"
+    " (SELECT string_agg(d.batch || ':' || d.version, ',') FROM drafts d"
+    "   WHERE d.candidate_id = c.candidate_id AND NOT d.drill),"
+    " (SELECT string_agg(r.batch || ':' || r.reason, ',') FROM unfiled_reasons r"
+    "   WHERE r.candidate_id = c.candidate_id),"
+    " s.id"
+    " FROM candidates c JOIN units s ON s.id = c.school_id"
+    " JOIN units a ON a.id = $2 AND a.lo <= s.lo AND s.hi <= a.hi WHERE c.exam_no = $1";
+// Records why candidate $1 (exam number, inside the actor's unit $2) has not filed batch $3:
+// reason $4, note $5, by admin $6. Returns the candidate's id.
+inline constexpr const char* admin_put_reason =
+    "INSERT INTO unfiled_reasons (candidate_id, batch, reason, note, recorded_by)"
+    " SELECT c.candidate_id, $3, $4, nullif($5, ''), $6 FROM candidates c"
+    " JOIN units s ON s.id = c.school_id JOIN units a ON a.id = $2"
+    "   AND a.lo <= s.lo AND s.hi <= a.hi WHERE c.exam_no = $1"
+    " ON CONFLICT (candidate_id, batch) DO UPDATE SET reason = excluded.reason,"
+    " note = excluded.note, recorded_by = excluded.recorded_by, recorded_at = now()"
+    " RETURNING candidate_id";
+// A one-time login password for candidate $1 (exam number, inside the actor's unit $2): the
+// new hash $3, and the first-login flag so that the candidate must set new passwords. Returns
+// the candidate's id and school.
+inline constexpr const char* admin_reset_candidate_password =
+    "UPDATE candidates c SET login_hash = $3, must_set_passwords = true, version = c.version + 1"
+    " FROM units s, units a WHERE c.exam_no = $1 AND s.id = c.school_id AND a.id = $2"
+    " AND a.lo <= s.lo AND s.hi <= a.hi RETURNING c.candidate_id, c.school_id";
+// Ends every session of candidate $1.
+inline constexpr const char* admin_revoke_candidate_sessions =
+    "UPDATE sessions SET revoked_at = now() WHERE candidate_id = $1 AND revoked_at IS NULL";
+
+// Accounts whose unit lies inside the actor's unit $1, after admin $2, at most $3.
+inline constexpr const char* admin_list_users =
+    "SELECT t.admin_id, t.username, t.role, u.id, u.code, u.name, t.disabled,"
+    " t.must_change_password, (extract(epoch FROM t.created_at) * 1000000)::bigint"
+    " FROM admin_users t JOIN units u ON u.id = t.unit_id"
+    " JOIN units a ON a.id = $1 AND a.lo <= u.lo AND u.hi <= a.hi"
+    " WHERE t.admin_id > $2 ORDER BY t.admin_id LIMIT $3";
+// A new account in unit $2 (inside the actor's unit $5) with role $3 (at most the actor's
+// $6) and hash $4; no row when the unit is out of scope or the name is taken.
+inline constexpr const char* admin_create_user =
+    "INSERT INTO admin_users (unit_id, username, role, password_hash, must_change_password)"
+    " SELECT u.id, $1, $3, $4, true FROM units u JOIN units a ON a.id = $5"
+    "   AND a.lo <= u.lo AND u.hi <= a.hi WHERE u.id = $2 AND $3 <= $6"
+    " ON CONFLICT (username) DO NOTHING RETURNING admin_id";
+inline constexpr const char* admin_username_taken =
+    "SELECT 1 FROM admin_users WHERE username = $1";
+// Changes account $1 inside the actor's unit $2 whose role is at most the actor's $3: disabled
+// $4 (NULL: unchanged), role $5 (NULL: unchanged; at most $3), new hash $6 (NULL: unchanged;
+// forces a change at next sign-in). Returns the account as admin_list_users does.
+inline constexpr const char* admin_update_user =
+    "WITH t AS (UPDATE admin_users t SET disabled = coalesce($4, t.disabled),"
+    "   role = coalesce($5, t.role), password_hash = coalesce($6, t.password_hash),"
+    "   must_change_password = t.must_change_password OR $6 IS NOT NULL"
+    "   FROM units u, units a WHERE t.admin_id = $1 AND u.id = t.unit_id AND a.id = $2"
+    "   AND a.lo <= u.lo AND u.hi <= a.hi AND t.role <= $3 AND coalesce($5, 0) <= $3"
+    "   RETURNING t.*)"
+    " SELECT t.admin_id, t.username, t.role, u.id, u.code, u.name, t.disabled,"
+    " t.must_change_password, (extract(epoch FROM t.created_at) * 1000000)::bigint"
+    " FROM t JOIN units u ON u.id = t.unit_id";
+// Creates an account without scope checks (the first province manager; zhiyuan-admin).
+inline constexpr const char* admin_bootstrap_user =
+    "INSERT INTO admin_users (unit_id, username, role, password_hash, must_change_password)"
+    " SELECT id, $1, $3, $4, true FROM units WHERE code = $2 RETURNING admin_id";
+inline constexpr const char* admin_add_unit_network =
+    "INSERT INTO admin_unit_networks (unit_id, network) VALUES ($1, $2::cidr)"
+    " ON CONFLICT DO NOTHING";
+
+// Audit rows inside the actor's unit $1 (rows without a unit: province admins only), newest
+// first, below audit id $2 (NULL: from the newest), at most $3, filtered by unit subtree $4,
+// actor $5, action $6, from $7 and to $8 (unix seconds), each NULL for any.
+inline constexpr const char* admin_audit_list =
+    "SELECT l.audit_id, (extract(epoch FROM l.at) * 1000000)::bigint, l.actor_kind,"
+    " l.actor_id, coalesce(t.username, ''), l.unit_id, coalesce(lu.code, ''), l.action,"
+    " coalesce(l.target, ''), coalesce(l.detail::text, ''), coalesce(host(l.ip), '')"
+    " FROM audit_log l JOIN units a ON a.id = $1"
+    " LEFT JOIN units lu ON lu.id = l.unit_id"
+    " LEFT JOIN admin_users t ON l.actor_kind = 1 AND t.admin_id = l.actor_id"
+    " WHERE (CASE WHEN lu.id IS NULL THEN a.level = 0 ELSE a.lo <= lu.lo AND lu.hi <= a.hi END)"
+    " AND ($2::bigint IS NULL OR l.audit_id < $2)"
+    " AND ($4::integer IS NULL OR EXISTS (SELECT 1 FROM units f WHERE f.id = $4"
+    "   AND f.lo <= lu.lo AND lu.hi <= f.hi))"
+    " AND ($5::bigint IS NULL OR (l.actor_kind = 1 AND l.actor_id = $5))"
+    " AND ($6::text IS NULL OR l.action = $6)"
+    " AND ($7::bigint IS NULL OR l.at >= to_timestamp($7))"
+    " AND ($8::bigint IS NULL OR l.at < to_timestamp($8))"
+    " ORDER BY l.audit_id DESC LIMIT $3";
+
+// Marks a candidate's sign-in during the open filing windows of batches $2 (a smallint[]
+// literal); the statistics count each candidate once per batch.
+inline constexpr const char* admin_window_login =
+    "INSERT INTO window_logins (candidate_id, batch) SELECT $1, b FROM unnest($2::smallint[]) b"
+    " ON CONFLICT DO NOTHING";
 
 }  // namespace zhiyuan::storage::sql

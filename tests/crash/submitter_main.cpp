@@ -20,7 +20,8 @@
 //
 // Reconcile mode reads the acks file and prints exactly
 //   acked=N present=P lost=L mismatched=M duplicates=D
-// and exits 1 when L, M or D is non-zero (see reconcile() for the definitions).
+// and exits 1 when L, M or D is non-zero or the stored chain is inconsistent
+// (loadtest/reconcile.hpp has the definitions).
 
 #include <fcntl.h>
 #include <sodium.h>
@@ -40,7 +41,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -69,6 +69,7 @@
 
 #include "core/choices.hpp"
 #include "loadtest/http_connection.hpp"
+#include "loadtest/reconcile.hpp"
 #include "loadtest/synthetic_passwords.hpp"
 #include "server/schedule_config.hpp"
 #include "storage/catalog_loader.hpp"
@@ -658,134 +659,24 @@ class submitter {
 
 // ------------------------------------------------------------------------------ reconcile mode
 
-struct ack_line {
-  std::string exam_no, batch, digest, key;
-  std::int64_t version = 0;
-};
-
-std::vector<ack_line> read_acks(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) die("cannot read " + path);
-  std::vector<ack_line> out;
-  std::string line;
-  std::size_t number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    if (line.empty()) continue;
-    std::istringstream fields(line);
-    ack_line a;
-    if (!(fields >> a.exam_no >> a.batch >> a.version >> a.digest >> a.key)) {
-      die(fmt::format("{}:{}: malformed line '{}'", path, number, line));
-    }
-    out.push_back(std::move(a));
-  }
-  return out;
-}
-
-// Checks every held receipt against the database.
-//  present:    the application_history row (exam_no, batch, version) exists with the receipt's
-//              hash, that hash is SHA-256 of the canonical receipt rebuilt from the row (its
-//              choices, accepted_at and the previous version's hash: core/receipt.hpp), and the
-//              Idempotency-Key's stored response names the same version and hash.
-//  lost:       no history row for (exam_no, batch, version).
-//  mismatched: the row exists but one of the checks above fails.
-//  duplicates: versions beyond one per Idempotency-Key: per (candidate, batch),
-//              max(history rows - stored 201 keys, history rows - distinct choices). The
-//              submitter's forms differ from round to round, so two versions with the same
-//              choices mean one request was applied twice.
-// Besides, every applications row must be its history's latest version (same hash), every
-// history hash that of its canonical receipt and every prev_hash the hash of the version before;
-// the count of rows breaking that (whoever wrote them) goes to stderr as inconsistent=, and makes
-// the exit status non-zero too.
-// The receipt hash of history row h (candidate c) rebuilt in SQL from the stored row, exactly as
-// core::canonical_receipt lays it out: an independent check of what the write path stored.
-constexpr const char* receipt_hash_sql =
-    "sha256(convert_to('zhiyuan-receipt-v1' || E'\\nexam_no=' || c.exam_no || E'\\nbatch=' ||"
-    " (ARRAY['early_undergrad','undergrad','early_vocational','vocational'])[h.batch + 1] ||"
-    " E'\\ndrill=' || h.drill::int || E'\\naccepted_at=' ||"
-    " to_char(h.accepted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') ||"
-    " E'\\nchoices_sha256=' || encode(sha256(convert_to(h.choices, 'UTF8')), 'hex') ||"
-    " E'\\nversion=' || h.version || E'\\nprev=' || coalesce(encode(h.prev_hash, 'hex'), '') ||"
-    " E'\\n', 'UTF8'))";
-
+// Checks every held receipt against the database (loadtest/reconcile.hpp has the definitions).
+// The submitter's forms differ from round to round, so two versions with the same choices mean
+// one request was applied twice.
 int reconcile(const options& opt) {
-  const auto acks = read_acks(opt.acks);
+  std::vector<loadtest::acked_receipt> acks;
+  try {
+    acks = loadtest::read_acks_file(opt.acks);
+  } catch (const std::runtime_error& e) {
+    die(e.what());
+  }
   pqxx::connection conn(opt.database_url);
-  pqxx::read_transaction tx(conn);
-
-  struct row {
-    std::string digest;
-    bool digest_ok = false;
-  };
-  std::map<std::tuple<std::string, int, std::int64_t>, row> history;
-  for (const auto& r : tx.exec("SELECT c.exam_no, h.batch, h.version, encode(h.digest, 'hex'), "
-                               "h.digest = " +
-                               std::string(receipt_hash_sql) +
-                               " FROM application_history h JOIN candidates c USING (candidate_id) "
-                               "WHERE NOT h.drill")) {
-    history[{r[0].as<std::string>(), r[1].as<int>(), r[2].as<std::int64_t>()}] = {
-        r[3].as<std::string>(), r[4].as<bool>()};
-  }
-  std::unordered_map<std::string, std::string> responses;  // "exam_no key" → stored response
-  for (const auto& r : tx.exec("SELECT c.exam_no, k.key, k.response FROM idempotency_keys k "
-                               "JOIN candidates c USING (candidate_id) WHERE k.status = 201")) {
-    responses[r[0].as<std::string>() + ' ' + r[1].as<std::string>()] = r[2].as<std::string>();
-  }
-
-  std::uint64_t present = 0, lost = 0, mismatched = 0;
-  for (const auto& a : acks) {
-    const auto b = core::parse_batch(a.batch);
-    if (!b) die("unknown batch '" + a.batch + "' in " + opt.acks);
-    const auto it = history.find({a.exam_no, static_cast<int>(core::index_of(*b)), a.version});
-    if (it == history.end()) {
-      if (lost++ < 10)
-        fmt::print(stderr, "lost: {} version {} ({})\n", a.exam_no, a.version, a.key);
-      continue;
-    }
-    const auto r = responses.find(a.exam_no + ' ' + a.key);
-    const bool key_ok =
-        r != responses.end() &&
-        r->second.find(fmt::format("\"version\":{},", a.version)) != std::string::npos &&
-        r->second.find(fmt::format("\"receipt_hash\":\"{}\"", a.digest)) != std::string::npos;
-    if (it->second.digest != a.digest || !it->second.digest_ok || !key_ok) {
-      if (mismatched++ < 10) {
-        fmt::print(stderr, "mismatched: {} version {} ({}): db digest {} sha_ok={} key_ok={}\n",
-                   a.exam_no, a.version, a.key, it->second.digest, it->second.digest_ok, key_ok);
-      }
-      continue;
-    }
-    ++present;
-  }
-
-  const auto duplicates =
-      tx.exec1(
-            "WITH h AS (SELECT candidate_id, batch, count(*) AS n, count(DISTINCT choices) AS d "
-            "           FROM application_history WHERE NOT drill GROUP BY 1, 2), "
-            "k AS (SELECT candidate_id, count(*) AS n FROM idempotency_keys WHERE status = 201 "
-            "      GROUP BY 1) "
-            "SELECT coalesce(sum(greatest(h.n - coalesce(k.n, 0), h.n - h.d, 0)), 0)::bigint "
-            "FROM h LEFT JOIN k USING (candidate_id)")[0]
-          .as<std::int64_t>();
-  const auto inconsistent =
-      tx.exec1(
-            "SELECT (SELECT count(*) FROM applications a LEFT JOIN LATERAL "
-            "  (SELECT h.version, h.digest FROM application_history h "
-            "   WHERE (h.candidate_id, h.batch, h.drill) = (a.candidate_id, a.batch, a.drill) "
-            "   ORDER BY h.version DESC LIMIT 1) last ON true "
-            " WHERE last.version IS DISTINCT FROM a.version OR last.digest <> a.digest) + "
-            "(SELECT count(*) FROM application_history h JOIN candidates c USING (candidate_id)"
-            " WHERE h.digest <> " +
-            std::string(receipt_hash_sql) +
-            ") + (SELECT count(*) FROM application_history h WHERE h.prev_hash IS DISTINCT FROM"
-            " (SELECT p.digest FROM application_history p WHERE (p.candidate_id, p.batch, p.drill,"
-            " p.version) = (h.candidate_id, h.batch, h.drill, h.version - 1)))")[0]
-          .as<std::int64_t>();
-  const auto rows = tx.exec1("SELECT count(*) FROM application_history")[0].as<std::int64_t>();
-  fmt::print(stderr, "history_rows={} stored_keys={} inconsistent={}\n", rows, responses.size(),
-             inconsistent);
-  fmt::print("acked={} present={} lost={} mismatched={} duplicates={}\n", acks.size(), present,
-             lost, mismatched, duplicates);
-  return lost > 0 || mismatched > 0 || duplicates > 0 || inconsistent > 0 ? 1 : 0;
+  loadtest::reconcile_options ro;
+  ro.distinct_forms = true;
+  const auto r = loadtest::reconcile(conn, acks, ro);
+  for (const auto& p : r.problems) fmt::print(stderr, "{}\n", p);
+  fmt::print(stderr, "history_rows={} inconsistent={}\n", r.history_rows, r.inconsistent);
+  fmt::print("{}\n", r.line());
+  return r.ok() ? 0 : 1;
 }
 
 // ------------------------------------------------------------------------------ main

@@ -73,5 +73,78 @@ TEST(check_thresholds, names_each_broken_limit) {
   EXPECT_TRUE(checks[3].at_least);
 }
 
+// A phase of `rate`/s for 10 s whose submissions took `submit_ms` each.
+phase_report step(double rate, double submit_ms, std::uint64_t dropped = 0) {
+  phase_report p;
+  p.duration_s = 10;
+  p.rate_from = p.rate_to = rate;
+  auto& submit = p.actions[static_cast<std::size_t>(action::submit)];
+  const auto n = static_cast<std::uint64_t>(rate * 10) - dropped;
+  submit.arrivals = n + dropped;
+  submit.sent = n;
+  submit.dropped = dropped;
+  submit.latency.record(static_cast<std::uint64_t>(submit_ms * 1000), n);
+  p.overall.merge(submit.latency);
+  return p;
+}
+
+scenario knee_scenario() {
+  scenario s;
+  s.limits.latency.push_back({"submit.p99_ms", action::submit, 99, 30});
+  s.limits.max_error_rate = 0.001;
+  s.limits.min_achieved_ratio = 0.95;
+  s.knee = knee_spec{"submit.p99_ms"};
+  return s;
+}
+
+TEST(find_knee, is_the_last_step_before_the_threshold_breaks) {
+  const scenario s = knee_scenario();
+  run_report r;
+  r.phases = {step(1000, 5), step(2000, 12), step(4000, 45), step(8000, 10)};
+  const auto k = find_knee(s, r);
+  ASSERT_TRUE(k);
+  EXPECT_EQ(k->last_held, 1u);
+  EXPECT_EQ(k->first_broken, 2u);
+  EXPECT_DOUBLE_EQ(k->knee_rps, 2000);
+  EXPECT_NEAR(k->at_break.measured, 45, 0.1);
+  // A later step that happens to hold again does not move the knee.
+}
+
+TEST(find_knee, reports_no_break_and_a_break_in_the_first_step) {
+  const scenario s = knee_scenario();
+  run_report held;
+  held.phases = {step(1000, 5), step(2000, 6)};
+  auto k = find_knee(s, held);
+  ASSERT_TRUE(k);
+  EXPECT_FALSE(k->first_broken);
+  EXPECT_DOUBLE_EQ(k->knee_rps, 2000);
+
+  run_report broke;
+  broke.phases = {step(1000, 50), step(2000, 6)};
+  k = find_knee(s, broke);
+  ASSERT_TRUE(k);
+  EXPECT_EQ(k->first_broken, 0u);
+  EXPECT_FALSE(k->last_held);
+  EXPECT_DOUBLE_EQ(k->knee_rps, 0);
+
+  scenario no_knee = s;
+  no_knee.knee.reset();
+  EXPECT_FALSE(find_knee(no_knee, held));
+}
+
+TEST(check_thresholds, dropped_arrivals_count_as_failures_and_lower_the_achieved_rate) {
+  const scenario s = knee_scenario();
+  // 20,000 due, 100 dropped by the generator's in-flight cap: 0.5% failed.
+  const auto checks = check_thresholds(s, step(2000, 5, 100));
+  ASSERT_EQ(checks.size(), 3u);
+  EXPECT_TRUE(checks[0].ok);
+  EXPECT_EQ(checks[1].key, "error_rate");
+  EXPECT_NEAR(checks[1].measured, 0.005, 1e-9);
+  EXPECT_FALSE(checks[1].ok);
+  EXPECT_EQ(checks[2].key, "min_achieved_ratio");
+  EXPECT_NEAR(checks[2].measured, 0.995, 1e-9);
+  EXPECT_TRUE(checks[2].ok);
+}
+
 }  // namespace
 }  // namespace zhiyuan::loadtest

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # ctest loadtest_smoke: starts zhiyuan-server on the test database at an instant when formal
-# filing of 本科批 is open, runs zhiyuan-loadtest with the smoke scenario against it, stops the
-# server. Fails when the load test exits non-zero (a broken threshold) or the server does not
-# start. Every wait is bounded.
+# filing of 本科批 is open, runs zhiyuan-loadtest with the smoke scenario against it (with one
+# fault: the server frozen by SIGSTOP for 0.3 s at second 3), stops the server. Fails
+# when the load test exits non-zero (a broken threshold, a lost or differing receipt), the
+# server does not start, the fault did not run, or the reports lack what they must hold. Every
+# wait is bounded.
 # Usage: smoke.sh SERVER LOADTEST DBCTL VAR_DIR SOURCE_DIR
 set -euo pipefail
 server=$1 loadtest=$2 dbctl=$3 var=$4 src=$5
@@ -10,6 +12,7 @@ server=$1 loadtest=$2 dbctl=$3 var=$4 src=$5
 url=$("$dbctl" --var-dir "$var" url)
 offset=$(($(date -d '2023-06-30T10:00:00+08:00' +%s) - $(date +%s)))
 log=$(mktemp)
+out=$(mktemp -d)
 server_pid=
 cleanup() {
   if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
@@ -18,6 +21,8 @@ cleanup() {
     kill -KILL "$server_pid" 2>/dev/null || true
   fi
   rm -f "$log"
+  if [[ -n ${KEEP_SMOKE_OUT:-} ]]; then cp -r "$out"/. "$KEEP_SMOKE_OUT"/; fi
+  rm -rf "$out"
 }
 trap cleanup EXIT
 
@@ -45,9 +50,42 @@ fi
 
 status=0
 timeout 90 "$loadtest" --scenario "$src/loadtest/scenarios/smoke.toml" --port "$port" \
-  --database-url "$url" --threads 1 || status=$?
+  --database-url "$url" --threads 1 --json "$out/report.json" --html "$out/report.html" \
+  --acks "$out/acks.txt" \
+  --fault "3:kill -STOP $server_pid && sleep 0.3; kill -CONT $server_pid" | tee "$out/stdout" ||
+  status=${PIPESTATUS[0]}
+fail() {
+  echo "loadtest_smoke: $*" >&2
+  exit 1
+}
 if [[ $status -ne 0 ]]; then
   echo "loadtest_smoke: zhiyuan-loadtest exited with $status; server output (tail):" >&2
   tail -20 "$log" >&2
+  exit "$status"
 fi
-exit "$status"
+# Every acknowledged submission was found in the database, and there was at least one.
+line=$(grep -E '^acked=[0-9]+ present=[0-9]+ lost=0 mismatched=0 duplicates=0$' "$out/stdout") ||
+  fail "no clean reconciliation line"
+acked=$(sed -E 's/^acked=([0-9]+) present=([0-9]+).*/\1/' <<<"$line")
+present=$(sed -E 's/^acked=([0-9]+) present=([0-9]+).*/\2/' <<<"$line")
+((acked >= 2 && acked == present)) || fail "reconciliation (at least 2 receipts expected): $line"
+[[ $(wc -l <"$out/acks.txt") -eq $acked ]] || fail "acks file does not hold $acked receipts"
+# The fault ran, at its second, and succeeded.
+grep -qE '"faults":\[\{"at_s":3,"started_s":3\.[0-9]+,"seconds":0\.[3-9][0-9]*,"exit_status":0,' \
+  "$out/report.json" || fail "the fault is not in the JSON report as run: $(grep -o '"faults":[^]]*' "$out/report.json")"
+# The HTML report is one self-contained file with its charts.
+[[ $(grep -o '<svg' "$out/report.html" | wc -l) -ge 3 ]] || fail "the HTML report lacks its charts"
+if grep -qE '(src|href)="(https?:)?//' "$out/report.html"; then
+  fail "the HTML report refers to outside resources"
+fi
+# A receipt whose version the database does not hold is lost, one whose hash differs is
+# mismatched: the reconciler must say so and fail.
+awk 'NR == 1 { $3 = $3 + 1000 } NR == 2 { $4 = "00" substr($4, 3) } { print }' "$out/acks.txt" \
+  >"$out/tampered.txt"
+tamper_status=0
+"$loadtest" --reconcile-acks "$out/tampered.txt" --database-url "$url" >"$out/tampered.out" ||
+  tamper_status=$?
+((tamper_status == 1)) || fail "tampered acks: exit $tamper_status, expected 1"
+grep -qE "^acked=$acked present=$((acked - 2)) lost=1 mismatched=1 " "$out/tampered.out" ||
+  fail "tampered acks not detected: $(tail -1 "$out/tampered.out")"
+echo "loadtest_smoke: ok ($line; tampered acks detected)"
