@@ -2,17 +2,27 @@
 
 // One keep-alive HTTP/1.1 client connection on Asio + Beast, shared by the load generator and
 // the crash drills' submitter: connects lazily, reconnects after any error.
+//
+// Timeouts cover a whole exchange (connect, write, read), in one of two ways:
+// - timed (the default): the connection arms one timer per exchange;
+// - swept: no timer at all; the owner calls expire_if_overdue() every few tens of
+//   milliseconds for each of its connections. A timer per exchange (or, as beast::tcp_stream
+//   does, per operation) costs more CPU than a small request itself, which matters to a load
+//   generator that must not be the bottleneck.
+// An exchange that overran its deadline ends with beast::error::timeout.
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -23,58 +33,99 @@ class http_connection {
  public:
   using request = boost::beast::http::request<boost::beast::http::string_body>;
   using response = boost::beast::http::response<boost::beast::http::string_body>;
+  using clock = std::chrono::steady_clock;
+  enum class timeouts { timed, swept };
 
   /// `connect_timeout` caps the time a (re)connect may take within an exchange's timeout.
   http_connection(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint endpoint,
-                  std::chrono::steady_clock::duration connect_timeout =
-                      std::chrono::steady_clock::duration::max())
-      : stream_(io), endpoint_(endpoint), connect_timeout_(connect_timeout) {}
+                  clock::duration connect_timeout = clock::duration::max(),
+                  timeouts mode = timeouts::timed)
+      : socket_(io),
+        timer_(io),
+        endpoint_(endpoint),
+        connect_timeout_(connect_timeout),
+        mode_(mode) {}
 
   /// Sends `req` and reads the response within `timeout`; any error closes the connection.
-  boost::asio::awaitable<boost::beast::error_code> exchange(
-      request& req, response& res, std::chrono::steady_clock::duration timeout) {
+  boost::asio::awaitable<boost::beast::error_code> exchange(request& req, response& res,
+                                                            clock::duration timeout) {
     namespace http = boost::beast::http;
     constexpr auto use_tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
+    const auto start = clock::now();
+    busy_ = true;
+    timed_out_ = false;
     if (!open_) {
-      stream_.expires_after(std::min(timeout, connect_timeout_));
-      auto [ec] = co_await stream_.async_connect(endpoint_, use_tuple);
-      if (ec) {
-        close();
-        co_return ec;
-      }
-      stream_.socket().set_option(boost::asio::ip::tcp::no_delay(true));
+      arm(start + std::min(timeout, connect_timeout_));
+      auto [ec] = co_await socket_.async_connect(endpoint_, use_tuple);
+      if (ec) co_return fail(ec);
+      socket_.set_option(boost::asio::ip::tcp::no_delay(true));
       buffer_.clear();
       open_ = true;
     }
-    stream_.expires_after(timeout);
-    auto [wec, wn] = co_await http::async_write(stream_, req, use_tuple);
-    if (wec) {
-      close();
-      co_return wec;
-    }
+    arm(start + timeout);
+    auto [wec, wn] = co_await http::async_write(socket_, req, use_tuple);
+    if (wec) co_return fail(wec);
     res = {};
-    auto [rec, rn] = co_await http::async_read(stream_, buffer_, res, use_tuple);
-    if (rec) {
-      close();
-      co_return rec;
-    }
+    auto [rec, rn] = co_await http::async_read(socket_, buffer_, res, use_tuple);
+    if (rec) co_return fail(rec);
+    disarm();
     if (!res.keep_alive()) close();
     co_return boost::beast::error_code{};
   }
 
+  /// Swept mode: closes the connection when an exchange runs past its deadline (its pending
+  /// operation then ends and the exchange returns beast::error::timeout). True when it did.
+  bool expire_if_overdue(clock::time_point now) {
+    if (!busy_ || now < deadline_) return false;
+    timed_out_ = true;
+    close();
+    return true;
+  }
+
   void close() {
     boost::beast::error_code ignored;
-    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
     open_ = false;
   }
 
  private:
-  boost::beast::tcp_stream stream_;
+  void arm(clock::time_point deadline) {
+    deadline_ = deadline;
+    if (mode_ != timeouts::timed) return;
+    timer_.expires_at(deadline);
+    timer_.async_wait([this, generation = ++generation_](const boost::beast::error_code& ec) {
+      if (ec || generation != generation_) return;
+      expire_if_overdue(clock::now());
+    });
+  }
+
+  void disarm() {
+    busy_ = false;
+    if (mode_ == timeouts::timed) {
+      ++generation_;
+      timer_.cancel();
+    }
+  }
+
+  boost::beast::error_code fail(boost::beast::error_code ec) {
+    const bool timed_out = timed_out_;
+    disarm();
+    close();
+    return timed_out ? boost::beast::error::timeout : ec;
+  }
+
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer timer_;
   boost::asio::ip::tcp::endpoint endpoint_;
-  std::chrono::steady_clock::duration connect_timeout_;
+  clock::duration connect_timeout_;
+  timeouts mode_;
   boost::beast::flat_buffer buffer_;
+  clock::time_point deadline_{};
+  std::uint64_t generation_ = 0;
   bool open_ = false;
+  bool busy_ = false;
+  bool timed_out_ = false;
 };
 
 }  // namespace zhiyuan::loadtest

@@ -141,6 +141,10 @@ int run(int argc, char** argv) {
                  "resends of a request answered 503 or 429, after its Retry-After")
       ->check(CLI::Range(0U, 20U))
       ->capture_default_str();
+  app.add_option("--dispatch-tick-us", opt.dispatch_tick_us,
+                 "shortest sleep of the dispatcher; arrivals closer together go out together")
+      ->check(CLI::Range(1U, 1000U))
+      ->capture_default_str();
   app.add_option("--max-in-flight", opt.max_in_flight,
                  "requests outstanding per thread at most; further arrivals are dropped")
       ->check(CLI::Range(1ULL, 10'000'000ULL))

@@ -149,8 +149,8 @@ TEST(shipped_scenarios, all_parse_and_target_loopback) {
     found.push_back(s.name);
   }
   std::sort(found.begin(), found.end());
-  EXPECT_EQ(found,
-            (std::vector<std::string>{"deadline-surge", "find-knee", "smoke", "whole-province"}));
+  EXPECT_EQ(found, (std::vector<std::string>{"deadline-surge", "find-knee", "live-sessions", "ping",
+                                             "smoke", "whole-province"}));
 }
 
 TEST(shipped_scenarios, smoke_is_short_and_gentle) {
@@ -201,6 +201,31 @@ TEST(shipped_scenarios, find_knee_steps_up_and_names_its_threshold) {
       EXPECT_GT(s.phases[i].rate_from, s.phases[i - 1].rate_from) << "phase " << i;
     }
   }
+}
+
+TEST(shipped_scenarios, find_knee_measures_deadline_surges_mix) {
+  // The knee of deadline-surge is found by stepping find-knee: their mixes must be the same.
+  const scenario knee = shipped("find-knee");
+  const scenario surge = shipped("deadline-surge");
+  ASSERT_EQ(knee.mix.size(), surge.mix.size());
+  for (std::size_t i = 0; i < knee.mix.size(); ++i) {
+    EXPECT_EQ(knee.mix[i].what, surge.mix[i].what) << i;
+    EXPECT_EQ(knee.mix[i].weight, surge.mix[i].weight) << i;
+    EXPECT_EQ(knee.mix[i].think.mean_ms, surge.mix[i].think.mean_ms) << i;
+    EXPECT_EQ(knee.mix[i].think.distribution, surge.mix[i].think.distribution) << i;
+  }
+  EXPECT_EQ(knee.candidates.count, surge.candidates.count);
+}
+
+TEST(shipped_scenarios, live_sessions_signs_in_100k_distinct_candidates) {
+  const scenario s = shipped("live-sessions");
+  EXPECT_EQ(s.candidates.assignment, candidate_assignment::once);
+  EXPECT_EQ(s.candidates.count, 100'000);
+  ASSERT_EQ(s.mix.size(), 1u);
+  EXPECT_EQ(s.mix[0].what, action::login);
+  double offered = 0;
+  for (const auto& p : s.phases) offered += p.expected_requests();
+  EXPECT_GE(offered, static_cast<double>(s.candidates.count));
 }
 
 TEST(scenario, unreadable_file_names_the_path) {

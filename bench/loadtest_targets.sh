@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# The targets of zhiyuan-loadtest (issue 6), measured on one private cluster holding the full
+# synthetic province (zhiyuan-seed --kdf-cost test, CANDIDATES candidates):
+#
+#   wrk    loadgen_vs_wrk: GET /api/v1/ping, wrk -t1 -c64 and then zhiyuan-loadtest (ping
+#          scenario, one thread) at wrk's measured rate, both pinned to LOAD_CPU with the server
+#          on SERVER_CPU; requests per CPU-second of each generator (wrk's CPU from
+#          /usr/bin/time, the load test's from its own getrusage), in interleaved rounds; the
+#          ratio of the medians is the target (>= 1.0).
+#   rss    rss_mib_full_province: the server's VmRSS after loading the full province, and after
+#          the live-sessions scenario signed 100,000 distinct candidates in (<= 1024 MiB).
+#   knee   knee_rps (find-knee: deadline-surge's mix in rate steps, knee where submit p99 breaks
+#          30 ms), then deadline-surge's mix at half the knee for 60 s: p99 of every read and
+#          of submissions (<= 10 ms and <= 30 ms).
+#   whole  whole_province_seconds and whole_province_lost: the province re-seeded, then every
+#          candidate signs in, pledges and submits once (whole-province scenario; the rate
+#          WHOLE_RATE replaces its phases when set), reconciled against the database.
+#
+# usage: bench/loadtest_targets.sh [wrk] [rss] [knee] [whole]     (no argument: all four)
+# env: BUILD_DIR (<repo>/build, with zhiyuan-server, zhiyuan-seed, zhiyuan-dbctl and
+#      zhiyuan-loadtest built), VAR_DIR (BUILD_DIR/bench-loadtest-var), CANDIDATES (655000),
+#      ROUNDS (3, wrk), DURATION (10 s, wrk), SERVER_CPU (0), LOAD_CPU (1), WHOLE_RATE (empty:
+#      the scenario's phases), HALF_KNEE (empty: half the measured knee), OUT (BUILD_DIR/
+#      bench-loadtest-out: JSON and HTML reports are kept there), LOADTEST_BIN (the generator to
+#      measure; default BUILD_DIR/loadtest/zhiyuan-loadtest), KEEP_TMP=1 keeps the logs.
+# Every process it starts is stopped on exit; all traffic stays on 127.0.0.1.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$repo/bench/lib.sh"
+
+modes=("$@")
+((${#modes[@]})) || modes=(wrk rss knee whole)
+for m in "${modes[@]}"; do
+  case $m in
+    wrk | rss | knee | whole) ;;
+    -h | --help)
+      sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+      exit 0
+      ;;
+    *) bench_die "unknown mode '$m' (try --help)" ;;
+  esac
+done
+
+BUILD_DIR=${BUILD_DIR:-$repo/build}
+VAR_DIR=${VAR_DIR:-$BUILD_DIR/bench-loadtest-var}
+OUT=${OUT:-$BUILD_DIR/bench-loadtest-out}
+CANDIDATES=${CANDIDATES:-655000}
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10}
+SERVER_CPU=${SERVER_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+WHOLE_RATE=${WHOLE_RATE:-}
+HALF_KNEE=${HALF_KNEE:-}
+
+server_bin=$BUILD_DIR/server/zhiyuan-server
+seed_bin=$BUILD_DIR/loadtest/zhiyuan-seed
+dbctl_bin=$BUILD_DIR/storage/zhiyuan-dbctl
+loadtest_bin=${LOADTEST_BIN:-$BUILD_DIR/loadtest/zhiyuan-loadtest}
+for b in "$server_bin" "$seed_bin" "$dbctl_bin" "$loadtest_bin"; do
+  [[ -x $b ]] || bench_die "$b missing: build it first (cmake --build $BUILD_DIR)"
+done
+bench_require wrk curl taskset awk psql /usr/bin/time
+mkdir -p "$OUT"
+scenarios=$repo/loadtest/scenarios
+
+bench_init
+cluster_started=0
+targets_cleanup() {
+  local status=$? pid
+  trap - EXIT INT TERM
+  for pid in "${BENCH_PIDS[@]}"; do bench_stop "$pid"; done
+  BENCH_PIDS=()
+  if ((cluster_started)); then "$dbctl_bin" --var-dir "$VAR_DIR" stop >/dev/null 2>&1 || true; fi
+  (exit "$status")
+  bench_cleanup
+}
+trap targets_cleanup EXIT
+
+# --- database and province -------------------------------------------------------------------
+bench_log "starting the private cluster in $VAR_DIR"
+cluster_started=1
+"$dbctl_bin" --var-dir "$VAR_DIR" start >"$BENCH_TMP/dbctl.log" 2>&1 ||
+  { cat "$BENCH_TMP/dbctl.log" >&2; bench_die "zhiyuan-dbctl start failed"; }
+url=$("$dbctl_bin" --var-dir "$VAR_DIR" url)
+
+seed_province() {
+  bench_log "seeding $CANDIDATES candidates (test key-derivation cost)"
+  local t0=$SECONDS
+  "$seed_bin" --candidates "$CANDIDATES" --kdf-cost test --database-url "$url" --replace \
+    >"$BENCH_TMP/seed.log" 2>&1 || { tail -n 20 "$BENCH_TMP/seed.log" >&2; bench_die "seed failed"; }
+  psql "$url" -qAtc "CHECKPOINT" >/dev/null
+  bench_log "seeded in $((SECONDS - t0)) s"
+}
+seeded=$(psql "$url" -qAtc "SELECT count(*) FROM candidates" 2>/dev/null || echo 0)
+[[ $seeded == "$CANDIDATES" ]] || seed_province
+
+# --- server ----------------------------------------------------------------------------------
+# Formal filing of 本科批 is open at the server's clock; sign-in is not limited per address
+# (every request comes from 127.0.0.1).
+# PIN=1 pins it to SERVER_CPU (the wrk comparison); otherwise server, PostgreSQL and the
+# generator share both CPUs as the scheduler likes.
+server_pid=
+port=
+start_server() {
+  port=$(bench_free_port 0)
+  local offset=$(($(date -d '2023-06-30T12:00:00+08:00' +%s) - $(date +%s)))
+  local cpus=0-$(($(nproc) - 1))
+  ((${PIN:-0})) && cpus=$SERVER_CPU
+  bench_spawn server taskset -c "$cpus" "$server_bin" --server.host 127.0.0.1 \
+    --server.port "$port" --database.url "$url" \
+    --filing.schedule_file "$repo/config/schedule.toml" --filing.clock_offset_seconds "$offset" \
+    --server.drain_delay_ms 0 --auth.login_ip_per_minute 100000000 \
+    --auth.receipt_key_file "$BENCH_TMP/receipt.key" "$@"
+  server_pid=$BENCH_LAST_PID
+  bench_wait_http "http://127.0.0.1:$port/readyz" 180 "$server_pid" ||
+    { tail -n 20 "$BENCH_TMP/server.log" >&2; bench_die "server did not become ready"; }
+}
+stop_server() {
+  [[ -n $server_pid ]] && bench_stop_spawned "$server_pid"
+  server_pid=
+}
+rss_mib() { awk '/^VmRSS:/ { printf "%.0f\n", $2 / 1024 }' "/proc/$1/status"; }
+hwm_mib() { awk '/^VmHWM:/ { printf "%.0f\n", $2 / 1024 }' "/proc/$1/status"; }
+
+# loadtest NAME ARGS…: zhiyuan-loadtest against the server, reports kept in $OUT/NAME.*
+loadtest() {
+  local name=$1
+  shift
+  local status=0
+  "$loadtest_bin" --port "$port" --database-url "$url" --json "$OUT/$name.json" \
+    --html "$OUT/$name.html" "$@" >"$OUT/$name.txt" 2>"$BENCH_TMP/$name.err" || status=$?
+  cat "$OUT/$name.txt" >&2
+  ((status <= 1)) || { cat "$BENCH_TMP/$name.err" >&2; bench_die "$name: zhiyuan-loadtest failed"; }
+  return 0
+}
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+declare -a results=()
+
+# --- wrk: generator rate per CPU-second ------------------------------------------------------
+mode_wrk() {
+  PIN=1 start_server --server.io_threads 1
+  local r wrk_rates=() lt_rates=() lines=()
+  for ((r = 1; r <= ROUNDS; r++)); do
+    /usr/bin/time -f "%U %S" -o "$BENCH_TMP/wrk-time" taskset -c "$LOAD_CPU" \
+      wrk -t1 -c64 -d"${DURATION}s" "http://127.0.0.1:$port/api/v1/ping" >"$BENCH_TMP/wrk.out"
+    local requests cpu rate
+    requests=$(awk '/requests in/ { print $1 }' "$BENCH_TMP/wrk.out")
+    cpu=$(awk '{ print $1 + $2 }' "$BENCH_TMP/wrk-time")
+    rate=$(awk -v n="$requests" -v d="$DURATION" 'BEGIN { printf "%.0f", n / d }')
+    wrk_rates+=("$(awk -v n="$requests" -v c="$cpu" 'BEGIN { printf "%.0f", n / c }')")
+    taskset -c "$LOAD_CPU" "$loadtest_bin" --port "$port" --database-url "$url" \
+      --scenario "$scenarios/ping.toml" --threads 1 --rate "$rate" --duration "$DURATION" \
+      --no-reconcile --json "$OUT/ping-$r.json" >"$OUT/ping-$r.txt" 2>&1 || true
+    local lt_sent lt_cpu lt_rate
+    lt_sent=$(json "$OUT/ping-$r.json" 'd["sent"]')
+    lt_cpu=$(json "$OUT/ping-$r.json" 'd["generator_cpu_s"]')
+    lt_rate=$(json "$OUT/ping-$r.json" 'd["achieved_rate"]')
+    lt_rates+=("$(awk -v n="$lt_sent" -v c="$lt_cpu" 'BEGIN { printf "%.0f", n / c }')")
+    lines+=("| $r | $rate | $cpu | ${wrk_rates[-1]} | $lt_rate | $lt_cpu | ${lt_rates[-1]} |")
+  done
+  stop_server
+  local wrk_median lt_median ratio
+  wrk_median=$(printf '%s\n' "${wrk_rates[@]}" | median)
+  lt_median=$(printf '%s\n' "${lt_rates[@]}" | median)
+  ratio=$(awk -v a="$lt_median" -v b="$wrk_median" 'BEGIN { printf "%.2f", a / b }')
+  results+=("target loadgen_vs_wrk: $ratio (goal >= 1.0)")
+  {
+    echo "| round | wrk req/s | wrk CPU s | wrk req per CPU-s | loadtest req/s | loadtest CPU s | loadtest req per CPU-s |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    printf '%s\n' "${lines[@]}"
+    echo "medians: wrk $wrk_median, zhiyuan-loadtest $lt_median requests per CPU-second"
+  } | tee "$OUT/wrk-table.md" >&2
+}
+
+# --- rss: full province and 100,000 live sessions --------------------------------------------
+mode_rss() {
+  start_server --auth.hash_threads 4
+  local before after hwm
+  before=$(rss_mib "$server_pid")
+  bench_log "server RSS with the full province loaded: $before MiB"
+  loadtest live-sessions --scenario "$scenarios/live-sessions.toml" --threads 1 --retries 10
+  after=$(rss_mib "$server_pid")
+  hwm=$(hwm_mib "$server_pid")
+  local live
+  live=$(psql "$url" -qAtc "SELECT count(*) FROM sessions WHERE revoked_at IS NULL" 2>/dev/null ||
+    echo "?")
+  stop_server
+  results+=("target rss_mib_full_province: $hwm (goal <= 1024)  [peak VmHWM; VmRSS $after MiB after $live live sessions]")
+  echo "rss: province loaded $before MiB; after 100,000 sign-ins $after MiB (peak $hwm MiB); live session rows: $live" |
+    tee "$OUT/rss.txt" >&2
+}
+
+# --- knee and half the knee ------------------------------------------------------------------
+mode_knee() {
+  start_server --auth.hash_threads 4
+  loadtest find-knee --scenario "$scenarios/find-knee.toml" --threads 1
+  local knee
+  knee=$(json "$OUT/find-knee.json" 'd.get("knee", {}).get("knee_rps", 0)')
+  results+=("target knee_rps: $knee (report)")
+  local half=${HALF_KNEE:-$(awk -v k="$knee" 'BEGIN { printf "%.0f", k / 2 }')}
+  ((half > 0)) || bench_die "no knee found (submissions broke their limit in the first step)"
+  stop_server
+  start_server --auth.hash_threads 4
+  loadtest half-knee --scenario "$scenarios/deadline-surge.toml" --threads 1 --rate "$half" \
+    --duration 60
+  stop_server
+  local reads submit
+  reads=$(json "$OUT/half-knee.json" \
+    'max(v["latency"]["p99_ms"] for k, v in d["actions"].items() if k in ("schedule","plans_browse","plans_page","scores","receipt_view"))')
+  submit=$(json "$OUT/half-knee.json" 'd["actions"]["submit"]["latency"]["p99_ms"]')
+  results+=("target p99_read_ms_at_half_knee: $reads (goal <= 10)")
+  results+=("target p99_submit_ms_at_half_knee: $submit (goal <= 30)")
+}
+
+# --- whole province --------------------------------------------------------------------------
+mode_whole() {
+  seed_province
+  start_server --auth.hash_threads 4
+  local args=(--scenario "$scenarios/whole-province.toml" --threads 1)
+  if [[ -n $WHOLE_RATE ]]; then
+    args+=(--rate "$WHOLE_RATE" --duration "$(awk -v n="$CANDIDATES" -v r="$WHOLE_RATE" \
+      'BEGIN { printf "%.1f", n / r + 1 }')")
+  fi
+  loadtest whole-province "${args[@]}"
+  stop_server
+  local acked committed elapsed lost
+  acked=$(json "$OUT/whole-province.json" 'd["reconciliation"]["acked"]')
+  lost=$(json "$OUT/whole-province.json" 'd["reconciliation"]["lost"]')
+  elapsed=$(json "$OUT/whole-province.json" '"%.1f" % d["elapsed_s"]')
+  committed=$(psql "$url" -qAtc "SELECT count(DISTINCT candidate_id) FROM applications WHERE NOT drill")
+  results+=("target whole_province_seconds: $elapsed (goal <= 60)  [$committed of $CANDIDATES candidates committed, $acked receipts]")
+  results+=("target whole_province_lost: $lost (goal = 0)")
+}
+
+for m in "${modes[@]}"; do
+  bench_log "=== $m"
+  "mode_$m"
+done
+printf '%s\n' "${results[@]}" | tee "$OUT/targets.txt"
