@@ -15,6 +15,7 @@
 #include "server/candidate_http.hpp"
 #include "server/json_writer.hpp"
 #include "server/login_guard.hpp"
+#include "storage/admin_store.hpp"
 #include "storage/auth_store.hpp"
 #include "storage/encoding.hpp"
 
@@ -106,9 +107,19 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   const std::string agent = user_agent_of(ctx);
   const std::int64_t now = api.now_seconds();
   const std::int64_t expires = now + std::chrono::seconds(api.session_absolute).count();
+  // The batches whose filing window is open now: the offices' statistics count who signed in
+  // during each window (storage/admin_store.hpp).
+  std::vector<std::int16_t> windows;
+  for (const auto b : core::all_batches) {
+    const auto ph = core::phase_at(api.schedule, b, now);
+    if (ph == core::phase::formal || ph == core::phase::special ||
+        ph == core::phase::supplementary) {
+      windows.push_back(storage::encode_batch(b));
+    }
+  }
 
-  auto verify = [candidate, pass = std::move(*pass), agent, ip, now,
-                 expires](pqxx::connection* conn) {
+  auto verify = [candidate, pass = std::move(*pass), agent, ip, now, expires,
+                 windows = std::move(windows)](pqxx::connection* conn) {
     login_result out;
     if (conn == nullptr) return out;
     // Unknown exam numbers cost the same hash as known ones: no account enumeration.
@@ -129,6 +140,11 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
     out.token = session_table::new_token(out.digest);
     storage::stored_session s{candidate, out.digest, expires, now};
     storage::insert_session(*conn, s, ip, agent);  // durable before the token is sent
+    try {
+      storage::record_window_login(*conn, candidate, windows);
+    } catch (const std::exception&) {
+      // Statistics only: a failure here must not fail a sign-in that is already durable.
+    }
     out.must_set_passwords = acct->must_set_passwords;
     out.pledge_required = acct->pledge_required;
     out.result = login_result::outcome::ok;

@@ -106,6 +106,15 @@ const std::vector<key_def>& keys() {
       {"auth.receipt_key_file",
        "Ed25519 key signing receipts, created when missing (empty: var_dir/receipt.key)",
        kind::text, field_of<&config::auth, &auth_settings::receipt_key_file>},
+      {"admin.trusted_networks",
+       "CIDRs (comma-separated) every admin account may sign in from; units add their own",
+       kind::text, field_of<&config::admin, &admin_settings::trusted_networks>},
+      {"admin.session_idle_seconds", "an admin session unused this long ends", kind::i64,
+       field_of<&config::admin, &admin_settings::session_idle_seconds>},
+      {"admin.login_ip_per_minute", "admin sign-in attempts per client address and minute",
+       kind::uint, field_of<&config::admin, &admin_settings::login_ip_per_minute>},
+      {"admin.export_page_rows", "rows per database round trip of a streamed CSV export",
+       kind::size, field_of<&config::admin, &admin_settings::export_page_rows>},
       {"log.level", "trace, debug, info, warn, error or critical", kind::text,
        field_of<&config::log, &log_settings::level>},
       {"log.access", "log one line per request", kind::boolean,
@@ -302,6 +311,22 @@ void validate(const config& c) {
   }
   if (c.database.read_queue == 0) throw config_error("database.read_queue", "must be at least 1");
   if (c.filing.schedule_file.empty()) throw config_error("filing.schedule_file", "must be set");
+  for (const auto& n : split_networks(c.admin.trusted_networks)) {
+    static const std::regex cidr(
+        R"(^([0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*/[0-9]{1,3})$)");
+    if (!std::regex_match(n, cidr)) {
+      throw config_error("admin.trusted_networks", "'" + n + "' is not a CIDR such as 10.0.0.0/8");
+    }
+  }
+  if (c.admin.session_idle_seconds < 1) {
+    throw config_error("admin.session_idle_seconds", "must be at least 1");
+  }
+  if (c.admin.login_ip_per_minute == 0) {
+    throw config_error("admin.login_ip_per_minute", "must be at least 1");
+  }
+  if (c.admin.export_page_rows == 0 || c.admin.export_page_rows > 100'000) {
+    throw config_error("admin.export_page_rows", "between 1 and 100000");
+  }
   static const std::set<std::string> levels = {"trace", "debug", "info",
                                                "warn",  "error", "critical"};
   if (levels.count(c.log.level) == 0) {
@@ -318,6 +343,20 @@ std::string redact_url(const std::string& url) {
 }
 
 }  // namespace
+
+std::vector<std::string> split_networks(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (at <= text.size()) {
+    const auto comma = std::min(text.find(',', at), text.size());
+    std::string item = text.substr(at, comma - at);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(std::move(item));
+    at = comma + 1;
+  }
+  return out;
+}
 
 env_lookup process_environment() {
   return [](const std::string& name) -> std::optional<std::string> {

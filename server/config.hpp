@@ -65,6 +65,18 @@ struct auth_settings {
   std::string receipt_key_file;  ///< Ed25519 key, created when missing; empty: var_dir/receipt.key
 };
 
+/// The admission offices' API.
+struct admin_settings {
+  /// CIDRs every admin account may sign in from, comma-separated (units add their own).
+  std::string trusted_networks = "127.0.0.0/8,::1/128";
+  std::int64_t session_idle_seconds = 15 * 60;
+  unsigned login_ip_per_minute = 60;    ///< admin sign-in attempts per client address
+  std::size_t export_page_rows = 2000;  ///< rows per database round trip of a CSV export
+};
+
+/// The trusted networks of `admin.trusted_networks` as a list.
+std::vector<std::string> split_networks(const std::string& text);
+
 struct log_settings {
   std::string level = "info";
   bool access = false;  ///< one line per request; off by default (volume at peak)
@@ -78,6 +90,7 @@ struct config {
   filing_settings filing;
   writer_settings writer;
   auth_settings auth;
+  admin_settings admin;
   log_settings log;
 };
 

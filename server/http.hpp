@@ -2,11 +2,13 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -16,6 +18,9 @@ namespace http = boost::beast::http;
 
 using http_request = http::request<http::string_body>;
 
+/// What a body stream did on one step (see response::stream).
+enum class stream_step : std::uint8_t { more, done, failed };
+
 /// What a handler produces; the session serialises it into the connection's reused buffer.
 struct response {
   unsigned status = 200;
@@ -23,6 +28,11 @@ struct response {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers
   bool close = false;  ///< send Connection: close and end the connection
+  /// A body too large to hold (e.g. a province-wide export): when set, the session sends the
+  /// head and `body` (if any), then calls `stream` until it stops, sending what each call
+  /// appended to its argument as one chunk (Transfer-Encoding: chunked). `failed` ends the
+  /// connection without the last chunk, so the client sees the body is incomplete.
+  std::function<boost::asio::awaitable<stream_step>(std::string& chunk)> stream;
 
   void reset() {
     status = 200;
@@ -30,6 +40,7 @@ struct response {
     body.clear();
     headers.clear();
     close = false;
+    stream = nullptr;
   }
 };
 

@@ -86,14 +86,26 @@ std::string_view trace_id_of(std::string_view traceparent) {
   return id;
 }
 
+// One chunk of a chunked body: size in hex, the bytes, CRLF.
+void append_chunk(std::string& out, std::string_view bytes) {
+  fmt::format_to(std::back_inserter(out), "{:x}\r\n", bytes.size());
+  out += bytes;
+  out += "\r\n";
+}
+
 void serialize(std::string& out, const response& res, std::string_view date,
                std::string_view request_id, bool close) {
   out.clear();
   fmt::format_to(std::back_inserter(out),
-                 "HTTP/1.1 {} {}\r\nServer: zhiyuan\r\nDate: {}\r\nContent-Type: {}\r\n"
-                 "Content-Length: {}\r\nX-Request-Id: {}\r\n",
+                 "HTTP/1.1 {} {}\r\nServer: zhiyuan\r\nDate: {}\r\nContent-Type: {}\r\n",
                  res.status, http::obsolete_reason(static_cast<http::status>(res.status)), date,
-                 res.content_type, res.body.size(), request_id);
+                 res.content_type);
+  if (res.stream) {
+    out += "Transfer-Encoding: chunked\r\n";
+  } else {
+    fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", res.body.size());
+  }
+  fmt::format_to(std::back_inserter(out), "X-Request-Id: {}\r\n", request_id);
   for (const auto& [name, value] : res.headers) {
     out += name;
     out += ": ";
@@ -102,7 +114,11 @@ void serialize(std::string& out, const response& res, std::string_view date,
   }
   if (close) out += "Connection: close\r\n";
   out += "\r\n";
-  out += res.body;
+  if (!res.stream) {
+    out += res.body;
+  } else if (!res.body.empty()) {
+    append_chunk(out, res.body);
+  }
 }
 
 // The response for a request the parser rejected, or nothing if the stream just ended.
@@ -271,7 +287,8 @@ class http_server::worker {
         const std::string_view rid = ids_.next();
         set_problem(conn.res, *failure, ec.message(), rid, {});
         owner_.stats_.observe(metrics::unmatched, conn.res.status, seconds_since(start));
-        co_await write(conn, rid, true);
+        bool close = true;
+        co_await write(conn, rid, close);
         break;
       }
       const bool close = co_await handle(conn, parser->get());
@@ -345,7 +362,7 @@ class http_server::worker {
       set_problem(conn.res, core::errc::not_found, "no such resource", rid, path);
     }
 
-    const bool close = conn.res.close || !req.keep_alive() || owner_.draining();
+    bool close = conn.res.close || !req.keep_alive() || owner_.draining();
     // Counted once the response is ready, before it is sent, so that a client that has read
     // it also sees it in /metrics.
     const double elapsed = seconds_since(start);
@@ -364,10 +381,36 @@ class http_server::worker {
     co_return close;
   }
 
-  asio::awaitable<void> write(connection& conn, std::string_view rid, bool close) {
+  asio::awaitable<void> write(connection& conn, std::string_view rid, bool& close) {
     serialize(conn.out, conn.res, clock_.http_date(), rid, close);
     conn.deadline = std::chrono::steady_clock::now() + owner_.settings_.read_timeout;
-    co_await asio::async_write(conn.socket, asio::buffer(conn.out), use_tuple);
+    auto [ec, n] = co_await asio::async_write(conn.socket, asio::buffer(conn.out), use_tuple);
+    if (conn.res.stream) {
+      // A streamed body: each step's bytes go out as one chunk before the next step runs, so
+      // memory holds one chunk however long the body. Every write gets the read timeout.
+      std::string chunk;
+      stream_step step = ec ? stream_step::failed : stream_step::more;
+      while (step == stream_step::more) {
+        chunk.clear();
+        try {
+          step = co_await conn.res.stream(chunk);
+        } catch (const std::exception& e) {
+          log_event(spdlog::level::err, "stream_failed",
+                    {{"request_id", rid}, {"error", e.what()}});
+          step = stream_step::failed;
+        }
+        if (step == stream_step::failed) break;
+        conn.out.clear();
+        if (!chunk.empty()) append_chunk(conn.out, chunk);
+        if (step == stream_step::done) conn.out += "0\r\n\r\n";
+        if (conn.out.empty()) continue;
+        conn.deadline = std::chrono::steady_clock::now() + owner_.settings_.read_timeout;
+        auto [wec, wn] = co_await asio::async_write(conn.socket, asio::buffer(conn.out), use_tuple);
+        if (wec) step = stream_step::failed;
+      }
+      if (step == stream_step::failed) close = true;
+      conn.res.stream = nullptr;
+    }
   }
 
   static double seconds_since(std::chrono::steady_clock::time_point t) {

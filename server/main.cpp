@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "server/admin_api.hpp"
 #include "server/candidate_api.hpp"
 #include "server/config.hpp"
 #include "server/lifecycle.hpp"
@@ -18,6 +19,7 @@
 #include "server/router.hpp"
 #include "server/schedule_config.hpp"
 #include "server/system_routes.hpp"
+#include "storage/admin_store.hpp"
 #include "storage/auth_store.hpp"
 #include "storage/candidate_store.hpp"
 #include "storage/catalog_loader.hpp"
@@ -122,12 +124,24 @@ int serve(const server::config& cfg) {
                                                                    api.schedule.drill.close);
                                 }));
   chores.add("session_sweep", [&api, &sessions] { sessions.sweep(api.now_seconds()); });
+  chores.add("filing_counts_fold", [&conninfo] { storage::fold_filing_counts(conninfo); });
   chores.start();
 
   server::system_state state;
   state.database_reachable = [&health] { return health.reachable(); };
   auto table = server::system_routes(state);
   for (auto& r : server::candidate_routes(api)) table.push_back(std::move(r));
+  server::login_guard admin_guard(cfg.admin.login_ip_per_minute);
+  server::admin_api_context admin{&reads,
+                                  &auth_pool,
+                                  &admin_guard,
+                                  &sessions,
+                                  &common,
+                                  server::split_networks(cfg.admin.trusted_networks),
+                                  cfg.admin.session_idle_seconds,
+                                  static_cast<int>(cfg.admin.export_page_rows),
+                                  [&api] { return api.now_micros(); }};
+  for (auto& r : server::admin_routes(admin)) table.push_back(std::move(r));
   const server::router routes(std::move(table));
   server::metrics stats(routes.names());
   stats.add_exporter(

@@ -514,7 +514,8 @@ inline constexpr const char* admin_candidate =
 // reason $4, note $5, by admin $6. Returns the candidate's id.
 inline constexpr const char* admin_put_reason =
     "INSERT INTO unfiled_reasons (candidate_id, batch, reason, note, recorded_by)"
-    " SELECT c.candidate_id, $3, $4, nullif($5, ''), $6 FROM candidates c"
+    " SELECT c.candidate_id, $3::smallint, $4::smallint, nullif($5::text, ''), $6::integer"
+    " FROM candidates c"
     " JOIN units s ON s.id = c.school_id JOIN units a ON a.id = $2"
     "   AND a.lo <= s.lo AND s.hi <= a.hi WHERE c.exam_no = $1"
     " ON CONFLICT (candidate_id, batch) DO UPDATE SET reason = excluded.reason,"
@@ -542,20 +543,20 @@ inline constexpr const char* admin_list_users =
 // $6) and hash $4; no row when the unit is out of scope or the name is taken.
 inline constexpr const char* admin_create_user =
     "INSERT INTO admin_users (unit_id, username, role, password_hash, must_change_password)"
-    " SELECT u.id, $1, $3, $4, true FROM units u JOIN units a ON a.id = $5"
-    "   AND a.lo <= u.lo AND u.hi <= a.hi WHERE u.id = $2 AND $3 <= $6"
+    " SELECT u.id, $1::text, $3::smallint, $4::text, true FROM units u JOIN units a ON a.id = $5"
+    "   AND a.lo <= u.lo AND u.hi <= a.hi WHERE u.id = $2 AND $3::smallint <= $6::smallint"
     " ON CONFLICT (username) DO NOTHING RETURNING admin_id";
-inline constexpr const char* admin_username_taken =
-    "SELECT 1 FROM admin_users WHERE username = $1";
+inline constexpr const char* admin_username_taken = "SELECT 1 FROM admin_users WHERE username = $1";
 // Changes account $1 inside the actor's unit $2 whose role is at most the actor's $3: disabled
 // $4 (NULL: unchanged), role $5 (NULL: unchanged; at most $3), new hash $6 (NULL: unchanged;
 // forces a change at next sign-in). Returns the account as admin_list_users does.
 inline constexpr const char* admin_update_user =
-    "WITH t AS (UPDATE admin_users t SET disabled = coalesce($4, t.disabled),"
-    "   role = coalesce($5, t.role), password_hash = coalesce($6, t.password_hash),"
-    "   must_change_password = t.must_change_password OR $6 IS NOT NULL"
+    "WITH t AS (UPDATE admin_users t SET disabled = coalesce($4::boolean, t.disabled),"
+    "   role = coalesce($5::smallint, t.role), password_hash = coalesce($6::text, t.password_hash),"
+    "   must_change_password = t.must_change_password OR $6::text IS NOT NULL"
     "   FROM units u, units a WHERE t.admin_id = $1 AND u.id = t.unit_id AND a.id = $2"
-    "   AND a.lo <= u.lo AND u.hi <= a.hi AND t.role <= $3 AND coalesce($5, 0) <= $3"
+    "   AND a.lo <= u.lo AND u.hi <= a.hi AND t.role <= $3::smallint"
+    "   AND coalesce($5::smallint, 0) <= $3::smallint"
     "   RETURNING t.*)"
     " SELECT t.admin_id, t.username, t.role, u.id, u.code, u.name, t.disabled,"
     " t.must_change_password, (extract(epoch FROM t.created_at) * 1000000)::bigint"
@@ -563,10 +564,14 @@ inline constexpr const char* admin_update_user =
 // Creates an account without scope checks (the first province manager; zhiyuan-admin).
 inline constexpr const char* admin_bootstrap_user =
     "INSERT INTO admin_users (unit_id, username, role, password_hash, must_change_password)"
-    " SELECT id, $1, $3, $4, true FROM units WHERE code = $2 RETURNING admin_id";
+    " SELECT id, $1::text, $3::smallint, $4::text, true FROM units WHERE code = $2"
+    " RETURNING admin_id";
 inline constexpr const char* admin_add_unit_network =
     "INSERT INTO admin_unit_networks (unit_id, network) VALUES ($1, $2::cidr)"
     " ON CONFLICT DO NOTHING";
+inline constexpr const char* admin_add_unit_code_network =
+    "INSERT INTO admin_unit_networks (unit_id, network) SELECT id, $2::cidr FROM units"
+    " WHERE code = $1 ON CONFLICT DO NOTHING RETURNING unit_id";
 
 // Audit rows inside the actor's unit $1 (rows without a unit: province admins only), newest
 // first, below audit id $2 (NULL: from the newest), at most $3, filtered by unit subtree $4,

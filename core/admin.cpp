@@ -1,0 +1,57 @@
+#include "core/admin.hpp"
+
+#include <array>
+
+namespace zhiyuan::core {
+namespace {
+
+constexpr std::array<std::string_view, 3> role_codes = {"viewer", "operator", "manager"};
+
+struct reason_names {
+  std::string_view code;
+  std::string_view zh;
+};
+constexpr std::array<reason_names, 6> reasons = {{{"abandon", "放弃"},
+                                                  {"abroad", "出国"},
+                                                  {"repeat", "复读"},
+                                                  {"military", "参军"},
+                                                  {"unreachable", "联系不上"},
+                                                  {"other", "其他"}}};
+
+}  // namespace
+
+std::string_view to_code(admin_role r) noexcept { return role_codes[static_cast<std::size_t>(r)]; }
+
+std::optional<admin_role> parse_admin_role(std::string_view code) noexcept {
+  for (std::size_t i = 0; i < role_codes.size(); ++i) {
+    if (role_codes[i] == code) return static_cast<admin_role>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<admin_role> admin_role_from_int(int stored) noexcept {
+  if (stored < 0 || stored >= static_cast<int>(role_codes.size())) return std::nullopt;
+  return static_cast<admin_role>(stored);
+}
+
+std::string_view to_code(unfiled_reason r) noexcept {
+  return reasons[static_cast<std::size_t>(r)].code;
+}
+
+std::string_view label_zh(unfiled_reason r) noexcept {
+  return reasons[static_cast<std::size_t>(r)].zh;
+}
+
+std::optional<unfiled_reason> parse_unfiled_reason(std::string_view text) noexcept {
+  for (std::size_t i = 0; i < reasons.size(); ++i) {
+    if (reasons[i].code == text || reasons[i].zh == text) return static_cast<unfiled_reason>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<unfiled_reason> unfiled_reason_from_int(int stored) noexcept {
+  if (stored < 0 || stored >= static_cast<int>(reasons.size())) return std::nullopt;
+  return static_cast<unfiled_reason>(stored);
+}
+
+}  // namespace zhiyuan::core
