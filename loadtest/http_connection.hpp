@@ -10,6 +10,12 @@
 //   does, per operation) costs more CPU than a small request itself, which matters to a load
 //   generator that must not be the bottleneck.
 // An exchange that overran its deadline ends with beast::error::timeout.
+//
+// A kept-alive connection the server closed while it sat idle (its idle timeout) fails only
+// when it is used next: when a reused connection ends before any byte of the response arrived
+// (end of stream, reset, broken pipe), the request is sent once more on a new connection, as
+// browsers do. Servers that answered nothing did nothing with it: zhiyuan reads a request
+// whole before acting on it, and writes carry an Idempotency-Key anyway.
 
 #include <algorithm>
 #include <chrono>
@@ -23,6 +29,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -54,24 +61,43 @@ class http_connection {
     const auto start = clock::now();
     busy_ = true;
     timed_out_ = false;
-    if (!open_) {
-      arm(start + std::min(timeout, connect_timeout_));
-      auto [ec] = co_await socket_.async_connect(endpoint_, use_tuple);
-      if (ec) co_return fail(ec);
-      socket_.set_option(boost::asio::ip::tcp::no_delay(true));
-      buffer_.clear();
-      open_ = true;
+    for (bool reused = open_;; reused = false) {
+      if (!open_) {
+        arm(start + std::min(timeout, connect_timeout_));
+        auto [ec] = co_await socket_.async_connect(endpoint_, use_tuple);
+        if (ec) co_return fail(ec);
+        socket_.set_option(boost::asio::ip::tcp::no_delay(true));
+        buffer_.clear();
+        open_ = true;
+      }
+      arm(start + timeout);
+      auto [wec, wn] = co_await http::async_write(socket_, req, use_tuple);
+      if (wec) {
+        if (reused && stale(wec)) {
+          ++stale_retries_;
+          close();
+          continue;
+        }
+        co_return fail(wec);
+      }
+      res = {};
+      auto [rec, rn] = co_await http::async_read(socket_, buffer_, res, use_tuple);
+      if (rec) {
+        if (reused && rn == 0 && stale(rec)) {
+          ++stale_retries_;
+          close();
+          continue;
+        }
+        co_return fail(rec);
+      }
+      disarm();
+      if (!res.keep_alive()) close();
+      co_return boost::beast::error_code{};
     }
-    arm(start + timeout);
-    auto [wec, wn] = co_await http::async_write(socket_, req, use_tuple);
-    if (wec) co_return fail(wec);
-    res = {};
-    auto [rec, rn] = co_await http::async_read(socket_, buffer_, res, use_tuple);
-    if (rec) co_return fail(rec);
-    disarm();
-    if (!res.keep_alive()) close();
-    co_return boost::beast::error_code{};
   }
+
+  /// Requests sent again because a reused connection turned out closed by the server.
+  std::uint64_t stale_retries() const noexcept { return stale_retries_; }
 
   /// Swept mode: closes the connection when an exchange runs past its deadline (its pending
   /// operation then ends and the exchange returns beast::error::timeout). True when it did.
@@ -108,6 +134,13 @@ class http_connection {
     }
   }
 
+  // The errors of a connection the server had already closed (not of a timeout of ours).
+  bool stale(const boost::beast::error_code& ec) const {
+    namespace error = boost::asio::error;
+    return !timed_out_ && (ec == boost::beast::http::error::end_of_stream || ec == error::eof ||
+                           ec == error::connection_reset || ec == error::broken_pipe);
+  }
+
   boost::beast::error_code fail(boost::beast::error_code ec) {
     const bool timed_out = timed_out_;
     disarm();
@@ -123,6 +156,7 @@ class http_connection {
   boost::beast::flat_buffer buffer_;
   clock::time_point deadline_{};
   std::uint64_t generation_ = 0;
+  std::uint64_t stale_retries_ = 0;
   bool open_ = false;
   bool busy_ = false;
   bool timed_out_ = false;

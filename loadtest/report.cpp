@@ -58,10 +58,11 @@ std::string summary_text(const run_summary& in) {
   out += "latencies in ms from the intended send time (coordinated omission corrected)\n";
   out += fmt::format(
       "offered {:.1f}/s achieved {:.1f}/s over {:.2f}s (phases {:.2f}s); not sent: {} dropped at "
-      "the in-flight cap; setup requests {} (errors {}); resent after 503/429: {}; plans pages "
-      "followed by token {}\n",
+      "the in-flight cap; setup requests {} (errors {}); resent after 503/429: {}; resent on a "
+      "new connection (the server had closed the idle one): {}; plans pages followed by token "
+      "{}\n",
       r.offered_rate, r.achieved_rate, r.elapsed_s, r.phases_s, r.dropped(), r.setup_requests,
-      r.setup_errors, r.retries, r.pages_followed);
+      r.setup_errors, r.retries, r.stale_retries, r.pages_followed);
   const std::uint64_t exchanges = r.sent() + r.setup_requests + r.retries;
   out += fmt::format("generator CPU {:.2f}s: {:.0f} requests per CPU-second\n", r.cpu_s,
                      r.cpu_s > 0 ? static_cast<double>(exchanges) / r.cpu_s : 0.0);
@@ -71,6 +72,9 @@ std::string summary_text(const run_summary& in) {
       out += fmt::format("{}: statuses [{}] no_idle_candidate={} dropped={} unfinished={}\n",
                          action_names[a], statuses_of(st, " ", "{}:{}"), st.no_candidate,
                          st.dropped, st.unfinished);
+    }
+    for (const auto& [what, n] : st.transport_errors) {
+      out += fmt::format("{}: transport error '{}': {}\n", action_names[a], what, n);
     }
   }
   if (r.phases.size() > 1) {
@@ -104,6 +108,10 @@ std::string summary_text(const run_summary& in) {
                          k.knee_rps, k.threshold, r.phases[*k.first_broken].rate_to,
                          k.at_break.measured, k.at_break.limit);
     }
+  }
+  if (r.abandoned > 0) {
+    out += fmt::format("requests abandoned 5 s after the stop (no answer, not cancellable): {}\n",
+                       r.abandoned);
   }
   if (r.unreadable_receipts > 0) {
     out += fmt::format("submissions answered 2xx without a readable receipt: {}\n",
@@ -152,6 +160,15 @@ std::string latency_json(const histogram& h) {
       ms(h.value_at_percentile(99.99)), ms(h.max()), spectrum);
 }
 
+std::string transport_json(const action_stats& st) {
+  std::string out;
+  for (const auto& [what, n] : st.transport_errors) {
+    if (!out.empty()) out += ',';
+    out += fmt::format(R"("{}":{})", json_escape(what), n);
+  }
+  return out;
+}
+
 std::string actions_json(const std::array<action_stats, action_count>& actions) {
   std::string out = "{";
   bool first = true;
@@ -162,9 +179,11 @@ std::string actions_json(const std::array<action_stats, action_count>& actions) 
     first = false;
     out += fmt::format(
         R"("{}":{{"arrivals":{},"sent":{},"errors":{},"late":{},"no_idle_candidate":{},)"
-        R"("dropped":{},"unfinished":{},"statuses":{{{}}},"latency":{}}})",
+        R"("dropped":{},"unfinished":{},"statuses":{{{}}},"transport_errors":{{{}}},)"
+        R"("latency":{}}})",
         action_names[a], st.arrivals, st.sent, st.errors, st.late, st.no_candidate, st.dropped,
-        st.unfinished, statuses_of(st, ",", R"("{}":{})"), latency_json(st.latency));
+        st.unfinished, statuses_of(st, ",", R"("{}":{})"), transport_json(st),
+        latency_json(st.latency));
   }
   return out + '}';
 }
@@ -187,12 +206,14 @@ std::string report_json(const run_summary& in) {
   std::string out = fmt::format(
       R"({{"scenario":"{}","phases_s":{:.3f},"elapsed_s":{:.3f},"offered_rate":{:.3f},)"
       R"("achieved_rate":{:.3f},"arrivals":{},"sent":{},"errors":{},"late":{},"dropped":{},)"
-      R"("setup_requests":{},"setup_errors":{},"retries":{},"pages_followed":{},)"
-      R"("unreadable_receipts":{},"generator_cpu_s":{:.3f},"overall":{},"actions":{})",
+      R"("setup_requests":{},"setup_errors":{},"retries":{},"stale_retries":{},)"
+      R"("pages_followed":{},)"
+      R"("unreadable_receipts":{},"abandoned":{},"generator_cpu_s":{:.3f},"overall":{},)"
+      R"("actions":{})",
       json_escape(in.s.name), r.phases_s, r.elapsed_s, r.offered_rate, r.achieved_rate,
       r.arrivals(), r.sent(), r.errors(), r.late(), r.dropped(), r.setup_requests, r.setup_errors,
-      r.retries, r.pages_followed, r.unreadable_receipts, r.cpu_s, latency_json(r.overall),
-      actions_json(r.actions));
+      r.retries, r.stale_retries, r.pages_followed, r.unreadable_receipts, r.abandoned, r.cpu_s,
+      latency_json(r.overall), actions_json(r.actions));
   out += R"(,"phases":[)";
   for (std::size_t i = 0; i < r.phases.size(); ++i) {
     const auto& p = r.phases[i];

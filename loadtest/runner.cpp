@@ -77,7 +77,8 @@ struct candidate_state {
 struct reply {
   unsigned status = 0;
   std::string body;
-  bool stopped = false;  // the run stopped before the answer came
+  bool stopped = false;         // the run stopped before the answer came
+  std::string transport_error;  // with status 0: what failed
 };
 
 // The setup requests (sign-in, pledge, draft version) one arrival needed.
@@ -199,10 +200,33 @@ class worker {
     }
   }
 
+  // Runs the thread's part of the run. Once the run stops, what is still pending (every
+  // socket is closed by then) gets `abandon_after` to finish; an operation the kernel cannot
+  // cancel (e.g. a connect to a server that stopped answering) is then abandoned with the
+  // io_context, and the worker must not be destroyed (see run()).
   void run() {
     asio::co_spawn(io_, dispatch(), asio::detached);
     asio::co_spawn(io_, sweep(), asio::detached);
-    io_.run();
+    constexpr auto abandon_after = std::chrono::seconds(5);
+    std::optional<steady::time_point> give_up;
+    while (io_.run_for(std::chrono::milliseconds(100)) > 0 || !io_.stopped()) {
+      if (!stopping_) continue;
+      if (!give_up) give_up = steady::now() + abandon_after;
+      if (steady::now() >= *give_up) {
+        abandoned = in_flight_;
+        io_.stop();
+        break;
+      }
+    }
+  }
+
+  /// Requests still pending when the worker gave up on them (see run()); 0 normally.
+  std::uint64_t abandoned = 0;
+
+  std::uint64_t stale_retries() const {
+    std::uint64_t n = 0;
+    for (const auto& c : connections_) n += c->stale_retries();
+    return n;
   }
 
   std::array<action_stats, action_count> stats;
@@ -411,7 +435,10 @@ class worker {
         co_return out;
       }
       out = {};
-      if (ec) co_return out;
+      if (ec) {
+        out.transport_error = ec.message();
+        co_return out;
+      }
       out.status = res.result_int();
       out.body = std::move(res.body());
       if ((out.status != 503 && out.status != 429) || attempt >= opt_.retries) co_return out;
@@ -660,6 +687,7 @@ class worker {
       ++target->sent;
       if (late) ++target->late;
       ++target->by_status[r.status];
+      if (!r.transport_error.empty()) ++target->transport_errors[r.transport_error];
       if (!ok) ++target->errors;
       target->latency.record(us);
     }
@@ -711,6 +739,7 @@ void action_stats::merge(const action_stats& o) {
   dropped += o.dropped;
   unfinished += o.unfinished;
   for (const auto& [status, n] : o.by_status) by_status[status] += n;
+  for (const auto& [what, n] : o.transport_errors) transport_errors[what] += n;
 }
 
 std::uint64_t run_report::arrivals() const noexcept {
@@ -882,6 +911,7 @@ run_report run(const scenario& s, const std::vector<candidate_account>& accounts
   for (auto& w : workers) threads.emplace_back([&w] { w->run(); });
   for (auto& t : threads) t.join();
   r.cpu_s = process_cpu_seconds() - cpu_before;
+  for (auto& w : workers) r.abandoned += w->abandoned;
   r.faults = faults.finish();
 
   r.phases_s = s.phases_duration_s();
@@ -895,6 +925,7 @@ run_report run(const scenario& s, const std::vector<candidate_account>& accounts
     r.pages_followed += w->pages_followed;
     r.unreadable_receipts += w->unreadable_receipts;
     r.retries += w->retries;
+    r.stale_retries += w->stale_retries();
     r.acks.insert(r.acks.end(), w->acks.begin(), w->acks.end());
     last = std::max(last, w->last_answer);
     if (i == 0) continue;
@@ -932,6 +963,11 @@ run_report run(const scenario& s, const std::vector<candidate_account>& accounts
     out.p50_ms = static_cast<double>(merged.value_at_percentile(50)) / 1000;
     out.p99_ms = static_cast<double>(merged.value_at_percentile(99)) / 1000;
     r.per_second.push_back(out);
+  }
+  // A worker that abandoned operations still owns them through its io_context, which cannot
+  // be destroyed safely while the kernel holds them: leave such a worker to the process's exit.
+  for (auto& w : workers) {
+    if (w->abandoned > 0) (void)w.release();
   }
   return r;
 }

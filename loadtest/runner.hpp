@@ -73,7 +73,8 @@ struct action_stats {
   std::uint64_t no_candidate = 0;  ///< no idle, rested candidate (with a form if needed) found
   std::uint64_t dropped = 0;       ///< not sent: the thread had max_in_flight outstanding
   std::uint64_t unfinished = 0;    ///< still in flight when the run stopped
-  std::map<unsigned, std::uint64_t> by_status;  ///< final status; 0 = transport error
+  std::map<unsigned, std::uint64_t> by_status;            ///< final status; 0 = transport error
+  std::map<std::string, std::uint64_t> transport_errors;  ///< status 0, by what failed
 
   void merge(const action_stats& o);
 };
@@ -128,7 +129,9 @@ struct run_report {
   std::uint64_t pages_followed = 0;       ///< plans_page requests that carried a page_token
   std::uint64_t unreadable_receipts = 0;  ///< 2xx submissions without version and receipt_hash
   std::uint64_t retries = 0;              ///< resends after 503 / 429
-  double cpu_s = 0;  ///< the generator's own CPU time during the run (all its threads)
+  std::uint64_t stale_retries = 0;  ///< resends on a new connection: the server closed the old
+  double cpu_s = 0;             ///< the generator's own CPU time during the run (all its threads)
+  std::uint64_t abandoned = 0;  ///< requests given up 5 s after the stop (server unresponsive)
   std::chrono::system_clock::time_point started_at;  ///< wall clock at the start of the run
   double phases_s = 0;                               ///< the scheduled duration
   double elapsed_s = 0;                              ///< start to the last answer (or the stop)
