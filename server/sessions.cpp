@@ -2,13 +2,57 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <utility>
+
 namespace zhiyuan::server {
 
+void session_table::index_add(std::int64_t candidate, const token_digest& key) {
+  auto& ix = index_of(candidate);
+  std::lock_guard lock(ix.mutex);
+  auto& keys = ix.by_candidate[candidate];
+  if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+}
+
+void session_table::index_remove(std::int64_t candidate, const token_digest& key) {
+  auto& ix = index_of(candidate);
+  std::lock_guard lock(ix.mutex);
+  const auto it = ix.by_candidate.find(candidate);
+  if (it == ix.by_candidate.end()) return;
+  std::erase(it->second, key);
+  if (it->second.empty()) ix.by_candidate.erase(it);
+}
+
+std::vector<token_digest> session_table::sessions_of(std::int64_t candidate) {
+  auto& ix = index_of(candidate);
+  std::lock_guard lock(ix.mutex);
+  const auto it = ix.by_candidate.find(candidate);
+  return it == ix.by_candidate.end() ? std::vector<token_digest>{} : it->second;
+}
+
+template <class F>
+void session_table::for_each_session_of(std::int64_t candidate, F&& f) {
+  for (const auto& key : sessions_of(candidate)) {
+    auto& st = stripe_of(key);
+    std::unique_lock lock(st.mutex);
+    const auto it = st.map.find(key);
+    if (it != st.map.end() && it->second.candidate_id == candidate) f(it->second);
+  }
+}
+
 void session_table::insert(const token_digest& key, const session& s) {
-  auto& st = stripe_of(key);
-  std::unique_lock lock(st.mutex);
-  st.map.erase(key);
-  st.map.try_emplace(key, s);
+  std::optional<std::int64_t> replaced;
+  {
+    auto& st = stripe_of(key);
+    std::unique_lock lock(st.mutex);
+    if (const auto it = st.map.find(key); it != st.map.end()) {
+      replaced = it->second.candidate_id;
+      st.map.erase(it);
+    }
+    st.map.try_emplace(key, s);
+  }
+  if (replaced && *replaced != s.candidate_id) index_remove(*replaced, key);
+  index_add(s.candidate_id, key);
 }
 
 std::optional<session_table::live> session_table::find(const token_digest& key, std::int64_t now) {
@@ -24,53 +68,69 @@ std::optional<session_table::live> session_table::find(const token_digest& key, 
       return live{e.candidate_id, e.passwords_set, e.pledged};
     }
   }
-  std::unique_lock lock(st.mutex);
-  st.map.erase(key);
+  std::optional<std::int64_t> candidate;
+  {
+    std::unique_lock lock(st.mutex);
+    if (const auto it = st.map.find(key); it != st.map.end()) {
+      candidate = it->second.candidate_id;
+      st.map.erase(it);
+    }
+  }
+  if (candidate) index_remove(*candidate, key);
   return std::nullopt;
 }
 
 void session_table::erase(const token_digest& key) {
   auto& st = stripe_of(key);
-  std::unique_lock lock(st.mutex);
-  st.map.erase(key);
+  std::optional<std::int64_t> candidate;
+  {
+    std::unique_lock lock(st.mutex);
+    if (const auto it = st.map.find(key); it != st.map.end()) {
+      candidate = it->second.candidate_id;
+      st.map.erase(it);
+    }
+  }
+  if (candidate) index_remove(*candidate, key);
 }
 
 void session_table::mark_passwords_set(std::int64_t candidate) {
-  for (auto& st : stripes_) {
-    std::unique_lock lock(st.mutex);
-    for (auto& [key, e] : st.map) {
-      if (e.candidate_id == candidate) e.passwords_set = true;
-    }
-  }
+  for_each_session_of(candidate, [](entry& e) { e.passwords_set = true; });
 }
 
 void session_table::mark_pledged(std::int64_t candidate) {
-  for (auto& st : stripes_) {
-    std::unique_lock lock(st.mutex);
-    for (auto& [key, e] : st.map) {
-      if (e.candidate_id == candidate) e.pledged = true;
-    }
-  }
+  for_each_session_of(candidate, [](entry& e) { e.pledged = true; });
 }
 
 void session_table::erase_others(std::int64_t candidate, const token_digest& keep) {
-  for (auto& st : stripes_) {
-    std::unique_lock lock(st.mutex);
-    std::erase_if(st.map, [&](const auto& kv) {
-      return kv.second.candidate_id == candidate && kv.first != keep;
-    });
+  for (const auto& key : sessions_of(candidate)) {
+    if (key == keep) continue;
+    auto& st = stripe_of(key);
+    {
+      std::unique_lock lock(st.mutex);
+      const auto it = st.map.find(key);
+      if (it == st.map.end() || it->second.candidate_id != candidate) continue;
+      st.map.erase(it);
+    }
+    index_remove(candidate, key);
   }
 }
 
 std::size_t session_table::sweep(std::int64_t now) {
   std::size_t removed = 0;
+  std::vector<std::pair<std::int64_t, token_digest>> gone;
   for (auto& st : stripes_) {
-    std::unique_lock lock(st.mutex);
-    removed += std::erase_if(st.map, [&](const auto& kv) {
-      const entry& e = kv.second;
-      return now >= e.expires_at ||
-             now - e.last_seen.load(std::memory_order_relaxed) >= idle_seconds_;
-    });
+    {
+      std::unique_lock lock(st.mutex);
+      removed += std::erase_if(st.map, [&](const auto& kv) {
+        const entry& e = kv.second;
+        const bool expired = now >= e.expires_at ||
+                             now - e.last_seen.load(std::memory_order_relaxed) >= idle_seconds_;
+        if (expired) gone.emplace_back(e.candidate_id, kv.first);
+        return expired;
+      });
+    }
+    for (const auto& [candidate, key] : gone) index_remove(candidate, key);
+    gone.clear();
   }
   return removed;
 }
@@ -95,12 +155,7 @@ bool session_table::recalls_save_password(const token_digest& key, const passwor
 }
 
 void session_table::forget_save_passwords(std::int64_t candidate) {
-  for (auto& st : stripes_) {
-    std::unique_lock lock(st.mutex);
-    for (auto& [key, e] : st.map) {
-      if (e.candidate_id == candidate) e.save_memo_until = 0;
-    }
-  }
+  for_each_session_of(candidate, [](entry& e) { e.save_memo_until = 0; });
 }
 
 password_memo session_table::memo_of(std::string_view password) {

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <set>
+#include <vector>
 
 namespace zhiyuan::server {
 namespace {
@@ -86,6 +88,53 @@ TEST(sessions, save_password_memo_expires_and_is_forgotten) {
   table.remember_save_password(d, memo, 2'000);
   table.forget_save_passwords(7);
   EXPECT_FALSE(table.recalls_save_password(d, memo, 1'500));
+}
+
+TEST(sessions, per_candidate_changes_reach_exactly_that_candidates_sessions_among_many) {
+  // Thousands of sessions, three per candidate; one candidate's changes touch its own only,
+  // also after some of its sessions were erased, swept or re-used by another candidate.
+  session_table table(1200);
+  constexpr int candidates = 3000;
+  std::vector<std::array<token_digest, 3>> keys(candidates);
+  for (int c = 0; c < candidates; ++c) {
+    for (auto& k : keys[c]) {
+      session_table::new_token(k);
+      table.insert(k, {c + 1, 10'000, 1'000, /*passwords_set=*/false, /*pledged=*/false});
+    }
+  }
+  ASSERT_EQ(table.size(), 3u * candidates);
+  table.mark_pledged(1234);
+  table.mark_passwords_set(1234);
+  for (int c = 1232; c <= 1236; ++c) {
+    for (const auto& k : keys[c - 1]) {
+      const auto s = table.find(k, 1'100);
+      ASSERT_TRUE(s);
+      EXPECT_EQ(s->pledged, c == 1234) << c;
+      EXPECT_EQ(s->passwords_set, c == 1234) << c;
+    }
+  }
+  // A session erased, then its digest re-inserted for another candidate: the first
+  // candidate's later changes do not reach it.
+  table.erase(keys[99][0]);
+  table.insert(keys[99][0], {5000, 10'000, 1'100});
+  table.mark_pledged(100);
+  EXPECT_FALSE(table.find(keys[99][0], 1'200)->pledged);
+  EXPECT_TRUE(table.find(keys[99][1], 1'200)->pledged);
+  // erase_others keeps exactly the one given.
+  table.erase_others(7, keys[6][2]);
+  EXPECT_FALSE(table.find(keys[6][0], 1'200));
+  EXPECT_FALSE(table.find(keys[6][1], 1'200));
+  EXPECT_TRUE(table.find(keys[6][2], 1'200));
+  // Swept sessions are gone from the index too: a new session of the same candidate is the
+  // only one a change reaches.
+  const std::size_t before = table.size();
+  EXPECT_EQ(table.sweep(/*now=*/20'000), before);
+  EXPECT_EQ(table.size(), 0u);
+  token_digest fresh;
+  session_table::new_token(fresh);
+  table.insert(fresh, {7, 30'000, 20'000, true, false});
+  table.mark_pledged(7);
+  EXPECT_TRUE(table.find(fresh, 20'100)->pledged);
 }
 
 TEST(sessions, token_from_bearer_or_cookie) {
