@@ -76,6 +76,9 @@ std::string summary_text(const run_summary& in) {
     for (const auto& [what, n] : st.transport_errors) {
       out += fmt::format("{}: transport error '{}': {}\n", action_names[a], what, n);
     }
+    for (const auto& sample : st.samples) {
+      out += fmt::format("{}: answered {}\n", action_names[a], sample);
+    }
   }
   if (r.phases.size() > 1) {
     out += fmt::format("{:<16} {:>9} {:>9} {:>9} {:>7} {:>8} {:>8}\n", "phase", "rate/s", "offered",
@@ -114,8 +117,10 @@ std::string summary_text(const run_summary& in) {
                        r.abandoned);
   }
   if (r.unreadable_receipts > 0) {
-    out += fmt::format("submissions answered 2xx without a readable receipt: {}\n",
-                       r.unreadable_receipts);
+    out += fmt::format(
+        "submissions answered 2xx without a readable receipt of their own: {} (of which {} "
+        "named another candidate or batch)\n",
+        r.unreadable_receipts, r.foreign_receipts);
   }
   if (in.reconciled) {
     for (const auto& p : in.reconciled->problems) out += p + '\n';

@@ -81,10 +81,12 @@ struct reply {
   std::string transport_error;  // with status 0: what failed
 };
 
-// The setup requests (sign-in, pledge, draft version) one arrival needed.
+// The setup requests (sign-in, pledge, draft version) one arrival needed, and the answer of
+// the one that failed: it stands for the action's (its status, body or transport error).
 struct setup_tally {
   std::uint64_t requests = 0;
   std::uint64_t errors = 0;
+  std::optional<reply> failure;
 };
 
 struct second_bucket {
@@ -235,6 +237,7 @@ class worker {
   std::uint64_t setup_errors = 0;
   std::uint64_t pages_followed = 0;
   std::uint64_t unreadable_receipts = 0;
+  std::uint64_t foreign_receipts = 0;
   std::uint64_t retries = 0;
   std::vector<phase_report> phases;
   std::vector<acked_receipt> acks;
@@ -465,6 +468,7 @@ class worker {
                                        "", first_send);
       if (r.status != 200) {
         if (!r.stopped) ++setup.errors;
+        setup.failure = r;
         co_return false;
       }
       c.token = json_string(parser_, r.body, "token");
@@ -480,6 +484,7 @@ class worker {
           co_await exchange(http::verb::post, "/api/v1/me/pledge", "", c.token, "", first_send);
       if (r.status != 200) {
         if (!r.stopped) ++setup.errors;
+        setup.failure = r;
         co_return false;
       }
       c.pledged = true;
@@ -506,9 +511,15 @@ class worker {
     simdjson::padded_string json(body);
     simdjson::ondemand::document doc;
     std::int64_t version = 0;
-    std::string_view hash;
-    if (parser_.iterate(json).get(doc) || doc["version"].get_int64().get(version) ||
+    std::string_view exam_no, batch, hash;
+    if (parser_.iterate(json).get(doc) || doc["exam_no"].get_string().get(exam_no) ||
+        doc["batch"].get_string().get(batch) || doc["version"].get_int64().get(version) ||
         doc["receipt_hash"].get_string().get(hash)) {
+      return false;
+    }
+    if (exam_no != c.account->exam_no || batch != "undergrad") {
+      // A receipt for someone else's request: never acceptable, reported on its own.
+      ++foreign_receipts;
       return false;
     }
     acks.push_back({c.account->exam_no, core::batch::undergrad, version, std::string(hash), key});
@@ -647,6 +658,7 @@ class worker {
               d.status == 200 ? json_int(parser_, d.body, "version") : std::nullopt;
           if (!version) {
             if (!d.stopped) ++setup.errors;
+            setup.failure = d;
             setup_failed = true;
             break;
           }
@@ -668,6 +680,7 @@ class worker {
       c->think_quantile = 1 - std::uniform_real_distribution<double>(0, 1)(rng_);
     }
     --in_flight_;
+    if (setup_failed && setup.failure) r = std::move(*setup.failure);
     setup_requests += setup.requests;
     setup_errors += setup.errors;
     ph.setup_requests += setup.requests;
@@ -683,6 +696,14 @@ class worker {
         first_send && *first_send - intended > seconds_to_duration(opt_.late_after_ms / 1000);
     const bool ok = !setup_failed && !unreadable && expected_status(a, r.status);
     const std::uint64_t us = micros_between(intended, done);
+    if (!ok && r.status != 0 && st.samples.size() < 8) {
+      // What the server said, for the report: the first two unexpected answers of each status.
+      const std::string prefix = fmt::format("{} ", r.status);
+      if (std::count_if(st.samples.begin(), st.samples.end(),
+                        [&](const std::string& x) { return x.starts_with(prefix); }) < 2) {
+        st.samples.push_back(prefix + r.body.substr(0, 300));
+      }
+    }
     for (action_stats* target : {&st, &pst}) {
       ++target->sent;
       if (late) ++target->late;
@@ -740,6 +761,9 @@ void action_stats::merge(const action_stats& o) {
   unfinished += o.unfinished;
   for (const auto& [status, n] : o.by_status) by_status[status] += n;
   for (const auto& [what, n] : o.transport_errors) transport_errors[what] += n;
+  for (const auto& sample : o.samples) {
+    if (samples.size() < 8) samples.push_back(sample);
+  }
 }
 
 std::uint64_t run_report::arrivals() const noexcept {
@@ -924,6 +948,7 @@ run_report run(const scenario& s, const std::vector<candidate_account>& accounts
     r.setup_errors += w->setup_errors;
     r.pages_followed += w->pages_followed;
     r.unreadable_receipts += w->unreadable_receipts;
+    r.foreign_receipts += w->foreign_receipts;
     r.retries += w->retries;
     r.stale_retries += w->stale_retries();
     r.acks.insert(r.acks.end(), w->acks.begin(), w->acks.end());

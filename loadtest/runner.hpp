@@ -75,6 +75,7 @@ struct action_stats {
   std::uint64_t unfinished = 0;    ///< still in flight when the run stopped
   std::map<unsigned, std::uint64_t> by_status;            ///< final status; 0 = transport error
   std::map<std::string, std::uint64_t> transport_errors;  ///< status 0, by what failed
+  std::vector<std::string> samples;  ///< the first few unexpected answers: status and body
 
   void merge(const action_stats& o);
 };
@@ -127,7 +128,8 @@ struct run_report {
   std::uint64_t setup_requests = 0;  ///< sign-ins and pledges a submission or session needed
   std::uint64_t setup_errors = 0;
   std::uint64_t pages_followed = 0;       ///< plans_page requests that carried a page_token
-  std::uint64_t unreadable_receipts = 0;  ///< 2xx submissions without version and receipt_hash
+  std::uint64_t unreadable_receipts = 0;  ///< 2xx submissions without a complete receipt
+  std::uint64_t foreign_receipts = 0;     ///< of those: a receipt of another candidate or batch
   std::uint64_t retries = 0;              ///< resends after 503 / 429
   std::uint64_t stale_retries = 0;  ///< resends on a new connection: the server closed the old
   double cpu_s = 0;             ///< the generator's own CPU time during the run (all its threads)
