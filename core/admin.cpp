@@ -54,4 +54,25 @@ std::optional<unfiled_reason> unfiled_reason_from_int(int stored) noexcept {
   return static_cast<unfiled_reason>(stored);
 }
 
+namespace {
+constexpr std::array<std::string_view, 3> event_codes = {"comment", "acknowledge", "resolve"};
+constexpr std::array<std::string_view, 3> status_codes = {"open", "acknowledged", "resolved"};
+}  // namespace
+
+std::string_view to_code(incident_event e) noexcept {
+  return event_codes[static_cast<std::size_t>(e)];
+}
+
+std::optional<incident_event> parse_incident_event(std::string_view code) noexcept {
+  for (std::size_t i = 0; i < event_codes.size(); ++i) {
+    if (event_codes[i] == code) return static_cast<incident_event>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view incident_status_code(int status) noexcept {
+  if (status < 0 || status >= static_cast<int>(status_codes.size())) return "open";
+  return status_codes[static_cast<std::size_t>(status)];
+}
+
 }  // namespace zhiyuan::core

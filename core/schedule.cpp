@@ -146,4 +146,53 @@ std::optional<action> parse_action(std::string_view code) noexcept {
   return std::nullopt;
 }
 
+std::vector<schedule_issue> check_schedule(const schedule& s) {
+  std::vector<schedule_issue> out;
+  auto issue = [&out](std::string field, std::string message) {
+    out.push_back({std::move(field), std::move(message)});
+  };
+  auto ordered = [&issue](const window& w, const std::string& path, const char* open_key,
+                          const char* close_key) {
+    if (w.close <= w.open) issue(path + close_key, std::string("must be after ") + open_key);
+  };
+  if (s.year < 2000 || s.year > 2100) issue("year", "must be a year between 2000 and 2100");
+  ordered(s.drill, "drill.", "open", "close");
+  if (s.drill.close > s.assisted_open) issue("drill.close", "must not be after assisted_open");
+  for (const batch b : all_batches) {
+    const std::string path = "batches." + std::string(to_code(b)) + ".";
+    const batch_schedule& bs = s.of(b);
+    ordered(bs.formal, path, "formal_open", "formal_close");
+    if (bs.formal.open < s.assisted_open) {
+      issue(path + "formal_open", "must not be before assisted_open");
+    }
+    if (!bs.special) continue;
+    if (b != batch::undergrad) {
+      issue(path + "special_open", "only undergrad has a special-type window");
+      continue;
+    }
+    ordered(*bs.special, path, "special_open", "special_close");
+    if (bs.special->open < s.assisted_open) {
+      issue(path + "special_open", "must not be before assisted_open");
+    }
+    if (bs.special->close > bs.formal.open) {
+      issue(path + "special_close", "must not be after formal_open");
+    }
+  }
+  for (std::size_t i = 0; i < s.supplementary.size(); ++i) {
+    const supplementary_round& r = s.supplementary[i];
+    const std::string path = "supplementary[" + std::to_string(i) + "].";
+    ordered(r.when, path, "open", "close");
+    if (i > 0 && r.when.open < s.supplementary[i - 1].when.open) {
+      issue(path + "open", "rounds must be in time order");
+    }
+    if (r.batches == batch_set{}) issue(path + "batches", "must list batches");
+    for (const batch b : all_batches) {
+      if (r.batches.contains(b) && r.when.open < s.of(b).formal.close) {
+        issue(path + "open", "must not be before the formal close of " + std::string(to_code(b)));
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace zhiyuan::core

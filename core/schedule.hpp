@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -106,6 +107,21 @@ decision decide(const schedule& s, batch b, action a, unix_seconds t) noexcept;
 /// `decide` as a result: the phase when allowed, else errc::window_closed whose detail is the
 /// reason code (e.g. "assisted_only"), for the server's problem body.
 result<phase> permit(const schedule& s, batch b, action a, unix_seconds t);
+
+/// One rule a timetable breaks: the field (as in config/schedule.toml and the admin API, e.g.
+/// "batches.undergrad.formal_close" or "supplementary[2].open") and why.
+struct schedule_issue {
+  std::string field;
+  std::string message;
+  friend bool operator==(const schedule_issue&, const schedule_issue&) = default;
+};
+
+/// Every rule `s` breaks, empty when it is a usable timetable: a plausible year; each window
+/// opens before it closes; the drill ends no later than assisted filing opens; assisted filing
+/// opens no later than any batch's formal or special window; 本科批's special-type window ends
+/// no later than its formal window opens; supplementary rounds are in time order, list at least
+/// one batch and open no earlier than the formal close of every batch they list.
+std::vector<schedule_issue> check_schedule(const schedule& s);
 
 /// Stable codes: "not_open", "assisted", ... ; "ok", "not_open_yet", ... ; "browse", ...
 std::string_view to_code(phase p) noexcept;

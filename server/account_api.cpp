@@ -111,7 +111,7 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   // during each window (storage/admin_store.hpp).
   std::vector<std::int16_t> windows;
   for (const auto b : core::all_batches) {
-    const auto ph = core::phase_at(api.schedule, b, now);
+    const auto ph = core::phase_at(*api.schedule.get(), b, now);
     if (ph == core::phase::formal || ph == core::phase::special ||
         ph == core::phase::supplementary) {
       windows.push_back(storage::encode_batch(b));
@@ -412,7 +412,7 @@ asio::awaitable<void> me(request_context& ctx, candidate_api_context& api) {
       w.key(name).null();
     }
   }
-  w.key("deadline").value(core::format_rfc3339(api.schedule.confirm_deadline));
+  w.key("deadline").value(core::format_rfc3339(api.schedule.get()->confirm_deadline));
   w.end_object();
   w.key("contact").begin_object();
   w.key("phone").value(core::mask_phone(row.phone));
@@ -432,7 +432,7 @@ asio::awaitable<void> me(request_context& ctx, candidate_api_context& api) {
     w.begin_object();
     w.key("batch").value(core::to_code(b));
     w.key("eligible").value(who->eligible.batches.contains(b));
-    w.key("phase").value(core::to_code(core::phase_at(api.schedule, b, api.now_seconds())));
+    w.key("phase").value(core::to_code(core::phase_at(*api.schedule.get(), b, api.now_seconds())));
     w.key("status").value(submitted ? "submitted" : drafted ? "draft" : "not_filed");
     w.key("submitted_version").value(submitted);
     w.key("draft_version").value(drafted);
@@ -488,11 +488,11 @@ asio::awaitable<void> confirm(request_context& ctx, candidate_api_context& api) 
     fail(ctx, errc::invalid_field, "body: exactly one of household, physical_exam");
     co_return;
   }
-  const auto d =
-      core::decide(api.schedule, core::batch::undergrad, core::action::confirm, api.now_seconds());
+  const auto d = core::decide(*api.schedule.get(), core::batch::undergrad, core::action::confirm,
+                              api.now_seconds());
   if (!d.allowed()) {
     std::string detail = "confirmations closed at ";
-    detail += core::format_rfc3339(api.schedule.confirm_deadline);
+    detail += core::format_rfc3339(api.schedule.get()->confirm_deadline);
     fail(ctx, errc::confirmation_closed, detail);
     co_return;
   }

@@ -7,6 +7,7 @@
 
 #include "core/password.hpp"
 #include "server/router.hpp"
+#include "server/schedule_holder.hpp"
 #include "server/sessions.hpp"
 #include "storage/worker_pool.hpp"
 
@@ -27,11 +28,24 @@ struct admin_api_context {
   std::int64_t idle_seconds = 15 * 60;
   int export_page_rows = 2000;  ///< rows per database round trip of a streamed export
   std::function<std::int64_t()> now_micros;
+  // ---- part 2 (server/admin_ops_api.cpp)
+  schedule_holder* schedule = nullptr;  ///< the live timetable; a PUT swaps it at once
+  /// Loads the catalog and reference data afresh and swaps the snapshots (after an import of
+  /// plans or scores); runs on a pool thread.
+  std::function<void()> reload_catalog;
+  std::int64_t reminder_interval_seconds = 1800;  ///< one reminder per unit and batch per this
+  std::size_t document_max_bytes = 4u << 20;      ///< 413 above
+  std::size_t import_max_bytes = 8u << 20;        ///< 413 above
+  std::size_t import_max_rows = 100'000;          ///< 422 above
 };
 
 /// Accounts and sessions, users in scope, statistics, unfiled lists and exports, candidates'
 /// status, unfiled reasons, password resets, the audit log (server/admin_api.cpp).
 std::vector<route_spec> admin_routes(admin_api_context& ctx);
+
+/// Reminders, notices, documents, incidents, the schedule, imports and the drill reset
+/// (server/admin_ops_api.cpp).
+std::vector<route_spec> admin_ops_routes(admin_api_context& ctx);
 
 /// A random one-time password that passes the password rules: 12 letters and digits with at
 /// least one of each, without look-alike characters.

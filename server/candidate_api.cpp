@@ -263,8 +263,8 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
   // accepted before the close commits even if its batch commits after it.
   const std::int64_t accepted_us = api.now_micros();
   thread_local std::vector<core::finding> findings;
-  core::validate(who->to_core(), *b, *choices, *catalog, api.schedule, accepted_us / 1'000'000,
-                 mode, findings);
+  core::validate(who->to_core(), *b, *choices, *catalog, *api.schedule.get(),
+                 accepted_us / 1'000'000, mode, findings);
   for (const auto& f : findings) {
     if (is_window_finding(f)) {
       // A retry of a submission committed before the close (its answer lost on the way) must

@@ -11,6 +11,7 @@
 #include "core/schedule.hpp"
 #include "server/config.hpp"
 #include "server/router.hpp"
+#include "server/schedule_holder.hpp"
 #include "server/sessions.hpp"
 #include "storage/catalog_loader.hpp"
 #include "storage/reference_data.hpp"
@@ -29,7 +30,8 @@ struct candidate_api_context {
   /// Historical scores, score tables and control lines; swapped with the catalog.
   std::atomic<std::shared_ptr<const storage::reference_data>> reference;
   std::shared_ptr<const storage::candidate_directory> directory;
-  core::schedule schedule;
+  /// The timetable: one snapshot per request (`schedule.get()`); swapped live by the admin API.
+  schedule_holder schedule;
   std::int64_t clock_offset_seconds = 0;
   std::chrono::milliseconds write_deadline{10'000};
   std::chrono::hours session_absolute{8};

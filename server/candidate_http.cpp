@@ -147,7 +147,7 @@ query_value query_param(std::string_view query, std::string_view name) {
 }
 
 bool drilling(const candidate_api_context& api) {
-  return api.schedule.drill.contains(api.now_seconds());
+  return api.schedule.get()->drill.contains(api.now_seconds());
 }
 
 bool not_modified(request_context& ctx, std::string_view tag) {

@@ -8,7 +8,7 @@
 // (fits_me=true) are keyed by the candidate's profile key (track, category, electives,
 // eligibility), which few combinations share.
 //
-// "This year" is the filing schedule's year (api.schedule.year): the server files that year's
+// "This year" is the filing schedule's year (api.schedule): the server files that year's
 // applications, and the reference data holds that year's score table plus the earlier years.
 #include <sodium.h>
 
@@ -385,7 +385,8 @@ void answer_and_cache(request_context& ctx, const snapshot& s, std::string_view 
 // --------------------------------------------------------------- handlers
 
 void get_schedule(request_context& ctx, candidate_api_context& api) {
-  const core::schedule& s = api.schedule;
+  const auto held = api.schedule.get();
+  const core::schedule& s = *held;
   const std::int64_t now = api.now_seconds();
   json_writer w(ctx.res.body);
   w.begin_object();
@@ -667,7 +668,7 @@ void get_scores(request_context& ctx, catalog_state& state) {
       groups = it->second;
     }
   }
-  const int this_year = api.schedule.year;
+  const int this_year = api.schedule.get()->year;
   key += "scores?";
   key_part(key, "y", std::to_string(this_year));
   key_part(key, "c", college);
@@ -696,7 +697,7 @@ void get_score_table(request_context& ctx, catalog_state& state) {
     trk = e->trk;
   }
   const auto snap = state.current();
-  const int year = api.schedule.year;
+  const int year = api.schedule.get()->year;
   const core::score_table* table = snap->ref->table(year, *trk);
   if (table == nullptr) {
     fail(ctx, errc::not_found,
@@ -742,7 +743,7 @@ void get_my_rank(request_context& ctx, catalog_state& state) {
     return;
   }
   const auto snap = state.current();
-  const int year = api.schedule.year;
+  const int year = api.schedule.get()->year;
   const core::score_table* table = snap->ref->table(year, e->trk);
   json_writer w(ctx.res.body);
   w.begin_object();
@@ -790,7 +791,7 @@ void get_suggestions(request_context& ctx, catalog_state& state) {
   const auto* e = directory_entry(ctx, api, session->candidate_id);
   if (e == nullptr) return;
   const auto snap = state.current();
-  const int this_year = api.schedule.year;
+  const int this_year = api.schedule.get()->year;
   const core::candidate who = e->to_core();
   const storage::reference_data& ref = *snap->ref;
   const core::history_lookup history = [&ref, this_year](const core::major_group& g) {

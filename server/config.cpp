@@ -45,6 +45,8 @@ const std::vector<key_def>& keys() {
        field_of<&config::server, &server_settings::max_connections>},
       {"server.body_limit", "request body limit in bytes (413 above)", kind::size,
        field_of<&config::server, &server_settings::body_limit>},
+      {"server.upload_limit", "body limit of admin uploads (documents, imports)", kind::size,
+       field_of<&config::server, &server_settings::upload_limit>},
       {"server.read_timeout_ms", "a started request must arrive whole within this", kind::millis,
        field_of<&config::server, &server_settings::read_timeout>},
       {"server.idle_timeout_ms", "a keep-alive connection idle this long is closed", kind::millis,
@@ -75,6 +77,9 @@ const std::vector<key_def>& keys() {
        field_of<&config::filing, &filing_settings::schedule_file>},
       {"filing.clock_offset_seconds", "added to the clock for schedule decisions (rehearsals)",
        kind::i64, field_of<&config::filing, &filing_settings::clock_offset_seconds>},
+      {"filing.schedule_refresh_seconds",
+       "how often a node picks up a schedule changed through the admin API", kind::i64,
+       field_of<&config::filing, &filing_settings::schedule_refresh_seconds>},
       {"writer.writers", "writer threads, one PostgreSQL connection each", kind::uint,
        field_of<&config::writer, &writer_settings::writers>},
       {"writer.max_batch", "operations per transaction at most", kind::size,
@@ -115,6 +120,14 @@ const std::vector<key_def>& keys() {
        kind::uint, field_of<&config::admin, &admin_settings::login_ip_per_minute>},
       {"admin.export_page_rows", "rows per database round trip of a streamed CSV export",
        kind::size, field_of<&config::admin, &admin_settings::export_page_rows>},
+      {"admin.reminder_interval_seconds", "one reminder per unit and batch per this many seconds",
+       kind::i64, field_of<&config::admin, &admin_settings::reminder_interval_seconds>},
+      {"admin.document_max_bytes", "a published document at most (413 above)", kind::size,
+       field_of<&config::admin, &admin_settings::document_max_bytes>},
+      {"admin.import_max_bytes", "a CSV import at most (413 above)", kind::size,
+       field_of<&config::admin, &admin_settings::import_max_bytes>},
+      {"admin.import_max_rows", "data rows of a CSV import at most", kind::size,
+       field_of<&config::admin, &admin_settings::import_max_rows>},
       {"log.level", "trace, debug, info, warn, error or critical", kind::text,
        field_of<&config::log, &log_settings::level>},
       {"log.access", "log one line per request", kind::boolean,
@@ -323,6 +336,15 @@ void validate(const config& c) {
   }
   if (c.admin.login_ip_per_minute == 0) {
     throw config_error("admin.login_ip_per_minute", "must be at least 1");
+  }
+  if (c.admin.reminder_interval_seconds < 0) {
+    throw config_error("admin.reminder_interval_seconds", "must not be negative");
+  }
+  if (c.admin.import_max_rows == 0 || c.admin.import_max_rows > 1'000'000) {
+    throw config_error("admin.import_max_rows", "between 1 and 1000000");
+  }
+  if (c.filing.schedule_refresh_seconds < 1) {
+    throw config_error("filing.schedule_refresh_seconds", "must be at least 1");
   }
   if (c.admin.export_page_rows == 0 || c.admin.export_page_rows > 100'000) {
     throw config_error("admin.export_page_rows", "between 1 and 100000");

@@ -18,6 +18,8 @@ struct server_settings {
   unsigned io_threads = 0;  ///< 0: one per core
   unsigned max_connections = 20000;
   std::size_t body_limit = 64 * 1024;
+  /// The body limit of admin uploads (POST /api/v1/admin/documents and .../imports/...).
+  std::size_t upload_limit = 16u << 20;
   std::chrono::milliseconds read_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds drain_delay{2'000};
@@ -41,6 +43,8 @@ struct filing_settings {
   std::string schedule_file = "config/schedule.toml";
   /// Added to the system clock for every schedule decision: rehearse filing day at any date.
   std::int64_t clock_offset_seconds = 0;
+  /// How often a node looks for a schedule changed through the admin API (on another node).
+  std::int64_t schedule_refresh_seconds = 5;
 };
 
 /// The durable write path (storage::write_path_options).
@@ -70,8 +74,12 @@ struct admin_settings {
   /// CIDRs every admin account may sign in from, comma-separated (units add their own).
   std::string trusted_networks = "127.0.0.0/8,::1/128";
   std::int64_t session_idle_seconds = 15 * 60;
-  unsigned login_ip_per_minute = 60;    ///< admin sign-in attempts per client address
-  std::size_t export_page_rows = 2000;  ///< rows per database round trip of a CSV export
+  unsigned login_ip_per_minute = 60;              ///< admin sign-in attempts per client address
+  std::size_t export_page_rows = 2000;            ///< rows per database round trip of a CSV export
+  std::int64_t reminder_interval_seconds = 1800;  ///< one reminder per unit and batch per this
+  std::size_t document_max_bytes = 4u << 20;      ///< a published document at most (413)
+  std::size_t import_max_bytes = 8u << 20;        ///< a CSV import at most (413)
+  std::size_t import_max_rows = 100'000;          ///< data rows of a CSV import at most (422)
 };
 
 /// The trusted networks of `admin.trusted_networks` as a list.

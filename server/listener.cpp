@@ -1,6 +1,7 @@
 #include "server/listener.hpp"
 
 #include <sys/socket.h>
+#include <algorithm>
 
 #include <chrono>
 #include <ctime>
@@ -122,6 +123,12 @@ void serialize(std::string& out, const response& res, std::string_view date,
 }
 
 // The response for a request the parser rejected, or nothing if the stream just ended.
+// Admin uploads, whose bodies may reach server.upload_limit.
+bool is_upload(std::string_view target) {
+  return target.starts_with("/api/v1/admin/documents") ||
+         target.starts_with("/api/v1/admin/imports/");
+}
+
 std::optional<core::errc> parse_failure(const beast::error_code& ec) {
   if (ec == http::error::header_limit) return core::errc::headers_too_large;
   if (ec == http::error::body_limit) return core::errc::payload_too_large;
@@ -264,15 +271,36 @@ class http_server::worker {
       conn.deadline = std::chrono::steady_clock::now() + cfg.read_timeout;
       parser.emplace();
       parser->header_limit(header_limit);
-      parser->body_limit(cfg.body_limit);
-      parser->eager(true);
+      // The head first: admin uploads (documents, imports) get their own, larger body limit;
+      // until the target is known the larger one holds (Beast checks Content-Length then).
+      parser->body_limit(std::max(cfg.body_limit, cfg.upload_limit));
+      parser->eager(false);
       // Most requests are already whole in the buffer: parse them in place and only go back
       // to the socket for the rest of a partial one.
       beast::error_code ec;
       conn.buffer.consume(parser->put(conn.buffer.data(), ec));
-      if (ec == http::error::need_more || (!ec && !parser->is_done())) {
-        auto [read_ec, n] = co_await http::async_read(conn.socket, conn.buffer, *parser, use_tuple);
+      if (ec == http::error::need_more) {
+        ec = {};
+        auto [read_ec, n] =
+            co_await http::async_read_header(conn.socket, conn.buffer, *parser, use_tuple);
         ec = read_ec;
+      }
+      if (!ec && !parser->is_done()) {
+        const std::size_t limit =
+            is_upload(parser->get().target()) ? cfg.upload_limit : cfg.body_limit;
+        parser->body_limit(limit);
+        if (const auto length = parser->content_length(); length && *length > limit) {
+          ec = http::error::body_limit;
+        }
+        parser->eager(true);
+        if (!ec && conn.buffer.size() > 0) {
+          conn.buffer.consume(parser->put(conn.buffer.data(), ec));
+        }
+        if (ec == http::error::need_more || (!ec && !parser->is_done())) {
+          auto [read_ec, n] =
+              co_await http::async_read(conn.socket, conn.buffer, *parser, use_tuple);
+          ec = read_ec;
+        }
       }
       if (ec) {
         auto failure = conn.timed_out ? std::nullopt : parse_failure(ec);

@@ -19,6 +19,7 @@
 #include "server/router.hpp"
 #include "server/schedule_config.hpp"
 #include "server/system_routes.hpp"
+#include "storage/admin_ops_store.hpp"
 #include "storage/admin_store.hpp"
 #include "storage/auth_store.hpp"
 #include "storage/candidate_store.hpp"
@@ -75,7 +76,15 @@ int serve(const server::config& cfg) {
                       {{"rows", fmt::format("{}", bad)}, {"reason", "choices do not decode"}});
   }
   api.directory = data.directory;
-  api.schedule = server::load_schedule(cfg.filing.schedule_file);
+  // The file's timetable until the province changes it; then the newest stored revision.
+  api.schedule.set(server::load_schedule(cfg.filing.schedule_file), 0);
+  const auto refresh_schedule = server::schedule_refresh_task(
+      api.schedule, [&conninfo]() -> std::optional<server::stored_schedule> {
+        auto s = storage::latest_schedule(conninfo);
+        if (!s) return std::nullopt;
+        return server::stored_schedule{s->revision, std::move(s->document)};
+      });
+  refresh_schedule();
   api.clock_offset_seconds = cfg.filing.clock_offset_seconds;
   api.write_deadline = cfg.writer.deadline;
   api.session_absolute = cfg.auth.session_absolute;
@@ -117,15 +126,18 @@ int serve(const server::config& cfg) {
   // Housekeeping: the drill's data goes when the drill ends (checked before serving, then each
   // minute), and expired sessions leave memory.
   server::maintenance chores(std::chrono::seconds(60));
+  const auto drill_close = [&api] { return api.schedule.get()->drill.close; };
   chores.add("drill_purge", server::drill_purge_task(
-                                api.schedule, [&api] { return api.now_seconds(); },
-                                [&conninfo, &api] {
-                                  return storage::purge_drill_data(conninfo,
-                                                                   api.schedule.drill.close);
+                                drill_close, [&api] { return api.now_seconds(); },
+                                [&conninfo, drill_close] {
+                                  return storage::purge_drill_data(conninfo, drill_close());
                                 }));
   chores.add("session_sweep", [&api, &sessions] { sessions.sweep(api.now_seconds()); });
   chores.add("filing_counts_fold", [&conninfo] { storage::fold_filing_counts(conninfo); });
   chores.start();
+  server::maintenance schedule_watch(std::chrono::seconds(cfg.filing.schedule_refresh_seconds));
+  schedule_watch.add("schedule_refresh", refresh_schedule);
+  schedule_watch.start();
 
   server::system_state state;
   state.database_reachable = [&health] { return health.reachable(); };
@@ -141,7 +153,17 @@ int serve(const server::config& cfg) {
                                   cfg.admin.session_idle_seconds,
                                   static_cast<int>(cfg.admin.export_page_rows),
                                   [&api] { return api.now_micros(); }};
+  admin.schedule = &api.schedule;
+  admin.reload_catalog = [&conninfo, &api] {
+    api.catalog.store(storage::load_filing_data(conninfo).catalog);
+    api.reference.store(storage::load_reference_data(conninfo));
+  };
+  admin.reminder_interval_seconds = cfg.admin.reminder_interval_seconds;
+  admin.document_max_bytes = cfg.admin.document_max_bytes;
+  admin.import_max_bytes = cfg.admin.import_max_bytes;
+  admin.import_max_rows = cfg.admin.import_max_rows;
   for (auto& r : server::admin_routes(admin)) table.push_back(std::move(r));
+  for (auto& r : server::admin_ops_routes(admin)) table.push_back(std::move(r));
   const server::router routes(std::move(table));
   server::metrics stats(routes.names());
   stats.add_exporter(

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "server/log.hpp"
+#include "server/schedule_config.hpp"
 
 namespace zhiyuan::server {
 
@@ -44,16 +45,39 @@ void maintenance::start() {
   });
 }
 
-std::function<void()> drill_purge_task(const core::schedule& schedule,
+std::function<void()> drill_purge_task(std::function<core::unix_seconds()> drill_close,
                                        std::function<std::int64_t()> now,
                                        std::function<std::int64_t()> purge) {
   auto purged = std::make_shared<bool>(false);
-  return [&schedule, now = std::move(now), purge = std::move(purge), purged] {
+  return [drill_close = std::move(drill_close), now = std::move(now), purge = std::move(purge),
+          purged] {
     // An empty drill window (close 0) means no drill this year: nothing to purge.
-    if (*purged || schedule.drill.close == 0 || now() < schedule.drill.close) return;
+    const auto close = drill_close();
+    if (*purged || close == 0 || now() < close) return;
     const std::int64_t rows = purge();
     *purged = true;
     log_event(spdlog::level::info, "drill_purged", {{"rows", fmt::format("{}", rows)}});
+  };
+}
+
+std::function<void()> schedule_refresh_task(
+    schedule_holder& holder, std::function<std::optional<stored_schedule>()> latest) {
+  return [&holder, latest = std::move(latest)] {
+    const auto stored = latest();
+    if (!stored || stored->revision <= holder.revision()) return;
+    std::vector<core::schedule_issue> issues;
+    auto s = schedule_from_json(stored->document, issues);
+    if (!issues.empty()) {
+      log_event(spdlog::level::warn, "schedule_revision_skipped",
+                {{"revision", fmt::format("{}", stored->revision)},
+                 {"field", issues.front().field},
+                 {"error", issues.front().message}});
+      return;
+    }
+    if (holder.set(std::move(s), stored->revision)) {
+      log_event(spdlog::level::info, "schedule_changed",
+                {{"revision", fmt::format("{}", stored->revision)}});
+    }
   };
 }
 

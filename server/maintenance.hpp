@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/schedule.hpp"
+#include "server/schedule_holder.hpp"
 
 namespace zhiyuan::server {
 
@@ -42,8 +44,21 @@ class maintenance {
 /// `maintenance` that purges once per process when the filing clock `now()` is past the drill,
 /// with `purge` deleting and returning the rows gone (storage::purge_drill_data; server/ holds
 /// no SQL). Run at start before the server listens, nobody ever reads stale drill rows.
-std::function<void()> drill_purge_task(const core::schedule& schedule,
+std::function<void()> drill_purge_task(std::function<core::unix_seconds()> drill_close,
                                        std::function<std::int64_t()> now,
                                        std::function<std::int64_t()> purge);
+
+/// A stored schedule revision: number and JSON document (storage::latest_schedule).
+struct stored_schedule {
+  std::int64_t revision = 0;
+  std::string document;
+};
+
+/// Puts the newest stored schedule (`latest`, nullopt: none stored) into `holder` when it is
+/// newer than the one in force; a stored document that no longer passes the rules is logged
+/// and skipped. For a `maintenance` of a few seconds' interval: every node follows a change
+/// made through the admin API on any node without a restart.
+std::function<void()> schedule_refresh_task(schedule_holder& holder,
+                                            std::function<std::optional<stored_schedule>()> latest);
 
 }  // namespace zhiyuan::server

@@ -3,11 +3,13 @@
 #include <fstream>
 #include <sstream>
 
+#include <simdjson.h>
 #include <toml++/toml.h>
 
 #include "core/batch.hpp"
 #include "core/time.hpp"
 #include "server/config.hpp"
+#include "server/json_writer.hpp"
 
 namespace zhiyuan::server {
 namespace {
@@ -104,6 +106,147 @@ core::schedule parse_schedule(std::string_view toml_text, const std::string& fil
 
 core::schedule load_schedule(const std::string& path) {
   return parse_schedule(read_text_file(path, "filing.schedule_file"), path);
+}
+
+std::string schedule_to_json(const core::schedule& s) {
+  std::string out;
+  json_writer w(out);
+  auto instant = [&w](const char* key, core::unix_seconds t) {
+    w.key(key).value(core::format_rfc3339(t));
+  };
+  w.begin_object();
+  w.key("year").value(static_cast<std::int64_t>(s.year));
+  instant("assisted_open", s.assisted_open);
+  instant("confirm_deadline", s.confirm_deadline);
+  w.key("drill").begin_object();
+  instant("open", s.drill.open);
+  instant("close", s.drill.close);
+  w.end_object();
+  w.key("batches").begin_object();
+  for (const auto b : core::all_batches) {
+    w.key(core::to_code(b)).begin_object();
+    instant("formal_open", s.of(b).formal.open);
+    instant("formal_close", s.of(b).formal.close);
+    if (s.of(b).special) {
+      instant("special_open", s.of(b).special->open);
+      instant("special_close", s.of(b).special->close);
+    }
+    w.end_object();
+  }
+  w.end_object();
+  w.key("supplementary").begin_array();
+  for (const auto& r : s.supplementary) {
+    w.begin_object();
+    instant("open", r.when.open);
+    instant("close", r.when.close);
+    w.key("batches").begin_array();
+    for (const auto b : core::all_batches) {
+      if (r.batches.contains(b)) w.value(core::to_code(b));
+    }
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  return out;
+}
+
+core::schedule schedule_from_json(std::string_view json,
+                                  std::vector<core::schedule_issue>& issues) {
+  namespace dom = simdjson::dom;
+  core::schedule s;
+  dom::parser parser;
+  dom::object root;
+  if (parser.parse(json.data(), json.size()).get(root)) {
+    issues.push_back({"", "a JSON object"});
+    return s;
+  }
+  auto instant = [&issues](dom::object obj, std::string_view key, const std::string& path) {
+    std::string_view text;
+    const std::string field = path + std::string(key);
+    if (obj[key].get_string().get(text)) {
+      issues.push_back({field, "an RFC 3339 time, e.g. \"2023-06-29T08:00:00+08:00\""});
+      return core::unix_seconds{0};
+    }
+    const auto t = core::parse_rfc3339(text);
+    if (!t) {
+      issues.push_back({field, "an RFC 3339 time: " + t.error().detail});
+      return core::unix_seconds{0};
+    }
+    return *t;
+  };
+  std::int64_t year = 0;
+  if (root["year"].get_int64().get(year)) issues.push_back({"year", "an integer"});
+  s.year = static_cast<int>(year);
+  s.assisted_open = instant(root, "assisted_open", "");
+  s.confirm_deadline = instant(root, "confirm_deadline", "");
+  dom::object drill;
+  if (root["drill"].get_object().get(drill)) {
+    issues.push_back({"drill", "an object with open and close"});
+  } else {
+    s.drill = {instant(drill, "open", "drill."), instant(drill, "close", "drill.")};
+  }
+  dom::object batches;
+  if (root["batches"].get_object().get(batches)) {
+    issues.push_back({"batches", "an object with every batch"});
+  } else {
+    for (auto [key, value] : batches) {
+      const std::string path = "batches." + std::string(key) + ".";
+      const auto b = core::parse_batch(key);
+      dom::object t;
+      if (!b || value.get_object().get(t)) {
+        issues.push_back({"batches." + std::string(key), "an object of a known batch"});
+        continue;
+      }
+      auto& bs = s.batches[core::index_of(*b)];
+      bs.formal = {instant(t, "formal_open", path), instant(t, "formal_close", path)};
+      if (t["special_open"].error() != simdjson::NO_SUCH_FIELD ||
+          t["special_close"].error() != simdjson::NO_SUCH_FIELD) {
+        bs.special =
+            core::window{instant(t, "special_open", path), instant(t, "special_close", path)};
+      }
+    }
+    for (const auto b : core::all_batches) {
+      if (s.of(b).formal.close == 0 && batches[core::to_code(b)].error()) {
+        issues.push_back({"batches." + std::string(core::to_code(b)), "missing"});
+      }
+    }
+  }
+  dom::array rounds;
+  if (root["supplementary"].error() != simdjson::NO_SUCH_FIELD) {
+    if (root["supplementary"].get_array().get(rounds)) {
+      issues.push_back({"supplementary", "an array of rounds"});
+    } else {
+      std::size_t i = 0;
+      for (auto item : rounds) {
+        const std::string path = "supplementary[" + std::to_string(i++) + "].";
+        dom::object t;
+        if (item.get_object().get(t)) {
+          issues.push_back({path.substr(0, path.size() - 1), "an object"});
+          continue;
+        }
+        core::supplementary_round r;
+        r.when = {instant(t, "open", path), instant(t, "close", path)};
+        dom::array list;
+        if (t["batches"].get_array().get(list)) {
+          issues.push_back({path + "batches", "an array of batch codes"});
+        } else {
+          for (auto code : list) {
+            std::string_view c;
+            const auto b = code.get_string().get(c) ? std::nullopt : core::parse_batch(c);
+            if (!b) {
+              issues.push_back({path + "batches", "unknown batch code"});
+            } else {
+              r.batches.insert(*b);
+            }
+          }
+        }
+        s.supplementary.push_back(r);
+      }
+    }
+  }
+  if (issues.empty()) issues = core::check_schedule(s);
+  return s;
 }
 
 }  // namespace zhiyuan::server

@@ -124,9 +124,10 @@ bool valid_category(std::string_view s) {
 bool favourites_open(request_context& ctx, const candidate_api_context& api) {
   const std::int64_t now = api.now_seconds();
   for (core::batch b : core::all_batches) {
-    if (core::decide(api.schedule, b, core::action::favourite, now).allowed()) return true;
+    if (core::decide(*api.schedule.get(), b, core::action::favourite, now).allowed()) return true;
   }
-  const auto d = core::decide(api.schedule, core::batch::undergrad, core::action::favourite, now);
+  const auto d =
+      core::decide(*api.schedule.get(), core::batch::undergrad, core::action::favourite, now);
   std::string detail = "favourites cannot be changed now: ";
   detail += core::to_code(d.reason);
   fail(ctx, errc::window_closed, detail);
@@ -477,7 +478,7 @@ asio::awaitable<void> get_draft(request_context& ctx, candidate_api_context& api
   }
   const auto catalog = api.catalog.load();
   std::vector<core::finding> findings;
-  core::validate(who->to_core(), *b, choices, *catalog, api.schedule, api.now_seconds(),
+  core::validate(who->to_core(), *b, choices, *catalog, *api.schedule.get(), api.now_seconds(),
                  drill ? core::mode::drill_draft : core::mode::draft, findings);
   json_writer w(ctx.res.body);
   w.begin_object();
@@ -511,7 +512,8 @@ asio::awaitable<void> import_favorites(request_context& ctx, candidate_api_conte
   if (who == nullptr) co_return;
   const bool drill = drilling(api);
   const core::action action = drill ? core::action::drill_save_draft : core::action::save_draft;
-  if (const auto d = core::decide(api.schedule, *b, action, api.now_seconds()); !d.allowed()) {
+  if (const auto d = core::decide(*api.schedule.get(), *b, action, api.now_seconds());
+      !d.allowed()) {
     std::string detail = "drafts of this batch cannot be saved now: ";
     detail += core::to_code(d.reason);
     fail(ctx, errc::window_closed, detail);
@@ -568,8 +570,9 @@ asio::awaitable<void> import_favorites(request_context& ctx, candidate_api_conte
 
   const std::int64_t accepted_us = api.now_micros();
   std::vector<core::finding> findings;
-  core::validate(who->to_core(), *b, choices, *catalog, api.schedule, accepted_us / 1'000'000,
-                 drill ? core::mode::drill_draft : core::mode::draft, findings);
+  core::validate(who->to_core(), *b, choices, *catalog, *api.schedule.get(),
+                 accepted_us / 1'000'000, drill ? core::mode::drill_draft : core::mode::draft,
+                 findings);
   for (const auto& f : findings) {
     // As a PUT of the same draft: a window finding refuses the save.
     if (core::to_code(f.code).find("window") != std::string_view::npos) {

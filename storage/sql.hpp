@@ -599,4 +599,180 @@ inline constexpr const char* admin_window_login =
     "INSERT INTO window_logins (candidate_id, batch) SELECT $1, b FROM unnest($2::smallint[]) b"
     " ON CONFLICT DO NOTHING";
 
+// ---- Admin API, part 2: reminders, notices, documents, incidents, schedule, imports
+// (storage/admin_ops_store.cpp). Same rule: the actor's unit scopes every statement.
+
+// Whether unit $1 lies inside the actor's unit $2, and the seconds until it may be reminded
+// about batch $3 again, reminders being at most one per $4 seconds (0: now). No row: out of
+// scope.
+inline constexpr const char* ops_reminder_wait =
+    "SELECT ceil(greatest(0, extract(epoch FROM max(p.created_at)"
+    "   + make_interval(secs => $4) - now())))::bigint"
+    " FROM units u JOIN units a ON a.id = $2 AND a.lo <= u.lo AND u.hi <= a.hi"
+    " LEFT JOIN notices p ON p.unit_id = u.id AND p.kind = 1 AND p.batch = $3"
+    " WHERE u.id = $1 GROUP BY u.id";
+// Serialises reminders of one unit and batch across nodes: key ($1 batch + 7000, $2 unit).
+inline constexpr const char* ops_reminder_lock = "SELECT pg_advisory_xact_lock($1, $2)";
+// A reminder (kind 1) of batch $3 to unit $1 (inside the actor's unit $2), title $4, body $5,
+// by admin $6, addressed in the same statement to every candidate of the unit's subtree who is
+// eligible for the batch and has no real formal submission: the notice id and the recipients.
+inline constexpr const char* ops_send_reminder =
+    "WITH target AS (SELECT u.id, u.lo, u.hi FROM units u JOIN units a ON a.id = $2"
+    "   AND a.lo <= u.lo AND u.hi <= a.hi WHERE u.id = $1),"
+    " n AS (INSERT INTO notices (unit_id, kind, batch, title, body, created_by)"
+    "   SELECT t.id, 1, $3::smallint, $4::text, $5::text, $6::integer FROM target t"
+    "   RETURNING notice_id),"
+    " r AS (INSERT INTO notice_recipients (candidate_id, notice_id)"
+    "   SELECT c.candidate_id, n.notice_id FROM n CROSS JOIN target t"
+    "   JOIN units s ON s.level = 3 AND t.lo <= s.lo AND s.hi <= t.hi"
+    "   JOIN candidates c ON c.school_id = s.id"
+    "   WHERE c.eligible & (1 << $3::int) <> 0"
+    "   AND NOT EXISTS (SELECT 1 FROM applications p WHERE p.candidate_id = c.candidate_id"
+    "     AND p.batch = $3::smallint AND NOT p.drill)"
+    "   RETURNING 1)"
+    " SELECT (SELECT notice_id FROM n), (SELECT count(*) FROM r)";
+// An announcement (kind 0) to unit $1's subtree (inside the actor's unit $2), batch $3 (NULL:
+// any), title $4, body $5, by admin $6: id and creation time (unix µs).
+inline constexpr const char* ops_post_notice =
+    "INSERT INTO notices (unit_id, kind, batch, title, body, created_by)"
+    " SELECT u.id, 0, $3::smallint, $4::text, $5::text, $6::integer FROM units u"
+    " JOIN units a ON a.id = $2 AND a.lo <= u.lo AND u.hi <= a.hi WHERE u.id = $1"
+    " RETURNING notice_id, (extract(epoch FROM created_at) * 1000000)::bigint";
+// Notices an office sees, newest first, below notice $2 (NULL: from the newest), at most $3:
+// every notice to a unit inside the actor's unit $1, and the announcements of the units above
+// it (what its candidates see too). Kind $4 (NULL: both). Id, kind, batch, title, body, time,
+// unit id, code, name, author, recipients.
+inline constexpr const char* ops_list_notices =
+    "SELECT n.notice_id, n.kind, n.batch, n.title, n.body,"
+    " (extract(epoch FROM n.created_at) * 1000000)::bigint, u.id, u.code, u.name,"
+    " coalesce(w.username, ''),"
+    " (SELECT count(*) FROM notice_recipients r WHERE r.notice_id = n.notice_id)"
+    " FROM notices n JOIN units u ON u.id = n.unit_id JOIN units a ON a.id = $1"
+    " LEFT JOIN admin_users w ON w.admin_id = n.created_by"
+    " WHERE ((a.lo <= u.lo AND u.hi <= a.hi) OR (n.kind = 0 AND u.lo <= a.lo AND a.hi <= u.hi))"
+    " AND ($2::bigint IS NULL OR n.notice_id < $2) AND ($4::smallint IS NULL OR n.kind = $4)"
+    " ORDER BY n.notice_id DESC LIMIT $3";
+
+// A document (province-wide): title $1, file name $2, type $3, size $4, bytes $5, by $6.
+inline constexpr const char* ops_insert_document =
+    "INSERT INTO documents (title, filename, content_type, size_bytes, content, uploaded_by)"
+    " VALUES ($1, $2, $3, $4, $5, $6) RETURNING document_id,"
+    " (extract(epoch FROM uploaded_at) * 1000000)::bigint";
+// Documents newest first below id $1 (NULL: from the newest), at most $2, without content.
+inline constexpr const char* ops_list_documents =
+    "SELECT d.document_id, d.title, d.filename, d.content_type, d.size_bytes,"
+    " (extract(epoch FROM d.uploaded_at) * 1000000)::bigint, coalesce(w.username, '')"
+    " FROM documents d LEFT JOIN admin_users w ON w.admin_id = d.uploaded_by"
+    " WHERE $1::bigint IS NULL OR d.document_id < $1 ORDER BY d.document_id DESC LIMIT $2";
+inline constexpr const char* ops_document =
+    "SELECT title, filename, content_type, content FROM documents WHERE document_id = $1";
+
+// An incident (异常情况上报) of the actor's own unit $1: category $2, severity $3,
+// description $4, by $5. Returns id and time.
+inline constexpr const char* ops_report_incident =
+    "INSERT INTO incidents (unit_id, category, severity, description, reported_by)"
+    " VALUES ($1, $2, $3, $4, $5) RETURNING incident_id,"
+    " (extract(epoch FROM created_at) * 1000000)::bigint";
+// Incidents of units inside the actor's unit $1 (its own and its descendants'), newest first,
+// below id $2 (NULL: from the newest), at most $3, status $4 (NULL: any). Id, unit id, code,
+// name, category, severity, description, status, time, reporter, events.
+inline constexpr const char* ops_list_incidents =
+    "SELECT i.incident_id, u.id, u.code, u.name, i.category, i.severity, i.description,"
+    " i.status, (extract(epoch FROM i.created_at) * 1000000)::bigint, coalesce(w.username, ''),"
+    " (SELECT count(*) FROM incident_events e WHERE e.incident_id = i.incident_id)"
+    " FROM incidents i JOIN units u ON u.id = i.unit_id"
+    " JOIN units a ON a.id = $1 AND a.lo <= u.lo AND u.hi <= a.hi"
+    " LEFT JOIN admin_users w ON w.admin_id = i.reported_by"
+    " WHERE ($2::bigint IS NULL OR i.incident_id < $2) AND ($4::smallint IS NULL OR i.status = $4)"
+    " ORDER BY i.incident_id DESC LIMIT $3";
+// Incident $1 if its unit lies inside the actor's unit $2 (the unit itself or an ancestor of
+// it acts), locked for the event: status and unit code.
+inline constexpr const char* ops_lock_incident =
+    "SELECT i.status, u.code FROM incidents i JOIN units u ON u.id = i.unit_id"
+    " JOIN units a ON a.id = $2 AND a.lo <= u.lo AND u.hi <= a.hi"
+    " WHERE i.incident_id = $1 FOR UPDATE OF i";
+inline constexpr const char* ops_set_incident_status =
+    "UPDATE incidents SET status = $2 WHERE incident_id = $1";
+// An event on incident $1 by admin $2: kind $3, comment $4. Returns id and time.
+inline constexpr const char* ops_incident_event =
+    "INSERT INTO incident_events (incident_id, actor, kind, comment) VALUES ($1, $2, $3,"
+    " nullif($4, '')) RETURNING event_id, (extract(epoch FROM at) * 1000000)::bigint";
+
+// The newest schedule revision: number and document (JSON text).
+inline constexpr const char* ops_latest_schedule =
+    "SELECT revision, document::text FROM schedule_revisions ORDER BY revision DESC LIMIT 1";
+inline constexpr const char* ops_insert_schedule =
+    "INSERT INTO schedule_revisions (document, changed_by) VALUES ($1::jsonb, $2)"
+    " RETURNING revision";
+
+// Every unit (for an import of the tree): id, parent (0 for the root), level, code, name.
+inline constexpr const char* ops_all_units =
+    "SELECT id, coalesce(parent_id, 0), level, code, name FROM units";
+// Writes the whole tree, its pre-order intervals rewritten: arrays (literals) of id, parent
+// (0: none), level, code, name, lo, hi.
+inline constexpr const char* ops_upsert_units =
+    "INSERT INTO units (id, parent_id, level, code, name, lo, hi)"
+    " SELECT x.id, nullif(x.parent, 0), x.level, x.code, x.name, x.lo, x.hi FROM unnest($1::int[],"
+    " $2::int[], $3::smallint[], $4::text[], $5::text[], $6::int[], $7::int[])"
+    " AS x(id, parent, level, code, name, lo, hi)"
+    " ON CONFLICT (id) DO UPDATE SET parent_id = excluded.parent_id, level = excluded.level,"
+    " code = excluded.code, name = excluded.name, lo = excluded.lo, hi = excluded.hi";
+// Candidates' denormalised county and city follow their school's place in the tree.
+inline constexpr const char* ops_relink_candidates =
+    "UPDATE candidates c SET county_id = s.parent_id, city_id = p.parent_id FROM units s"
+    " JOIN units p ON p.id = s.parent_id WHERE s.id = c.school_id"
+    " AND (c.county_id <> s.parent_id OR c.city_id <> p.parent_id)";
+// Plans: colleges, groups (kept by college, group code, batch, track: their ids never change,
+// forms refer to them) and majors (kept by group and code), each from array literals.
+inline constexpr const char* ops_upsert_colleges =
+    "INSERT INTO colleges (code, name, region, type) SELECT DISTINCT ON (x.code) x.code, x.name,"
+    " x.region, x.type FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
+    " AS x(code, name, region, type)"
+    " ON CONFLICT (code) DO UPDATE SET name = excluded.name, region = excluded.region,"
+    " type = excluded.type";
+inline constexpr const char* ops_upsert_groups =
+    "INSERT INTO major_groups (group_id, college_code, group_code, batch, track, category,"
+    " special_type, req_first, req_second_kind, req_subjects, plan_count)"
+    " SELECT m.top + x.ord, x.college, x.code, x.batch, x.track, x.category, x.special,"
+    " x.req_first, x.req_kind, x.req_subjects, x.plan FROM unnest($1::text[], $2::text[],"
+    " $3::smallint[], $4::smallint[], $5::smallint[], $6::boolean[], $7::smallint[],"
+    " $8::smallint[], $9::smallint[], $10::int[]) WITH ORDINALITY AS x(college, code, batch,"
+    " track, category, special, req_first, req_kind, req_subjects, plan, ord)"
+    " CROSS JOIN (SELECT coalesce(max(group_id), 0) AS top FROM major_groups) m"
+    " ON CONFLICT (college_code, group_code, batch, track) DO UPDATE SET"
+    " category = excluded.category, special_type = excluded.special_type,"
+    " req_first = excluded.req_first, req_second_kind = excluded.req_second_kind,"
+    " req_subjects = excluded.req_subjects, plan_count = excluded.plan_count";
+inline constexpr const char* ops_upsert_majors =
+    "INSERT INTO majors (group_id, code, name, plan_count, years, tuition)"
+    " SELECT g.group_id, x.code, x.name, x.plan, x.years, x.tuition FROM unnest($1::text[],"
+    " $2::text[], $3::smallint[], $4::smallint[], $5::text[], $6::text[], $7::int[],"
+    " $8::smallint[], $9::int[]) AS x(college, grp, batch, track, code, name, plan, years,"
+    " tuition) JOIN major_groups g ON g.college_code = x.college AND g.group_code = x.grp"
+    " AND g.batch = x.batch AND g.track = x.track"
+    " ON CONFLICT (group_id, code) DO UPDATE SET name = excluded.name,"
+    " plan_count = excluded.plan_count, years = excluded.years, tuition = excluded.tuition";
+// Scores: the ordinals (1-based positions in the arrays) of rows whose group is unknown.
+inline constexpr const char* ops_unknown_score_groups =
+    "SELECT x.ord FROM unnest($1::text[], $2::text[], $3::smallint[], $4::smallint[])"
+    " WITH ORDINALITY AS x(college, grp, batch, track, ord) LEFT JOIN major_groups g"
+    " ON g.college_code = x.college AND g.group_code = x.grp AND g.batch = x.batch"
+    " AND g.track = x.track WHERE g.group_id IS NULL ORDER BY x.ord";
+inline constexpr const char* ops_upsert_scores =
+    "INSERT INTO historical_scores (group_id, year, min_score, min_rank, admitted)"
+    " SELECT g.group_id, x.year, x.score, x.rank, x.admitted FROM unnest($1::text[], $2::text[],"
+    " $3::smallint[], $4::smallint[], $5::smallint[], $6::smallint[], $7::int[], $8::int[])"
+    " AS x(college, grp, batch, track, year, score, rank, admitted) JOIN major_groups g"
+    " ON g.college_code = x.college AND g.group_code = x.grp AND g.batch = x.batch"
+    " AND g.track = x.track ON CONFLICT (group_id, year) DO UPDATE SET"
+    " min_score = excluded.min_score, min_rank = excluded.min_rank, admitted = excluded.admitted";
+// The record of an import: kind $1, admin $2, unit $3, rows $4, applied $5, error report $6.
+inline constexpr const char* ops_record_import =
+    "INSERT INTO import_runs (kind, admin_id, unit_id, rows, applied, errors_csv)"
+    " VALUES ($1, $2, $3, $4, $5, $6) RETURNING import_id";
+// An import's error report, for an admin of the importing unit or above ($2: actor unit).
+inline constexpr const char* ops_import_errors =
+    "SELECT r.kind, r.errors_csv FROM import_runs r JOIN units u ON u.id = r.unit_id"
+    " JOIN units a ON a.id = $2 AND a.lo <= u.lo AND u.hi <= a.hi WHERE r.import_id = $1";
+
 }  // namespace zhiyuan::storage::sql

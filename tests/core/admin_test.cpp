@@ -15,6 +15,24 @@ TEST(admin_test, roles_nest_viewer_operator_manager) {
   EXPECT_TRUE(may(admin_role::manager, C::manage_accounts));
 }
 
+TEST(admin_test, province_operations_need_a_province_manager) {
+  EXPECT_TRUE(may_run_province(admin_role::manager, 0));
+  EXPECT_FALSE(may_run_province(admin_role::manager, 1));
+  EXPECT_FALSE(may_run_province(admin_role::operator_, 0));
+  EXPECT_TRUE(may(admin_role::operator_, admin_capability::publish));
+  EXPECT_FALSE(may(admin_role::viewer, admin_capability::publish));
+}
+
+TEST(admin_test, incident_events_move_the_status_forward) {
+  EXPECT_EQ(incident_status_after(0, incident_event::comment), 0);
+  EXPECT_EQ(incident_status_after(0, incident_event::acknowledge), 1);
+  EXPECT_EQ(incident_status_after(2, incident_event::acknowledge), 2);
+  EXPECT_EQ(incident_status_after(1, incident_event::resolve), 2);
+  EXPECT_EQ(parse_incident_event("resolve"), incident_event::resolve);
+  EXPECT_FALSE(parse_incident_event("close"));
+  EXPECT_EQ(incident_status_code(1), "acknowledged");
+}
+
 TEST(admin_test, nobody_grants_above_their_own_role) {
   EXPECT_TRUE(may_grant(admin_role::manager, admin_role::manager));
   EXPECT_TRUE(may_grant(admin_role::manager, admin_role::viewer));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -179,6 +180,28 @@ TEST(schedule_test, config_file_matches_the_2023_timetable) {
   for (std::size_t i = 0; i < got.supplementary.size(); ++i) {
     EXPECT_EQ(got.supplementary[i].when, want.supplementary[i].when) << i;
     EXPECT_EQ(got.supplementary[i].batches, want.supplementary[i].batches) << i;
+  }
+}
+
+TEST(schedule_test, the_sample_timetable_breaks_no_rule) {
+  EXPECT_TRUE(check_schedule(testing::hunan_2023()).empty());
+}
+
+TEST(schedule_test, checks_name_every_broken_field) {
+  schedule s = testing::hunan_2023();
+  auto& undergrad = s.batches[index_of(batch::undergrad)];
+  undergrad.formal.close = undergrad.formal.open;           // empty window
+  undergrad.special->close = undergrad.formal.open + 3600;  // overlaps formal
+  s.batches[index_of(batch::vocational)].formal.open = s.assisted_open - 1;
+  s.supplementary[0].when.open = at("2023-06-27T08:00:00+08:00");  // before its batch closes
+  s.year = 1999;
+  const auto issues = check_schedule(s);
+  std::vector<std::string> fields;
+  for (const auto& i : issues) fields.push_back(i.field);
+  for (const char* want :
+       {"year", "batches.undergrad.formal_close", "batches.undergrad.special_close",
+        "batches.vocational.formal_open", "supplementary[0].open"}) {
+    EXPECT_NE(std::find(fields.begin(), fields.end(), want), fields.end()) << want;
   }
 }
 

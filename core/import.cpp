@@ -1,0 +1,290 @@
+#include "core/import.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <set>
+#include <tuple>
+
+namespace zhiyuan::core {
+namespace {
+
+constexpr std::size_t max_cell_bytes = 500;
+
+// Reads the cells of one row by column name; records an error per bad cell.
+class row_reader {
+ public:
+  row_reader(const csv_table::row& r, const std::vector<std::size_t>& columns,
+             const std::vector<std::string_view>& names, std::vector<import_error>& errors)
+      : row_(r), columns_(columns), names_(names), errors_(errors) {}
+
+  std::string_view cell(std::size_t i) const { return row_.cells[columns_[i]]; }
+
+  void bad(std::size_t i, std::string message) {
+    errors_.push_back({row_.line, std::string(names_[i]), std::move(message)});
+    ok = false;
+  }
+
+  std::string text(std::size_t i, bool required = true, std::size_t max = 100) {
+    const auto v = cell(i);
+    if (required && v.empty()) {
+      bad(i, "required");
+    } else if (v.size() > max) {
+      bad(i, "at most " + std::to_string(max) + " bytes");
+    }
+    return std::string(v);
+  }
+
+  int number(std::size_t i, int lo, int hi) {
+    const auto v = cell(i);
+    int out = 0;
+    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (v.empty() || ec != std::errc{} || p != v.data() + v.size() || out < lo || out > hi) {
+      bad(i, "an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+    }
+    return out;
+  }
+
+  batch batch_of(std::size_t i) {
+    const auto b = parse_batch(cell(i));
+    if (!b) bad(i, "a batch code: early_undergrad, undergrad, early_vocational, vocational");
+    return b.value_or(batch::undergrad);
+  }
+
+  track track_of(std::size_t i) {
+    const auto t = parse_track(cell(i));
+    if (!t) bad(i, "physics or history");
+    return t.value_or(track::physics);
+  }
+
+  bool ok = true;
+
+ private:
+  const csv_table::row& row_;
+  const std::vector<std::size_t>& columns_;
+  const std::vector<std::string_view>& names_;
+  std::vector<import_error>& errors_;
+};
+
+}  // namespace
+
+std::optional<csv_table> parse_csv(std::string_view text, std::size_t max_rows,
+                                   std::vector<import_error>& errors) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  csv_table out;
+  std::vector<std::string> cells;
+  std::string cell;
+  std::size_t line = 1, row_line = 1;
+  bool quoted = false, in_row = false;
+  auto end_row = [&]() -> bool {
+    cells.push_back(std::move(cell));
+    cell.clear();
+    if (out.header.empty()) {
+      out.header = std::move(cells);
+    } else if (!(cells.size() == 1 && cells[0].empty())) {  // blank lines are skipped
+      if (cells.size() != out.header.size()) {
+        errors.push_back({row_line, "",
+                          "expected " + std::to_string(out.header.size()) + " cells, found " +
+                              std::to_string(cells.size())});
+      }
+      if (out.rows.size() == max_rows) {
+        errors.push_back({row_line, "", "more than " + std::to_string(max_rows) + " rows"});
+        return false;
+      }
+      out.rows.push_back({row_line, std::move(cells)});
+    }
+    cells.clear();
+    in_row = false;
+    return true;
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (!in_row) {
+      in_row = true;
+      row_line = line;
+    }
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < text.size() && text[i + 1] == '"') {
+          cell += '"';
+          ++i;
+        } else {
+          quoted = false;
+        }
+      } else {
+        if (c == '\n') ++line;
+        cell += c;
+      }
+      continue;
+    }
+    if (c == '"' && cell.empty()) {
+      quoted = true;
+    } else if (c == ',') {
+      cells.push_back(std::move(cell));
+      cell.clear();
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      ++line;
+      if (!end_row()) return std::nullopt;
+    } else {
+      cell += c;
+    }
+  }
+  if (quoted) {
+    errors.push_back({row_line, "", "unterminated quoted field"});
+    return std::nullopt;
+  }
+  if (in_row && !end_row()) return std::nullopt;
+  if (out.header.empty()) {
+    errors.push_back({1, "", "empty file: a header line is required"});
+    return std::nullopt;
+  }
+  if (!errors.empty()) return std::nullopt;
+  return out;
+}
+
+std::optional<std::vector<std::size_t>> map_columns(const std::vector<std::string>& header,
+                                                    const std::vector<std::string_view>& expected,
+                                                    std::vector<import_error>& errors) {
+  std::vector<std::size_t> at;
+  const auto before = errors.size();
+  for (const auto name : expected) {
+    const auto it = std::find(header.begin(), header.end(), name);
+    if (it == header.end()) {
+      errors.push_back({1, std::string(name), "missing column"});
+    } else {
+      at.push_back(static_cast<std::size_t>(it - header.begin()));
+    }
+  }
+  for (const auto& h : header) {
+    if (std::find(expected.begin(), expected.end(), h) == expected.end()) {
+      errors.push_back({1, h, "unknown column"});
+    }
+  }
+  if (errors.size() != before) return std::nullopt;
+  return at;
+}
+
+std::optional<int> parse_unit_level(std::string_view text) noexcept {
+  static constexpr std::string_view names[] = {"province", "city", "county", "school"};
+  for (int i = 0; i < 4; ++i) {
+    if (text == names[i] || (text.size() == 1 && text[0] == '0' + i)) return i;
+  }
+  return std::nullopt;
+}
+
+std::vector<unit_import_row> check_units(const csv_table& t, std::vector<import_error>& errors) {
+  std::vector<unit_import_row> out;
+  const auto cols = map_columns(t.header, unit_columns, errors);
+  if (!cols) return out;
+  std::map<std::string, std::size_t> seen;
+  for (const auto& r : t.rows) {
+    row_reader in(r, *cols, unit_columns, errors);
+    unit_import_row u;
+    u.line = r.line;
+    u.code = in.text(0, true, 32);
+    u.name = in.text(1, true, 100);
+    const auto level = parse_unit_level(in.cell(2));
+    if (!level) in.bad(2, "province, city, county or school");
+    u.level = level.value_or(0);
+    u.parent_code = in.text(3, false, 32);
+    if (level && (*level == 0) != u.parent_code.empty()) {
+      in.bad(3, *level == 0 ? "the province has no parent" : "required below the province");
+    }
+    if (!u.code.empty() && !seen.emplace(u.code, r.line).second) {
+      in.bad(0, "duplicate code (line " + std::to_string(seen[u.code]) + ")");
+    }
+    if (u.code == u.parent_code && !u.code.empty()) in.bad(3, "a unit is not its own parent");
+    if (in.ok) out.push_back(std::move(u));
+  }
+  return out;
+}
+
+std::vector<plan_import_row> check_plans(const csv_table& t, std::vector<import_error>& errors) {
+  std::vector<plan_import_row> out;
+  const auto cols = map_columns(t.header, plan_columns, errors);
+  if (!cols) return out;
+  using group_key = std::tuple<std::string, std::string, int, int>;
+  std::map<group_key, plan_import_row> groups;  // the first row of each group
+  std::set<std::tuple<std::string, std::string, int, int, std::string>> majors;
+  out.reserve(t.rows.size());
+  for (const auto& r : t.rows) {
+    row_reader in(r, *cols, plan_columns, errors);
+    plan_import_row p;
+    p.line = r.line;
+    p.college_code = in.text(0, true, 32);
+    p.college_name = in.text(1, true, 100);
+    p.region = in.text(2, true, 32);
+    p.college_type = in.text(3, true, 32);
+    p.group_code = in.text(4, true, 32);
+    p.b = in.batch_of(5);
+    p.trk = in.track_of(6);
+    const auto cat = parse_category(in.cell(7));
+    if (!cat) in.bad(7, "regular, arts or sports");
+    p.cat = cat.value_or(category::regular);
+    if (in.cell(8) != "true" && in.cell(8) != "false") in.bad(8, "true or false");
+    p.special_type = in.cell(8) == "true";
+    p.req_first = in.number(9, 0, 2);
+    p.req_second_kind = in.number(10, 0, 3);
+    p.req_subjects = in.number(11, 0, 15);
+    p.group_plan_count = in.number(12, 0, 100000);
+    p.major_code = in.text(13, true, 32);
+    p.major_name = in.text(14, true, 100);
+    p.major_plan_count = in.number(15, 0, 100000);
+    p.years = in.number(16, 1, 8);
+    p.tuition = in.number(17, 0, 1000000);
+    if (!in.ok) continue;
+    const group_key key{p.college_code, p.group_code, static_cast<int>(p.b),
+                        static_cast<int>(p.trk)};
+    if (const auto it = groups.find(key); it != groups.end()) {
+      const auto& g = it->second;
+      if (g.cat != p.cat || g.special_type != p.special_type || g.req_first != p.req_first ||
+          g.req_second_kind != p.req_second_kind || g.req_subjects != p.req_subjects ||
+          g.group_plan_count != p.group_plan_count) {
+        in.bad(12, "the group's columns differ from line " + std::to_string(g.line));
+        continue;
+      }
+    }
+    if (!majors
+             .emplace(p.college_code, p.group_code, static_cast<int>(p.b), static_cast<int>(p.trk),
+                      p.major_code)
+             .second) {
+      in.bad(13, "duplicate major of the group");
+      continue;
+    }
+    groups.emplace(key, p);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<score_import_row> check_scores(const csv_table& t, std::vector<import_error>& errors) {
+  std::vector<score_import_row> out;
+  const auto cols = map_columns(t.header, score_columns, errors);
+  if (!cols) return out;
+  std::set<std::tuple<std::string, std::string, int, int, int>> seen;
+  for (const auto& r : t.rows) {
+    row_reader in(r, *cols, score_columns, errors);
+    score_import_row s;
+    s.line = r.line;
+    s.college_code = in.text(0, true, 32);
+    s.group_code = in.text(1, true, 32);
+    s.b = in.batch_of(2);
+    s.trk = in.track_of(3);
+    s.year = in.number(4, 2000, 2100);
+    s.min_score = in.number(5, 0, 1000);
+    s.min_rank = in.number(6, 1, 10000000);
+    s.admitted = in.number(7, 0, 1000000);
+    if (!in.ok) continue;
+    if (!seen.emplace(s.college_code, s.group_code, static_cast<int>(s.b), static_cast<int>(s.trk),
+                      s.year)
+             .second) {
+      in.bad(4, "duplicate group and year");
+      continue;
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace zhiyuan::core

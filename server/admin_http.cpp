@@ -1,0 +1,148 @@
+#include "server/admin_http.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "server/candidate_http.hpp"
+#include "server/json_writer.hpp"
+#include "server/problem.hpp"
+#include "server/sessions.hpp"
+
+namespace zhiyuan::server::admin_http {
+
+reply problem(errc e, std::string detail) { return {core::error{e, std::move(detail)}}; }
+
+void answer(request_context& ctx, reply& r) {
+  if (r.error) {
+    fail(ctx, r.error->code, r.error->detail, r.retry_after, r.extra_members);
+    if (r.error->code == errc::unauthenticated) {
+      ctx.res.headers.emplace_back("WWW-Authenticate", "Bearer");
+    }
+  } else {
+    ctx.res.status = r.status;
+    ctx.res.body = std::move(r.body);
+    ctx.res.content_type = r.content_type;
+    for (auto& h : r.headers) ctx.res.headers.push_back(std::move(h));
+  }
+  ctx.res.headers.emplace_back("Cache-Control", "no-store");
+}
+
+// ------------------------------------------------------------ request parts
+
+std::optional<dom::object> json_body(request_context& ctx, dom::parser& parser,
+                                     std::initializer_list<std::string_view> allowed) {
+  if (!is_json(ctx.request)) {
+    fail(ctx, errc::unsupported_media, "send application/json");
+    return std::nullopt;
+  }
+  dom::object obj;
+  if (parser.parse(ctx.request.body()).get(obj)) {
+    fail(ctx, errc::invalid_field, "body: a JSON object");
+    return std::nullopt;
+  }
+  for (auto [key, value] : obj) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      fail(ctx, errc::invalid_field, fmt::format("{} (unknown member)", key));
+      return std::nullopt;
+    }
+  }
+  return obj;
+}
+
+std::optional<std::string> string_member(request_context& ctx, dom::object& obj,
+                                         std::string_view name, std::size_t max_bytes,
+                                         bool required) {
+  std::string_view v;
+  auto member = obj[name];
+  if (member.error() == simdjson::NO_SUCH_FIELD && !required) return std::string();
+  if (member.get_string().get(v) || v.size() > max_bytes) {
+    fail(ctx, errc::invalid_field,
+         fmt::format("{}: a string of at most {} bytes", name, max_bytes));
+    return std::nullopt;
+  }
+  return std::string(v);
+}
+
+// The batch named by query parameter `batch` (default 本科批), or nullopt after a 400.
+std::optional<core::batch> batch_param(request_context& ctx) {
+  const auto q = query_param(ctx.query, "batch");
+  if (!q.present) return core::batch::undergrad;
+  auto b = q.malformed ? std::nullopt : core::parse_batch(q.value);
+  if (!b) fail(ctx, errc::invalid_field, "batch: a batch code such as undergrad");
+  return b;
+}
+
+// A path parameter that must be a positive integer id; nullopt after a 404.
+std::optional<std::int32_t> id_param(request_context& ctx, std::string_view name) {
+  auto v = parse_int<std::int32_t>(ctx.params.get(name));
+  if (!v || *v <= 0) {
+    fail(ctx, errc::not_found, fmt::format("no such {}", name));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::string peer_of(const request_context& ctx) { return std::string(ctx.peer); }
+
+// ------------------------------------------------------------ sessions
+
+// Checks the session (in the database: one live session per account, the idle timeout) and
+// the role, then runs `fn` on the same pool thread and connection; writes the answer.
+asio::awaitable<void> run_admin(request_context& ctx, admin_api_context& api, gate g, job fn,
+                                storage::worker_pool* pool) {
+  const auto digest = session_table::digest_of(
+      presented_token(header(ctx.request, "Authorization"), std::string_view()));
+  if (!digest) {
+    reply r = problem(errc::unauthenticated, "sign in first (POST /api/v1/admin/auth/login)");
+    answer(ctx, r);
+    co_return;
+  }
+  auto work = [digest = *digest, idle = api.idle_seconds, g,
+               fn = std::move(fn)](pqxx::connection* conn) -> reply {
+    if (conn == nullptr) throw std::runtime_error("no database");
+    const auto who = storage::touch_admin_session(*conn, digest, idle);
+    if (!who) return problem(errc::unauthenticated, "session ended or expired; sign in again");
+    if (who->must_change_password && !g.before_password_change) {
+      return problem(errc::passwords_required,
+                     "change your password first (POST /api/v1/admin/me/password)");
+    }
+    const auto role = core::admin_role_from_int(who->role);
+    if (!role || !core::may(*role, g.need)) {
+      return problem(errc::forbidden, "your role does not allow this");
+    }
+    if (g.province && !core::may_run_province(*role, who->unit_level)) {
+      return problem(errc::forbidden, "only the province's managers may do this");
+    }
+    return fn(*conn, *who);
+  };
+  auto r = co_await run_on<reply>(pool ? *pool : *api.queries, std::move(work));
+  if (!r) {
+    reply busy = problem(errc::unavailable, "busy; retry shortly");
+    answer(ctx, busy);
+    co_return;
+  }
+  if (r->candidate_id != 0) {
+    // A reset candidate password ends the candidate's sessions here too, not only in storage.
+    api.candidate_sessions->erase_others(r->candidate_id, token_digest{});
+  }
+  answer(ctx, *r);
+}
+
+std::string audit_detail(std::initializer_list<std::pair<std::string_view, std::string_view>> kv) {
+  std::string out;
+  json_writer w(out);
+  w.begin_object();
+  for (const auto& [k, v] : kv) w.key(k).value(v);
+  w.end_object();
+  return out;
+}
+
+// Audits in the background (refused sign-ins that never reached the database).
+void audit_later(admin_api_context& api, storage::audit_entry e) {
+  api.queries->try_post([e = std::move(e)](pqxx::connection* conn) {
+    if (conn != nullptr) storage::append_audit(*conn, e);
+  });
+}
+
+}  // namespace zhiyuan::server::admin_http

@@ -1,0 +1,86 @@
+#include "core/import.hpp"
+
+#include <gtest/gtest.h>
+
+namespace zhiyuan::core {
+namespace {
+
+TEST(import_test, parses_quoted_cells_bom_and_crlf_with_line_numbers) {
+  std::vector<import_error> errors;
+  const auto t = parse_csv(
+      "\xEF\xBB\xBF"
+      "a,b\r\n1,\"x,\"\"y\"\"\"\r\n\r\n2,\"two\nlines\"\n3,z",
+      10, errors);
+  ASSERT_TRUE(t) << (errors.empty() ? "" : errors[0].message);
+  EXPECT_EQ(t->header, (std::vector<std::string>{"a", "b"}));
+  ASSERT_EQ(t->rows.size(), 3u);
+  EXPECT_EQ(t->rows[0].cells[1], "x,\"y\"");
+  EXPECT_EQ(t->rows[1].line, 4u);
+  EXPECT_EQ(t->rows[1].cells[1], "two\nlines");
+  EXPECT_EQ(t->rows[2].line, 6u);
+}
+
+TEST(import_test, refuses_ragged_rows_open_quotes_and_too_many_rows) {
+  std::vector<import_error> errors;
+  EXPECT_FALSE(parse_csv("a,b\n1\n", 10, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 2u);
+  errors.clear();
+  EXPECT_FALSE(parse_csv("a\n\"open\n", 10, errors));
+  errors.clear();
+  EXPECT_FALSE(parse_csv("a\n1\n2\n3\n", 2, errors));
+  EXPECT_NE(errors.back().message.find("more than 2"), std::string::npos);
+}
+
+TEST(import_test, unit_rows_name_each_bad_cell) {
+  std::vector<import_error> errors;
+  const auto t = parse_csv(
+      "code,name,level,parent_code\nHN,Hunan,province,\nC1,City,city,HN\nC1,Again,city,HN\n"
+      "S1,School,campus,C1\nS2,,school,\n",
+      100, errors);
+  ASSERT_TRUE(t);
+  const auto rows = check_units(*t, errors);
+  EXPECT_EQ(rows.size(), 2u);
+  const std::vector<import_error> want = {{4, "code", "duplicate code (line 3)"},
+                                          {5, "level", "province, city, county or school"},
+                                          {6, "name", "required"},
+                                          {6, "parent_code", "required below the province"}};
+  EXPECT_EQ(errors, want);
+}
+
+TEST(import_test, plan_and_score_rows_are_checked_across_rows) {
+  std::vector<import_error> errors;
+  std::string csv;
+  for (std::size_t i = 0; i < plan_columns.size(); ++i) {
+    if (i) csv += ',';
+    csv += plan_columns[i];
+  }
+  csv += "\n10001,Uni,Hunan,public,101,undergrad,physics,regular,false,1,0,0,50,M1,Math,20,4,5000";
+  csv += "\n10001,Uni,Hunan,public,101,undergrad,physics,regular,false,1,0,0,60,M2,CS,20,4,5000";
+  csv += "\n10001,Uni,Hunan,public,102,later,physics,regular,false,1,0,0,60,M2,CS,20,4,5000\n";
+  const auto t = parse_csv(csv, 100, errors);
+  ASSERT_TRUE(t);
+  const auto rows = check_plans(*t, errors);
+  EXPECT_EQ(rows.size(), 1u);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].line, 3u);
+  EXPECT_EQ(errors[0].column, "group_plan_count");
+  EXPECT_EQ(errors[1].column, "batch");
+  errors.clear();
+  const auto s = parse_csv(
+      "college_code,group_code,batch,track,year,min_score,min_rank,admitted\n"
+      "10001,101,undergrad,physics,2022,560,12000,40\n10001,101,undergrad,physics,2022,1,1,1\n",
+      100, errors);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(check_scores(*s, errors).size(), 1u);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].column, "year");
+  errors.clear();
+  const auto missing = parse_csv("college_code,extra\n", 100, errors);
+  ASSERT_TRUE(missing);
+  check_scores(*missing, errors);
+  EXPECT_GE(errors.size(), 2u);
+}
+
+}  // namespace
+}  // namespace zhiyuan::core

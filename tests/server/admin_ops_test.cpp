@@ -1,0 +1,553 @@
+// Admin API part 2 through HTTP: reminders (reach and rate limit), announcements, documents,
+// incidents and the authorization matrix of these endpoints against the shared test province;
+// the live schedule and CSV imports against a database of their own (they change what every
+// other test's server would see). Candidates pick_case(404..499).
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <atomic>
+#include <pqxx/pqxx>
+#include <thread>
+
+#include "core/admin.hpp"
+#include "core/import.hpp"
+#include "loadtest/province_loader.hpp"
+#include "server/admin_api.hpp"
+#include "storage/admin_store.hpp"
+#include "storage/migrate.hpp"
+#include "tests/support/candidate_fixture.hpp"
+
+namespace zhiyuan::test {
+namespace {
+
+using core::admin_role;
+
+std::string tag() {
+  static const std::string t =
+      std::to_string(getpid()) + "y" +
+      std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1'000'000'000);
+  return t;
+}
+
+struct account {
+  std::int32_t id = 0;
+  std::string username, password;
+};
+
+account make_admin(pqxx::connection& conn, const std::string& unit_code, std::int32_t unit_id,
+                   admin_role role, const std::string& name) {
+  account a;
+  a.username = name + "." + tag();
+  a.password = server::one_time_password();
+  const auto hash = server::hash_password(a.password);
+  a.id =
+      storage::bootstrap_admin(conn, a.username, unit_code, static_cast<std::int16_t>(role), hash);
+  EXPECT_GT(a.id, 0);
+  storage::admin_actor who;
+  who.admin_id = a.id;
+  who.unit_id = unit_id;
+  storage::set_own_admin_password(conn, who, hash, "");
+  return a;
+}
+
+std::string sign_in(std::uint16_t port, const account& a) {
+  auto r = request(port, "POST", "/api/v1/admin/auth/login", json_header(),
+                   R"({"username":")" + a.username + R"(","password":")" + a.password + "\"}");
+  EXPECT_EQ(r.status, 200u) << r.body;
+  if (r.status != 200) return "";
+  simdjson::dom::parser p;
+  return std::string(std::string_view(p.parse(r.body)["token"]));
+}
+
+http_reply call(std::uint16_t port, const char* method, const std::string& path,
+                const std::string& token, const std::string& body = {},
+                const std::string& type = "application/json") {
+  std::string headers = bearer(token);
+  if (!body.empty()) headers += "Content-Type: " + type + "\r\n";
+  return request(port, method, path, headers, body);
+}
+
+std::int64_t scalar(const std::string& url, const std::string& query) {
+  pqxx::connection conn(url);
+  pqxx::work tx(conn);
+  return tx.exec1(query)[0].as<std::int64_t>();
+}
+
+struct unit {
+  std::int32_t id = 0;
+  std::string code;
+};
+
+unit unit_of(pqxx::connection& conn, const std::string& query) {
+  pqxx::work tx(conn);
+  const auto r = tx.exec1(query);
+  return {r[0].as<std::int32_t>(), r[1].as<std::string>()};
+}
+
+class admin_ops_test : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new server_process(
+        server_args(offset_to(formal_open_instant),
+                    {"--admin.login_ip_per_minute", "100000", "--admin.reminder_interval_seconds",
+                     "5", "--admin.document_max_bytes", "2000"}));
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  std::uint16_t port() const { return server_->port(); }
+  static server_process* server_;
+};
+server_process* admin_ops_test::server_ = nullptr;
+
+// The school of a candidate, its county, and a sibling school in the same county.
+struct places {
+  unit school, county, sibling, province;
+};
+
+places places_of(pqxx::connection& conn, const std::string& exam_no) {
+  places p;
+  p.school = unit_of(conn,
+                     "SELECT s.id, s.code FROM candidates c JOIN units s ON s.id ="
+                     " c.school_id WHERE c.exam_no = '" +
+                         exam_no + "'");
+  p.county = unit_of(conn,
+                     "SELECT p.id, p.code FROM units s JOIN units p ON p.id = s.parent_id"
+                     " WHERE s.id = " +
+                         std::to_string(p.school.id));
+  p.sibling = unit_of(
+      conn, "SELECT u.id, u.code FROM units u WHERE u.parent_id = " + std::to_string(p.county.id) +
+                " AND u.id <> " + std::to_string(p.school.id) + " ORDER BY u.id LIMIT 1");
+  p.province = unit_of(conn, "SELECT id, code FROM units WHERE level = 0");
+  return p;
+}
+
+TEST_F(admin_ops_test, siblings_viewers_schools_and_non_province_managers_are_refused) {
+  pqxx::connection conn(database_url());
+  const auto at = places_of(conn, pick_case(404).exam_no);
+  const auto op = make_admin(conn, at.school.code, at.school.id, admin_role::operator_, "ops.op");
+  const auto other =
+      make_admin(conn, at.sibling.code, at.sibling.id, admin_role::operator_, "ops.sib");
+  const auto viewer = make_admin(conn, at.school.code, at.school.id, admin_role::viewer, "ops.v");
+  const auto county_mgr =
+      make_admin(conn, at.county.code, at.county.id, admin_role::manager, "ops.cm");
+  const std::string t_op = sign_in(port(), op), t_other = sign_in(port(), other),
+                    t_viewer = sign_in(port(), viewer), t_cm = sign_in(port(), county_mgr);
+  const std::string sibling = std::to_string(at.sibling.id);
+  // Aimed at the sibling's subtree: 404.
+  EXPECT_EQ(call(port(), "POST", "/api/v1/admin/reminders", t_op,
+                 R"({"unit":)" + sibling + R"(,"batch":"undergrad","message":"hi"})")
+                .status,
+            404u);
+  EXPECT_EQ(call(port(), "POST", "/api/v1/admin/notices", t_op,
+                 R"({"unit":)" + sibling + R"(,"title":"t","body":"b"})")
+                .status,
+            404u);
+  // A school cannot publish beyond itself (its county), nor province-wide.
+  EXPECT_EQ(call(port(), "POST", "/api/v1/admin/notices", t_op,
+                 R"({"unit":)" + std::to_string(at.county.id) + R"(,"title":"t","body":"b"})")
+                .status,
+            404u);
+  // The county manager may publish to its county but not province-wide.
+  EXPECT_EQ(call(port(), "POST", "/api/v1/admin/notices", t_cm,
+                 R"({"unit":)" + std::to_string(at.county.id) + R"(,"title":"c","body":"b"})")
+                .status,
+            201u);
+  EXPECT_EQ(call(port(), "POST", "/api/v1/admin/notices", t_cm,
+                 R"({"unit":)" + std::to_string(at.province.id) + R"(,"title":"p","body":"b"})")
+                .status,
+            404u);
+  // Viewers write nothing.
+  EXPECT_EQ(call(port(), "POST", "/api/v1/admin/notices", t_viewer,
+                 R"({"unit":)" + std::to_string(at.school.id) + R"(,"title":"t","body":"b"})")
+                .status,
+            403u);
+  EXPECT_EQ(
+      call(port(), "POST", "/api/v1/admin/reminders", t_viewer,
+           R"({"unit":)" + std::to_string(at.school.id) + R"(,"batch":"undergrad","message":"hi"})")
+          .status,
+      403u);
+  EXPECT_EQ(call(port(), "POST", "/api/v1/admin/incidents", t_viewer,
+                 R"({"category":"network","severity":"low","description":"d"})")
+                .status,
+            403u);
+  // Only province managers run the province's operations.
+  for (const auto* t : {&t_op, &t_cm, &t_viewer}) {
+    EXPECT_EQ(call(port(), "POST", "/api/v1/admin/documents?title=x&filename=x.txt", *t, "hello",
+                   "text/plain")
+                  .status,
+              403u);
+    simdjson::dom::parser sp;
+    const auto current = call(port(), "GET", "/api/v1/admin/schedule", *t).body;
+    EXPECT_EQ(call(port(), "PUT", "/api/v1/admin/schedule", *t,
+                   simdjson::to_string(sp.parse(current)["schedule"]))
+                  .status,
+              403u);
+    EXPECT_EQ(call(port(), "POST", "/api/v1/admin/imports/units", *t,
+                   "code,name,level,parent_code\n", "text/csv")
+                  .status,
+              403u);
+    EXPECT_EQ(call(port(), "POST", "/api/v1/admin/drill/reset", *t).status, 403u);
+  }
+  EXPECT_EQ(call(port(), "GET", "/api/v1/admin/schedule", t_viewer).status, 200u);
+  // Incidents: the reporting unit and its ancestors see them, the sibling does not.
+  auto reported =
+      call(port(), "POST", "/api/v1/admin/incidents", t_op,
+           R"({"category":"network","severity":"high","description":"ops )" + tag() + R"("})");
+  ASSERT_EQ(reported.status, 201u) << reported.body;
+  simdjson::dom::parser p;
+  const auto incident = std::int64_t(p.parse(reported.body)["id"]);
+  const std::string events = "/api/v1/admin/incidents/" + std::to_string(incident) + "/events";
+  EXPECT_EQ(call(port(), "GET", "/api/v1/admin/incidents", t_other).body.find("ops " + tag()),
+            std::string::npos);
+  EXPECT_EQ(call(port(), "POST", events, t_other, R"({"kind":"comment","comment":"x"})").status,
+            404u);
+  EXPECT_NE(call(port(), "GET", "/api/v1/admin/incidents", t_cm).body.find("ops " + tag()),
+            std::string::npos);
+  auto ack = call(port(), "POST", events, t_cm, R"({"kind":"acknowledge"})");
+  EXPECT_EQ(ack.status, 201u) << ack.body;
+  EXPECT_NE(ack.body.find(R"("status":"acknowledged")"), std::string::npos);
+  EXPECT_EQ(call(port(), "POST", events, t_op, R"({"kind":"comment","comment":"on it"})").status,
+            201u);
+  auto resolved = call(port(), "POST", events, t_op, R"({"kind":"resolve"})");
+  EXPECT_NE(resolved.body.find(R"("status":"resolved")"), std::string::npos) << resolved.body;
+  auto listed = call(port(), "GET", "/api/v1/admin/incidents?status=resolved", t_cm);
+  EXPECT_NE(listed.body.find("ops " + tag()), std::string::npos);
+  EXPECT_NE(listed.body.find(R"("events":3)"), std::string::npos) << listed.body;
+  // Notices: the county's announcement is seen below it, not by the sibling county's offices.
+  EXPECT_NE(call(port(), "GET", "/api/v1/admin/notices", t_op).body.find(R"("title":"c")"),
+            std::string::npos);
+}
+
+TEST_F(admin_ops_test, a_reminder_reaches_exactly_the_unfiled_eligible_of_the_subtree) {
+  pqxx::connection conn(database_url());
+  auto exam_where = [&](const std::string& where) {
+    pqxx::work tx(conn);
+    const auto r = tx.exec(
+        "SELECT c.exam_no FROM candidates c WHERE c.eligible & 2 <> 0 AND NOT EXISTS (SELECT 1"
+        " FROM applications p WHERE p.candidate_id = c.candidate_id AND p.batch = 1 AND NOT"
+        " p.drill) AND " +
+        where + " ORDER BY c.candidate_id DESC LIMIT 1");
+    return r.empty() ? std::string() : r[0][0].as<std::string>();
+  };
+  // A filer whose school has another eligible candidate who has not filed.
+  subject_case filer;
+  places at;
+  std::string inside;
+  for (int i = 405; i < 440 && inside.empty(); ++i) {
+    filer = pick_case(i);
+    at = places_of(conn, filer.exam_no);
+    inside = exam_where("c.school_id = " + std::to_string(at.school.id) + " AND c.exam_no <> '" +
+                        filer.exam_no + "'");
+  }
+  const std::string token = ready_session(port(), filer.exam_no);
+  auto submitted = request(
+      port(), "POST", "/api/v1/applications/undergrad",
+      bearer(token) + json_header() + "Idempotency-Key: " + unique_key("ops-reminder") + "\r\n",
+      filer.body);
+  ASSERT_EQ(submitted.status, 201u) << submitted.body;
+  const std::string outside = exam_where("c.school_id <> " + std::to_string(at.school.id));
+  ASSERT_FALSE(inside.empty());
+  ASSERT_FALSE(outside.empty());
+  const auto op = make_admin(conn, at.school.code, at.school.id, admin_role::operator_, "rem");
+  const std::string admin = sign_in(port(), op);
+  const std::string message = "please file " + tag();
+  const std::string body = R"({"unit":)" + std::to_string(at.school.id) +
+                           R"(,"batch":"undergrad","message":")" + message + "\"}";
+  // Another run may have reminded this school seconds ago: wait out the 5 s limit once.
+  auto sent = call(port(), "POST", "/api/v1/admin/reminders", admin, body);
+  if (sent.status == 429) {
+    std::this_thread::sleep_for(std::chrono::seconds(6));
+    sent = call(port(), "POST", "/api/v1/admin/reminders", admin, body);
+  }
+  ASSERT_EQ(sent.status, 201u) << sent.body;
+  auto again = call(port(), "POST", "/api/v1/admin/reminders", admin, body);
+  EXPECT_EQ(again.status, 429u);
+  EXPECT_FALSE(again.header("retry-after").empty());
+  auto notices_of = [&](const std::string& exam) {
+    return request(port(), "GET", "/api/v1/notices", bearer(login(port(), exam))).body;
+  };
+  EXPECT_NE(notices_of(inside).find(message), std::string::npos);
+  EXPECT_EQ(notices_of(outside).find(message), std::string::npos);
+  EXPECT_EQ(notices_of(filer.exam_no).find(message), std::string::npos);
+  EXPECT_EQ(scalar(database_url(),
+                   "SELECT count(*) FROM audit_log WHERE action = 'reminder.send' AND actor_id = " +
+                       std::to_string(op.id)),
+            1);
+}
+
+TEST_F(admin_ops_test, documents_upload_list_download_audited_and_size_limited) {
+  pqxx::connection conn(database_url());
+  const auto province = unit_of(conn, "SELECT id, code FROM units WHERE level = 0");
+  const auto boss = make_admin(conn, province.code, province.id, admin_role::manager, "doc.m");
+  const auto viewer = make_admin(conn, province.code, province.id, admin_role::viewer, "doc.v");
+  const std::string t = sign_in(port(), boss), tv = sign_in(port(), viewer);
+  const std::string content = "应急预案 " + tag();
+  auto up = call(port(), "POST", "/api/v1/admin/documents?title=plan&filename=plan.txt", t, content,
+                 "text/plain");
+  ASSERT_EQ(up.status, 201u) << up.body;
+  simdjson::dom::parser p;
+  const auto id = std::int64_t(p.parse(up.body)["id"]);
+  EXPECT_EQ(call(port(), "POST", "/api/v1/admin/documents?title=x&filename=x.exe", t, "MZ",
+                 "application/x-msdownload")
+                .status,
+            415u);
+  EXPECT_EQ(call(port(), "POST", "/api/v1/admin/documents?title=big&filename=big.txt", t,
+                 std::string(3000, 'x'), "text/plain")
+                .status,
+            413u);
+  EXPECT_NE(call(port(), "GET", "/api/v1/admin/documents", tv).body.find("plan.txt"),
+            std::string::npos);
+  auto down = call(port(), "GET", "/api/v1/admin/documents/" + std::to_string(id), tv);
+  ASSERT_EQ(down.status, 200u);
+  EXPECT_EQ(down.body, content);
+  EXPECT_EQ(call(port(), "GET", "/api/v1/admin/documents/999999999", tv).status, 404u);
+  EXPECT_EQ(scalar(database_url(),
+                   "SELECT count(*) FROM audit_log WHERE action = 'document.download' AND"
+                   " actor_id = " +
+                       std::to_string(viewer.id) + " AND target = '" + std::to_string(id) + "'"),
+            1);
+}
+
+// ------------------------------------------------------------ a database of its own
+
+// The schedule and imports change what every server of the database sees: these tests load a
+// small province into a database created (and dropped) here.
+class admin_ops_own_db : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    storage::embedded_options o;
+    o.var_dir = ZHIYUAN_TEST_VAR_DIR;
+    admin_url_ = storage::embedded_cluster(o).admin_connection_string();
+    name_ = fmt::format("zhiyuan_admin_ops_{}", ::getpid());
+    {
+      pqxx::connection admin(admin_url_);
+      pqxx::nontransaction tx(admin);
+      tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name_));
+      tx.exec("CREATE DATABASE " + tx.quote_name(name_));
+    }
+    pqxx::connection conn(url());
+    storage::migrate(conn);
+    loadtest::province_options po;
+    po.candidates = 1000;
+    po.schools = 250;
+    po.seed = 77;
+    const auto province = loadtest::generate_province(po, 2);
+    const auto hashes =
+        loadtest::hash_synthetic_passwords(province.candidates, loadtest::kdf_cost::test, 2);
+    loadtest::load_options lo;
+    lo.cost = loadtest::kdf_cost::test;
+    loadtest::load_province(conn, province, hashes, lo);
+    auto args = server_args(
+        offset_to(formal_open_instant),
+        {"--admin.login_ip_per_minute", "100000", "--filing.schedule_refresh_seconds", "1"});
+    for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+      if (args[i] == "--database.url") args[i + 1] = url();
+    }
+    server_ = new server_process(args);
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+    pqxx::connection admin(admin_url_);
+    pqxx::nontransaction tx(admin);
+    tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name_) + " WITH (FORCE)");
+  }
+  static std::string url() { return admin_url_ + " dbname=" + name_; }
+  std::uint16_t port() const { return server_->port(); }
+  static std::string manager_token(admin_role role = admin_role::manager) {
+    static int made = 0;
+    pqxx::connection conn(url());
+    const auto province = unit_of(conn, "SELECT id, code FROM units WHERE level = 0");
+    return sign_in(server_->port(), make_admin(conn, province.code, province.id, role,
+                                               "own" + std::to_string(++made) + "." +
+                                                   std::string(core::to_code(role))));
+  }
+  static inline std::string admin_url_, name_;
+  static inline server_process* server_ = nullptr;
+};
+
+TEST_F(admin_ops_own_db, a_schedule_change_is_live_without_restart_and_checked) {
+  const std::string t = manager_token();
+  pqxx::connection conn(url());
+  std::string exam;
+  {
+    pqxx::work tx(conn);
+    exam = tx.exec1("SELECT exam_no FROM candidates WHERE eligible & 2 <> 0 LIMIT 1")[0]
+               .as<std::string>();
+  }
+  const std::string candidate = ready_session(port(), exam);
+  auto submit = [&] {
+    return request(
+        port(), "POST", "/api/v1/applications/undergrad",
+        bearer(candidate) + json_header() + "Idempotency-Key: " + unique_key("ops-sched") + "\r\n",
+        R"({"choices":[],"save_password":")" + loadtest::synthetic_save_password(exam) + "\"}");
+  };
+  EXPECT_EQ(submit().body.find("window_closed"), std::string::npos);
+  const std::string original = call(port(), "GET", "/api/v1/admin/schedule", t).body;
+  simdjson::dom::parser p;
+  const std::string doc = simdjson::to_string(p.parse(original)["schedule"]);
+  // Close 本科批 an hour before "now" (2023-06-30T10:00+08:00).
+  const std::string open = R"("formal_open":"2023-06-29T08:00:00+08:00")";
+  std::string closed = doc;
+  const auto at = closed.find(R"("undergrad":{)");
+  ASSERT_NE(at, std::string::npos) << doc;
+  const auto close_at = closed.find("\"formal_close\":\"", at);
+  closed.replace(close_at, std::string(R"("formal_close":"2023-07-02T17:00:00+08:00")").size(),
+                 R"("formal_close":"2023-06-30T09:00:00+08:00")");
+  auto bad = doc;
+  bad.replace(bad.find(R"("year":2023)"), 11, R"("year":1900)");
+  auto refused = call(port(), "PUT", "/api/v1/admin/schedule", t, bad);
+  EXPECT_EQ(refused.status, 422u);
+  EXPECT_NE(refused.body.find(R"("field":"year")"), std::string::npos) << refused.body;
+  auto changed = call(port(), "PUT", "/api/v1/admin/schedule", t, closed);
+  ASSERT_EQ(changed.status, 200u) << changed.body << "\n" << closed;
+  EXPECT_NE(submit().body.find("window_closed"), std::string::npos);
+  auto restored = call(port(), "PUT", "/api/v1/admin/schedule", t, doc);
+  ASSERT_EQ(restored.status, 200u);
+  EXPECT_EQ(submit().body.find("window_closed"), std::string::npos);
+  EXPECT_GE(scalar(url(), "SELECT count(*) FROM audit_log WHERE action = 'schedule.change'"), 2);
+  // A second node (same database) follows without a restart.
+  auto args =
+      server_args(offset_to(formal_open_instant), {"--filing.schedule_refresh_seconds", "1"});
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--database.url") args[i + 1] = url();
+  }
+  server_process other(args);
+  ASSERT_EQ(call(port(), "PUT", "/api/v1/admin/schedule", t, closed).status, 200u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  auto seen = request(other.port(), "GET", "/api/v1/schedule");
+  EXPECT_NE(seen.body.find("2023-06-30T09:00:00"), std::string::npos) << seen.body;
+  ASSERT_EQ(call(port(), "PUT", "/api/v1/admin/schedule", t, doc).status, 200u);
+  (void)open;
+}
+
+TEST_F(admin_ops_own_db, imports_apply_whole_or_not_at_all_and_swap_the_catalog) {
+  const std::string t = manager_token();
+  pqxx::connection conn(url());
+  // One existing group's row, its plan count changed.
+  std::string row;
+  std::int64_t group = 0;
+  {
+    pqxx::work tx(conn);
+    const auto r = tx.exec1(
+        "SELECT g.group_id, c.code, c.name, c.region, c.type, g.group_code, g.batch, g.track,"
+        " g.category, g.special_type, g.req_first, g.req_second_kind, g.req_subjects,"
+        " g.plan_count, m.code, m.name, m.plan_count, m.years, m.tuition FROM major_groups g"
+        " JOIN colleges c ON c.code = g.college_code JOIN majors m ON m.group_id = g.group_id"
+        " WHERE g.batch = 1 ORDER BY g.group_id LIMIT 1");
+    group = r[0].as<std::int64_t>();
+    static const char* batches[] = {"early_undergrad", "undergrad", "early_vocational",
+                                    "vocational"};
+    static const char* categories[] = {"regular", "arts", "sports"};
+    row = fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", r[1].c_str(),
+                      r[2].c_str(), r[3].c_str(), r[4].c_str(), r[5].c_str(),
+                      batches[r[6].as<int>()], r[7].as<int>() == 0 ? "physics" : "history",
+                      categories[r[8].as<int>()], r[9].as<bool>() ? "true" : "false",
+                      r[10].as<int>(), r[11].as<int>(), r[12].as<int>(), 4321, r[14].c_str(),
+                      r[15].c_str(), r[16].as<int>(), r[17].as<int>(), r[18].as<int>());
+  }
+  std::string header;
+  for (const auto c : core::plan_columns) {
+    if (!header.empty()) header += ',';
+    header += c;
+  }
+  const std::string plans = "/api/v1/admin/imports/plans";
+  // One bad row: nothing applies, the report names it.
+  auto bad = call(port(), "POST", plans, t, header + "\n" + row + "\n" + row + "x,,\n", "text/csv");
+  EXPECT_EQ(bad.status, 422u) << bad.body;
+  EXPECT_NE(bad.body.find(R"("line":3)"), std::string::npos) << bad.body;
+  simdjson::dom::parser p;
+  const auto import_id = std::int64_t(p.parse(bad.body)["import_id"]);
+  auto report =
+      call(port(), "GET", "/api/v1/admin/imports/" + std::to_string(import_id) + "/errors.csv", t);
+  EXPECT_EQ(report.status, 200u);
+  EXPECT_NE(report.body.find("line,column,message"), std::string::npos);
+  EXPECT_EQ(scalar(url(), "SELECT count(*) FROM major_groups WHERE plan_count = 4321"), 0);
+  // Unknown groups in a scores file: refused by the database check, nothing applied.
+  auto scores = call(port(), "POST", "/api/v1/admin/imports/scores", t,
+                     "college_code,group_code,batch,track,year,min_score,min_rank,admitted\n"
+                     "NOPE,1,undergrad,physics,2020,500,100,1\n",
+                     "text/csv");
+  EXPECT_EQ(scores.status, 422u) << scores.body;
+  std::string exam;
+  {
+    pqxx::work tx(conn);
+    exam = tx.exec1("SELECT exam_no FROM candidates ORDER BY candidate_id DESC LIMIT 1")[0]
+               .as<std::string>();
+  }
+  const std::string candidate = bearer(login(port(), exam));
+  // Requests keep being answered while the catalog snapshot is swapped.
+  std::atomic<bool> stop{false};
+  std::atomic<int> answered{0}, failed{0};
+  std::thread reader([&] {
+    while (!stop) {
+      const auto r = request(port(), "GET", "/api/v1/plans/" + std::to_string(group), candidate);
+      (r.status == 200 ? answered : failed)++;
+    }
+  });
+  auto good = call(port(), "POST", plans, t, header + "\r\n" + row + "\r\n", "text/csv");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  stop = true;
+  reader.join();
+  ASSERT_EQ(good.status, 200u) << good.body;
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_GT(answered.load(), 0);
+  EXPECT_EQ(scalar(url(),
+                   "SELECT plan_count FROM major_groups WHERE group_id = " + std::to_string(group)),
+            4321);
+  EXPECT_NE(
+      request(port(), "GET", "/api/v1/plans/" + std::to_string(group), candidate).body.find("4321"),
+      std::string::npos);
+  // Units: a new school under an existing county; the intervals are rewritten.
+  std::string county;
+  {
+    pqxx::work tx(conn);
+    county =
+        tx.exec1("SELECT code FROM units WHERE level = 2 ORDER BY id LIMIT 1")[0].as<std::string>();
+  }
+  auto units =
+      call(port(), "POST", "/api/v1/admin/imports/units", t,
+           "code,name,level,parent_code\nNEW" + tag() + ",New school,school," + county + "\n",
+           "text/csv");
+  EXPECT_EQ(units.status, 200u) << units.body;
+  EXPECT_EQ(scalar(url(),
+                   "SELECT count(*) FROM units u JOIN units p ON p.id = u.parent_id"
+                   " WHERE NOT (p.lo < u.lo AND u.hi <= p.hi)"),
+            0);
+  EXPECT_EQ(scalar(url(), "SELECT count(*) FROM units WHERE code = 'NEW" + tag() + "'"), 1);
+  auto orphan =
+      call(port(), "POST", "/api/v1/admin/imports/units", t,
+           "code,name,level,parent_code\nX" + tag() + ",Orphan,school,NOPE\n", "text/csv");
+  EXPECT_EQ(orphan.status, 422u);
+  // The drill reset (in this database only: it would purge other tests' drill rows).
+  auto reset = call(port(), "POST", "/api/v1/admin/drill/reset", t);
+  EXPECT_EQ(reset.status, 200u) << reset.body;
+  EXPECT_NE(reset.body.find("rows_deleted"), std::string::npos);
+  EXPECT_EQ(scalar(url(), "SELECT count(*) FROM audit_log WHERE action = 'drill.reset'"), 1);
+  // Operators of the province import nothing.
+  EXPECT_EQ(
+      call(port(), "POST", plans, manager_token(admin_role::operator_), header + "\n", "text/csv")
+          .status,
+      403u);
+}
+
+TEST(admin_ops_openapi, every_part_two_endpoint_is_documented) {
+  auto server = start_server(0);
+  const auto doc = request(server.port(), "GET", "/openapi.json");
+  ASSERT_EQ(doc.status, 200u);
+  for (const char* path : {"/api/v1/admin/reminders", "/api/v1/admin/notices",
+                           "/api/v1/admin/documents", "/api/v1/admin/documents/{id}",
+                           "/api/v1/admin/incidents", "/api/v1/admin/incidents/{id}/events",
+                           "/api/v1/admin/schedule", "/api/v1/admin/imports/{kind}",
+                           "/api/v1/admin/imports/{id}/errors.csv", "/api/v1/admin/drill/reset"}) {
+    EXPECT_NE(doc.body.find(std::string("\"") + path + "\""), std::string::npos) << path;
+  }
+}
+
+}  // namespace
+}  // namespace zhiyuan::test
