@@ -200,7 +200,13 @@ asio::awaitable<void> logout(request_context& ctx, candidate_api_context& api) {
 // ---------------------------------------------------------------- passwords
 
 struct password_change {
-  enum class outcome { ok, wrong_current, rejected, unavailable } result = outcome::unavailable;
+  enum class outcome {
+    ok,
+    wrong_current,
+    wrong_current_save,
+    rejected,
+    unavailable
+  } result = outcome::unavailable;
   std::string field;  ///< rejected: which password
   core::password_rule rule = core::password_rule::ok;
 };
@@ -208,10 +214,20 @@ struct password_change {
 asio::awaitable<void> set_passwords(request_context& ctx, candidate_api_context& api) {
   const auto s = authenticate(ctx, api);
   if (!s) co_return;
-  auto obj = json_object(ctx, {"current_password", "login_password", "save_password"});
+  auto obj = json_object(
+      ctx, {"current_password", "login_password", "save_password", "current_save_password"});
   if (!obj) co_return;
   auto current = string_member(ctx, *obj, "current_password", 64);
   if (!current) co_return;
+  // Replacing a save password takes the current one: knowing the login password (e.g. a
+  // one-time password an office handed out after a reset) must not be enough to file for the
+  // candidate. The first set-up has no save password to give.
+  std::string current_save;
+  if ((*obj)["current_save_password"].error() != simdjson::NO_SUCH_FIELD) {
+    auto given = string_member(ctx, *obj, "current_save_password", 64);
+    if (!given) co_return;
+    current_save = std::move(*given);
+  }
   auto login_pw = string_member(ctx, *obj, "login_password", 64);
   if (!login_pw) co_return;
   auto save_pw = string_member(ctx, *obj, "save_password", 64);
@@ -225,7 +241,7 @@ asio::awaitable<void> set_passwords(request_context& ctx, candidate_api_context&
   }
 
   auto change = [id = s->candidate_id, keep = s->token, current = std::move(*current),
-                 login_pw = *login_pw, save_pw = *save_pw,
+                 current_save = std::move(current_save), login_pw = *login_pw, save_pw = *save_pw,
                  common = api.common_passwords](pqxx::connection* conn) {
     password_change out;
     if (conn == nullptr) return out;
@@ -233,6 +249,13 @@ asio::awaitable<void> set_passwords(request_context& ctx, candidate_api_context&
     if (!acct) return out;
     if (crypto_pwhash_str_verify(acct->login_hash.c_str(), current.data(), current.size()) != 0) {
       out.result = password_change::outcome::wrong_current;
+      return out;
+    }
+    if (!acct->save_hash.empty() &&
+        (current_save.empty() ||
+         crypto_pwhash_str_verify(acct->save_hash.c_str(), current_save.data(),
+                                  current_save.size()) != 0)) {
+      out.result = password_change::outcome::wrong_current_save;
       return out;
     }
     core::password_context pc{acct->exam_no, acct->id_number, save_pw, common};
@@ -263,6 +286,11 @@ asio::awaitable<void> set_passwords(request_context& ctx, candidate_api_context&
   }
   if (r->result == password_change::outcome::wrong_current) {
     fail(ctx, errc::invalid_field, "current_password: wrong password");
+    co_return;
+  }
+  if (r->result == password_change::outcome::wrong_current_save) {
+    fail(ctx, errc::wrong_save_password,
+         "current_save_password: the current save password is required to replace it");
     co_return;
   }
   if (r->result == password_change::outcome::rejected) {
@@ -593,14 +621,17 @@ std::vector<route_spec> account_routes(candidate_api_context& api) {
          .authenticated = true});
   route(http::verb::post, "/api/v1/me/passwords", set_passwords,
         {.summary = "Set (first sign-in) or change the login and save passwords. Both must pass "
-                    "the password rules and differ from each other.",
+                    "the password rules and differ from each other. Once a save password "
+                    "exists, replacing it takes current_save_password (403 wrong_save_password "
+                    "otherwise), also after an office reset the login password.",
          .response_schema =
              R"({"type":"object","properties":{"must_set_passwords":{"type":"boolean"},)"
              R"("pledge_required":{"type":"boolean"}}})",
-         .error_statuses = {401, 415, 422, 429, 503},
+         .error_statuses = {401, 403, 415, 422, 429, 503},
          .request_schema =
              R"({"type":"object","required":["current_password","login_password","save_password"],)"
              R"("additionalProperties":false,"properties":{"current_password":{"type":"string"},)"
+             R"("current_save_password":{"type":"string"},)"
              R"("login_password":{"type":"string","minLength":8,"maxLength":16},)"
              R"("save_password":{"type":"string","minLength":8,"maxLength":16}}})",
          .authenticated = true});

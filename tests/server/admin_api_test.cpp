@@ -497,6 +497,23 @@ TEST_F(admin_api_test, offices_see_status_record_reasons_and_reset_passwords_nev
               R"({"exam_no":")" + subject.exam_no + R"(","password":")" + once + "\"}");
   EXPECT_EQ(new_login.status, 200u) << new_login.body;
   EXPECT_NE(new_login.body.find(R"("must_set_passwords":true)"), std::string::npos);
+  // Whoever holds the one-time password (the office that handed it out, too) cannot set a new
+  // save password, and so cannot file for the candidate, without the current save password.
+  const std::string cand_token(std::string_view(p.parse(new_login.body)["token"]));
+  const std::string set = R"({"current_password":")" + once +
+                          R"(","login_password":"Reset-Login-71","save_password":"Reset-Save-82")";
+  auto taken = request(port(), "POST", "/api/v1/me/passwords", bearer(cand_token) + json_header(),
+                       set + "}");
+  EXPECT_EQ(taken.status, 403u) << taken.body;
+  EXPECT_NE(taken.body.find("wrong_save_password"), std::string::npos) << taken.body;
+  auto guessed = request(port(), "POST", "/api/v1/me/passwords", bearer(cand_token) + json_header(),
+                         set + R"(,"current_save_password":"Not-The-Save-9"})");
+  EXPECT_EQ(guessed.status, 403u) << guessed.body;
+  EXPECT_EQ(call(port(), "POST", "/api/v1/me/pledge", cand_token).status, 403u);
+  auto own = request(port(), "POST", "/api/v1/me/passwords", bearer(cand_token) + json_header(),
+                     set + R"(,"current_save_password":")" +
+                         loadtest::synthetic_save_password(subject.exam_no) + R"("})");
+  EXPECT_EQ(own.status, 200u) << own.body;
   for (const char* action :
        {"candidate.read", "candidate.unfiled_reason", "candidate.password_reset"}) {
     EXPECT_GE(scalar("SELECT count(*) FROM audit_log WHERE actor_id = " + std::to_string(op.id) +
