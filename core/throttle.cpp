@@ -25,6 +25,11 @@ void record_failure(account_failures& f, unix_seconds now, const throttle_policy
   if (f.count >= p.lock_after) f.locked_until = now + p.lock_seconds;
 }
 
+void forget_failure(account_failures& f, const throttle_policy& p) noexcept {
+  if (f.count > 0) --f.count;
+  if (f.count < p.lock_after) f.locked_until = 0;
+}
+
 bool token_bucket::take(std::int64_t now_us, double rate_per_minute, double burst,
                         unix_seconds& wait_seconds) noexcept {
   if (tokens < 0) {

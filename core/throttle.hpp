@@ -34,6 +34,10 @@ unix_seconds retry_after(const account_failures& f, unix_seconds now,
 /// Records a failed attempt at `now` (one that was allowed to try).
 void record_failure(account_failures& f, unix_seconds now, const throttle_policy& p = {}) noexcept;
 
+/// Takes back the last recorded failure of an attempt that was never checked (the server was
+/// too busy to verify it): a busy server must not lock out the candidates retrying.
+void forget_failure(account_failures& f, const throttle_policy& p = {}) noexcept;
+
 /// A token bucket: `rate_per_minute` attempts per minute on average, bursts up to `burst`.
 /// Times are in microseconds so that the refill is smooth.
 struct token_bucket {

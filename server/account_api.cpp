@@ -153,6 +153,7 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   // Named and moved: see run_on about GCC 12 and prvalue arguments of coroutines.
   auto r = co_await run_on<login_result>(*api.auth_pool, std::move(verify));
   if (!r || r->result == login_result::outcome::unavailable) {
+    api.guard->unchecked(candidate, login_guard::secret::login);
     fail(ctx, errc::unavailable, "sign-in is busy; retry shortly", 1);
     co_return;
   }
@@ -239,6 +240,19 @@ asio::awaitable<void> set_passwords(request_context& ctx, candidate_api_context&
          "too many wrong passwords; retry later", static_cast<unsigned>(verdict.retry_after));
     co_return;
   }
+  // A given current save password is a guess like any other: it counts with the save
+  // password's own throttle (core/throttle.hpp), so it cannot be found by trying.
+  const bool gave_current_save = !current_save.empty();
+  if (gave_current_save) {
+    const auto save_verdict =
+        api.guard->admit(s->candidate_id, login_guard::secret::save, "", api.now_micros());
+    if (save_verdict.retry_after > 0) {
+      fail(ctx, save_verdict.account_locked ? errc::account_locked : errc::too_many_requests,
+           "too many wrong save passwords; retry later",
+           static_cast<unsigned>(save_verdict.retry_after));
+      co_return;
+    }
+  }
 
   auto change = [id = s->candidate_id, keep = s->token, current = std::move(*current),
                  current_save = std::move(current_save), login_pw = *login_pw, save_pw = *save_pw,
@@ -281,6 +295,8 @@ asio::awaitable<void> set_passwords(request_context& ctx, candidate_api_context&
   };
   auto r = co_await run_on<password_change>(*api.auth_pool, std::move(change));
   if (!r || r->result == password_change::outcome::unavailable) {
+    api.guard->unchecked(s->candidate_id, login_guard::secret::login);
+    if (gave_current_save) api.guard->unchecked(s->candidate_id, login_guard::secret::save);
     fail(ctx, errc::unavailable, "busy; retry shortly", 1);
     co_return;
   }
@@ -309,6 +325,7 @@ asio::awaitable<void> set_passwords(request_context& ctx, candidate_api_context&
     co_return;
   }
   api.guard->succeeded(s->candidate_id, login_guard::secret::login);
+  if (gave_current_save) api.guard->succeeded(s->candidate_id, login_guard::secret::save);
   api.sessions->mark_passwords_set(s->candidate_id);
   api.sessions->erase_others(s->candidate_id, s->token);
   api.sessions->forget_save_passwords(s->candidate_id);

@@ -168,6 +168,7 @@ asio::awaitable<bool> check_save_password(request_context& ctx, candidate_api_co
   };
   auto ok = co_await run_on<bool>(*api.auth_pool, std::move(verify));
   if (!ok) {
+    api.guard->unchecked(s.candidate_id, login_guard::secret::save);
     fail(ctx, errc::unavailable, "busy; retry shortly with the same Idempotency-Key", 1);
     co_return false;
   }

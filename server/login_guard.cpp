@@ -58,4 +58,13 @@ void login_guard::succeeded(std::int64_t account, secret kind) {
   accounts_.erase(key_of(account, kind));
 }
 
+void login_guard::unchecked(std::int64_t account, secret kind) {
+  if (account == 0) return;
+  std::lock_guard lock(mutex_);
+  const auto it = accounts_.find(key_of(account, kind));
+  if (it == accounts_.end()) return;
+  core::forget_failure(it->second, policy_);
+  if (it->second.count == 0) accounts_.erase(it);
+}
+
 }  // namespace zhiyuan::server

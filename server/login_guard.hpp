@@ -35,6 +35,8 @@ class login_guard {
   verdict admit(std::int64_t account, secret kind, std::string_view ip, std::int64_t now_us);
   /// The admitted attempt was right: the account's failures of that kind are forgotten.
   void succeeded(std::int64_t account, secret kind);
+  /// The admitted attempt was never checked (no hashing capacity): it does not count.
+  void unchecked(std::int64_t account, secret kind);
 
  private:
   static constexpr std::size_t max_accounts = 1'000'000;

@@ -31,6 +31,23 @@ TEST(login_guard, parallel_attempts_count_before_their_outcome_is_known) {
   EXPECT_EQ(guard.admit(7, secret::login, "a", second).retry_after, 0);
 }
 
+TEST(login_guard, attempts_the_server_was_too_busy_to_check_do_not_count) {
+  login_guard guard(100'000);
+  std::int64_t now = 1'000 * second;
+  // Twenty retries, each answered 503 (no hashing capacity) and taken back: no lock, no wait.
+  for (int i = 0; i < 20; ++i) {
+    now += second;
+    ASSERT_EQ(guard.admit(9, secret::login, "a", now).retry_after, 0) << "retry " << i;
+    guard.unchecked(9, secret::login);
+  }
+  // Real failures still count: ten wrong passwords lock the account as before.
+  for (int i = 0; i < 10; ++i) {
+    now += 120 * second;
+    ASSERT_EQ(guard.admit(9, secret::login, "a", now).retry_after, 0) << "attempt " << i;
+  }
+  EXPECT_TRUE(guard.admit(9, secret::login, "a", now + second).account_locked);
+}
+
 TEST(login_guard, login_and_save_passwords_are_throttled_apart) {
   login_guard guard(100'000);
   for (int i = 0; i < 5; ++i) guard.admit(9, secret::login, "a", second);
