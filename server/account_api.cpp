@@ -29,39 +29,13 @@ namespace dom = simdjson::dom;
 constexpr unsigned long long hash_ops = 2;
 constexpr std::size_t hash_mem = 19u << 20;
 
-// The body as a JSON object, or nullopt after writing the 415/400. Every member must be one of
-// `allowed`; an unknown member is named in the 400.
+// Request bodies are parsed here, one parser per I/O thread (objects are read before any
+// suspension).
+thread_local dom::parser body_parser;
+
 std::optional<dom::object> json_object(request_context& ctx,
                                        std::initializer_list<std::string_view> allowed) {
-  if (!is_json(ctx.request)) {
-    fail(ctx, errc::unsupported_media, "send application/json");
-    return std::nullopt;
-  }
-  thread_local dom::parser parser;
-  dom::object obj;
-  if (parser.parse(ctx.request.body()).get(obj)) {
-    fail(ctx, errc::invalid_field, "body: a JSON object");
-    return std::nullopt;
-  }
-  for (auto [key, value] : obj) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      fail(ctx, errc::invalid_field, fmt::format("{} (unknown member)", key));
-      return std::nullopt;
-    }
-  }
-  return obj;
-}
-
-// A required string member, or nullopt after writing a 400 naming it.
-std::optional<std::string> string_member(request_context& ctx, dom::object& obj,
-                                         std::string_view name, std::size_t max_bytes = 256) {
-  std::string_view v;
-  if (obj[name].get_string().get(v) || v.size() > max_bytes) {
-    fail(ctx, errc::invalid_field,
-         fmt::format("{}: a string of at most {} bytes", name, max_bytes));
-    return std::nullopt;
-  }
-  return std::string(v);
+  return json_body(ctx, body_parser, allowed);
 }
 
 // The User-Agent as stored in the login history: at most 256 bytes of clean text (the header
@@ -223,12 +197,9 @@ asio::awaitable<void> set_passwords(request_context& ctx, candidate_api_context&
   // Replacing a save password takes the current one: knowing the login password (e.g. a
   // one-time password an office handed out after a reset) must not be enough to file for the
   // candidate. The first set-up has no save password to give.
-  std::string current_save;
-  if ((*obj)["current_save_password"].error() != simdjson::NO_SUCH_FIELD) {
-    auto given = string_member(ctx, *obj, "current_save_password", 64);
-    if (!given) co_return;
-    current_save = std::move(*given);
-  }
+  auto given_save = string_member(ctx, *obj, "current_save_password", 64, /*required=*/false);
+  if (!given_save) co_return;
+  std::string current_save = std::move(*given_save);
   auto login_pw = string_member(ctx, *obj, "login_password", 64);
   if (!login_pw) co_return;
   auto save_pw = string_member(ctx, *obj, "save_password", 64);

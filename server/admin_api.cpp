@@ -121,6 +121,7 @@ asio::awaitable<void> login(request_context& ctx, admin_api_context& api) {
   };
   auto r = co_await run_on<login_outcome>(*api.hashing, std::move(verify));
   if (!r) {
+    api.guard->unchecked(key, login_guard::secret::login);  // never checked: does not count
     fail(ctx, errc::unavailable, "sign-in is busy; retry shortly", 1);
     co_return;
   }

@@ -30,40 +30,6 @@ void answer(request_context& ctx, reply& r) {
 
 // ------------------------------------------------------------ request parts
 
-std::optional<dom::object> json_body(request_context& ctx, dom::parser& parser,
-                                     std::initializer_list<std::string_view> allowed) {
-  if (!is_json(ctx.request)) {
-    fail(ctx, errc::unsupported_media, "send application/json");
-    return std::nullopt;
-  }
-  dom::object obj;
-  if (parser.parse(ctx.request.body()).get(obj)) {
-    fail(ctx, errc::invalid_field, "body: a JSON object");
-    return std::nullopt;
-  }
-  for (auto [key, value] : obj) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      fail(ctx, errc::invalid_field, fmt::format("{} (unknown member)", key));
-      return std::nullopt;
-    }
-  }
-  return obj;
-}
-
-std::optional<std::string> string_member(request_context& ctx, dom::object& obj,
-                                         std::string_view name, std::size_t max_bytes,
-                                         bool required) {
-  std::string_view v;
-  auto member = obj[name];
-  if (member.error() == simdjson::NO_SUCH_FIELD && !required) return std::string();
-  if (member.get_string().get(v) || v.size() > max_bytes) {
-    fail(ctx, errc::invalid_field,
-         fmt::format("{}: a string of at most {} bytes", name, max_bytes));
-    return std::nullopt;
-  }
-  return std::string(v);
-}
-
 // The batch named by query parameter `batch` (default 本科批), or nullopt after a 400.
 std::optional<core::batch> batch_param(request_context& ctx) {
   const auto q = query_param(ctx.query, "batch");

@@ -21,6 +21,7 @@
 #include "core/result.hpp"
 #include "server/admin_api.hpp"
 #include "server/async.hpp"
+#include "server/candidate_http.hpp"
 #include "server/http.hpp"
 #include "storage/admin_store.hpp"
 
@@ -44,14 +45,6 @@ struct reply {
 reply problem(errc e, std::string detail);
 /// Writes `r` as the response (a problem, or its status, body, type and headers).
 void answer(request_context& ctx, reply& r);
-
-/// The JSON object of the body with only `allowed` members; nullopt after a 4xx.
-std::optional<dom::object> json_body(request_context& ctx, dom::parser& parser,
-                                     std::initializer_list<std::string_view> allowed);
-/// A string member of at most `max_bytes`; nullopt after a 400. Missing and not required: "".
-std::optional<std::string> string_member(request_context& ctx, dom::object& obj,
-                                         std::string_view name, std::size_t max_bytes,
-                                         bool required = true);
 
 template <typename Int>
 std::optional<Int> parse_int(std::string_view s) {

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 
@@ -316,6 +317,40 @@ void render_receipt(const storage::write_op& op, unsigned& status, std::string& 
     w.key("choices_sha256").value(hex(op.digest.data(), op.digest.size()));
   }
   w.end_object();
+}
+
+std::optional<simdjson::dom::object> json_body(request_context& ctx, simdjson::dom::parser& parser,
+                                               std::initializer_list<std::string_view> allowed) {
+  if (!is_json(ctx.request)) {
+    fail(ctx, core::errc::unsupported_media, "send application/json");
+    return std::nullopt;
+  }
+  simdjson::dom::object obj;
+  if (parser.parse(ctx.request.body()).get(obj)) {
+    fail(ctx, core::errc::invalid_field, "body: a JSON object");
+    return std::nullopt;
+  }
+  for (auto [key, value] : obj) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      fail(ctx, core::errc::invalid_field, fmt::format("{} (unknown member)", key));
+      return std::nullopt;
+    }
+  }
+  return obj;
+}
+
+std::optional<std::string> string_member(request_context& ctx, simdjson::dom::object& obj,
+                                         std::string_view name, std::size_t max_bytes,
+                                         bool required) {
+  std::string_view v;
+  auto member = obj[name];
+  if (member.error() == simdjson::NO_SUCH_FIELD && !required) return std::string();
+  if (member.get_string().get(v) || v.size() > max_bytes) {
+    fail(ctx, core::errc::invalid_field,
+         fmt::format("{}: a string of at most {} bytes", name, max_bytes));
+    return std::nullopt;
+  }
+  return std::string(v);
 }
 
 }  // namespace zhiyuan::server

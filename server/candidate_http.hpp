@@ -10,6 +10,10 @@
 #include <string_view>
 #include <vector>
 
+#include <initializer_list>
+
+#include <simdjson.h>
+
 #include "core/errc.hpp"
 #include "core/validation.hpp"
 #include "server/async.hpp"
@@ -19,6 +23,16 @@
 #include "server/sessions.hpp"
 
 namespace zhiyuan::server {
+
+/// The body as a JSON object parsed by `parser` (which must outlive the object), or nullopt
+/// after writing the 415/400. Every member must be one of `allowed`; an unknown one is named.
+std::optional<simdjson::dom::object> json_body(request_context& ctx, simdjson::dom::parser& parser,
+                                               std::initializer_list<std::string_view> allowed);
+/// A string member of at most `max_bytes`; nullopt after a 400 naming it. Missing and not
+/// required: "".
+std::optional<std::string> string_member(request_context& ctx, simdjson::dom::object& obj,
+                                         std::string_view name, std::size_t max_bytes,
+                                         bool required = true);
 
 /// A header's value, viewed in the request; empty when absent.
 std::string_view header(const http_request& req, std::string_view name);
