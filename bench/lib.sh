@@ -3,6 +3,7 @@
 #
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 #   bench_init            # temp dir in $BENCH_TMP, EXIT/INT/TERM trap that stops what we started
+#   bench_start_cluster DBCTL VAR_DIR  # private PostgreSQL, $BENCH_DB_URL; stopped by the trap
 #   bench_spawn NAME CMD… # start CMD in the background, remember its pid, log to $BENCH_TMP/NAME.log
 #   bench_stop PID        # SIGTERM, wait, then SIGKILL
 #
@@ -46,6 +47,9 @@ bench_cleanup() {
   local status=$? pid
   trap - EXIT INT TERM
   for pid in "${BENCH_PIDS[@]}"; do bench_stop "$pid"; done
+  if [[ -n $BENCH_CLUSTER_VAR ]]; then
+    "$BENCH_CLUSTER_DBCTL" --var-dir "$BENCH_CLUSTER_VAR" stop >/dev/null 2>&1 || true
+  fi
   if [[ -n $BENCH_TMP && -d $BENCH_TMP ]]; then
     if [[ ${KEEP_TMP:-0} == 1 ]]; then
       bench_log "kept $BENCH_TMP"
@@ -61,6 +65,19 @@ bench_init() {
   trap bench_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
+}
+
+# bench_start_cluster DBCTL VAR_DIR: starts the private PostgreSQL cluster under VAR_DIR with
+# zhiyuan-dbctl, sets BENCH_DB_URL, and has the EXIT trap stop it after every spawned process.
+BENCH_CLUSTER_DBCTL=""
+BENCH_CLUSTER_VAR=""
+BENCH_DB_URL=""
+bench_start_cluster() {
+  BENCH_CLUSTER_DBCTL=$1 BENCH_CLUSTER_VAR=$2
+  bench_log "starting the private cluster in $2"
+  "$1" --var-dir "$2" start >"$BENCH_TMP/dbctl.log" 2>&1 ||
+    { cat "$BENCH_TMP/dbctl.log" >&2; bench_die "zhiyuan-dbctl start failed"; }
+  BENCH_DB_URL=$("$1" --var-dir "$2" url)
 }
 
 # bench_spawn NAME CMD…: runs CMD in the background with output in $BENCH_TMP/NAME.log and

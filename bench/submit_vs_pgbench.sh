@@ -74,24 +74,10 @@ fi
 bench_require pgbench psql curl awk date
 
 bench_init
-cluster_started=0
-submit_cleanup() {
-  local status=$? pid
-  trap - EXIT INT TERM
-  for pid in "${BENCH_PIDS[@]}"; do bench_stop "$pid"; done
-  BENCH_PIDS=()
-  if ((cluster_started)); then "$dbctl_bin" --var-dir "$VAR_DIR" stop >/dev/null 2>&1 || true; fi
-  (exit "$status")
-  bench_cleanup
-}
-trap submit_cleanup EXIT
 
 # --- database and province -------------------------------------------------------------------
-bench_log "starting the private cluster in $VAR_DIR"
-cluster_started=1
-"$dbctl_bin" --var-dir "$VAR_DIR" start >"$BENCH_TMP/dbctl.log" 2>&1 ||
-  { cat "$BENCH_TMP/dbctl.log" >&2; bench_die "zhiyuan-dbctl start failed"; }
-url=$("$dbctl_bin" --var-dir "$VAR_DIR" url)
+bench_start_cluster "$dbctl_bin" "$VAR_DIR"
+url=$BENCH_DB_URL
 bench_log "seeding $CANDIDATES candidates (test key-derivation cost)"
 "$seed_bin" --candidates "$CANDIDATES" --kdf-cost test --database-url "$url" --replace \
   >"$BENCH_TMP/seed.log" 2>&1 || { tail -n 20 "$BENCH_TMP/seed.log" >&2; bench_die "seed failed"; }
