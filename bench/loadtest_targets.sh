@@ -61,7 +61,7 @@ loadtest_bin=${LOADTEST_BIN:-$BUILD_DIR/loadtest/zhiyuan-loadtest}
 for b in "$server_bin" "$seed_bin" "$dbctl_bin" "$loadtest_bin"; do
   [[ -x $b ]] || bench_die "$b missing: build it first (cmake --build $BUILD_DIR)"
 done
-bench_require wrk curl taskset awk psql /usr/bin/time
+bench_require wrk curl taskset awk psql python3 /usr/bin/time
 mkdir -p "$OUT"
 scenarios=$repo/loadtest/scenarios
 
