@@ -287,4 +287,88 @@ std::vector<score_import_row> check_scores(const csv_table& t, std::vector<impor
   return out;
 }
 
+std::optional<subject_set> parse_electives(std::string_view text) noexcept {
+  const auto plus = text.find('+');
+  if (plus == std::string_view::npos) return std::nullopt;
+  const auto a = parse_subject(text.substr(0, plus));
+  const auto b = parse_subject(text.substr(plus + 1));
+  if (!a || !b || *a == *b) return std::nullopt;
+  return subject_set{*a, *b};
+}
+
+std::optional<eligibility> parse_eligibility(std::string_view text) noexcept {
+  eligibility out;
+  while (!text.empty()) {
+    const auto plus = text.find('+');
+    const auto item = text.substr(0, plus);
+    if (item == "special_type") {
+      if (out.special_type) return std::nullopt;
+      out.special_type = true;
+    } else if (const auto b = parse_batch(item); b && !out.batches.contains(*b)) {
+      out.batches.insert(*b);
+    } else {
+      return std::nullopt;
+    }
+    if (plus == std::string_view::npos) break;
+    text.remove_prefix(plus + 1);
+    if (text.empty()) return std::nullopt;  // a trailing '+'
+  }
+  if (out.special_type && !out.batches.contains(batch::undergrad)) return std::nullopt;
+  return out;
+}
+
+std::vector<candidate_import_row> check_candidates(const csv_table& t,
+                                                   std::vector<import_error>& errors) {
+  std::vector<candidate_import_row> out;
+  const auto cols = map_columns(t.header, candidate_columns, errors);
+  if (!cols) return out;
+  std::map<std::string, std::size_t> exams, ids;
+  out.reserve(t.rows.size());
+  for (const auto& r : t.rows) {
+    row_reader in(r, *cols, candidate_columns, errors);
+    candidate_import_row c;
+    c.line = r.line;
+    c.exam_no = in.text(0, true, 14);
+    if (!c.exam_no.empty() && !valid_exam_number(c.exam_no)) in.bad(0, "14 digits");
+    c.name = in.text(1, true, 64);
+    c.id_number = in.text(2, true, 18);
+    if (!c.id_number.empty() && !valid_id_number(c.id_number)) {
+      in.bad(2, "an 18-character resident ID number with a valid check character");
+    }
+    c.school_code = in.text(3, true, 32);
+    const auto cat = parse_category(in.cell(4));
+    if (!cat) in.bad(4, "regular, arts or sports");
+    c.cat = cat.value_or(category::regular);
+    c.trk = in.track_of(5);
+    const auto electives = parse_electives(in.cell(6));
+    if (!electives) {
+      in.bad(6, "two different subjects of chemistry, biology, politics, geography: "
+                "chemistry+biology");
+    }
+    c.electives = electives.value_or(subject_set{});
+    if (!in.cell(7).empty()) c.score = in.number(7, 0, 750);
+    if (!in.cell(8).empty()) c.rank = in.number(8, 1, 10'000'000);
+    if (c.score.has_value() != c.rank.has_value()) {
+      in.bad(8, "a rank goes with a score, and none without");
+    }
+    const auto eligible = parse_eligibility(in.cell(9));
+    if (!eligible) {
+      in.bad(9, "batch codes joined by '+' (special_type only with undergrad), or empty");
+    } else if (!c.score && !eligible->batches.empty()) {
+      in.bad(9, "a candidate without a score reaches no batch");
+    }
+    c.eligible = eligible.value_or(eligibility{});
+    if (!c.exam_no.empty() && !exams.emplace(c.exam_no, r.line).second) {
+      in.bad(0, "duplicate exam number (line " + std::to_string(exams[c.exam_no]) + ")");
+    }
+    // Stored with an upper-case check character: 'x' and 'X' name the same person.
+    if (!c.id_number.empty() && c.id_number.back() == 'x') c.id_number.back() = 'X';
+    if (!c.id_number.empty() && !ids.emplace(c.id_number, r.line).second) {
+      in.bad(2, "duplicate ID number (line " + std::to_string(ids[c.id_number]) + ")");
+    }
+    if (in.ok) out.push_back(std::move(c));
+  }
+  return out;
+}
+
 }  // namespace zhiyuan::core

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/batch.hpp"
+#include "core/candidate.hpp"
 #include "core/subjects.hpp"
 
 namespace zhiyuan::core {
@@ -109,12 +110,39 @@ struct score_import_row {
 inline const std::vector<std::string_view> score_columns = {
     "college_code", "group_code", "batch", "track", "year", "min_score", "min_rank", "admitted"};
 
+/// candidates.csv: one row per candidate (考生), from the registration system after the exam.
+/// `electives` names the two second-choice subjects joined by '+' ("chemistry+biology");
+/// `score` and `rank` are empty for a candidate who did not sit the exam; `eligible` lists the
+/// batches reached (上线) joined by '+', plus "special_type" for the special-type line, and
+/// is empty when none. Passwords never travel in a spreadsheet: a new candidate signs in after
+/// the school's office issues a one-time password.
+struct candidate_import_row {
+  std::size_t line = 0;
+  std::string exam_no, name, id_number, school_code;
+  category cat = category::regular;
+  track trk = track::physics;
+  subject_set electives;
+  std::optional<int> score;
+  std::optional<int> rank;
+  eligibility eligible;
+};
+inline const std::vector<std::string_view> candidate_columns = {
+    "exam_no", "name",      "id_number", "school_code", "category",
+    "track",   "electives", "score",     "rank",        "eligible"};
+
 /// The rows of a file checked cell by cell; `errors` gets one entry per bad cell. Cross-row
 /// rules (codes unique in the file, a group's columns agreeing across its majors) are checked
 /// too; rules needing the database (a parent unit, a known group) are storage's.
 std::vector<unit_import_row> check_units(const csv_table& t, std::vector<import_error>& errors);
 std::vector<plan_import_row> check_plans(const csv_table& t, std::vector<import_error>& errors);
 std::vector<score_import_row> check_scores(const csv_table& t, std::vector<import_error>& errors);
+std::vector<candidate_import_row> check_candidates(const csv_table& t,
+                                                   std::vector<import_error>& errors);
+
+/// "chemistry+biology": exactly two different second-choice subjects.
+std::optional<subject_set> parse_electives(std::string_view text) noexcept;
+/// "undergrad+vocational+special_type", or "" for none; the special-type slot needs 本科批.
+std::optional<eligibility> parse_eligibility(std::string_view text) noexcept;
 
 /// "province", "city", "county", "school" or the stored number 0..3.
 std::optional<int> parse_unit_level(std::string_view text) noexcept;

@@ -82,5 +82,57 @@ TEST(import_test, plan_and_score_rows_are_checked_across_rows) {
   EXPECT_GE(errors.size(), 2u);
 }
 
+TEST(import_test, electives_and_eligibility_cells) {
+  EXPECT_EQ(parse_electives("chemistry+biology"),
+            (subject_set{subject::chemistry, subject::biology}));
+  EXPECT_EQ(parse_electives("geography+politics"),
+            (subject_set{subject::politics, subject::geography}));
+  for (const char* bad : {"", "chemistry", "chemistry+chemistry", "chemistry+biology+politics",
+                          "chemistry+", "physics+biology"}) {
+    EXPECT_FALSE(parse_electives(bad)) << bad;
+  }
+  EXPECT_EQ(parse_eligibility(""), eligibility{});
+  const auto e = parse_eligibility("undergrad+special_type+vocational");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->batches, (batch_set{batch::undergrad, batch::vocational}));
+  EXPECT_TRUE(e->special_type);
+  for (const char* bad : {"special_type", "vocational+special_type", "undergrad+undergrad",
+                          "undergrad+", "+undergrad", "undergrad++vocational", "graduate"}) {
+    EXPECT_FALSE(parse_eligibility(bad)) << bad;
+  }
+}
+
+TEST(import_test, candidate_rows_name_each_bad_cell) {
+  std::vector<import_error> errors;
+  const std::string header =
+      "exam_no,name,id_number,school_code,category,track,electives,score,rank,eligible\n";
+  const auto t = parse_csv(
+      header +
+          "23430102150001,Li,11010519491231002x,S1,regular,physics,chemistry+biology,600,1200,"
+          "undergrad+special_type\n"                                                    // 2 ok
+          "23430102150002,Wang,110105194912310021,S1,regular,physics,chemistry+biology,,,\n"  // 3
+          "2343010215000,Zhao,,S1,music,chemistry,chemistry,800,0,undergrad\n"               // 4
+          "23430102150001,Sun,11010519491231002X,S1,arts,history,politics+geography,,,"
+          "vocational\n"                                                                // 5
+          "23430102150005,Qian,,S1,regular,physics,chemistry+biology,500,,\n",          // 6
+      100, errors);
+  ASSERT_TRUE(t) << errors[0].message;
+  const auto rows = check_candidates(*t, errors);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].line, 2u);
+  EXPECT_EQ(rows[0].id_number, "11010519491231002X");  // stored with an upper-case X
+  EXPECT_EQ(rows[0].score, 600);
+  EXPECT_EQ(rows[0].rank, 1200);
+  EXPECT_TRUE(rows[0].eligible.special_type);
+  std::vector<std::pair<std::size_t, std::string>> seen;
+  for (const auto& e : errors) seen.emplace_back(e.line, e.column);
+  const std::vector<std::pair<std::size_t, std::string>> expected = {
+      {3, "id_number"},  {4, "exam_no"},   {4, "id_number"},   {4, "category"},
+      {4, "track"},      {4, "electives"}, {4, "score"},       {4, "rank"},
+      {5, "eligible"},   {5, "exam_no"},   {5, "id_number"},   {6, "id_number"},
+      {6, "rank"}};
+  EXPECT_EQ(seen, expected);
+}
+
 }  // namespace
 }  // namespace zhiyuan::core
