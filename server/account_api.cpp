@@ -66,7 +66,7 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   auto pass = string_member(ctx, *obj, "password", 64);
   if (!pass) co_return;
 
-  const auto* who = api.directory->find_exam_no(*exam);
+  const auto who = api.candidate_by_exam_no(*exam);
   const std::int64_t candidate = who ? who->id : 0;
   const auto verdict =
       api.guard->admit(candidate, login_guard::secret::login, ctx.peer, api.now_micros());
@@ -376,7 +376,7 @@ std::int64_t version_of(const std::vector<std::pair<std::int16_t, std::int64_t>>
 asio::awaitable<void> me(request_context& ctx, candidate_api_context& api) {
   const auto s = authenticate(ctx, api);
   if (!s) co_return;
-  const auto* who = api.directory->find(s->candidate_id);
+  const auto who = api.candidate(s->candidate_id);
   const bool drill = drilling(api);
   auto load = [id = s->candidate_id, drill](pqxx::connection* conn) {
     if (conn == nullptr) throw std::runtime_error("no database");
@@ -387,7 +387,7 @@ asio::awaitable<void> me(request_context& ctx, candidate_api_context& api) {
     fail(ctx, errc::unavailable, "busy; retry shortly", 1);
     co_return;
   }
-  if (!*p || who == nullptr) {
+  if (!*p || !who) {
     fail(ctx, errc::not_found, "no such candidate");
     co_return;
   }

@@ -30,9 +30,9 @@ struct admin_api_context {
   std::function<std::int64_t()> now_micros;
   // ---- part 2 (server/admin_ops_api.cpp)
   schedule_holder* schedule = nullptr;  ///< the live timetable; a PUT swaps it at once
-  /// Loads the catalog and reference data afresh and swaps the snapshots (after an import of
-  /// plans or scores); runs on a pool thread.
-  std::function<void()> reload_catalog;
+  /// Reloads the snapshots an applied import changed (server/snapshots.hpp); true when they
+  /// are current. Runs on a pool thread; never throws.
+  std::function<bool()> refresh_snapshots;
   std::int64_t reminder_interval_seconds = 1800;  ///< one reminder per unit and batch per this
   std::size_t document_max_bytes = 4u << 20;      ///< 413 above
   std::size_t import_max_bytes = 8u << 20;        ///< 413 above

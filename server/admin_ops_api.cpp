@@ -533,8 +533,8 @@ reply refused_import(std::int64_t import_id, const std::vector<core::import_erro
 
 asio::awaitable<void> post_import(request_context& ctx, admin_api_context& api) {
   const std::string kind(ctx.params.get("kind"));
-  if (kind != "units" && kind != "plans" && kind != "scores") {
-    fail(ctx, errc::not_found, "no such import: units, plans or scores");
+  if (kind != "units" && kind != "candidates" && kind != "plans" && kind != "scores") {
+    fail(ctx, errc::not_found, "no such import: units, candidates, plans or scores");
     co_return;
   }
   const auto type = header(ctx.request, "Content-Type");
@@ -548,7 +548,7 @@ asio::awaitable<void> post_import(request_context& ctx, admin_api_context& api) 
     co_return;
   }
   job fn = [kind, text = ctx.request.body(), max_rows = api.import_max_rows,
-            reload = api.reload_catalog,
+            refresh = api.refresh_snapshots,
             ip = peer_of(ctx)](pqxx::connection& conn, const storage::admin_actor& who) {
     std::vector<core::import_error> errors;
     const auto table = core::parse_csv(text, max_rows, errors);
@@ -559,6 +559,9 @@ asio::awaitable<void> post_import(request_context& ctx, admin_api_context& api) 
     if (table && kind == "units") {
       const auto checked = core::check_units(*table, errors);
       if (errors.empty()) out = storage::import_units(conn, who, checked, ip);
+    } else if (table && kind == "candidates") {
+      const auto checked = core::check_candidates(*table, errors);
+      if (errors.empty()) out = storage::import_candidates(conn, who, checked, ip);
     } else if (table && kind == "plans") {
       const auto checked = core::check_plans(*table, errors);
       if (errors.empty()) out = storage::import_plans(conn, who, checked, ip);
@@ -571,9 +574,10 @@ asio::awaitable<void> post_import(request_context& ctx, admin_api_context& api) 
                             errors);
     }
     if (!out.applied) return refused_import(out.import_id, out.errors);
-    // A new catalog snapshot replaces the old one atomically: requests in flight finish with
-    // the snapshot they hold, later ones see the import.
-    if (kind != "units" && reload) reload();
+    // Committed: the answer is 200 whatever follows. The new snapshots replace the old ones
+    // atomically (requests in flight finish with the snapshot they hold); should the reload
+    // fail, the periodic refresh retries it, here and on every other node.
+    const bool current = !refresh || refresh();
     reply r;
     json_writer w(r.body);
     w.begin_object();
@@ -581,6 +585,11 @@ asio::awaitable<void> post_import(request_context& ctx, admin_api_context& api) 
     w.key("kind").value(kind);
     w.key("rows").value(static_cast<std::int64_t>(rows));
     w.key("applied").value(true);
+    if (kind == "candidates") {
+      w.key("inserted").value(out.inserted);
+      w.key("updated").value(out.updated);
+    }
+    w.key("snapshots_current").value(current);
     w.end_object();
     return r;
   };
@@ -738,14 +747,21 @@ std::vector<route_spec> admin_ops_routes(admin_api_context& api) {
              R"("drill":{"type":"object"},"batches":{"type":"object"},)"
              R"("supplementary":{"type":"array"}}})"});
   route(http::verb::post, "/api/v1/admin/imports/{kind}", post_import,
-        {.summary = "Province managers: import units, plans or scores from CSV (columns in the "
-                    "README), at most admin.import_max_rows rows and admin.import_max_bytes. "
-                    "Every row is checked first; one bad row and nothing is applied (422 with "
-                    "the errors by line and column, and the report's address); otherwise all "
-                    "rows apply in one transaction and a plans or scores import swaps the "
-                    "catalog snapshot. Audited.",
+        {.summary = "Province managers: import units, candidates, plans or scores from CSV "
+                    "(columns in the README), at most admin.import_max_rows rows and "
+                    "admin.import_max_bytes. Every row is checked first; one bad row and "
+                    "nothing is applied (422 with the errors by line and column, and the "
+                    "report's address); otherwise all rows apply in one transaction, upserted "
+                    "by code or exam number, and the snapshots they feed (catalog, candidate "
+                    "directory) are swapped on this node at once and on every other within "
+                    "filing.schedule_refresh_seconds. A candidate who has filed keeps category, "
+                    "track, electives and the batches filed. New candidates sign in after a "
+                    "password reset by their school. Audited.",
          .response_schema = R"({"type":"object","properties":{"import_id":{"type":"integer"},)"
-                            R"("rows":{"type":"integer"},"applied":{"const":true}}})",
+                            R"("kind":{"enum":["units","candidates","plans","scores"]},)"
+                            R"("rows":{"type":"integer"},"applied":{"const":true},)"
+                            R"("inserted":{"type":"integer"},"updated":{"type":"integer"},)"
+                            R"("snapshots_current":{"type":"boolean"}}})",
          .error_statuses = {401, 403, 404, 413, 415, 422, 503}});
   route(http::verb::get, "/api/v1/admin/imports/{id}/errors.csv", import_errors,
         {.summary = "Province managers: the error report of an import (line, column, message).",

@@ -233,8 +233,8 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
   }
 
   const auto catalog = api.catalog.load();
-  const auto* who = api.directory->find(*candidate);
-  if (who == nullptr) {
+  const auto who = api.candidate(*candidate);
+  if (!who) {
     set_problem(ctx.res, errc::forbidden, "not a registered candidate", ctx.request_id, ctx.path);
     co_return;
   }
@@ -332,6 +332,22 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
 }
 
 }  // namespace
+
+std::optional<storage::candidate_directory::entry> candidate_api_context::candidate(
+    core::candidate_id id) const {
+  const auto dir = directory.load();
+  const auto* e = dir ? dir->find(id) : nullptr;
+  if (e == nullptr) return std::nullopt;
+  return *e;
+}
+
+std::optional<storage::candidate_directory::entry> candidate_api_context::candidate_by_exam_no(
+    std::string_view exam_no) const {
+  const auto dir = directory.load();
+  const auto* e = dir ? dir->find_exam_no(exam_no) : nullptr;
+  if (e == nullptr) return std::nullopt;
+  return *e;
+}
 
 std::int64_t candidate_api_context::now_seconds() const { return now_micros() / 1'000'000; }
 

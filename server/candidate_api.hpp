@@ -3,6 +3,8 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "core/catalog.hpp"
@@ -29,7 +31,8 @@ struct candidate_api_context {
   std::atomic<std::shared_ptr<const core::catalog>> catalog;
   /// Historical scores, score tables and control lines; swapped with the catalog.
   std::atomic<std::shared_ptr<const storage::reference_data>> reference;
-  std::shared_ptr<const storage::candidate_directory> directory;
+  /// Who may file what; swapped atomically by a candidates import (read with `candidate`).
+  std::atomic<std::shared_ptr<const storage::candidate_directory>> directory;
   /// The timetable: one snapshot per request (`schedule.get()`); swapped live by the admin API.
   schedule_holder schedule;
   std::int64_t clock_offset_seconds = 0;
@@ -45,6 +48,12 @@ struct candidate_api_context {
   core::popularity_index* popularity = nullptr;  ///< who chose which group (committed data)
   /// How long a session remembers a verified save password.
   std::chrono::seconds save_password_memo{600};
+
+  /// A copy of the candidate's directory entry (copies stay valid when an import swaps the
+  /// directory), or nullopt when the candidate is not registered.
+  std::optional<storage::candidate_directory::entry> candidate(core::candidate_id id) const;
+  std::optional<storage::candidate_directory::entry> candidate_by_exam_no(
+      std::string_view exam_no) const;
 
   /// The instant every schedule decision uses (system clock plus the configured offset).
   std::int64_t now_seconds() const;

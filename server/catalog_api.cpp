@@ -268,11 +268,11 @@ void write_group(json_writer& w, const core::catalog& cat, const core::major_gro
 }
 
 // The candidate's facts, or nullopt after a 403.
-const storage::candidate_directory::entry* directory_entry(request_context& ctx,
-                                                           candidate_api_context& api,
-                                                           std::int64_t candidate) {
-  const auto* e = api.directory ? api.directory->find(candidate) : nullptr;
-  if (e == nullptr) fail(ctx, errc::forbidden, "not a registered candidate");
+std::optional<storage::candidate_directory::entry> directory_entry(request_context& ctx,
+                                                                   candidate_api_context& api,
+                                                                   std::int64_t candidate) {
+  auto e = api.candidate(candidate);
+  if (!e) fail(ctx, errc::forbidden, "not a registered candidate");
   return e;
 }
 
@@ -462,8 +462,8 @@ void get_plans(request_context& ctx, catalog_state& state) {
   }
   core::candidate who;
   if (fits == "true") {
-    const auto* e = directory_entry(ctx, api, session->candidate_id);
-    if (e == nullptr) return;
+    const auto e = directory_entry(ctx, api, session->candidate_id);
+    if (!e) return;
     who = e->to_core();
   }
 
@@ -692,8 +692,8 @@ void get_score_table(request_context& ctx, catalog_state& state) {
   std::optional<core::track> trk;
   if (!track_param(ctx, trk)) return;
   if (!trk) {
-    const auto* e = directory_entry(ctx, api, session->candidate_id);
-    if (e == nullptr) return;
+    const auto e = directory_entry(ctx, api, session->candidate_id);
+    if (!e) return;
     trk = e->trk;
   }
   const auto snap = state.current();
@@ -736,8 +736,8 @@ void get_my_rank(request_context& ctx, catalog_state& state) {
   candidate_api_context& api = state.api();
   const auto session = authenticate(ctx, api);
   if (!session) return;
-  const auto* e = directory_entry(ctx, api, session->candidate_id);
-  if (e == nullptr) return;
+  const auto e = directory_entry(ctx, api, session->candidate_id);
+  if (!e) return;
   if (e->rank <= 0) {
     fail(ctx, errc::not_found, "no exam score on record for this candidate");
     return;
@@ -788,8 +788,8 @@ void get_suggestions(request_context& ctx, catalog_state& state) {
   if (!session) return;
   std::optional<core::batch> b;
   if (!batch_param(ctx, true, b)) return;
-  const auto* e = directory_entry(ctx, api, session->candidate_id);
-  if (e == nullptr) return;
+  const auto e = directory_entry(ctx, api, session->candidate_id);
+  if (!e) return;
   const auto snap = state.current();
   const int this_year = api.schedule.get()->year;
   const core::candidate who = e->to_core();
@@ -853,8 +853,8 @@ void get_popularity(request_context& ctx, catalog_state& state) {
   const auto snap = state.current();
   const core::major_group* g = path_group(ctx, *snap);
   if (g == nullptr) return;
-  const auto* e = directory_entry(ctx, api, session->candidate_id);
-  if (e == nullptr) return;
+  const auto e = directory_entry(ctx, api, session->candidate_id);
+  if (!e) return;
   if (api.popularity == nullptr) {
     fail(ctx, errc::unavailable, "popularity is not available on this server", 5);
     return;

@@ -18,6 +18,7 @@
 #include "server/receipts.hpp"
 #include "server/router.hpp"
 #include "server/schedule_config.hpp"
+#include "server/snapshots.hpp"
 #include "server/system_routes.hpp"
 #include "storage/admin_ops_store.hpp"
 #include "storage/admin_store.hpp"
@@ -66,6 +67,8 @@ int serve(const server::config& cfg) {
   health.probe_now();
 
   server::candidate_api_context api;
+  // Read before the snapshots: an import applied meanwhile is reloaded at the first refresh.
+  auto imports_seen = storage::applied_imports(conninfo);
   const auto data = storage::load_filing_data(conninfo);
   api.catalog.store(data.catalog);
   api.reference.store(storage::load_reference_data(conninfo));
@@ -85,6 +88,7 @@ int serve(const server::config& cfg) {
         return server::stored_schedule{s->revision, std::move(s->document)};
       });
   refresh_schedule();
+  server::snapshot_refresher snapshots(conninfo, api, std::move(imports_seen));
   api.clock_offset_seconds = cfg.filing.clock_offset_seconds;
   api.write_deadline = cfg.writer.deadline;
   api.session_absolute = cfg.auth.session_absolute;
@@ -137,6 +141,7 @@ int serve(const server::config& cfg) {
   chores.start();
   server::maintenance schedule_watch(std::chrono::seconds(cfg.filing.schedule_refresh_seconds));
   schedule_watch.add("schedule_refresh", refresh_schedule);
+  schedule_watch.add("snapshots_refresh", [&snapshots] { snapshots.refresh(); });
   schedule_watch.start();
 
   server::system_state state;
@@ -154,10 +159,7 @@ int serve(const server::config& cfg) {
                                   static_cast<int>(cfg.admin.export_page_rows),
                                   [&api] { return api.now_micros(); }};
   admin.schedule = &api.schedule;
-  admin.reload_catalog = [&conninfo, &api] {
-    api.catalog.store(storage::load_filing_data(conninfo).catalog);
-    api.reference.store(storage::load_reference_data(conninfo));
-  };
+  admin.refresh_snapshots = [&snapshots] { return snapshots.refresh(); };
   admin.reminder_interval_seconds = cfg.admin.reminder_interval_seconds;
   admin.document_max_bytes = cfg.admin.document_max_bytes;
   admin.import_max_bytes = cfg.admin.import_max_bytes;

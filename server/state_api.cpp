@@ -71,12 +71,12 @@ void unavailable(request_context& ctx) {
   fail(ctx, errc::unavailable, "the server is busy reading; retry shortly", 1);
 }
 
-// The signed-in candidate's directory entry, or nullptr after writing a 403.
-const storage::candidate_directory::entry* registered(request_context& ctx,
-                                                      candidate_api_context& api,
-                                                      std::int64_t candidate) {
-  const auto* who = api.directory->find(candidate);
-  if (who == nullptr) fail(ctx, errc::forbidden, "not a registered candidate");
+// The signed-in candidate's directory entry, or nullopt after writing a 403.
+std::optional<storage::candidate_directory::entry> registered(request_context& ctx,
+                                                              candidate_api_context& api,
+                                                              std::int64_t candidate) {
+  auto who = api.candidate(candidate);
+  if (!who) fail(ctx, errc::forbidden, "not a registered candidate");
   return who;
 }
 
@@ -449,8 +449,8 @@ asio::awaitable<void> get_draft(request_context& ctx, candidate_api_context& api
   if (!session) co_return;
   const auto b = path_batch(ctx);
   if (!b) co_return;
-  const auto* who = registered(ctx, api, session->candidate_id);
-  if (who == nullptr) co_return;
+  const auto who = registered(ctx, api, session->candidate_id);
+  if (!who) co_return;
   const bool drill = drilling(api);
   const std::int64_t candidate = session->candidate_id;
   const std::int16_t batch = storage::encode_batch(*b);
@@ -508,8 +508,8 @@ asio::awaitable<void> import_favorites(request_context& ctx, candidate_api_conte
     fail(ctx, errc::invalid_field, "If-Match: a version such as \"3\"");
     co_return;
   }
-  const auto* who = registered(ctx, api, session->candidate_id);
-  if (who == nullptr) co_return;
+  const auto who = registered(ctx, api, session->candidate_id);
+  if (!who) co_return;
   const bool drill = drilling(api);
   const core::action action = drill ? core::action::drill_save_draft : core::action::save_draft;
   if (const auto d = core::decide(*api.schedule.get(), *b, action, api.now_seconds());
@@ -664,7 +664,7 @@ struct current_application {
   core::choice_list choices;
   core::batch b = core::batch::undergrad;
   bool drill = false;
-  const storage::candidate_directory::entry* who = nullptr;
+  std::optional<storage::candidate_directory::entry> who;
 };
 
 asio::awaitable<std::optional<current_application>> read_current(request_context& ctx,
@@ -673,8 +673,8 @@ asio::awaitable<std::optional<current_application>> read_current(request_context
   if (!session) co_return std::nullopt;
   const auto b = path_batch(ctx);
   if (!b) co_return std::nullopt;
-  const auto* who = registered(ctx, api, session->candidate_id);
-  if (who == nullptr) co_return std::nullopt;
+  const auto who = registered(ctx, api, session->candidate_id);
+  if (!who) co_return std::nullopt;
   const bool drill = drilling(api);
   const std::int64_t candidate = session->candidate_id;
   const std::int16_t batch = storage::encode_batch(*b);
@@ -727,8 +727,8 @@ asio::awaitable<void> get_history(request_context& ctx, candidate_api_context& a
   const auto before = bounded_query(ctx, "before", 1, std::numeric_limits<std::int64_t>::max(),
                                     std::numeric_limits<std::int64_t>::max());
   if (!before) co_return;
-  const auto* who = registered(ctx, api, session->candidate_id);
-  if (who == nullptr) co_return;
+  const auto who = registered(ctx, api, session->candidate_id);
+  if (!who) co_return;
   const bool drill = drilling(api);
   const std::int64_t candidate = session->candidate_id;
   const std::int16_t batch = storage::encode_batch(*b);

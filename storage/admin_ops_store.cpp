@@ -1,5 +1,6 @@
 #include "storage/admin_ops_store.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
@@ -533,6 +534,72 @@ import_outcome import_scores(pqxx::connection& conn, const admin_actor& who,
     }
   }
   return refuse(conn, who, "scores", rows.size(), std::move(errors), ip);
+}
+
+import_outcome import_candidates(pqxx::connection& conn, const admin_actor& who,
+                                 const std::vector<core::candidate_import_row>& rows,
+                                 const std::string& ip) {
+  std::vector<std::string> exam, name, id, school;
+  std::vector<int> cat, track, electives, score, rank, eligible;
+  for (const auto& c : rows) {
+    exam.push_back(c.exam_no);
+    name.push_back(c.name);
+    id.push_back(c.id_number);
+    school.push_back(c.school_code);
+    cat.push_back(static_cast<int>(c.cat));
+    track.push_back(encode_track(c.trk));
+    electives.push_back(encode_subjects(c.electives));
+    score.push_back(c.score.value_or(-1));
+    rank.push_back(c.rank.value_or(-1));
+    eligible.push_back(encode_eligibility(c.eligible));
+  }
+  const auto exams = array_literal(exam), cats = array_literal(cat), tracks = array_literal(track),
+             subjects = array_literal(electives), batches = array_literal(eligible);
+  std::vector<core::import_error> errors;
+  {
+    pqxx::work tx(conn);
+    tx.exec(sql::ops_candidates_import_lock);
+    const auto schools = array_literal(school);
+    for (const auto& r : tx.exec_params(sql::ops_unknown_schools, schools)) {
+      errors.push_back({rows[r[0].as<std::size_t>() - 1].line, "school_code", "no such school"});
+    }
+    for (const auto& r :
+         tx.exec_params(sql::ops_filed_candidate_changes, exams, cats, tracks, subjects, batches)) {
+      const auto line = rows[r[0].as<std::size_t>() - 1].line;
+      if (r[1].as<bool>()) {
+        errors.push_back(
+            {line, "track", "the candidate has filed: category, track and electives stay"});
+      }
+      if (r[2].as<bool>()) {
+        errors.push_back({line, "eligible", "the candidate has filed a batch this row drops"});
+      }
+    }
+    if (errors.empty()) {
+      const auto counts = tx.exec_params1(sql::ops_upsert_candidates, exams, array_literal(name),
+                                          array_literal(id), schools, cats, tracks, subjects,
+                                          array_literal(score), array_literal(rank), batches);
+      import_outcome out;
+      out.applied = true;
+      out.updated = counts[0].as<std::int64_t>();
+      out.inserted = counts[1].as<std::int64_t>();
+      out.import_id = record_import(tx, who, "candidates", rows.size(), true, "", ip);
+      tx.commit();
+      return out;
+    }
+  }
+  std::stable_sort(errors.begin(), errors.end(),
+                   [](const auto& a, const auto& b) { return a.line < b.line; });
+  return refuse(conn, who, "candidates", rows.size(), std::move(errors), ip);
+}
+
+std::map<std::string, std::int64_t> applied_imports(const std::string& conninfo) {
+  pqxx::connection conn(conninfo);
+  pqxx::read_transaction tx(conn);
+  std::map<std::string, std::int64_t> out;
+  for (const auto& r : tx.exec(sql::ops_applied_imports)) {
+    out.emplace(r[0].as<std::string>(), r[1].as<std::int64_t>());
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- drill

@@ -6,6 +6,7 @@
 // filters by the unit tree's intervals in SQL; every change is audited in its transaction.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -128,6 +129,8 @@ struct import_outcome {
   std::int64_t import_id = 0;
   bool applied = false;
   std::vector<core::import_error> errors;
+  std::int64_t inserted = 0;  ///< candidates: new rows
+  std::int64_t updated = 0;   ///< candidates: existing rows that changed
 };
 /// Units: rows upserted by code (existing units keep their ids and levels), the pre-order
 /// intervals of the whole tree rewritten, candidates' county and city relinked.
@@ -140,6 +143,15 @@ import_outcome import_plans(pqxx::connection& conn, const admin_actor& who,
 import_outcome import_scores(pqxx::connection& conn, const admin_actor& who,
                              const std::vector<core::score_import_row>& rows,
                              const std::string& ip);
+/// Candidates, upserted by exam number in one statement. Refused row by row when a school code
+/// is unknown, or when a candidate with a real formal submission would change category, track
+/// or electives or lose the eligibility of a batch filed (their choices were checked against
+/// them). Candidates absent from the file stay.
+import_outcome import_candidates(pqxx::connection& conn, const admin_actor& who,
+                                 const std::vector<core::candidate_import_row>& rows,
+                                 const std::string& ip);
+/// The newest applied import of each kind, by kind.
+std::map<std::string, std::int64_t> applied_imports(const std::string& conninfo);
 /// Records a refused import (its errors as the downloadable report); its id.
 std::int64_t record_refused_import(pqxx::connection& conn, const admin_actor& who,
                                    const std::string& kind, std::size_t rows,

@@ -125,6 +125,12 @@ inline core::subject_requirement decode_requirement(int first, int second_kind, 
   return r;
 }
 
+inline int encode_subjects(core::subject_set s) { return s.bits(); }  // bits as decoded above
+
+inline int encode_eligibility(core::eligibility e) {
+  return e.batches.bits() | (e.special_type ? 16 : 0);
+}
+
 inline core::eligibility decode_eligibility(int bits) {
   core::eligibility e;
   e.batches = core::batch_set::from_bits(static_cast<std::uint8_t>(bits & 0xF));

@@ -766,6 +766,54 @@ inline constexpr const char* ops_upsert_scores =
     " ON g.college_code = x.college AND g.group_code = x.grp AND g.batch = x.batch"
     " AND g.track = x.track ON CONFLICT (group_id, year) DO UPDATE SET"
     " min_score = excluded.min_score, min_rank = excluded.min_rank, admitted = excluded.admitted";
+// Candidates. One import of candidates at a time on every node (new ids follow the largest).
+inline constexpr const char* ops_candidates_import_lock = "SELECT pg_advisory_xact_lock(7253105)";
+// The ordinals of rows whose school code names no school-level unit.
+inline constexpr const char* ops_unknown_schools =
+    "SELECT x.ord FROM unnest($1::text[]) WITH ORDINALITY AS x(code, ord)"
+    " LEFT JOIN units u ON u.code = x.code AND u.level = 3 WHERE u.id IS NULL ORDER BY x.ord";
+// Rows that would change what a filed candidate's formal choices were checked against: the
+// category, track or electives of a candidate with a real formal submission, or the
+// eligibility of a batch filed. Arrays: exam, category, track, electives, eligible bits.
+inline constexpr const char* ops_filed_candidate_changes =
+    "SELECT x.ord, bool_or((x.cat, x.track, x.electives) IS DISTINCT FROM"
+    " (c.category, c.track, c.electives)), bool_or(x.eligible & (1 << a.batch) = 0)"
+    " FROM unnest($1::char(14)[], $2::smallint[], $3::smallint[], $4::smallint[],"
+    " $5::smallint[]) WITH ORDINALITY AS x(exam, cat, track, electives, eligible, ord)"
+    " JOIN candidates c ON c.exam_no = x.exam"
+    " JOIN applications a ON a.candidate_id = c.candidate_id AND NOT a.drill"
+    " GROUP BY x.ord HAVING bool_or((x.cat, x.track, x.electives) IS DISTINCT FROM"
+    " (c.category, c.track, c.electives)) OR bool_or(x.eligible & (1 << a.batch) = 0)"
+    " ORDER BY x.ord";
+// Upserts the rows of a candidates import (arrays: exam, name, ID number, school code,
+// category, track, electives, score, rank (-1: none), eligible bits) by exam number and
+// answers (updated, inserted). Existing candidates keep their passwords and state and are
+// written only when something differs. New ones get ids after the largest and no usable login
+// password ('!' verifies nothing) until their school's office issues a one-time password.
+inline constexpr const char* ops_upsert_candidates =
+    "WITH x AS (SELECT x.*, nullif(x.score_, -1) AS score, nullif(x.rank_, -1) AS rank,"
+    " s.id AS school_id, s.parent_id AS county_id, p.parent_id AS city_id FROM unnest("
+    "$1::char(14)[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::smallint[],"
+    " $7::smallint[], $8::smallint[], $9::int[], $10::smallint[]) WITH ORDINALITY AS x(exam,"
+    " name, id, school, cat, track, electives, score_, rank_, eligible, ord) JOIN units s"
+    " ON s.code = x.school AND s.level = 3 JOIN units p ON p.id = s.parent_id),"
+    " updated AS (UPDATE candidates c SET name = x.name, id_number = x.id,"
+    " school_id = x.school_id, county_id = x.county_id, city_id = x.city_id, category = x.cat,"
+    " track = x.track, electives = x.electives, score = x.score, rank = x.rank,"
+    " eligible = x.eligible FROM x WHERE c.exam_no = x.exam AND (c.name, c.id_number,"
+    " c.school_id, c.category, c.track, c.electives, c.score, c.rank, c.eligible)"
+    " IS DISTINCT FROM (x.name, x.id, x.school_id, x.cat, x.track, x.electives, x.score, x.rank,"
+    " x.eligible) RETURNING 1),"
+    " inserted AS (INSERT INTO candidates (candidate_id, exam_no, name, id_number, school_id,"
+    " county_id, city_id, category, track, electives, score, rank, eligible, login_hash,"
+    " must_set_passwords) SELECT (SELECT coalesce(max(candidate_id), 0) FROM candidates)"
+    " + row_number() OVER (ORDER BY x.ord), x.exam, x.name, x.id, x.school_id, x.county_id,"
+    " x.city_id, x.cat, x.track, x.electives, x.score, x.rank, x.eligible, '!', true FROM x"
+    " WHERE NOT EXISTS (SELECT 1 FROM candidates c WHERE c.exam_no = x.exam) RETURNING 1)"
+    " SELECT (SELECT count(*) FROM updated), (SELECT count(*) FROM inserted)";
+// The newest applied import of each kind (the snapshots of every node follow them).
+inline constexpr const char* ops_applied_imports =
+    "SELECT kind, max(import_id) FROM import_runs WHERE applied GROUP BY kind";
 // The record of an import: kind $1, admin $2, unit $3, rows $4, applied $5, error report $6.
 inline constexpr const char* ops_record_import =
     "INSERT INTO import_runs (kind, admin_id, unit_id, rows, applied, errors_csv)"
