@@ -342,8 +342,9 @@ std::vector<candidate_import_row> check_candidates(const csv_table& t,
     c.trk = in.track_of(5);
     const auto electives = parse_electives(in.cell(6));
     if (!electives) {
-      in.bad(6, "two different subjects of chemistry, biology, politics, geography: "
-                "chemistry+biology");
+      in.bad(6,
+             "two different subjects of chemistry, biology, politics, geography: "
+             "chemistry+biology");
     }
     c.electives = electives.value_or(subject_set{});
     if (!in.cell(7).empty()) c.score = in.number(7, 0, 750);

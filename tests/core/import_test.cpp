@@ -109,12 +109,12 @@ TEST(import_test, candidate_rows_name_each_bad_cell) {
   const auto t = parse_csv(
       header +
           "23430102150001,Li,11010519491231002x,S1,regular,physics,chemistry+biology,600,1200,"
-          "undergrad+special_type\n"                                                    // 2 ok
+          "undergrad+special_type\n"  // 2 ok
           "23430102150002,Wang,110105194912310021,S1,regular,physics,chemistry+biology,,,\n"  // 3
-          "2343010215000,Zhao,,S1,music,chemistry,chemistry,800,0,undergrad\n"               // 4
+          "2343010215000,Zhao,,S1,music,chemistry,chemistry,800,0,undergrad\n"                // 4
           "23430102150001,Sun,11010519491231002X,S1,arts,history,politics+geography,,,"
-          "vocational\n"                                                                // 5
-          "23430102150005,Qian,,S1,regular,physics,chemistry+biology,500,,\n",          // 6
+          "vocational\n"                                                        // 5
+          "23430102150005,Qian,,S1,regular,physics,chemistry+biology,500,,\n",  // 6
       100, errors);
   ASSERT_TRUE(t) << errors[0].message;
   const auto rows = check_candidates(*t, errors);
@@ -127,10 +127,9 @@ TEST(import_test, candidate_rows_name_each_bad_cell) {
   std::vector<std::pair<std::size_t, std::string>> seen;
   for (const auto& e : errors) seen.emplace_back(e.line, e.column);
   const std::vector<std::pair<std::size_t, std::string>> expected = {
-      {3, "id_number"},  {4, "exam_no"},   {4, "id_number"},   {4, "category"},
-      {4, "track"},      {4, "electives"}, {4, "score"},       {4, "rank"},
-      {5, "eligible"},   {5, "exam_no"},   {5, "id_number"},   {6, "id_number"},
-      {6, "rank"}};
+      {3, "id_number"}, {4, "exam_no"},   {4, "id_number"}, {4, "category"}, {4, "track"},
+      {4, "electives"}, {4, "score"},     {4, "rank"},      {5, "eligible"}, {5, "exam_no"},
+      {5, "id_number"}, {6, "id_number"}, {6, "rank"}};
   EXPECT_EQ(seen, expected);
 }
 
