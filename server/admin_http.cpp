@@ -53,35 +53,48 @@ std::string peer_of(const request_context& ctx) { return std::string(ctx.peer); 
 
 // ------------------------------------------------------------ sessions
 
-// Checks the session (in the database: one live session per account, the idle timeout) and
-// the role, then runs `fn` on the same pool thread and connection; writes the answer.
+namespace {
+
+// On a pool thread: the session (in the database: one live session per account, the idle
+// timeout) and the role, then `fn`.
+reply gated(pqxx::connection* conn, const token_digest& digest, std::int64_t idle, gate g,
+            const job& fn) {
+  if (conn == nullptr) throw std::runtime_error("no database");
+  const auto who = storage::touch_admin_session(*conn, digest, idle);
+  if (!who) return problem(errc::unauthenticated, "session ended or expired; sign in again");
+  if (who->must_change_password && !g.before_password_change) {
+    return problem(errc::passwords_required,
+                   "change your password first (POST /api/v1/admin/me/password)");
+  }
+  const auto role = core::admin_role_from_int(who->role);
+  if (!role || !core::may(*role, g.need)) {
+    return problem(errc::forbidden, "your role does not allow this");
+  }
+  if (g.province && !core::may_run_province(*role, who->unit_level)) {
+    return problem(errc::forbidden, "only the province's managers may do this");
+  }
+  return fn(*conn, *who);
+}
+
+reply signed_out() {
+  return problem(errc::unauthenticated, "sign in first (POST /api/v1/admin/auth/login)");
+}
+
+}  // namespace
+
+// Checks the session and the role, then runs `fn` on the same pool thread and connection;
+// writes the answer.
 asio::awaitable<void> run_admin(request_context& ctx, admin_api_context& api, gate g, job fn,
                                 storage::worker_pool* pool) {
   const auto digest = session_table::digest_of(
       presented_token(header(ctx.request, "Authorization"), std::string_view()));
   if (!digest) {
-    reply r = problem(errc::unauthenticated, "sign in first (POST /api/v1/admin/auth/login)");
+    reply r = signed_out();
     answer(ctx, r);
     co_return;
   }
-  auto work = [digest = *digest, idle = api.idle_seconds, g,
-               fn = std::move(fn)](pqxx::connection* conn) -> reply {
-    if (conn == nullptr) throw std::runtime_error("no database");
-    const auto who = storage::touch_admin_session(*conn, digest, idle);
-    if (!who) return problem(errc::unauthenticated, "session ended or expired; sign in again");
-    if (who->must_change_password && !g.before_password_change) {
-      return problem(errc::passwords_required,
-                     "change your password first (POST /api/v1/admin/me/password)");
-    }
-    const auto role = core::admin_role_from_int(who->role);
-    if (!role || !core::may(*role, g.need)) {
-      return problem(errc::forbidden, "your role does not allow this");
-    }
-    if (g.province && !core::may_run_province(*role, who->unit_level)) {
-      return problem(errc::forbidden, "only the province's managers may do this");
-    }
-    return fn(*conn, *who);
-  };
+  auto work = [digest = *digest, idle = api.idle_seconds, g, fn = std::move(fn)](
+                  pqxx::connection* conn) -> reply { return gated(conn, digest, idle, g, fn); };
   auto r = co_await run_on<reply>(pool ? *pool : *api.queries, std::move(work));
   if (!r) {
     reply busy = problem(errc::unavailable, "busy; retry shortly");
@@ -93,6 +106,20 @@ asio::awaitable<void> run_admin(request_context& ctx, admin_api_context& api, ga
     api.candidate_sessions->erase_others(r->candidate_id, token_digest{});
   }
   answer(ctx, *r);
+}
+
+asio::awaitable<std::optional<core::error>> admit_upload(admin_api_context& api,
+                                                         std::string_view authorization) {
+  const auto digest = session_table::digest_of(presented_token(authorization, std::string_view()));
+  if (!digest) co_return signed_out().error;
+  // Documents and imports are both the province managers' (gate of their handlers).
+  auto work = [digest = *digest, idle = api.idle_seconds](pqxx::connection* conn) -> reply {
+    return gated(conn, digest, idle, {core::admin_capability::province_operations, false, true},
+                 [](pqxx::connection&, const storage::admin_actor&) { return reply{}; });
+  };
+  auto r = co_await run_on<reply>(*api.queries, std::move(work));
+  if (!r) co_return core::error{errc::unavailable, "busy; retry shortly"};
+  co_return r->error;
 }
 
 std::string audit_detail(std::initializer_list<std::pair<std::string_view, std::string_view>> kv) {

@@ -74,6 +74,11 @@ struct gate {
 asio::awaitable<void> run_admin(request_context& ctx, admin_api_context& api, gate g, job fn,
                                 storage::worker_pool* pool = nullptr);
 
+/// The listener's gate before an admin upload's body is read (http_server::admit_upload): a
+/// live session of a province manager, or the problem to answer.
+asio::awaitable<std::optional<core::error>> admit_upload(admin_api_context& api,
+                                                         std::string_view authorization);
+
 /// A JSON object of string members, for audit details.
 std::string audit_detail(std::initializer_list<std::pair<std::string_view, std::string_view>> kv);
 /// Audits in the background (refused sign-ins that never reached the database).

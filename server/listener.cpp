@@ -289,8 +289,16 @@ class http_server::worker {
         const std::size_t limit =
             is_upload(parser->get().target()) ? cfg.upload_limit : cfg.body_limit;
         parser->body_limit(limit);
-        if (const auto length = parser->content_length(); length && *length > limit) {
-          ec = http::error::body_limit;
+        const auto length = parser->content_length();
+        if (length && *length > limit) ec = http::error::body_limit;
+        if (!ec && limit > cfg.body_limit && (!length || *length > cfg.body_limit) &&
+            owner_.admit_upload) {
+          const auto& head = parser->get();
+          if (const auto refused = co_await owner_.admit_upload(
+                  std::string_view(head[http::field::authorization]))) {
+            co_await refuse(conn, refused->code, refused->detail);
+            break;
+          }
         }
         parser->eager(true);
         if (!ec && conn.buffer.size() > 0) {
@@ -310,13 +318,7 @@ class http_server::worker {
           }
           break;
         }
-        const auto start = std::chrono::steady_clock::now();
-        conn.res.reset();
-        const std::string_view rid = ids_.next();
-        set_problem(conn.res, *failure, ec.message(), rid, {});
-        owner_.stats_.observe(metrics::unmatched, conn.res.status, seconds_since(start));
-        bool close = true;
-        co_await write(conn, rid, close);
+        co_await refuse(conn, *failure, ec.message());
         break;
       }
       const bool close = co_await handle(conn, parser->get());
@@ -325,6 +327,21 @@ class http_server::worker {
     beast::error_code ignored;
     conn.socket.shutdown(tcp::socket::shutdown_send, ignored);
     conn.socket.close(ignored);
+  }
+
+  // Answers a request refused before routing (a bad head, an upload without a session) with a
+  // problem; the connection then closes, whatever of the request is still unread.
+  asio::awaitable<void> refuse(connection& conn, core::errc code, std::string_view detail) {
+    const auto start = std::chrono::steady_clock::now();
+    conn.res.reset();
+    const std::string_view rid = ids_.next();
+    set_problem(conn.res, code, detail, rid, {});
+    if (code == core::errc::unauthenticated) {
+      conn.res.headers.emplace_back("WWW-Authenticate", "Bearer");
+    }
+    owner_.stats_.observe(metrics::unmatched, conn.res.status, seconds_since(start));
+    bool close = true;
+    co_await write(conn, rid, close);
   }
 
   // Routes and answers one request; returns whether the connection must close.

@@ -4,9 +4,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include <boost/asio/awaitable.hpp>
+
+#include "core/result.hpp"
 #include "server/config.hpp"
 #include "server/metrics.hpp"
 #include "server/router.hpp"
@@ -40,6 +45,11 @@ class http_server {
   /// Asked before a `browse` route runs; true sheds it with 503 + Retry-After (set before
   /// start(); called from every I/O thread, so it must be cheap and thread-safe).
   std::function<bool()> shed_browsing;
+  /// Asked after the head of an admin upload whose body may exceed server.body_limit, before
+  /// the body is read: nullopt admits it, an error refuses it at once (the connection closes
+  /// unread), so nobody without a session makes the server take server.upload_limit bytes.
+  /// Gets the Authorization header.
+  std::function<boost::asio::awaitable<std::optional<core::error>>(std::string_view)> admit_upload;
 
   /// Whether the server is draining (set by stop_accepting).
   bool draining() const noexcept { return draining_.load(std::memory_order_relaxed); }
