@@ -67,6 +67,10 @@ const std::vector<key_def>& keys() {
        kind::text, field_of<&config::database, &database_settings::pg_bin_dir>},
       {"database.shared_buffers", "shared_buffers of the embedded cluster", kind::text,
        field_of<&config::database, &database_settings::shared_buffers>},
+      {"database.app_role",
+       "database role the server works as after migrating (zhiyuan_app of migration 0009; "
+       "empty: the URL's own user)",
+       kind::text, field_of<&config::database, &database_settings::app_role>},
       {"database.health_interval_ms", "how often /readyz's database probe runs", kind::millis,
        field_of<&config::database, &database_settings::health_interval>},
       {"database.read_threads", "connections answering candidates' own-state queries", kind::uint,
@@ -295,6 +299,9 @@ void validate(const config& c) {
   if (!d.url.empty() && d.url.rfind("postgres://", 0) != 0 &&
       d.url.rfind("postgresql://", 0) != 0 && d.url.find('=') == std::string::npos) {
     throw config_error("database.url", "must be a postgresql:// URI or a key=value conninfo");
+  }
+  if (d.app_role.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos) {
+    throw config_error("database.app_role", "only a-z, 0-9 and _");
   }
   if (d.url.empty() && d.var_dir.empty()) {
     throw config_error("database.var_dir", "must not be empty when database.url is empty");

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "server/admin_api.hpp"
+#include "server/admin_http.hpp"
 #include "server/candidate_api.hpp"
 #include "server/config.hpp"
 #include "server/lifecycle.hpp"
@@ -62,7 +63,8 @@ storage::write_path_options writer_options(const server::writer_settings& w,
 int serve(const server::config& cfg) {
   storage::database db(storage_config(cfg.database));
   const auto applied = db.migrate();
-  const std::string& conninfo = db.connection_string();
+  // Migrated as the owner; everything after works as the application role.
+  const std::string conninfo = storage::as_role(db.connection_string(), cfg.database.app_role);
   storage::health_monitor health(conninfo, cfg.database.health_interval);
   health.probe_now();
 
@@ -179,6 +181,9 @@ int serve(const server::config& cfg) {
   // Browsing yields to submissions once the write path is past half its capacity.
   http.shed_browsing = [&writes, half = cfg.writer.max_in_flight / 2] {
     return writes.in_flight() > half;
+  };
+  http.admit_upload = [&admin](std::string_view authorization) {
+    return server::admin_http::admit_upload(admin, authorization);
   };
   http.start();
   server::log_event(spdlog::level::info, "listening",

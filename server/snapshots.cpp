@@ -3,7 +3,6 @@
 #include <exception>
 
 #include <fmt/format.h>
-#include <pqxx/pqxx>
 
 #include "server/log.hpp"
 #include "storage/admin_ops_store.hpp"
@@ -29,12 +28,11 @@ bool snapshot_refresher::refresh() {
     const bool catalog = newer("plans") || newer("scores");
     const bool candidates = newer("candidates");
     if (catalog || candidates) {
-      pqxx::connection conn(conninfo_);
       if (catalog) {
-        api_.catalog.store(storage::load_catalog(conn));
-        api_.reference.store(storage::load_reference_data(conn));
+        api_.catalog.store(storage::load_catalog(conninfo_));
+        api_.reference.store(storage::load_reference_data(conninfo_));
       }
-      if (candidates) api_.directory.store(storage::candidate_directory::load(conn));
+      if (candidates) api_.directory.store(storage::load_directory(conninfo_));
       log_event(
           spdlog::level::info, "snapshots_reloaded",
           {{"catalog", catalog ? "true" : "false"}, {"candidates", candidates ? "true" : "false"}});

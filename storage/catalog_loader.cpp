@@ -107,6 +107,16 @@ core::candidate_id candidate_directory::id_bound() const noexcept {
   return entries_.empty() ? 1 : entries_.back().id + 1;
 }
 
+std::shared_ptr<const core::catalog> load_catalog(const std::string& conninfo) {
+  pqxx::connection conn(conninfo);
+  return load_catalog(conn);
+}
+
+std::shared_ptr<const candidate_directory> load_directory(const std::string& conninfo) {
+  pqxx::connection conn(conninfo);
+  return candidate_directory::load(conn);
+}
+
 filing_data load_filing_data(const std::string& conninfo) {
   pqxx::connection conn(conninfo);
   return {load_catalog(conn), candidate_directory::load(conn)};

@@ -60,6 +60,11 @@ struct filing_data {
   std::shared_ptr<const candidate_directory> directory;
 };
 
+/// Connects, loads the catalog snapshot, disconnects (after an import of plans).
+std::shared_ptr<const core::catalog> load_catalog(const std::string& conninfo);
+/// Connects, loads the candidate directory, disconnects (after an import of candidates).
+std::shared_ptr<const candidate_directory> load_directory(const std::string& conninfo);
+
 /// Connects, loads the catalog snapshot and the candidate directory, disconnects.
 filing_data load_filing_data(const std::string& conninfo);
 

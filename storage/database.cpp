@@ -19,6 +19,15 @@ database::database(database_config config) {
 
 database::~database() = default;
 
+std::string as_role(const std::string& conninfo, const std::string& role) {
+  if (role.empty()) return conninfo;
+  if (conninfo.rfind("postgres://", 0) == 0 || conninfo.rfind("postgresql://", 0) == 0) {
+    return conninfo + (conninfo.find('?') == std::string::npos ? '?' : '&') +
+           "options=-c%20role%3D" + role;
+  }
+  return conninfo + " options='-c role=" + role + "'";
+}
+
 std::size_t database::migrate() {
   pqxx::connection conn(conninfo_);
   return storage::migrate(conn).size();

@@ -39,6 +39,12 @@ class database {
   std::string conninfo_;
 };
 
+/// `conninfo` (a postgresql:// URI or key=value conninfo) that works as database role `role`
+/// from the start of every session (libpq `options=-c role=...`, the same as SET ROLE): the
+/// server's queries then run with the privileges of the application role of migration 0009,
+/// not those of the migrating owner. `role` holds only [a-z0-9_]; empty: `conninfo` unchanged.
+std::string as_role(const std::string& conninfo, const std::string& role);
+
 /// Probes the database from its own thread so that `/readyz` answers from memory and never
 /// blocks an I/O thread on the network.
 class health_monitor {
