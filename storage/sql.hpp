@@ -547,7 +547,8 @@ inline constexpr const char* admin_create_user =
     "   AND a.lo <= u.lo AND u.hi <= a.hi WHERE u.id = $2 AND $3::smallint <= $6::smallint"
     " ON CONFLICT (username) DO NOTHING RETURNING admin_id";
 inline constexpr const char* admin_username_taken = "SELECT 1 FROM admin_users WHERE username = $1";
-// Changes account $1 inside the actor's unit $2 whose role is at most the actor's $3: disabled
+// Changes account $1 inside the actor's unit $2 whose role is at most the actor's $3, and below
+// it in the actor's own unit (a peer manager's account is managed one level up): disabled
 // $4 (NULL: unchanged), role $5 (NULL: unchanged; at most $3), new hash $6 (NULL: unchanged;
 // forces a change at next sign-in). Returns the account as admin_list_users does.
 inline constexpr const char* admin_update_user =
@@ -556,7 +557,7 @@ inline constexpr const char* admin_update_user =
     "   must_change_password = t.must_change_password OR $6::text IS NOT NULL"
     "   FROM units u, units a WHERE t.admin_id = $1 AND u.id = t.unit_id AND a.id = $2"
     "   AND a.lo <= u.lo AND u.hi <= a.hi AND t.role <= $3::smallint"
-    "   AND coalesce($5::smallint, 0) <= $3::smallint"
+    "   AND (t.role < $3::smallint OR u.id <> a.id) AND coalesce($5::smallint, 0) <= $3::smallint"
     "   RETURNING t.*)"
     " SELECT t.admin_id, t.username, t.role, u.id, u.code, u.name, t.disabled,"
     " t.must_change_password, (extract(epoch FROM t.created_at) * 1000000)::bigint"

@@ -17,6 +17,7 @@
 #include "loadtest/province_loader.hpp"
 #include "server/admin_api.hpp"
 #include "storage/admin_store.hpp"
+#include "storage/database.hpp"
 #include "storage/migrate.hpp"
 #include "tests/support/candidate_fixture.hpp"
 
@@ -305,6 +306,30 @@ TEST_F(admin_ops_test, documents_upload_list_download_audited_and_size_limited) 
                  std::string(3000, 'x'), "text/plain")
                 .status,
             413u);
+  // A large upload is refused on its head, before any of the body is sent, without a session
+  // of a province manager; with one, the body is read and the handler answers.
+  auto head_only = [&](const std::string& token, std::size_t length) {
+    raw_connection c(port());
+    c.send("POST /api/v1/admin/imports/plans HTTP/1.1\r\nHost: t\r\nContent-Type: text/csv\r\n" +
+           (token.empty() ? std::string() : bearer(token)) +
+           "Content-Length: " + std::to_string(length) + "\r\n\r\n");
+    const auto r = c.read_reply();
+    return r ? r->status : 0u;
+  };
+  EXPECT_EQ(head_only("", 10'000'000), 401u);
+  EXPECT_EQ(head_only("not-a-session", 10'000'000), 401u);
+  EXPECT_EQ(head_only(tv, 10'000'000), 403u);
+  {
+    raw_connection c(port());
+    const std::string body(100'000, 'x');
+    c.send(
+        "POST /api/v1/admin/documents?title=big&filename=big.txt HTTP/1.1\r\nHost: t\r\n"
+        "Content-Type: text/plain\r\n" +
+        bearer(t) + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    const auto r = c.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413u) << r->body;  // the handler's admin.document_max_bytes (2000)
+  }
   EXPECT_NE(call(port(), "GET", "/api/v1/admin/documents", tv).body.find("plan.txt"),
             std::string::npos);
   auto down = call(port(), "GET", "/api/v1/admin/documents/" + std::to_string(id), tv);
@@ -316,6 +341,33 @@ TEST_F(admin_ops_test, documents_upload_list_download_audited_and_size_limited) 
                    " actor_id = " +
                        std::to_string(viewer.id) + " AND target = '" + std::to_string(id) + "'"),
             1);
+}
+
+// The server works as the application role of migration 0009: audit rows are appended and
+// read, never changed or deleted, and the audit table itself cannot be altered.
+TEST(admin_ops_audit_role, the_servers_role_appends_audit_rows_but_cannot_change_them) {
+  pqxx::connection conn(storage::as_role(database_url(), "zhiyuan_app"));
+  {
+    pqxx::work tx(conn);
+    EXPECT_EQ(tx.exec1("SELECT current_user")[0].as<std::string>(), "zhiyuan_app");
+    EXPECT_GT(tx.exec1("SELECT count(*) FROM audit_log")[0].as<std::int64_t>(), 0);
+  }
+  const std::vector<std::string> refused = {
+      "UPDATE audit_log SET action = 'x' WHERE audit_id = (SELECT min(audit_id) FROM audit_log)",
+      "DELETE FROM audit_log WHERE audit_id = (SELECT min(audit_id) FROM audit_log)",
+      "TRUNCATE audit_log", "ALTER TABLE audit_log DISABLE TRIGGER USER",
+      "DROP TRIGGER audit_log_no_change ON audit_log"};
+  for (const auto& statement : refused) {
+    pqxx::work tx(conn);
+    try {
+      tx.exec(statement);
+      ADD_FAILURE() << "allowed: " << statement;
+    } catch (const pqxx::insufficient_privilege&) {
+      // Refused by privileges (42501: permission denied, must be owner), not by the trigger.
+    } catch (const pqxx::sql_error& e) {
+      ADD_FAILURE() << statement << ": " << e.what();
+    }
+  }
 }
 
 // ------------------------------------------------------------ a database of its own
