@@ -426,7 +426,6 @@ asio::awaitable<void> unit_stats(request_context& ctx, admin_api_context& api) {
   const auto b = batch_param(ctx);
   if (!b) co_return;
   job fn = [unit = *unit, b = *b](pqxx::connection& conn, const storage::admin_actor& who) {
-    storage::fold_filing_counts(conn);
     const auto rows = storage::load_unit_stats(conn, unit, storage::encode_batch(b), who.unit_id);
     if (rows.empty()) return problem(errc::not_found, "no such unit");
     reply r;

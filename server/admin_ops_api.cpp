@@ -409,6 +409,32 @@ asio::awaitable<void> list_incidents(request_context& ctx, admin_api_context& ap
   co_await run_admin(ctx, api, {admin_capability::statistics}, std::move(fn));
 }
 
+asio::awaitable<void> get_incident(request_context& ctx, admin_api_context& api) {
+  const auto id = id_param(ctx, "id");
+  if (!id) co_return;
+  job fn = [id = *id](pqxx::connection& conn, const storage::admin_actor& who) {
+    const auto found = storage::get_incident(conn, who.unit_id, id);
+    if (!found) return problem(errc::not_found, "no such incident");
+    reply r;
+    json_writer w(r.body);
+    w.begin_object().key("incident");
+    write_incident(w, found->incident);
+    w.key("events").begin_array();
+    for (const auto& e : found->events) {
+      w.begin_object();
+      w.key("id").value(e.id);
+      w.key("kind").value(core::to_code(static_cast<core::incident_event>(e.kind % 3)));
+      w.key("comment").value(e.comment);
+      w.key("at").value(format_micros(e.at_us));
+      w.key("by").value(e.actor);
+      w.end_object();
+    }
+    w.end_array().end_object();
+    return r;
+  };
+  co_await run_admin(ctx, api, {admin_capability::statistics}, std::move(fn));
+}
+
 asio::awaitable<void> incident_event(request_context& ctx, admin_api_context& api) {
   const auto id = id_param(ctx, "id");
   if (!id) co_return;
@@ -462,7 +488,9 @@ asio::awaitable<void> get_schedule(request_context& ctx, admin_api_context& api)
   job fn = [holder = api.schedule](pqxx::connection&, const storage::admin_actor&) {
     reply r;
     const auto s = holder->get();
-    write_schedule(r.body, holder->revision(), *s);
+    const auto revision = holder->revision();
+    write_schedule(r.body, revision, *s);
+    r.headers.emplace_back("ETag", fmt::format("\"{}\"", revision));
     return r;
   };
   co_await run_admin(ctx, api, {admin_capability::statistics}, std::move(fn));
@@ -494,14 +522,26 @@ asio::awaitable<void> put_schedule(request_context& ctx, admin_api_context& api)
     fail(ctx, errc::validation_failed, detail, 0, "\"errors\":" + extra);
     co_return;
   }
-  job fn = [holder = api.schedule, s = std::move(parsed), ip = peer_of(ctx)](
-               pqxx::connection& conn, const storage::admin_actor& who) {
+  // The change names the revision it replaces (GET's ETag): two managers editing at once
+  // cannot overwrite each other unseen.
+  job fn = [holder = api.schedule, s = std::move(parsed), replaces = if_match_version(ctx.request),
+            ip = peer_of(ctx)](pqxx::connection& conn, const storage::admin_actor& who) {
+    if (!replaces) {
+      return problem(errc::precondition_required,
+                     "If-Match: the revision this change replaces (GET's ETag)");
+    }
+    if (*replaces < 0) return problem(errc::invalid_field, "If-Match: a revision such as \"3\"");
     // Stored in the canonical form; this node swaps at once, the others at their next refresh.
     const std::string doc = schedule_to_json(s);
-    const auto revision = storage::store_schedule(conn, who, doc, ip);
-    holder->set(s, revision);
+    const auto revision = storage::store_schedule(conn, who, doc, *replaces, ip);
+    if (!revision) {
+      return problem(errc::precondition_failed,
+                     "the schedule changed since that revision: GET it again and reapply");
+    }
+    holder->set(s, *revision);
     reply r;
-    write_schedule(r.body, revision, s);
+    write_schedule(r.body, *revision, s);
+    r.headers.emplace_back("ETag", fmt::format("\"{}\"", *revision));
     return r;
   };
   co_await run_admin(ctx, api, {admin_capability::province_operations, false, true}, std::move(fn));
@@ -716,6 +756,15 @@ std::vector<route_spec> admin_ops_routes(admin_api_context& api) {
          .error_statuses = {401, 503},
          .query = {{"status", R"({"enum":["open","acknowledged","resolved"]})", "only these"},
                    {"page_token", page, "from the last page"}}});
+  route(http::verb::get, "/api/v1/admin/incidents/{id}", get_incident,
+        {.summary = "Every admin of the reporting unit or a unit above: one incident and its "
+                    "events, oldest first (404 for anyone else).",
+         .response_schema = R"({"type":"object","properties":{"incident":{"type":"object"},)"
+                            R"("events":{"type":"array","items":{"type":"object","properties":{)"
+                            R"("id":{"type":"integer"},"kind":{"enum":["comment","acknowledge",)"
+                            R"("resolve"]},"comment":{"type":"string"},"at":{"type":"string"},)"
+                            R"("by":{"type":"string"}}}}}})",
+         .error_statuses = {401, 404, 503}});
   route(http::verb::post, "/api/v1/admin/incidents/{id}/events", incident_event,
         {.summary = "Operators and managers of the reporting unit or a unit above: comment on, "
                     "acknowledge or resolve an incident (404 for anyone else). Audited.",
@@ -734,11 +783,13 @@ std::vector<route_spec> admin_ops_routes(admin_api_context& api) {
          .error_statuses = {401, 503}});
   route(http::verb::put, "/api/v1/admin/schedule", put_schedule,
         {.summary = "Province managers: replace the filing timetable (the shape GET returns). "
-                    "Checked against the schedule rules (422 naming each bad field), stored, in "
-                    "force at once on this node and within filing.schedule_refresh_seconds on "
-                    "every other; no restart. Audited.",
+                    "If-Match must name the revision replaced (GET's ETag; 428 without it, "
+                    "412 when another change came first). Checked against the schedule rules "
+                    "(422 naming each bad field), stored, in force at once on this node and "
+                    "within filing.schedule_refresh_seconds on every other; no restart. "
+                    "Audited.",
          .response_schema = R"({"type":"object"})",
-         .error_statuses = {401, 403, 415, 422, 503},
+         .error_statuses = {400, 401, 403, 412, 415, 422, 428, 503},
          .request_schema =
              R"({"type":"object","required":["year","assisted_open","confirm_deadline",)"
              R"("drill","batches"],"properties":{"year":{"type":"integer"},)"

@@ -139,11 +139,13 @@ int serve(const server::config& cfg) {
                                   return storage::purge_drill_data(conninfo, drill_close());
                                 }));
   chores.add("session_sweep", [&api, &sessions] { sessions.sweep(api.now_seconds()); });
-  chores.add("filing_counts_fold", [&conninfo] { storage::fold_filing_counts(conninfo); });
   chores.start();
+  // Every few seconds: what other nodes changed, and the filing counters' deltas folded (readers
+  // add the deltas not folded yet, so statistics stay exact and their reads stay short).
   server::maintenance schedule_watch(std::chrono::seconds(cfg.filing.schedule_refresh_seconds));
   schedule_watch.add("schedule_refresh", refresh_schedule);
   schedule_watch.add("snapshots_refresh", [&snapshots] { snapshots.refresh(); });
+  schedule_watch.add("filing_counts_fold", [&conninfo] { storage::fold_filing_counts(conninfo); });
   schedule_watch.start();
 
   server::system_state state;

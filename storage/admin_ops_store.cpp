@@ -255,14 +255,16 @@ incident_row report_incident(pqxx::connection& conn, const admin_actor& who,
   return i;
 }
 
-std::vector<incident_row> list_incidents(pqxx::connection& conn, std::int32_t actor_unit,
-                                         std::int64_t before, int limit, std::int16_t status) {
-  pqxx::read_transaction tx(conn);
+namespace {
+
+std::vector<incident_row> incidents_of(pqxx::read_transaction& tx, std::int32_t actor_unit,
+                                       std::int64_t before, int limit, std::int16_t status,
+                                       std::optional<std::int64_t> only) {
   std::optional<std::int16_t> st;
   if (status >= 0) st = status;
   std::vector<incident_row> out;
   for (const auto& r :
-       tx.exec_params(sql::ops_list_incidents, actor_unit, positive(before), limit, st)) {
+       tx.exec_params(sql::ops_list_incidents, actor_unit, positive(before), limit, st, only)) {
     incident_row i;
     i.id = r[0].as<std::int64_t>();
     i.unit = {r[1].as<std::int32_t>(), 0, r[2].as<std::string>(), r[3].as<std::string>()};
@@ -274,6 +276,27 @@ std::vector<incident_row> list_incidents(pqxx::connection& conn, std::int32_t ac
     i.reported_by = r[9].as<std::string>();
     i.events = r[10].as<std::int64_t>();
     out.push_back(std::move(i));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<incident_row> list_incidents(pqxx::connection& conn, std::int32_t actor_unit,
+                                         std::int64_t before, int limit, std::int16_t status) {
+  pqxx::read_transaction tx(conn);
+  return incidents_of(tx, actor_unit, before, limit, status, std::nullopt);
+}
+
+std::optional<incident_detail> get_incident(pqxx::connection& conn, std::int32_t actor_unit,
+                                            std::int64_t id) {
+  pqxx::read_transaction tx(conn);
+  auto rows = incidents_of(tx, actor_unit, 0, 1, -1, id);
+  if (rows.empty()) return std::nullopt;
+  incident_detail out{std::move(rows.front()), {}};
+  for (const auto& r : tx.exec_params(sql::ops_incident_events, id)) {
+    out.events.push_back({r[0].as<std::int64_t>(), r[1].as<std::int16_t>(), r[2].as<std::string>(),
+                          r[3].as<std::int64_t>(), r[4].as<std::string>()});
   }
   return out;
 }
@@ -312,9 +335,14 @@ std::optional<schedule_revision> latest_schedule(const std::string& conninfo) {
   return latest_schedule(conn);
 }
 
-std::int64_t store_schedule(pqxx::connection& conn, const admin_actor& who,
-                            const std::string& document, const std::string& ip) {
+std::optional<std::int64_t> store_schedule(pqxx::connection& conn, const admin_actor& who,
+                                           const std::string& document, std::int64_t replaces,
+                                           const std::string& ip) {
   pqxx::work tx(conn);
+  tx.exec(sql::ops_schedule_lock);
+  if (tx.exec1(sql::ops_current_schedule_revision)[0].as<std::int64_t>() != replaces) {
+    return std::nullopt;
+  }
   const auto revision =
       tx.exec_params1(sql::ops_insert_schedule, document, who.admin_id)[0].as<std::int64_t>();
   audit(tx, who, "schedule.change", std::to_string(revision),

@@ -98,6 +98,21 @@ incident_row report_incident(pqxx::connection& conn, const admin_actor& who,
 /// Incidents of the actor's unit and every unit below it.
 std::vector<incident_row> list_incidents(pqxx::connection& conn, std::int32_t actor_unit,
                                          std::int64_t before, int limit, std::int16_t status);
+/// An incident with its events (the first 1000, oldest first).
+struct incident_event_row {
+  std::int64_t id = 0;
+  std::int16_t kind = 0;
+  std::string comment;
+  std::int64_t at_us = 0;
+  std::string actor;
+};
+struct incident_detail {
+  incident_row incident;
+  std::vector<incident_event_row> events;
+};
+/// Incident `id` when its unit is the actor's or below it; nullopt otherwise.
+std::optional<incident_detail> get_incident(pqxx::connection& conn, std::int32_t actor_unit,
+                                            std::int64_t id);
 /// The outcome of an incident event: the new status, or nullopt when the incident is not the
 /// actor's unit's or below it.
 struct incident_event_outcome {
@@ -118,9 +133,11 @@ struct schedule_revision {
 /// The newest stored schedule; nullopt while the file's schedule holds.
 std::optional<schedule_revision> latest_schedule(pqxx::connection& conn);
 std::optional<schedule_revision> latest_schedule(const std::string& conninfo);
-/// Stores a new revision and audits the change; its number.
-std::int64_t store_schedule(pqxx::connection& conn, const admin_actor& who,
-                            const std::string& document, const std::string& ip);
+/// Stores a new revision replacing revision `replaces` (0: the configured file's) and audits
+/// the change; its number, or nullopt (nothing stored) when another change came first.
+std::optional<std::int64_t> store_schedule(pqxx::connection& conn, const admin_actor& who,
+                                           const std::string& document, std::int64_t replaces,
+                                           const std::string& ip);
 
 // ---- imports and the drill
 

@@ -675,8 +675,9 @@ inline constexpr const char* ops_report_incident =
     " VALUES ($1, $2, $3, $4, $5) RETURNING incident_id,"
     " (extract(epoch FROM created_at) * 1000000)::bigint";
 // Incidents of units inside the actor's unit $1 (its own and its descendants'), newest first,
-// below id $2 (NULL: from the newest), at most $3, status $4 (NULL: any). Id, unit id, code,
-// name, category, severity, description, status, time, reporter, events.
+// below id $2 (NULL: from the newest), at most $3, status $4 (NULL: any), only id $5 (NULL:
+// any). Id, unit id, code, name, category, severity, description, status, time, reporter,
+// events.
 inline constexpr const char* ops_list_incidents =
     "SELECT i.incident_id, u.id, u.code, u.name, i.category, i.severity, i.description,"
     " i.status, (extract(epoch FROM i.created_at) * 1000000)::bigint, coalesce(w.username, ''),"
@@ -685,7 +686,13 @@ inline constexpr const char* ops_list_incidents =
     " JOIN units a ON a.id = $1 AND a.lo <= u.lo AND u.hi <= a.hi"
     " LEFT JOIN admin_users w ON w.admin_id = i.reported_by"
     " WHERE ($2::bigint IS NULL OR i.incident_id < $2) AND ($4::smallint IS NULL OR i.status = $4)"
-    " ORDER BY i.incident_id DESC LIMIT $3";
+    " AND ($5::bigint IS NULL OR i.incident_id = $5) ORDER BY i.incident_id DESC LIMIT $3";
+// The events of incident $1, oldest first: id, kind, comment, time, actor.
+inline constexpr const char* ops_incident_events =
+    "SELECT e.event_id, e.kind, coalesce(e.comment, ''),"
+    " (extract(epoch FROM e.at) * 1000000)::bigint, coalesce(w.username, '')"
+    " FROM incident_events e LEFT JOIN admin_users w ON w.admin_id = e.actor"
+    " WHERE e.incident_id = $1 ORDER BY e.event_id LIMIT 1000";
 // Incident $1 if its unit lies inside the actor's unit $2 (the unit itself or an ancestor of
 // it acts), locked for the event: status and unit code.
 inline constexpr const char* ops_lock_incident =
@@ -702,6 +709,10 @@ inline constexpr const char* ops_incident_event =
 // The newest schedule revision: number and document (JSON text).
 inline constexpr const char* ops_latest_schedule =
     "SELECT revision, document::text FROM schedule_revisions ORDER BY revision DESC LIMIT 1";
+// One schedule change at a time on every node: a change names the revision it replaces.
+inline constexpr const char* ops_schedule_lock = "SELECT pg_advisory_xact_lock(7253107)";
+inline constexpr const char* ops_current_schedule_revision =
+    "SELECT coalesce(max(revision), 0) FROM schedule_revisions";
 inline constexpr const char* ops_insert_schedule =
     "INSERT INTO schedule_revisions (document, changed_by) VALUES ($1::jsonb, $2)"
     " RETURNING revision";
@@ -767,8 +778,10 @@ inline constexpr const char* ops_upsert_scores =
     " ON g.college_code = x.college AND g.group_code = x.grp AND g.batch = x.batch"
     " AND g.track = x.track ON CONFLICT (group_id, year) DO UPDATE SET"
     " min_score = excluded.min_score, min_rank = excluded.min_rank, admitted = excluded.admitted";
-// Candidates. One import of candidates at a time on every node (new ids follow the largest).
-inline constexpr const char* ops_candidates_import_lock = "SELECT pg_advisory_xact_lock(7253105)";
+// Candidates. One import of candidates at a time on every node (new ids follow the largest);
+// keys in use: 7253104 migrations, 7253105 the counters' fold (migration 0007), 7253107 the
+// schedule.
+inline constexpr const char* ops_candidates_import_lock = "SELECT pg_advisory_xact_lock(7253106)";
 // The ordinals of rows whose school code names no school-level unit.
 inline constexpr const char* ops_unknown_schools =
     "SELECT x.ord FROM unnest($1::text[]) WITH ORDINALITY AS x(code, ord)"

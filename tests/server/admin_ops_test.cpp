@@ -219,6 +219,19 @@ TEST_F(admin_ops_test, siblings_viewers_schools_and_non_province_managers_are_re
   auto listed = call(port(), "GET", "/api/v1/admin/incidents?status=resolved", t_cm);
   EXPECT_NE(listed.body.find("ops " + tag()), std::string::npos);
   EXPECT_NE(listed.body.find(R"("events":3)"), std::string::npos) << listed.body;
+  // One incident with its events in order, for the unit and above only.
+  const std::string one = "/api/v1/admin/incidents/" + std::to_string(incident);
+  EXPECT_EQ(call(port(), "GET", one, t_other).status, 404u);
+  auto detail = call(port(), "GET", one, t_cm);
+  ASSERT_EQ(detail.status, 200u) << detail.body;
+  const auto d = p.parse(detail.body);
+  EXPECT_EQ(std::int64_t(d["incident"]["id"]), incident);
+  EXPECT_EQ(std::string_view(d["incident"]["status"]), "resolved");
+  std::vector<std::string> kinds;
+  for (auto e : d["events"].get_array()) kinds.emplace_back(std::string_view(e["kind"]));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"acknowledge", "comment", "resolve"}));
+  EXPECT_EQ(std::string_view(d["events"].at(1)["comment"]), "on it");
+  EXPECT_EQ(call(port(), "GET", "/api/v1/admin/incidents/999999999", t_cm).status, 404u);
   // Notices: the county's announcement is seen below it, not by the sibling county's offices.
   EXPECT_NE(call(port(), "GET", "/api/v1/admin/notices", t_op).body.find(R"("title":"c")"),
             std::string::npos);
@@ -458,13 +471,28 @@ TEST_F(admin_ops_own_db, a_schedule_change_is_live_without_restart_and_checked) 
                  R"("formal_close":"2023-06-30T09:00:00+08:00")");
   auto bad = doc;
   bad.replace(bad.find(R"("year":2023)"), 11, R"("year":1900)");
-  auto refused = call(port(), "PUT", "/api/v1/admin/schedule", t, bad);
+  // Every change names the revision it replaces (GET's ETag).
+  std::string revision = call(port(), "GET", "/api/v1/admin/schedule", t).header("etag");
+  ASSERT_FALSE(revision.empty());
+  auto put = [&](const std::string& body, const std::string& if_match) {
+    auto r = request(port(), "PUT", "/api/v1/admin/schedule",
+                     bearer(t) + json_header() + "If-Match: " + if_match + "\r\n", body);
+    if (r.status == 200) revision = r.header("etag");
+    return r;
+  };
+  EXPECT_EQ(call(port(), "PUT", "/api/v1/admin/schedule", t, doc).status, 428u);
+  auto refused = put(bad, revision);
   EXPECT_EQ(refused.status, 422u);
   EXPECT_NE(refused.body.find(R"("field":"year")"), std::string::npos) << refused.body;
-  auto changed = call(port(), "PUT", "/api/v1/admin/schedule", t, closed);
+  const std::string first = revision;
+  auto changed = put(closed, revision);
   ASSERT_EQ(changed.status, 200u) << changed.body << "\n" << closed;
+  EXPECT_NE(revision, first);
   EXPECT_NE(submit().body.find("window_closed"), std::string::npos);
-  auto restored = call(port(), "PUT", "/api/v1/admin/schedule", t, doc);
+  // A change based on the revision just replaced (another manager's stale copy) is refused.
+  EXPECT_EQ(put(doc, first).status, 412u);
+  EXPECT_NE(submit().body.find("window_closed"), std::string::npos);
+  auto restored = put(doc, revision);
   ASSERT_EQ(restored.status, 200u);
   EXPECT_EQ(submit().body.find("window_closed"), std::string::npos);
   EXPECT_GE(scalar(url(), "SELECT count(*) FROM audit_log WHERE action = 'schedule.change'"), 2);
@@ -475,7 +503,7 @@ TEST_F(admin_ops_own_db, a_schedule_change_is_live_without_restart_and_checked) 
     if (args[i] == "--database.url") args[i + 1] = url();
   }
   server_process other(args);
-  ASSERT_EQ(call(port(), "PUT", "/api/v1/admin/schedule", t, closed).status, 200u);
+  ASSERT_EQ(put(closed, revision).status, 200u);
   // It polls each second: seen within a bounded wait, or the test fails.
   http_reply seen;
   for (int i = 0; i < 100; ++i) {
@@ -484,7 +512,7 @@ TEST_F(admin_ops_own_db, a_schedule_change_is_live_without_restart_and_checked) 
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_NE(seen.body.find("2023-06-30T09:00:00"), std::string::npos) << seen.body;
-  ASSERT_EQ(call(port(), "PUT", "/api/v1/admin/schedule", t, doc).status, 200u);
+  ASSERT_EQ(put(doc, revision).status, 200u);
   (void)open;
 }
 
@@ -747,11 +775,12 @@ TEST(admin_ops_openapi, every_part_two_endpoint_is_documented) {
   auto server = start_server(0);
   const auto doc = request(server.port(), "GET", "/openapi.json");
   ASSERT_EQ(doc.status, 200u);
-  for (const char* path : {"/api/v1/admin/reminders", "/api/v1/admin/notices",
-                           "/api/v1/admin/documents", "/api/v1/admin/documents/{id}",
-                           "/api/v1/admin/incidents", "/api/v1/admin/incidents/{id}/events",
-                           "/api/v1/admin/schedule", "/api/v1/admin/imports/{kind}",
-                           "/api/v1/admin/imports/{id}/errors.csv", "/api/v1/admin/drill/reset"}) {
+  for (const char* path :
+       {"/api/v1/admin/reminders", "/api/v1/admin/notices", "/api/v1/admin/documents",
+        "/api/v1/admin/documents/{id}", "/api/v1/admin/incidents", "/api/v1/admin/incidents/{id}",
+        "/api/v1/admin/incidents/{id}/events", "/api/v1/admin/schedule",
+        "/api/v1/admin/imports/{kind}", "/api/v1/admin/imports/{id}/errors.csv",
+        "/api/v1/admin/drill/reset"}) {
     EXPECT_NE(doc.body.find(std::string("\"") + path + "\""), std::string::npos) << path;
   }
 }
