@@ -340,14 +340,17 @@ std::vector<candidate_import_row> check_candidates(const csv_table& t,
     if (!cat) in.bad(4, "regular, arts or sports");
     c.cat = cat.value_or(category::regular);
     c.trk = in.track_of(5);
-    const auto electives = parse_electives(in.cell(6));
+    if (!in.cell(7).empty()) c.score = in.number(7, 0, 750);
+    // Empty only for a candidate without a 3+1+2 score (e.g. of the vocational exam).
+    const auto electives = in.cell(6).empty() && !c.score
+                               ? std::optional<subject_set>(subject_set{})
+                               : parse_electives(in.cell(6));
     if (!electives) {
       in.bad(6,
              "two different subjects of chemistry, biology, politics, geography: "
-             "chemistry+biology");
+             "chemistry+biology (empty only without a score)");
     }
     c.electives = electives.value_or(subject_set{});
-    if (!in.cell(7).empty()) c.score = in.number(7, 0, 750);
     if (!in.cell(8).empty()) c.rank = in.number(8, 1, 10'000'000);
     if (c.score.has_value() != c.rank.has_value()) {
       in.bad(8, "a rank goes with a score, and none without");

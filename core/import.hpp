@@ -111,8 +111,9 @@ inline const std::vector<std::string_view> score_columns = {
     "college_code", "group_code", "batch", "track", "year", "min_score", "min_rank", "admitted"};
 
 /// candidates.csv: one row per candidate (考生), from the registration system after the exam.
-/// `electives` names the two second-choice subjects joined by '+' ("chemistry+biology");
-/// `score` and `rank` are empty for a candidate who did not sit the exam; `eligible` lists the
+/// `electives` names the two second-choice subjects joined by '+' ("chemistry+biology"), empty
+/// only without a score; `score` and `rank` are empty for a candidate without a 3+1+2 score
+/// (absent, or of the vocational exam); `eligible` lists the
 /// batches reached (上线) joined by '+', plus "special_type" for the special-type line, and
 /// is empty when none. Passwords never travel in a spreadsheet: a new candidate signs in after
 /// the school's office issues a one-time password.

@@ -113,13 +113,18 @@ TEST(import_test, candidate_rows_name_each_bad_cell) {
           "23430102150002,Wang,110105194912310021,S1,regular,physics,chemistry+biology,,,\n"  // 3
           "2343010215000,Zhao,,S1,music,chemistry,chemistry,800,0,undergrad\n"                // 4
           "23430102150001,Sun,11010519491231002X,S1,arts,history,politics+geography,,,"
-          "vocational\n"                                                        // 5
-          "23430102150005,Qian,,S1,regular,physics,chemistry+biology,500,,\n",  // 6
+          "vocational\n"                                                                 // 5
+          "23430102150005,Qian,,S1,regular,physics,chemistry+biology,500,,\n"            // 6
+          "23430102150006,Zhou,43010220050101123X,S1,regular,physics,,,,\n"              // 7 ok
+          "23430102150007,Wu,430102200501011248,S1,regular,physics,,500,9,undergrad\n",  // 8
       100, errors);
   ASSERT_TRUE(t) << errors[0].message;
   const auto rows = check_candidates(*t, errors);
-  ASSERT_EQ(rows.size(), 1u);
+  ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].line, 2u);
+  EXPECT_EQ(rows[1].line, 7u);  // no score: no electives either
+  EXPECT_TRUE(rows[1].electives.empty());
+  EXPECT_FALSE(rows[1].score);
   EXPECT_EQ(rows[0].id_number, "11010519491231002X");  // stored with an upper-case X
   EXPECT_EQ(rows[0].score, 600);
   EXPECT_EQ(rows[0].rank, 1200);
@@ -128,8 +133,8 @@ TEST(import_test, candidate_rows_name_each_bad_cell) {
   for (const auto& e : errors) seen.emplace_back(e.line, e.column);
   const std::vector<std::pair<std::size_t, std::string>> expected = {
       {3, "id_number"}, {4, "exam_no"},   {4, "id_number"}, {4, "category"}, {4, "track"},
-      {4, "electives"}, {4, "score"},     {4, "rank"},      {5, "eligible"}, {5, "exam_no"},
-      {5, "id_number"}, {6, "id_number"}, {6, "rank"}};
+      {4, "score"},     {4, "electives"}, {4, "rank"},      {5, "eligible"}, {5, "exam_no"},
+      {5, "id_number"}, {6, "id_number"}, {6, "rank"},      {8, "electives"}};
   EXPECT_EQ(seen, expected);
 }
 
