@@ -6,6 +6,8 @@
 #include <set>
 #include <tuple>
 
+#include "core/text.hpp"
+
 namespace zhiyuan::core {
 namespace {
 
@@ -71,6 +73,26 @@ class row_reader {
 std::optional<csv_table> parse_csv(std::string_view text, std::size_t max_rows,
                                    std::vector<import_error>& errors) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  // Spreadsheets often save GBK: say so on the first line that is not UTF-8, and refuse
+  // control characters (a NUL would cut a value short in the database).
+  std::size_t line_no = 1;
+  for (std::size_t start = 0; start < text.size();) {
+    const auto end = std::min(text.find('\n', start), text.size());
+    const auto line = text.substr(start, end - start);
+    if (!valid_utf8(line)) {
+      errors.push_back({line_no, "", "not UTF-8: save the file as \"CSV UTF-8\""});
+      return std::nullopt;
+    }
+    if (std::any_of(line.begin(), line.end(), [](char c) {
+          const auto u = static_cast<unsigned char>(c);
+          return (u < 0x20 && c != '\t' && c != '\r') || u == 0x7F;
+        })) {
+      errors.push_back({line_no, "", "a control character"});
+      return std::nullopt;
+    }
+    start = end + 1;
+    ++line_no;
+  }
   csv_table out;
   std::vector<std::string> cells;
   std::string cell;

@@ -82,7 +82,7 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   const std::int64_t now = api.now_seconds();
   const std::int64_t expires = now + std::chrono::seconds(api.session_absolute).count();
   // The batches whose filing window is open now: the offices' statistics count who signed in
-  // during each window (storage/admin_store.hpp).
+  // during each window (window_logins, migration 0007).
   std::vector<std::int16_t> windows;
   for (const auto b : core::all_batches) {
     const auto ph = core::phase_at(*api.schedule.get(), b, now);
@@ -113,12 +113,7 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
     }
     out.token = session_table::new_token(out.digest);
     storage::stored_session s{candidate, out.digest, expires, now};
-    storage::insert_session(*conn, s, ip, agent);  // durable before the token is sent
-    try {
-      storage::record_window_login(*conn, candidate, windows);
-    } catch (const std::exception&) {
-      // Statistics only: a failure here must not fail a sign-in that is already durable.
-    }
+    storage::insert_session(*conn, s, ip, agent, windows);  // durable before the token is sent
     out.must_set_passwords = acct->must_set_passwords;
     out.pledge_required = acct->pledge_required;
     out.result = login_result::outcome::ok;

@@ -487,8 +487,7 @@ void write_schedule(std::string& out, std::int64_t revision, const core::schedul
 asio::awaitable<void> get_schedule(request_context& ctx, admin_api_context& api) {
   job fn = [holder = api.schedule](pqxx::connection&, const storage::admin_actor&) {
     reply r;
-    const auto s = holder->get();
-    const auto revision = holder->revision();
+    const auto [s, revision] = holder->with_revision();
     write_schedule(r.body, revision, *s);
     r.headers.emplace_back("ETag", fmt::format("\"{}\"", revision));
     return r;
@@ -587,7 +586,16 @@ asio::awaitable<void> post_import(request_context& ctx, admin_api_context& api) 
          fmt::format("an import is at most {} bytes", api.import_max_bytes));
     co_return;
   }
-  job fn = [kind, text = ctx.request.body(), max_rows = api.import_max_rows,
+  // While a window is open, submissions are checked against the candidates' facts in memory:
+  // a candidates import then leaves those facts alone.
+  bool filing_open = false;
+  const auto now = api.now_micros() / 1'000'000;
+  for (const auto b : core::all_batches) {
+    const auto ph = core::phase_at(*api.schedule->get(), b, now);
+    filing_open = filing_open || ph == core::phase::formal || ph == core::phase::special ||
+                  ph == core::phase::supplementary;
+  }
+  job fn = [kind, text = ctx.request.body(), max_rows = api.import_max_rows, filing_open,
             refresh = api.refresh_snapshots,
             ip = peer_of(ctx)](pqxx::connection& conn, const storage::admin_actor& who) {
     std::vector<core::import_error> errors;
@@ -601,7 +609,7 @@ asio::awaitable<void> post_import(request_context& ctx, admin_api_context& api) 
       if (errors.empty()) out = storage::import_units(conn, who, checked, ip);
     } else if (table && kind == "candidates") {
       const auto checked = core::check_candidates(*table, errors);
-      if (errors.empty()) out = storage::import_candidates(conn, who, checked, ip);
+      if (errors.empty()) out = storage::import_candidates(conn, who, checked, filing_open, ip);
     } else if (table && kind == "plans") {
       const auto checked = core::check_plans(*table, errors);
       if (errors.empty()) out = storage::import_plans(conn, who, checked, ip);

@@ -68,9 +68,13 @@ const std::vector<key_def>& keys() {
       {"database.shared_buffers", "shared_buffers of the embedded cluster", kind::text,
        field_of<&config::database, &database_settings::shared_buffers>},
       {"database.app_role",
-       "database role the server works as after migrating (zhiyuan_app of migration 0009; "
+       "database user the server signs in as after migrating (zhiyuan_app of migration 0009; "
        "empty: the URL's own user)",
        kind::text, field_of<&config::database, &database_settings::app_role>},
+      {"database.app_url",
+       "the application role's own URI or conninfo (with its password); empty: database.url "
+       "with user = database.app_role",
+       kind::text, field_of<&config::database, &database_settings::app_url>, true},
       {"database.health_interval_ms", "how often /readyz's database probe runs", kind::millis,
        field_of<&config::database, &database_settings::health_interval>},
       {"database.read_threads", "connections answering candidates' own-state queries", kind::uint,

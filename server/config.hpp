@@ -33,8 +33,10 @@ struct database_settings {
   std::string embedded_user = "postgres";
   std::string pg_bin_dir;
   std::string shared_buffers = "512MB";
-  /// The role the server works as after migrating (storage::as_role); empty: the URL's own.
+  /// The user the server signs in as after migrating (storage::as_user on the URL); empty: the
+  /// URL's own. `app_url`, when set, is used as it is instead (a role with its own password).
   std::string app_role = "zhiyuan_app";
+  std::string app_url;
   std::chrono::milliseconds health_interval{1'000};
   unsigned read_threads = 4;        ///< connections serving candidates' own-state queries
   std::size_t read_queue = 10'000;  ///< queued queries at most (503 beyond)

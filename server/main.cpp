@@ -63,8 +63,10 @@ storage::write_path_options writer_options(const server::writer_settings& w,
 int serve(const server::config& cfg) {
   storage::database db(storage_config(cfg.database));
   const auto applied = db.migrate();
-  // Migrated as the owner; everything after works as the application role.
-  const std::string conninfo = storage::as_role(db.connection_string(), cfg.database.app_role);
+  // Migrated as the owner; everything after signs in as the application role.
+  const std::string conninfo = cfg.database.app_url.empty()
+                                   ? storage::as_user(db.connection_string(), cfg.database.app_role)
+                                   : cfg.database.app_url;
   storage::health_monitor health(conninfo, cfg.database.health_interval);
   health.probe_now();
 

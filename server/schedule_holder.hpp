@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 #include "core/schedule.hpp"
 
@@ -37,11 +38,17 @@ class schedule_holder {
   }
   /// The stored revision in place (0: the configured file's).
   std::int64_t revision() const noexcept { return revision_.load(std::memory_order_acquire); }
+  /// The timetable and its revision as one pair (never a new document with an old revision or
+  /// the reverse): what an If-Match on the revision may rely on.
+  std::pair<std::shared_ptr<const core::schedule>, std::int64_t> with_revision() const {
+    std::lock_guard lock(set_mutex_);
+    return {current_.load(std::memory_order_acquire), revision_.load(std::memory_order_acquire)};
+  }
 
  private:
   std::atomic<std::shared_ptr<const core::schedule>> current_;
   std::atomic<std::int64_t> revision_{0};
-  std::mutex set_mutex_;
+  mutable std::mutex set_mutex_;
 };
 
 }  // namespace zhiyuan::server

@@ -25,29 +25,6 @@ std::optional<T> positive(T v) {
   return v;
 }
 
-// A PostgreSQL array literal (libpqxx 6 binds no arrays): every element quoted and escaped.
-template <typename Items>
-std::string array_literal(const Items& items) {
-  std::string out = "{";
-  for (const auto& item : items) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    if constexpr (std::is_same_v<std::decay_t<decltype(item)>, bool>) {
-      out += item ? "t" : "f";
-    } else if constexpr (std::is_arithmetic_v<std::decay_t<decltype(item)>>) {
-      out += std::to_string(item);
-    } else {
-      for (char c : item) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-      }
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
 void audit(pqxx::work& tx, const admin_actor& who, std::string_view action,
            const std::string& target, const std::string& detail, const std::string& ip) {
   tx.exec_params(sql::admin_audit, 1, static_cast<std::int64_t>(who.admin_id), who.unit_id,
@@ -398,6 +375,7 @@ import_outcome import_units(pqxx::connection& conn, const admin_actor& who,
   std::vector<core::unit_row> tree;
   {
     pqxx::work tx(conn);
+    tx.exec(sql::ops_import_lock);
     // Nobody else changes the tree meanwhile.
     tx.exec("LOCK TABLE units IN SHARE ROW EXCLUSIVE MODE");
     std::map<std::string, std::size_t> by_code;
@@ -508,6 +486,7 @@ import_outcome import_plans(pqxx::connection& conn, const admin_actor& who,
     m_tuition.push_back(p.tuition);
   }
   pqxx::work tx(conn);
+  tx.exec(sql::ops_import_lock);
   tx.exec("LOCK TABLE major_groups IN SHARE ROW EXCLUSIVE MODE");
   tx.exec_params(sql::ops_upsert_colleges, array_literal(c_code), array_literal(c_name),
                  array_literal(c_region), array_literal(c_type));
@@ -544,6 +523,7 @@ import_outcome import_scores(pqxx::connection& conn, const admin_actor& who,
   std::vector<core::import_error> errors;
   {
     pqxx::work tx(conn);
+    tx.exec(sql::ops_import_lock);
     for (const auto& r :
          tx.exec_params(sql::ops_unknown_score_groups, array_literal(college), array_literal(group),
                         array_literal(batch), array_literal(track))) {
@@ -566,7 +546,7 @@ import_outcome import_scores(pqxx::connection& conn, const admin_actor& who,
 
 import_outcome import_candidates(pqxx::connection& conn, const admin_actor& who,
                                  const std::vector<core::candidate_import_row>& rows,
-                                 const std::string& ip) {
+                                 bool filing_open, const std::string& ip) {
   std::vector<std::string> exam, name, id, school;
   std::vector<int> cat, track, electives, score, rank, eligible;
   for (const auto& c : rows) {
@@ -586,19 +566,25 @@ import_outcome import_candidates(pqxx::connection& conn, const admin_actor& who,
   std::vector<core::import_error> errors;
   {
     pqxx::work tx(conn);
-    tx.exec(sql::ops_candidates_import_lock);
+    tx.exec(sql::ops_import_lock);
     const auto schools = array_literal(school);
     for (const auto& r : tx.exec_params(sql::ops_unknown_schools, schools)) {
       errors.push_back({rows[r[0].as<std::size_t>() - 1].line, "school_code", "no such school"});
     }
     for (const auto& r :
-         tx.exec_params(sql::ops_filed_candidate_changes, exams, cats, tracks, subjects, batches)) {
+         tx.exec_params(sql::ops_candidate_fact_changes, exams, cats, tracks, subjects, batches)) {
       const auto line = rows[r[0].as<std::size_t>() - 1].line;
-      if (r[1].as<bool>()) {
+      const bool subjects_change = r[1].as<bool>();
+      const bool filed = r[3].as<bool>(), filed_batch_dropped = r[4].as<bool>();
+      if (filing_open) {
+        // Submissions in flight were checked against the facts every node holds now.
+        errors.push_back({line, subjects_change ? "track" : "eligible",
+                          "a filing window is open: category, track, electives and "
+                          "eligibility change only while every window is closed"});
+      } else if (filed && subjects_change) {
         errors.push_back(
             {line, "track", "the candidate has filed: category, track and electives stay"});
-      }
-      if (r[2].as<bool>()) {
+      } else if (filed_batch_dropped) {
         errors.push_back({line, "eligible", "the candidate has filed a batch this row drops"});
       }
     }

@@ -161,12 +161,14 @@ import_outcome import_scores(pqxx::connection& conn, const admin_actor& who,
                              const std::vector<core::score_import_row>& rows,
                              const std::string& ip);
 /// Candidates, upserted by exam number in one statement. Refused row by row when a school code
-/// is unknown, or when a candidate with a real formal submission would change category, track
-/// or electives or lose the eligibility of a batch filed (their choices were checked against
-/// them). Candidates absent from the file stay.
+/// is unknown; when an existing candidate's category, track, electives or eligibility would
+/// change while `filing_open` (a filing window of some batch is open: submissions in flight
+/// were checked against the facts in memory); or when a candidate with a real formal
+/// submission would change category, track or electives or lose a batch filed (or the
+/// special-type slot). Candidates absent from the file stay.
 import_outcome import_candidates(pqxx::connection& conn, const admin_actor& who,
                                  const std::vector<core::candidate_import_row>& rows,
-                                 const std::string& ip);
+                                 bool filing_open, const std::string& ip);
 /// The newest applied import of each kind, by kind.
 std::map<std::string, std::int64_t> applied_imports(const std::string& conninfo);
 /// Records a refused import (its errors as the downloadable report); its id.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <pqxx/pqxx>
 
+#include "storage/encoding.hpp"
 #include "storage/migrate.hpp"
 #include "storage/sql.hpp"
 
@@ -22,27 +23,6 @@ template <typename T>
 std::optional<T> nonzero(T v) {
   if (v == 0) return std::nullopt;
   return v;
-}
-
-// A PostgreSQL array literal of plain tokens (CIDRs, numbers): libpqxx 6 binds no arrays.
-template <typename Items>
-std::string array_literal(const Items& items) {
-  std::string out = "{";
-  for (const auto& item : items) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    if constexpr (std::is_arithmetic_v<std::decay_t<decltype(item)>>) {
-      out += std::to_string(item);
-    } else {
-      for (char c : item) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-      }
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
 }
 
 void audit(pqxx::work& tx, const audit_entry& e) {
@@ -348,14 +328,6 @@ std::int64_t reset_candidate_password(pqxx::connection& conn, const admin_actor&
   audit(tx, {1, who.admin_id, who.unit_id, "candidate.password_reset", exam_no, "", ip});
   tx.commit();
   return candidate;
-}
-
-void record_window_login(pqxx::connection& conn, std::int64_t candidate_id,
-                         const std::vector<std::int16_t>& batches) {
-  if (batches.empty()) return;
-  pqxx::work tx(conn);
-  tx.exec_params(sql::admin_window_login, candidate_id, array_literal(batches));
-  tx.commit();
 }
 
 std::vector<admin_user_row> list_admin_users(pqxx::connection& conn, std::int32_t actor_unit,

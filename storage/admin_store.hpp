@@ -228,9 +228,6 @@ std::int64_t put_unfiled_reason(pqxx::connection& conn, const admin_actor& who,
 std::int64_t reset_candidate_password(pqxx::connection& conn, const admin_actor& who,
                                       const std::string& exam_no, const std::string& hash,
                                       const std::string& ip);
-/// Marks sign-ins of `candidate_id` during the open filing windows of `batches`.
-void record_window_login(pqxx::connection& conn, std::int64_t candidate_id,
-                         const std::vector<std::int16_t>& batches);
 
 // ---- accounts in scope
 

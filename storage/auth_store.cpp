@@ -4,6 +4,7 @@
 
 #include <pqxx/pqxx>
 
+#include "storage/encoding.hpp"
 #include "storage/sql.hpp"
 
 namespace zhiyuan::storage {
@@ -27,17 +28,28 @@ std::optional<account> find_account(pqxx::connection& conn, std::int64_t candida
 }
 
 void insert_session(pqxx::connection& conn, const stored_session& s, const std::string& ip,
-                    const std::string& user_agent) {
+                    const std::string& user_agent, const std::vector<std::int16_t>& windows) {
   pqxx::work tx(conn);
   tx.exec_params(sql::auth_insert_session, s.candidate_id, as_bytea(s.hash), s.expires_at,
                  inet_or_null(ip), user_agent);
   tx.exec_params(sql::auth_record_login, s.candidate_id, inet_or_null(ip), user_agent, "ok");
+  if (!windows.empty()) {
+    try {
+      pqxx::subtransaction statistics(tx, "window_login");
+      statistics.exec_params(sql::admin_window_login, s.candidate_id, array_literal(windows));
+      statistics.commit();
+    } catch (const pqxx::sql_error&) {
+      // Rolled back to the savepoint: the session and its login record still commit.
+    }
+  }
   tx.commit();
 }
 
 void record_failed_login(pqxx::connection& conn, std::int64_t candidate_id, const std::string& ip,
                          const std::string& user_agent) {
   pqxx::work tx(conn);
+  // A record, not a promise to anyone: no wait for the WAL flush (a crash may lose the last).
+  tx.exec(sql::auth_async_commit);
   tx.exec_params(sql::auth_record_login, candidate_id, inet_or_null(ip), user_agent,
                  "bad_password");
   tx.commit();

@@ -62,9 +62,11 @@ struct profile_row {
 
 std::optional<account> find_account(pqxx::connection& conn, std::int64_t candidate_id);
 
-/// Records a new session and the successful login in one transaction.
+/// Records a new session, the successful login and (for the offices' statistics) a sign-in
+/// during the open filing windows `windows` (encoded batches) in one transaction: one commit.
+/// The statistics row is written in a savepoint: its failure never fails the sign-in.
 void insert_session(pqxx::connection& conn, const stored_session& s, const std::string& ip,
-                    const std::string& user_agent);
+                    const std::string& user_agent, const std::vector<std::int16_t>& windows);
 
 /// Records a failed login attempt.
 void record_failed_login(pqxx::connection& conn, std::int64_t candidate_id, const std::string& ip,

@@ -19,13 +19,12 @@ database::database(database_config config) {
 
 database::~database() = default;
 
-std::string as_role(const std::string& conninfo, const std::string& role) {
-  if (role.empty()) return conninfo;
+std::string as_user(const std::string& conninfo, const std::string& user) {
+  if (user.empty()) return conninfo;
   if (conninfo.rfind("postgres://", 0) == 0 || conninfo.rfind("postgresql://", 0) == 0) {
-    return conninfo + (conninfo.find('?') == std::string::npos ? '?' : '&') +
-           "options=-c%20role%3D" + role;
+    return conninfo + (conninfo.find('?') == std::string::npos ? '?' : '&') + "user=" + user;
   }
-  return conninfo + " options='-c role=" + role + "'";
+  return conninfo + " user=" + user;
 }
 
 std::size_t database::migrate() {

@@ -39,11 +39,11 @@ class database {
   std::string conninfo_;
 };
 
-/// `conninfo` (a postgresql:// URI or key=value conninfo) that works as database role `role`
-/// from the start of every session (libpq `options=-c role=...`, the same as SET ROLE): the
-/// server's queries then run with the privileges of the application role of migration 0009,
-/// not those of the migrating owner. `role` holds only [a-z0-9_]; empty: `conninfo` unchanged.
-std::string as_role(const std::string& conninfo, const std::string& role);
+/// `conninfo` (a postgresql:// URI or key=value conninfo) that signs in as database user
+/// `user` instead (the last `user` wins in libpq), everything else kept: the server's
+/// connections as the application role of migration 0009. A password in `conninfo` would be
+/// reused: give the role's own URL (database.app_url) instead. Empty `user`: unchanged.
+std::string as_user(const std::string& conninfo, const std::string& user);
 
 /// Probes the database from its own thread so that `/readyz` answers from memory and never
 /// blocks an I/O thread on the network.

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "core/batch.hpp"
 #include "core/candidate.hpp"
@@ -129,6 +130,30 @@ inline int encode_subjects(core::subject_set s) { return s.bits(); }  // bits as
 
 inline int encode_eligibility(core::eligibility e) {
   return e.batches.bits() | (e.special_type ? 16 : 0);
+}
+
+// A PostgreSQL array literal for a parameter (libpqxx 6 binds no arrays): every element quoted
+// and escaped; booleans as t/f.
+template <typename Items>
+std::string array_literal(const Items& items) {
+  std::string out = "{";
+  for (const auto& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    if constexpr (std::is_same_v<std::decay_t<decltype(item)>, bool>) {
+      out += item ? "t" : "f";
+    } else if constexpr (std::is_arithmetic_v<std::decay_t<decltype(item)>>) {
+      out += std::to_string(item);
+    } else {
+      for (char c : item) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+      }
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
 }
 
 inline core::eligibility decode_eligibility(int bits) {

@@ -35,6 +35,9 @@ inline constexpr const char* auth_find_account =
 inline constexpr const char* auth_insert_session =
     "INSERT INTO sessions (candidate_id, token_hash, expires_at, ip, user_agent)"
     " VALUES ($1, $2, to_timestamp($3), $4::inet, $5)";
+// For records whose loss in a crash harms nobody (failed sign-ins): commit without waiting
+// for the WAL flush.
+inline constexpr const char* auth_async_commit = "SET LOCAL synchronous_commit TO off";
 inline constexpr const char* auth_record_login =
     "INSERT INTO login_history (candidate_id, ip, user_agent, outcome)"
     " VALUES ($1, $2::inet, $3, $4)";
@@ -778,27 +781,33 @@ inline constexpr const char* ops_upsert_scores =
     " ON g.college_code = x.college AND g.group_code = x.grp AND g.batch = x.batch"
     " AND g.track = x.track ON CONFLICT (group_id, year) DO UPDATE SET"
     " min_score = excluded.min_score, min_rank = excluded.min_rank, admitted = excluded.admitted";
-// Candidates. One import of candidates at a time on every node (new ids follow the largest);
-// keys in use: 7253104 migrations, 7253105 the counters' fold (migration 0007), 7253107 the
+// One import at a time on every node, whatever its kind: import ids then commit in order (the
+// snapshots of every node follow the newest applied id), new candidate ids follow the largest,
+// and a units import never relinks while candidates are being added. Keys in use: 7253104
+// migrations, 7253105 the counters' fold (migration 0007), 7253106 imports, 7253107 the
 // schedule.
-inline constexpr const char* ops_candidates_import_lock = "SELECT pg_advisory_xact_lock(7253106)";
+inline constexpr const char* ops_import_lock = "SELECT pg_advisory_xact_lock(7253106)";
 // The ordinals of rows whose school code names no school-level unit.
 inline constexpr const char* ops_unknown_schools =
     "SELECT x.ord FROM unnest($1::text[]) WITH ORDINALITY AS x(code, ord)"
     " LEFT JOIN units u ON u.code = x.code AND u.level = 3 WHERE u.id IS NULL ORDER BY x.ord";
-// Rows that would change what a filed candidate's formal choices were checked against: the
-// category, track or electives of a candidate with a real formal submission, or the
-// eligibility of a batch filed. Arrays: exam, category, track, electives, eligible bits.
-inline constexpr const char* ops_filed_candidate_changes =
-    "SELECT x.ord, bool_or((x.cat, x.track, x.electives) IS DISTINCT FROM"
-    " (c.category, c.track, c.electives)), bool_or(x.eligible & (1 << a.batch) = 0)"
+// Rows that would change what an existing candidate's choices are checked against. Per row:
+// the ordinal; whether category, track or electives change; whether eligibility changes;
+// whether the candidate has a real formal submission; whether one of those is of a batch (or
+// the special-type slot of 本科批, bit 16) the row no longer reaches. Arrays: exam, category,
+// track, electives, eligible bits.
+inline constexpr const char* ops_candidate_fact_changes =
+    "SELECT x.ord, (x.cat, x.track, x.electives) IS DISTINCT FROM"
+    " (c.category, c.track, c.electives), x.eligible <> c.eligible,"
+    " EXISTS (SELECT 1 FROM applications a WHERE a.candidate_id = c.candidate_id AND NOT a.drill),"
+    " EXISTS (SELECT 1 FROM applications a WHERE a.candidate_id = c.candidate_id AND NOT a.drill"
+    " AND (x.eligible & (1 << a.batch) = 0 OR (a.batch = 1 AND c.eligible & 16 <> 0"
+    " AND x.eligible & 16 = 0)))"
     " FROM unnest($1::char(14)[], $2::smallint[], $3::smallint[], $4::smallint[],"
     " $5::smallint[]) WITH ORDINALITY AS x(exam, cat, track, electives, eligible, ord)"
     " JOIN candidates c ON c.exam_no = x.exam"
-    " JOIN applications a ON a.candidate_id = c.candidate_id AND NOT a.drill"
-    " GROUP BY x.ord HAVING bool_or((x.cat, x.track, x.electives) IS DISTINCT FROM"
-    " (c.category, c.track, c.electives)) OR bool_or(x.eligible & (1 << a.batch) = 0)"
-    " ORDER BY x.ord";
+    " WHERE (x.cat, x.track, x.electives) IS DISTINCT FROM (c.category, c.track, c.electives)"
+    " OR x.eligible <> c.eligible ORDER BY x.ord";
 // Upserts the rows of a candidates import (arrays: exam, name, ID number, school code,
 // category, track, electives, score, rank (-1: none), eligible bits) by exam number and
 // answers (updated, inserted). Existing candidates keep their passwords and state and are

@@ -32,6 +32,22 @@ TEST(import_test, refuses_ragged_rows_open_quotes_and_too_many_rows) {
   EXPECT_NE(errors.back().message.find("more than 2"), std::string::npos);
 }
 
+TEST(import_test, refuses_text_that_is_not_utf8_or_has_control_characters) {
+  std::vector<import_error> errors;
+  // "李" in GBK on line 3.
+  EXPECT_FALSE(parse_csv("a,b\n1,ok\n2,\xC0\xEE\n", 10, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 3u);
+  EXPECT_NE(errors[0].message.find("UTF-8"), std::string::npos);
+  errors.clear();
+  EXPECT_FALSE(parse_csv(std::string("a\nx\0y\n", 6), 10, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 2u);
+  errors.clear();
+  EXPECT_TRUE(parse_csv("a,b\r\n\xE6\x9D\x8E,\t\r\n", 10, errors));  // 李, a tab, CRLF
+  EXPECT_TRUE(errors.empty());
+}
+
 TEST(import_test, unit_rows_name_each_bad_cell) {
   std::vector<import_error> errors;
   const auto t = parse_csv(

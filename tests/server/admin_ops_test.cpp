@@ -356,20 +356,27 @@ TEST_F(admin_ops_test, documents_upload_list_download_audited_and_size_limited) 
             1);
 }
 
-// The server works as the application role of migration 0009: audit rows are appended and
-// read, never changed or deleted, and the audit table itself cannot be altered.
+// The server signs in as the application role of migration 0009: audit rows are appended and
+// read, never changed or deleted; the audit table cannot be altered; no other role is taken.
 TEST(admin_ops_audit_role, the_servers_role_appends_audit_rows_but_cannot_change_them) {
-  pqxx::connection conn(storage::as_role(database_url(), "zhiyuan_app"));
+  pqxx::connection conn(storage::as_user(database_url(), "zhiyuan_app"));
+  const std::string mark = "role.check." + tag();
   {
     pqxx::work tx(conn);
-    EXPECT_EQ(tx.exec1("SELECT current_user")[0].as<std::string>(), "zhiyuan_app");
-    EXPECT_GT(tx.exec1("SELECT count(*) FROM audit_log")[0].as<std::int64_t>(), 0);
+    const auto who = tx.exec1("SELECT current_user, session_user");
+    EXPECT_EQ(who[0].as<std::string>(), "zhiyuan_app");
+    EXPECT_EQ(who[1].as<std::string>(), "zhiyuan_app");
+    tx.exec_params("INSERT INTO audit_log (actor_kind, action, target) VALUES (0, $1, 'x')", mark);
+    tx.commit();
   }
+  const std::string row = "(SELECT audit_id FROM audit_log WHERE action = '" + mark + "')";
   const std::vector<std::string> refused = {
-      "UPDATE audit_log SET action = 'x' WHERE audit_id = (SELECT min(audit_id) FROM audit_log)",
-      "DELETE FROM audit_log WHERE audit_id = (SELECT min(audit_id) FROM audit_log)",
-      "TRUNCATE audit_log", "ALTER TABLE audit_log DISABLE TRIGGER USER",
-      "DROP TRIGGER audit_log_no_change ON audit_log"};
+      "UPDATE audit_log SET action = 'x' WHERE audit_id = " + row,
+      "DELETE FROM audit_log WHERE audit_id = " + row,
+      "TRUNCATE audit_log",
+      "ALTER TABLE audit_log DISABLE TRIGGER USER",
+      "DROP TRIGGER audit_log_no_change ON audit_log",
+      "SET ROLE postgres"};
   for (const auto& statement : refused) {
     pqxx::work tx(conn);
     try {
@@ -381,6 +388,9 @@ TEST(admin_ops_audit_role, the_servers_role_appends_audit_rows_but_cannot_change
       ADD_FAILURE() << statement << ": " << e.what();
     }
   }
+  EXPECT_EQ(scalar(database_url(),
+                   "SELECT count(*) FROM audit_log WHERE action = '" + mark + "' AND target = 'x'"),
+            1);
 }
 
 // ------------------------------------------------------------ a database of its own
@@ -412,9 +422,9 @@ class admin_ops_own_db : public ::testing::Test {
     loadtest::load_options lo;
     lo.cost = loadtest::kdf_cost::test;
     loadtest::load_province(conn, province, hashes, lo);
-    auto args = server_args(
-        offset_to(formal_open_instant),
-        {"--admin.login_ip_per_minute", "100000", "--filing.schedule_refresh_seconds", "1"});
+    auto args = server_args(offset_to(formal_open_instant),
+                            {"--admin.login_ip_per_minute", "100000", "--auth.login_ip_per_minute",
+                             "100000", "--filing.schedule_refresh_seconds", "1"});
     for (std::size_t i = 0; i + 1 < args.size(); ++i) {
       if (args[i] == "--database.url") args[i + 1] = url();
     }
@@ -582,6 +592,7 @@ TEST_F(admin_ops_own_db, imports_apply_whole_or_not_at_all_and_swap_the_catalog)
   });
   auto good = call(port(), "POST", plans, t, header + "\r\n" + row + "\r\n", "text/csv");
   // A few more answers after the swap (bounded: the reader's requests fail or succeed).
+  // Bounded: each of the reader's requests times out after 10 s at most.
   for (const int target = answered + failed + 5; answered + failed < target;) {
     std::this_thread::yield();
   }
@@ -648,9 +659,12 @@ std::int64_t stats_eligible(std::uint16_t port, const std::string& token, std::i
 TEST_F(admin_ops_own_db, a_candidates_import_upserts_spares_filed_choices_and_reaches_every_node) {
   const std::string t = manager_token();
   pqxx::connection conn(url());
-  // A second node on the same database, started before the import.
-  auto args = server_args(offset_to(formal_open_instant), {"--filing.schedule_refresh_seconds", "1",
-                                                           "--auth.login_ip_per_minute", "100000"});
+  // A second node on the same database, started before the import, whose clock stands before
+  // every filing window: candidates' facts change only while every window is closed (the
+  // fixture's node is inside 本科批's).
+  auto args = server_args(
+      offset_to("2023-06-20T10:00:00+08:00"),
+      {"--filing.schedule_refresh_seconds", "1", "--auth.login_ip_per_minute", "100000"});
   for (std::size_t i = 0; i + 1 < args.size(); ++i) {
     if (args[i] == "--database.url") args[i + 1] = url();
   }
@@ -662,7 +676,7 @@ TEST_F(admin_ops_own_db, a_candidates_import_upserts_spares_filed_choices_and_re
     pqxx::work tx(conn);
     const auto r = tx.exec(
         "SELECT c.candidate_id, c.exam_no, c.name, c.id_number, s.code, c.category, c.track,"
-        " c.electives, s.id FROM candidates c JOIN units s ON s.id = c.school_id"
+        " c.electives, s.id, c.eligible FROM candidates c JOIN units s ON s.id = c.school_id"
         " WHERE c.eligible & 2 <> 0 AND c.score IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
         " applications a WHERE a.candidate_id = c.candidate_id) AND c.school_id = (SELECT"
         " school_id FROM candidates WHERE eligible & 2 <> 0 GROUP BY school_id"
@@ -694,20 +708,30 @@ TEST_F(admin_ops_own_db, a_candidates_import_upserts_spares_filed_choices_and_re
         " accepted_at, committed_at) VALUES ($1, 1, false, 1, '\\x00', now(), now())",
         r[0][0].as<std::int64_t>());
     tx.commit();
-    filed_row = row_of(r[0], "Renamed " + tag(), 601, 900, track, "undergrad");
-    unfiled_row = row_of(r[1], "Same", 620, 700, "physics", "undergrad+vocational");
+    // The filed one keeps its facts (a new name and score only); the other changes track.
+    std::string kept;
+    static const char* reach[] = {"early_undergrad", "undergrad", "early_vocational", "vocational",
+                                  "special_type"};
+    for (int i = 0; i < 5; ++i) {
+      if ((r[0][9].as<int>() & (1 << i)) == 0) continue;
+      kept += (kept.empty() ? "" : "+") + std::string(reach[i]);
+    }
+    filed_row = row_of(r[0], "Renamed " + tag(), 601, 900, track, kept);
+    unfiled_row = row_of(r[1], "Same", 620, 700, r[1][6].as<int>() == 0 ? "history" : "physics",
+                         "undergrad+vocational");
     // Refused: the filed candidate's track changes, an unknown school, a dropped filed batch.
     const std::string header =
         "exam_no,name,id_number,school_code,category,track,electives,score,rank,eligible\n";
     const std::string bad_file = header + row_of(r[0], "X", 601, 900, other_track, "undergrad") +
                                  "\n" +
                                  row_of(r[1], "Y", 620, 700, "physics", "undergrad", "NOPE") + "\n";
-    auto bad = call(port(), "POST", "/api/v1/admin/imports/candidates", t, bad_file, "text/csv");
+    auto bad =
+        call(other.port(), "POST", "/api/v1/admin/imports/candidates", t, bad_file, "text/csv");
     ASSERT_EQ(bad.status, 422u) << bad.body;
     EXPECT_NE(bad.body.find(R"({"line":2,"column":"track")"), std::string::npos) << bad.body;
     EXPECT_NE(bad.body.find(R"({"line":3,"column":"school_code")"), std::string::npos) << bad.body;
     auto dropped =
-        call(port(), "POST", "/api/v1/admin/imports/candidates", t,
+        call(other.port(), "POST", "/api/v1/admin/imports/candidates", t,
              header + row_of(r[0], "X", 601, 900, track, "vocational") + "\n", "text/csv");
     ASSERT_EQ(dropped.status, 422u) << dropped.body;
     EXPECT_NE(dropped.body.find(R"({"line":2,"column":"eligible")"), std::string::npos)
@@ -730,7 +754,14 @@ TEST_F(admin_ops_own_db, a_candidates_import_upserts_spares_filed_choices_and_re
       "exam_no,name,id_number,school_code,category,track,electives,score,"
       "rank,eligible\r\n" +
       filed_row + "\r\n" + unfiled_row + "\r\n" + fresh_row + "\r\n";
-  auto good = call(port(), "POST", "/api/v1/admin/imports/candidates", t, file, "text/csv");
+  // Inside a window the facts of existing candidates stay (the unfiled one's track and
+  // eligibility change here; the renamed filed one's do not).
+  auto during = call(port(), "POST", "/api/v1/admin/imports/candidates", t, file, "text/csv");
+  ASSERT_EQ(during.status, 422u) << during.body;
+  EXPECT_NE(during.body.find("a filing window is open"), std::string::npos) << during.body;
+  EXPECT_NE(during.body.find(R"("line":3)"), std::string::npos) << during.body;
+  EXPECT_EQ(during.body.find(R"("line":2)"), std::string::npos) << during.body;
+  auto good = call(other.port(), "POST", "/api/v1/admin/imports/candidates", t, file, "text/csv");
   ASSERT_EQ(good.status, 200u) << good.body;
   simdjson::dom::parser p;
   const auto answer = p.parse(good.body);
@@ -738,7 +769,7 @@ TEST_F(admin_ops_own_db, a_candidates_import_upserts_spares_filed_choices_and_re
   EXPECT_EQ(std::int64_t(answer["updated"]), 2);
   EXPECT_TRUE(bool(answer["snapshots_current"]));
   // The same file again changes nothing.
-  auto again = call(port(), "POST", "/api/v1/admin/imports/candidates", t, file, "text/csv");
+  auto again = call(other.port(), "POST", "/api/v1/admin/imports/candidates", t, file, "text/csv");
   ASSERT_EQ(again.status, 200u) << again.body;
   EXPECT_EQ(std::int64_t(p.parse(again.body)["updated"]), 0);
   EXPECT_EQ(std::int64_t(p.parse(again.body)["inserted"]), 0);
@@ -759,12 +790,12 @@ TEST_F(admin_ops_own_db, a_candidates_import_upserts_spares_filed_choices_and_re
   ASSERT_EQ(reset.status, 200u) << reset.body;
   const std::string once(std::string_view(p.parse(reset.body)["one_time_password"]));
   const std::string sign_in_body = R"({"exam_no":")" + fresh + R"(","password":")" + once + "\"}";
-  auto here = request(port(), "POST", "/api/v1/auth/login", json_header(), sign_in_body);
+  auto here = request(other.port(), "POST", "/api/v1/auth/login", json_header(), sign_in_body);
   EXPECT_EQ(here.status, 200u) << here.body;
-  // The other node reloads its directory by itself (it polls each second; bounded wait).
+  // The fixture's node reloads its directory by itself (it polls each second; bounded wait).
   http_reply there;
   for (int i = 0; i < 100; ++i) {
-    there = request(other.port(), "POST", "/api/v1/auth/login", json_header(), sign_in_body);
+    there = request(port(), "POST", "/api/v1/auth/login", json_header(), sign_in_body);
     if (there.status == 200) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

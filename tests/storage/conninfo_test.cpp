@@ -1,4 +1,4 @@
-// storage::as_role: the server's connection string that works as the application role.
+// storage::as_user: the server's connection string that signs in as the application role.
 #include <gtest/gtest.h>
 
 #include "storage/database.hpp"
@@ -6,14 +6,15 @@
 namespace zhiyuan::storage {
 namespace {
 
-TEST(conninfo_test, a_role_is_set_in_either_form_of_connection_string) {
-  EXPECT_EQ(as_role("host=/tmp dbname=z user=postgres", "zhiyuan_app"),
-            "host=/tmp dbname=z user=postgres options='-c role=zhiyuan_app'");
-  EXPECT_EQ(as_role("postgresql://u@db.example/z", "zhiyuan_app"),
-            "postgresql://u@db.example/z?options=-c%20role%3Dzhiyuan_app");
-  EXPECT_EQ(as_role("postgres://u@db/z?sslmode=require", "app"),
-            "postgres://u@db/z?sslmode=require&options=-c%20role%3Dapp");
-  EXPECT_EQ(as_role("host=/tmp dbname=z", ""), "host=/tmp dbname=z");
+TEST(conninfo_test, the_user_is_replaced_in_either_form_of_connection_string) {
+  EXPECT_EQ(
+      as_user("host=/tmp dbname=z user=postgres options='-c statement_timeout=5s'", "zhiyuan_app"),
+      "host=/tmp dbname=z user=postgres options='-c statement_timeout=5s' user=zhiyuan_app");
+  EXPECT_EQ(as_user("postgresql://u@db.example/z", "zhiyuan_app"),
+            "postgresql://u@db.example/z?user=zhiyuan_app");
+  EXPECT_EQ(as_user("postgres://u@db/z?sslmode=require", "app"),
+            "postgres://u@db/z?sslmode=require&user=app");
+  EXPECT_EQ(as_user("host=/tmp dbname=z", ""), "host=/tmp dbname=z");
 }
 
 }  // namespace
