@@ -18,6 +18,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -299,6 +300,15 @@ class http_server::worker {
             co_await refuse(conn, refused->code, refused->detail);
             break;
           }
+        }
+        // A client that asked to be told first (curl does for large uploads) gets the interim
+        // answer now, instead of sending after its own timeout.
+        if (!ec && conn.buffer.size() == 0 &&
+            beast::iequals(parser->get()[http::field::expect], "100-continue")) {
+          static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+          auto [write_ec, n] =
+              co_await asio::async_write(conn.socket, asio::buffer(go_on), use_tuple);
+          if (write_ec) break;
         }
         parser->eager(true);
         if (!ec && conn.buffer.size() > 0) {

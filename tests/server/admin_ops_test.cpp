@@ -333,6 +333,21 @@ TEST_F(admin_ops_test, documents_upload_list_download_audited_and_size_limited) 
   EXPECT_EQ(head_only("not-a-session", 10'000'000), 401u);
   EXPECT_EQ(head_only(tv, 10'000'000), 403u);
   {
+    // Asked to be told first, a client admitted gets "100 Continue" before it sends the body.
+    raw_connection c(port());
+    c.send(
+        "POST /api/v1/admin/documents?title=big&filename=big.txt HTTP/1.1\r\nHost: t\r\n"
+        "Content-Type: text/plain\r\nExpect: 100-continue\r\n" +
+        bearer(t) + "Content-Length: 100000\r\n\r\n");
+    const auto interim = c.read_reply();
+    ASSERT_TRUE(interim);
+    EXPECT_EQ(interim->status, 100u);
+    c.send(std::string(100'000, 'x'));
+    const auto r = c.read_reply();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413u) << r->body;
+  }
+  {
     raw_connection c(port());
     const std::string body(100'000, 'x');
     c.send(
