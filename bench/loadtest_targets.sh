@@ -10,8 +10,9 @@
 #   rss    rss_mib_full_province: the server's VmRSS after loading the full province, and after
 #          the live-sessions scenario signed 100,000 distinct candidates in (<= 1024 MiB).
 #   knee   knee_rps (find-knee: deadline-surge's mix in rate steps, knee where submit p99 breaks
-#          30 ms), then deadline-surge's mix at half the knee for 60 s: p99 of every read and
-#          of submissions (<= 10 ms and <= 30 ms).
+#          30 ms), then deadline-surge's mix at half the knee for 60 s, after WARMUP seconds
+#          of the same load on the freshly started server (reported apart): p99 of every read
+#          and of submissions (<= 10 ms and <= 30 ms).
 #   whole  whole_province_seconds and whole_province_lost: the province re-seeded, then every
 #          candidate signs in, pledges and submits once (whole-province scenario; the rate
 #          WHOLE_RATE replaces its phases when set), reconciled against the database.
@@ -21,7 +22,8 @@
 #      zhiyuan-loadtest built), VAR_DIR (BUILD_DIR/bench-loadtest-var), CANDIDATES (655000),
 #      ROUNDS (3, wrk), DURATION (10 s, wrk), SERVER_CPU (0), LOAD_CPU (1), WHOLE_RATE (empty:
 #      the scenario's phases), WHOLE_SECONDS (with WHOLE_RATE: a partial run of that many
-#      seconds instead of the whole province), HALF_KNEE (empty: half the measured knee), OUT (BUILD_DIR/
+#      seconds instead of the whole province), HALF_KNEE (empty: half the measured knee), WARMUP
+#      (10 s; 0: none), OUT (BUILD_DIR/
 #      bench-loadtest-out: JSON and HTML reports are kept there), LOADTEST_BIN (the generator to
 #      measure; default BUILD_DIR/loadtest/zhiyuan-loadtest), KEEP_TMP=1 keeps the logs.
 # Every process it starts is stopped on exit; all traffic stays on 127.0.0.1.
@@ -53,6 +55,7 @@ SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 WHOLE_RATE=${WHOLE_RATE:-}
 HALF_KNEE=${HALF_KNEE:-}
+WARMUP=${WARMUP:-10}
 
 server_bin=$BUILD_DIR/server/zhiyuan-server
 seed_bin=$BUILD_DIR/loadtest/zhiyuan-seed
@@ -191,6 +194,13 @@ mode_knee() {
   ((half > 0)) || bench_die "no knee found (submissions broke their limit in the first step)"
   stop_server
   start_server --auth.hash_threads 4
+  # A freshly started server answers its first second or two slowly (connections, pools and
+  # caches warming); the same load for WARMUP seconds first, reported apart, keeps that out of
+  # the steady-state figures.
+  if ((WARMUP > 0)); then
+    loadtest half-knee-warmup --scenario "$scenarios/deadline-surge.toml" --threads 1 \
+      --rate "$half" --duration "$WARMUP"
+  fi
   loadtest half-knee --scenario "$scenarios/deadline-surge.toml" --threads 1 --rate "$half" \
     --duration 60
   stop_server
