@@ -165,11 +165,10 @@ std::optional<std::int64_t> json_int(simdjson::ondemand::parser& parser, const s
 class worker {
  public:
   worker(const scenario& s, const run_options& opt, const std::vector<candidate_account>& accounts,
-         unsigned index, steady::time_point start)
+         unsigned index)
       : s_(s),
         opt_(opt),
         index_(index),
-        start_(start),
         endpoint_(asio::ip::make_address(opt.host), opt.port),
         rng_(s.seed * 0x9e3779b97f4a7c15ULL + index),
         timeout_(seconds_to_duration(opt.request_timeout_s)),
@@ -206,6 +205,9 @@ class worker {
   // socket is closed by then) gets `abandon_after` to finish; an operation the kernel cannot
   // cancel (e.g. a connect to a server that stopped answering) is then abandoned with the
   // io_context, and the worker must not be destroyed (see run()).
+  /// The instant the schedule of arrivals counts from (set before run()).
+  void start_at(steady::time_point start) { start_ = start; }
+
   void run() {
     asio::co_spawn(io_, dispatch(), asio::detached);
     asio::co_spawn(io_, sweep(), asio::detached);
@@ -921,14 +923,17 @@ run_report run(const scenario& s, const std::vector<candidate_account>& accounts
   if (ec || !address.is_loopback()) {
     throw std::runtime_error("target host must be a loopback address: " + opt.host);
   }
-  // Every thread starts its clock at the same instant, a little ahead so that all are ready.
+  std::vector<std::unique_ptr<worker>> workers;
+  for (unsigned i = 0; i < opt.threads; ++i) {
+    workers.push_back(std::make_unique<worker>(s, opt, accounts, i));
+  }
+  // Every thread starts its clock at the same instant, a little ahead so that all are ready:
+  // taken once the workers are built (a worker takes its share of up to 655,000 candidates),
+  // or the first arrivals would be late by the building time and counted so.
   const auto start = steady::now() + std::chrono::milliseconds(50);
   run_report r;
   r.started_at = std::chrono::system_clock::now() + std::chrono::milliseconds(50);
-  std::vector<std::unique_ptr<worker>> workers;
-  for (unsigned i = 0; i < opt.threads; ++i) {
-    workers.push_back(std::make_unique<worker>(s, opt, accounts, i, start));
-  }
+  for (auto& w : workers) w->start_at(start);
   const double cpu_before = process_cpu_seconds();
   fault_runner faults(s.faults, start);
   std::vector<std::thread> threads;
