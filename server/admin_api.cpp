@@ -297,6 +297,10 @@ asio::awaitable<void> create_user(request_context& ctx, admin_api_context& api) 
     if (!core::may_grant(*core::admin_role_from_int(who.role), role)) {
       return problem(errc::forbidden, "role: above your own");
     }
+    // Outside the subtree nothing is hashed (the insert checks the scope again).
+    if (!storage::unit_in_scope(conn, unit, who.unit_id)) {
+      return problem(errc::not_found, "no such unit");
+    }
     const std::string password = one_time_password();
     const std::string hash = hash_password(password);
     if (hash.empty()) throw std::runtime_error("out of memory");
@@ -364,6 +368,10 @@ asio::awaitable<void> update_user(request_context& ctx, admin_api_context& api) 
     }
     std::string password;
     std::optional<std::string> hash;
+    // An account the actor may not change costs no hash (the update checks again).
+    if (reset && !storage::admin_user_changeable(conn, who, id)) {
+      return problem(errc::not_found, "no such account");
+    }
     if (reset) {
       password = one_time_password();
       hash = hash_password(password);

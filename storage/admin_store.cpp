@@ -366,6 +366,11 @@ admin_user_change create_admin_user(pqxx::connection& conn, const admin_actor& w
   return out;
 }
 
+bool admin_user_changeable(pqxx::connection& conn, const admin_actor& who, std::int32_t admin_id) {
+  pqxx::read_transaction tx(conn);
+  return !tx.exec_params(sql::admin_user_changeable, admin_id, who.unit_id, who.role).empty();
+}
+
 admin_user_change update_admin_user(pqxx::connection& conn, const admin_actor& who,
                                     std::int32_t admin_id, std::optional<bool> disabled,
                                     std::optional<std::int16_t> role,

@@ -233,6 +233,9 @@ std::int64_t reset_candidate_password(pqxx::connection& conn, const admin_actor&
 
 std::vector<admin_user_row> list_admin_users(pqxx::connection& conn, std::int32_t actor_unit,
                                              std::int32_t after, int limit);
+/// Whether `admin_id` is an account the actor may change (update_admin_user's rule), so that
+/// a password is hashed only for one.
+bool admin_user_changeable(pqxx::connection& conn, const admin_actor& who, std::int32_t admin_id);
 /// The outcome of creating or changing an account.
 struct admin_user_change {
   enum class outcome { ok, out_of_scope, name_taken } result = outcome::out_of_scope;

@@ -550,6 +550,12 @@ inline constexpr const char* admin_create_user =
     "   AND a.lo <= u.lo AND u.hi <= a.hi WHERE u.id = $2 AND $3::smallint <= $6::smallint"
     " ON CONFLICT (username) DO NOTHING RETURNING admin_id";
 inline constexpr const char* admin_username_taken = "SELECT 1 FROM admin_users WHERE username = $1";
+// Whether account $1 is one admin_update_user would change for the actor (unit $2, role $3):
+// checked before an expensive password hash.
+inline constexpr const char* admin_user_changeable =
+    "SELECT 1 FROM admin_users t JOIN units u ON u.id = t.unit_id JOIN units a ON a.id = $2"
+    " AND a.lo <= u.lo AND u.hi <= a.hi WHERE t.admin_id = $1 AND t.role <= $3::smallint"
+    " AND (t.role < $3::smallint OR u.id <> a.id)";
 // Changes account $1 inside the actor's unit $2 whose role is at most the actor's $3, and below
 // it in the actor's own unit (a peer manager's account is managed one level up): disabled
 // $4 (NULL: unchanged), role $5 (NULL: unchanged; at most $3), new hash $6 (NULL: unchanged;
