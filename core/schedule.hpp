@@ -96,6 +96,12 @@ struct decision {
 /// The phase of batch `b` at instant `t`.
 phase phase_at(const schedule& s, batch b, unix_seconds t) noexcept;
 
+/// Whether `p` is a filing window (formal, special-type or supplementary): the phases in which
+/// choices are submitted.
+constexpr bool is_filing_window(phase p) noexcept {
+  return p == phase::formal || p == phase::special || p == phase::supplementary;
+}
+
 /// May action `a` on batch `b` happen at instant `t`?
 ///  - browse, favourite: in assisted, formal, special and supplementary phases;
 ///  - save_draft, submit: in formal, special and supplementary phases (in `special` the

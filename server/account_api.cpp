@@ -85,9 +85,7 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   // during each window (window_logins, migration 0007).
   std::vector<std::int16_t> windows;
   for (const auto b : core::all_batches) {
-    const auto ph = core::phase_at(*api.schedule.get(), b, now);
-    if (ph == core::phase::formal || ph == core::phase::special ||
-        ph == core::phase::supplementary) {
+    if (core::is_filing_window(core::phase_at(*api.schedule.get(), b, now))) {
       windows.push_back(storage::encode_batch(b));
     }
   }

@@ -730,11 +730,8 @@ asio::awaitable<void> put_reason(request_context& ctx, admin_api_context& api) {
   if (!obj) co_return;
   auto batch_text = string_member(ctx, *obj, "batch", 32);
   if (!batch_text) co_return;
-  const auto b = core::parse_batch(*batch_text);
-  if (!b) {
-    fail(ctx, errc::invalid_field, "batch: a batch code such as undergrad");
-    co_return;
-  }
+  const auto b = batch_code(ctx, *batch_text);
+  if (!b) co_return;
   auto reason_text = string_member(ctx, *obj, "reason", 32);
   if (!reason_text) co_return;
   const auto reason = core::parse_unfiled_reason(*reason_text);

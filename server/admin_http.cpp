@@ -30,13 +30,18 @@ void answer(request_context& ctx, reply& r) {
 
 // ------------------------------------------------------------ request parts
 
+// The batch of a code such as "undergrad", or nullopt after a 400.
+std::optional<core::batch> batch_code(request_context& ctx, std::string_view code) {
+  auto b = core::parse_batch(code);
+  if (!b) fail(ctx, errc::invalid_field, "batch: a batch code such as undergrad");
+  return b;
+}
+
 // The batch named by query parameter `batch` (default 本科批), or nullopt after a 400.
 std::optional<core::batch> batch_param(request_context& ctx) {
   const auto q = query_param(ctx.query, "batch");
   if (!q.present) return core::batch::undergrad;
-  auto b = q.malformed ? std::nullopt : core::parse_batch(q.value);
-  if (!b) fail(ctx, errc::invalid_field, "batch: a batch code such as undergrad");
-  return b;
+  return batch_code(ctx, q.malformed ? std::string_view("?") : std::string_view(q.value));
 }
 
 // A path parameter that must be a positive integer id; nullopt after a 404.

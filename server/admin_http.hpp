@@ -56,6 +56,8 @@ std::optional<Int> parse_int(std::string_view s) {
 
 /// The batch named by query parameter `batch` (default 本科批), or nullopt after a 400.
 std::optional<core::batch> batch_param(request_context& ctx);
+/// The batch of a code such as "undergrad" (a JSON member's value), or nullopt after a 400.
+std::optional<core::batch> batch_code(request_context& ctx, std::string_view code);
 /// A path parameter that must be a positive integer id; nullopt after a 404.
 std::optional<std::int32_t> id_param(request_context& ctx, std::string_view name);
 std::string peer_of(const request_context& ctx);

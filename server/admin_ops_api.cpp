@@ -97,11 +97,8 @@ asio::awaitable<void> send_reminder(request_context& ctx, admin_api_context& api
   if (!unit) co_return;
   auto batch_text = string_member(ctx, *obj, "batch", 32);
   if (!batch_text) co_return;
-  const auto b = core::parse_batch(*batch_text);
-  if (!b) {
-    fail(ctx, errc::invalid_field, "batch: a batch code such as undergrad");
-    co_return;
-  }
+  const auto b = batch_code(ctx, *batch_text);
+  if (!b) co_return;
   auto message = string_member(ctx, *obj, "message", 2000);
   if (!message) co_return;
   if (message->empty()) {
@@ -176,11 +173,8 @@ asio::awaitable<void> post_notice(request_context& ctx, admin_api_context& api) 
   if (!batch_text) co_return;
   std::int16_t batch = -1;
   if (!batch_text->empty()) {
-    const auto b = core::parse_batch(*batch_text);
-    if (!b) {
-      fail(ctx, errc::invalid_field, "batch: a batch code such as undergrad");
-      co_return;
-    }
+    const auto b = batch_code(ctx, *batch_text);
+    if (!b) co_return;
     batch = storage::encode_batch(*b);
   }
   job fn = [unit = *unit, batch, title = std::move(*title), body = std::move(*body),
@@ -591,9 +585,8 @@ asio::awaitable<void> post_import(request_context& ctx, admin_api_context& api) 
   bool filing_open = false;
   const auto now = api.now_micros() / 1'000'000;
   for (const auto b : core::all_batches) {
-    const auto ph = core::phase_at(*api.schedule->get(), b, now);
-    filing_open = filing_open || ph == core::phase::formal || ph == core::phase::special ||
-                  ph == core::phase::supplementary;
+    filing_open =
+        filing_open || core::is_filing_window(core::phase_at(*api.schedule->get(), b, now));
   }
   job fn = [kind, text = ctx.request.body(), max_rows = api.import_max_rows, filing_open,
             refresh = api.refresh_snapshots,

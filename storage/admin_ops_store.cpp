@@ -58,6 +58,16 @@ std::int64_t record_import(pqxx::work& tx, const admin_actor& who, const std::st
   return id;
 }
 
+// Applied: the record of the import in the same transaction, then COMMIT.
+import_outcome applied(pqxx::work& tx, const admin_actor& who, const std::string& kind,
+                       std::size_t rows, const std::string& ip) {
+  import_outcome out;
+  out.applied = true;
+  out.import_id = record_import(tx, who, kind, rows, true, "", ip);
+  tx.commit();
+  return out;
+}
+
 // Refused after checks against the database: nothing of the transaction stays but the record.
 import_outcome refuse(pqxx::connection& conn, const admin_actor& who, const std::string& kind,
                       std::size_t rows, std::vector<core::import_error> errors,
@@ -376,8 +386,7 @@ import_outcome import_units(pqxx::connection& conn, const admin_actor& who,
   {
     pqxx::work tx(conn);
     tx.exec(sql::ops_import_lock);
-    // Nobody else changes the tree meanwhile.
-    tx.exec("LOCK TABLE units IN SHARE ROW EXCLUSIVE MODE");
+    tx.exec(sql::ops_lock_units);
     std::map<std::string, std::size_t> by_code;
     core::unit_id next_id = 1;
     for (const auto& r : tx.exec(sql::ops_all_units)) {
@@ -440,11 +449,7 @@ import_outcome import_units(pqxx::connection& conn, const admin_actor& who,
                    array_literal(levels), array_literal(codes), array_literal(names),
                    array_literal(lo), array_literal(hi));
     tx.exec(sql::ops_relink_candidates);
-    import_outcome out;
-    out.applied = true;
-    out.import_id = record_import(tx, who, "units", rows.size(), true, "", ip);
-    tx.commit();
-    return out;
+    return applied(tx, who, "units", rows.size(), ip);
   }
 }
 
@@ -487,7 +492,7 @@ import_outcome import_plans(pqxx::connection& conn, const admin_actor& who,
   }
   pqxx::work tx(conn);
   tx.exec(sql::ops_import_lock);
-  tx.exec("LOCK TABLE major_groups IN SHARE ROW EXCLUSIVE MODE");
+  tx.exec(sql::ops_lock_groups);
   tx.exec_params(sql::ops_upsert_colleges, array_literal(c_code), array_literal(c_name),
                  array_literal(c_region), array_literal(c_type));
   tx.exec_params(sql::ops_upsert_groups, array_literal(g_college), array_literal(g_code),
@@ -498,11 +503,7 @@ import_outcome import_plans(pqxx::connection& conn, const admin_actor& who,
                  array_literal(m_batch), array_literal(m_track), array_literal(m_code),
                  array_literal(m_name), array_literal(m_plan), array_literal(m_years),
                  array_literal(m_tuition));
-  import_outcome out;
-  out.applied = true;
-  out.import_id = record_import(tx, who, "plans", rows.size(), true, "", ip);
-  tx.commit();
-  return out;
+  return applied(tx, who, "plans", rows.size(), ip);
 }
 
 import_outcome import_scores(pqxx::connection& conn, const admin_actor& who,
@@ -534,11 +535,7 @@ import_outcome import_scores(pqxx::connection& conn, const admin_actor& who,
       tx.exec_params(sql::ops_upsert_scores, array_literal(college), array_literal(group),
                      array_literal(batch), array_literal(track), array_literal(year),
                      array_literal(score), array_literal(rank), array_literal(admitted));
-      import_outcome out;
-      out.applied = true;
-      out.import_id = record_import(tx, who, "scores", rows.size(), true, "", ip);
-      tx.commit();
-      return out;
+      return applied(tx, who, "scores", rows.size(), ip);
     }
   }
   return refuse(conn, who, "scores", rows.size(), std::move(errors), ip);
@@ -592,12 +589,9 @@ import_outcome import_candidates(pqxx::connection& conn, const admin_actor& who,
       const auto counts = tx.exec_params1(sql::ops_upsert_candidates, exams, array_literal(name),
                                           array_literal(id), schools, cats, tracks, subjects,
                                           array_literal(score), array_literal(rank), batches);
-      import_outcome out;
-      out.applied = true;
+      auto out = applied(tx, who, "candidates", rows.size(), ip);
       out.updated = counts[0].as<std::int64_t>();
       out.inserted = counts[1].as<std::int64_t>();
-      out.import_id = record_import(tx, who, "candidates", rows.size(), true, "", ip);
-      tx.commit();
       return out;
     }
   }

@@ -793,6 +793,10 @@ inline constexpr const char* ops_upsert_scores =
 // migrations, 7253105 the counters' fold (migration 0007), 7253106 imports, 7253107 the
 // schedule.
 inline constexpr const char* ops_import_lock = "SELECT pg_advisory_xact_lock(7253106)";
+// Nobody else changes the unit tree, or the plan's groups, during their import.
+inline constexpr const char* ops_lock_units = "LOCK TABLE units IN SHARE ROW EXCLUSIVE MODE";
+inline constexpr const char* ops_lock_groups =
+    "LOCK TABLE major_groups IN SHARE ROW EXCLUSIVE MODE";
 // The ordinals of rows whose school code names no school-level unit.
 inline constexpr const char* ops_unknown_schools =
     "SELECT x.ord FROM unnest($1::text[]) WITH ORDINALITY AS x(code, ord)"

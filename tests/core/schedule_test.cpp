@@ -205,5 +205,14 @@ TEST(schedule_test, checks_name_every_broken_field) {
   }
 }
 
+TEST(schedule_test, filing_windows_are_the_formal_special_and_supplementary_phases) {
+  for (const auto p : {phase::formal, phase::special, phase::supplementary}) {
+    EXPECT_TRUE(is_filing_window(p));
+  }
+  for (const auto p : {phase::not_open, phase::assisted, phase::closed}) {
+    EXPECT_FALSE(is_filing_window(p));
+  }
+}
+
 }  // namespace
 }  // namespace zhiyuan::core
