@@ -29,7 +29,8 @@
 #      the private cluster, started and stopped here); CANDIDATES seeded (100000);
 #      USED candidates signing in and submitting (20000); DURATION seconds per measurement (20);
 #      PGBENCH_CLIENTS (32); BATCH_CLIENTS (8); CONNECTIONS (64); WRITERS (server default);
-#      KEEP_TMP=1 keeps logs.
+#      PERF=1 records a system-wide profile during the maximum-rate run (perf record -a -g, kept in
+#      the logs directory with KEEP_TMP=1); KEEP_TMP=1 keeps logs.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -88,7 +89,7 @@ port=$(bench_free_port 0)
 offset=$(($(date -d '2023-06-30T12:00:00+08:00' +%s) - $(date +%s)))
 server_args=(--server.port "$port" --database.url "$url"
   --filing.schedule_file "$repo/config/schedule.toml" --filing.clock_offset_seconds "$offset"
-  --server.drain_delay_ms 0 --auth.hash_threads 2)
+  --server.drain_delay_ms 0 --auth.hash_threads 2 --auth.login_ip_per_minute 100000000)
 [[ -n $WRITERS ]] && server_args+=(--writer.writers "$WRITERS")
 bench_spawn server "$server_bin" "${server_args[@]}"
 server_pid=$BENCH_LAST_PID
@@ -236,9 +237,19 @@ run_c() {
   local pg0 sv0 acked
   pg0=$(pg_ticks)
   sv0=$(proc_ticks "$server_pid")
+  local perf_pid=
+  if [[ ${PERF:-0} == 1 && $name == max ]]; then
+    perf record -a -g -F 499 -o "$BENCH_TMP/perf.data" \
+      >"$BENCH_TMP/perf.log" 2>&1 &
+    perf_pid=$!
+  fi
   "${submitter[@]}" --acks "$BENCH_TMP/acks-$name.txt" --first-round "$first_round" \
     --duration "$DURATION" "$@" >"$BENCH_TMP/submit-$name.out" 2>"$BENCH_TMP/submit-$name.err" ||
     { cat "$BENCH_TMP/submit-$name.err" >&2; bench_die "submitter ($name) failed"; }
+  if [[ -n $perf_pid ]]; then
+    kill -INT "$perf_pid"
+    wait "$perf_pid" || true
+  fi
   metrics >"$BENCH_TMP/metrics-$name-after.txt"
   acked=$(result_field "$BENCH_TMP/submit-$name.out" acked)
   cpu_pg[$name]=$(us_per_op $(($(pg_ticks) - pg0)) "$acked")

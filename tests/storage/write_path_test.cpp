@@ -696,6 +696,79 @@ std::string full_form(int seed) {
   return s;
 }
 
+// The filing counters (migrations 0007 and 0010) follow every insert and delete of window
+// sign-ins, drafts and submissions, drill rows excluded: counts plus unfolded deltas of the
+// school equal the counts taken from the rows, after each step. One repeatable-read snapshot,
+// rolled back at the end, so other tests' writes neither disturb the comparison nor remain.
+TEST_F(write_path_test, filing_counters_follow_every_insert_and_delete) {
+  const std::int64_t first = make_candidates(4);
+  pqxx::connection c(*url_);
+  pqxx::transaction<pqxx::isolation_level::repeatable_read> tx(c);
+  const std::string school = std::to_string(school_);
+  // Rows (batch, counts…) where tracked and direct counts of the school differ.
+  const std::string differences =
+      "WITH tracked AS (SELECT batch, sum(eligible) e, sum(logged_in) l, sum(drafted) d,"
+      "   sum(submitted) s, sum(drafted_submitted) ds FROM (SELECT * FROM filing_counts"
+      "   WHERE school_id = " +
+      school + " UNION ALL SELECT * FROM filing_deltas WHERE school_id = " + school +
+      ") x GROUP BY batch),"
+      " direct AS (SELECT b.batch, count(*) e,"
+      "   count(*) FILTER (WHERE w.candidate_id IS NOT NULL) l,"
+      "   count(*) FILTER (WHERE d.candidate_id IS NOT NULL) d,"
+      "   count(*) FILTER (WHERE a.candidate_id IS NOT NULL) s,"
+      "   count(*) FILTER (WHERE d.candidate_id IS NOT NULL AND a.candidate_id IS NOT NULL) ds"
+      "   FROM candidates c CROSS JOIN (VALUES (0), (1), (2), (3)) AS b (batch)"
+      "   LEFT JOIN window_logins w ON w.candidate_id = c.candidate_id AND w.batch = b.batch"
+      "   LEFT JOIN drafts d ON d.candidate_id = c.candidate_id AND d.batch = b.batch"
+      "     AND NOT d.drill"
+      "   LEFT JOIN applications a ON a.candidate_id = c.candidate_id AND a.batch = b.batch"
+      "     AND NOT a.drill"
+      "   WHERE c.school_id = " +
+      school +
+      " AND c.eligible & (1 << b.batch) <> 0 GROUP BY b.batch)"
+      " SELECT coalesce(t.batch, d.batch), t.e, d.e, t.l, d.l, t.d, d.d, t.s, d.s, t.ds, d.ds"
+      " FROM tracked t FULL JOIN direct d USING (batch)"
+      " WHERE (coalesce(t.e, 0), coalesce(t.l, 0), coalesce(t.d, 0), coalesce(t.s, 0),"
+      "   coalesce(t.ds, 0)) IS DISTINCT FROM (coalesce(d.e, 0), coalesce(d.l, 0),"
+      "   coalesce(d.d, 0), coalesce(d.s, 0), coalesce(d.ds, 0))";
+  auto expect_consistent = [&](const char* step) {
+    const auto r = tx.exec(differences);
+    EXPECT_EQ(r.size(), 0u) << step << ": batch " << (r.empty() ? "" : r[0][0].c_str())
+                            << " differs";
+  };
+  const std::string ids = fmt::format("{}, {}, {}, {}", first, first + 1, first + 2, first + 3);
+  const std::string range = fmt::format("candidate_id BETWEEN {} AND {}", first, first + 3);
+  expect_consistent("before");
+  tx.exec("UPDATE candidates SET eligible = 3 WHERE " + range);  // batches 0 and 1
+  expect_consistent("eligible");
+  tx.exec("INSERT INTO window_logins (candidate_id, batch) SELECT unnest(ARRAY[" + ids + "]), 1");
+  expect_consistent("window sign-ins");
+  const std::string draft =
+      "INSERT INTO drafts (candidate_id, batch, drill, version, choices, updated_at) SELECT g, 1, ";
+  tx.exec(draft + "false, 1, 'x', now() FROM unnest(ARRAY[" + ids + "]) g WHERE g < " +
+          std::to_string(first + 3));
+  tx.exec(draft + "true, 1, 'x', now() FROM unnest(ARRAY[" + ids + "]) g");
+  expect_consistent("drafts");
+  const std::string application =
+      "INSERT INTO applications (candidate_id, batch, drill, version, digest, accepted_at,"
+      " committed_at) SELECT g, 1, ";
+  tx.exec(application + "false, 1, '\\x00', now(), now() FROM unnest(ARRAY[" + ids +
+          "]) g WHERE g > " + std::to_string(first));
+  tx.exec(application + "true, 1, '\\x00', now(), now() FROM unnest(ARRAY[" + ids + "]) g");
+  expect_consistent("submissions");
+  const auto submitted = tx.exec("SELECT count(*) FROM applications WHERE NOT drill AND " + range);
+  EXPECT_EQ(submitted[0][0].as<int>(), 3);
+  tx.exec("DELETE FROM drafts WHERE candidate_id = " + std::to_string(first + 1));
+  expect_consistent("draft deleted");
+  tx.exec("DELETE FROM applications WHERE candidate_id = " + std::to_string(first + 2));
+  expect_consistent("submission deleted");
+  tx.exec("DELETE FROM window_logins WHERE " + range);
+  expect_consistent("window sign-ins deleted");
+  tx.exec("UPDATE candidates SET eligible = 2 WHERE candidate_id = " + std::to_string(first + 3));
+  expect_consistent("eligibility changed");
+  tx.abort();
+}
+
 // Throughput of durable formal submissions through the write path alone (no HTTP).
 TEST_F(write_path_test, throughput_of_full_form_submissions) {
   constexpr int producers = 4, candidates = 4000, per_producer = 5000;
