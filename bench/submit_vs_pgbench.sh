@@ -28,7 +28,9 @@
 #      SUBMITTER (BUILD_DIR/tests/crash/zhiyuan-submitter); VAR_DIR (BUILD_DIR/bench-submit-var:
 #      the private cluster, started and stopped here); CANDIDATES seeded (100000);
 #      USED candidates signing in and submitting (20000); DURATION seconds per measurement (20);
-#      PGBENCH_CLIENTS (32); BATCH_CLIENTS (8); CONNECTIONS (64); WRITERS (server default);
+#      PGBENCH_CLIENTS (32); BATCH_CLIENTS (8); CONNECTIONS (256: the writers batch what is in
+#      flight, so the maximum rate needs more requests in flight than pgbench needs clients);
+#      WRITERS (server default);
 #      PERF=1 records a system-wide profile during the maximum-rate run (perf record -a -g, kept in
 #      the logs directory with KEEP_TMP=1); KEEP_TMP=1 keeps logs.
 set -euo pipefail
@@ -59,7 +61,7 @@ USED=${USED:-20000}
 DURATION=${DURATION:-20}
 PGBENCH_CLIENTS=${PGBENCH_CLIENTS:-32}
 BATCH_CLIENTS=${BATCH_CLIENTS:-8}
-CONNECTIONS=${CONNECTIONS:-64}
+CONNECTIONS=${CONNECTIONS:-256}
 WRITERS=${WRITERS:-}
 
 server_bin=$BUILD_DIR/server/zhiyuan-server

@@ -88,7 +88,9 @@ const std::vector<key_def>& keys() {
       {"filing.schedule_refresh_seconds",
        "how often a node picks up a schedule changed through the admin API", kind::i64,
        field_of<&config::filing, &filing_settings::schedule_refresh_seconds>},
-      {"writer.writers", "writer threads, one PostgreSQL connection each", kind::uint,
+      {"writer.writers",
+       "writer threads, one PostgreSQL connection each (0: one per four cores, at least one)",
+       kind::uint,
        field_of<&config::writer, &writer_settings::writers>},
       {"writer.max_batch", "operations per transaction at most", kind::size,
        field_of<&config::writer, &writer_settings::max_batch>},
@@ -314,7 +316,7 @@ void validate(const config& c) {
     throw config_error("database.health_interval_ms", "must be at least 50");
   }
   const auto& w = c.writer;
-  if (w.writers == 0 || w.writers > 64) throw config_error("writer.writers", "between 1 and 64");
+  if (w.writers > 64) throw config_error("writer.writers", "at most 64");
   if (w.max_batch == 0 || w.max_batch > 10'000) {
     throw config_error("writer.max_batch", "between 1 and 10000");
   }

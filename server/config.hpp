@@ -53,7 +53,7 @@ struct filing_settings {
 
 /// The durable write path (storage::write_path_options).
 struct writer_settings {
-  unsigned writers = 2;
+  unsigned writers = 0;  ///< 0: one per four cores, at least one
   std::size_t max_batch = 512;
   std::chrono::microseconds max_delay{0};
   std::size_t max_in_flight = 100'000;

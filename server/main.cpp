@@ -1,6 +1,8 @@
 // zhiyuan-server: wires configuration, storage and the HTTP server together. The only file
 // that constructs both server/ and storage/ objects (STYLE.md); keep it short.
+#include <algorithm>
 #include <cstdio>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -48,7 +50,10 @@ storage::database_config storage_config(const server::database_settings& d) {
 storage::write_path_options writer_options(const server::writer_settings& w,
                                            std::int64_t candidate_capacity) {
   storage::write_path_options o;
-  o.writers = w.writers;
+  // Fewer writers make larger batches: a transaction's fixed cost (round trips, the WAL flush)
+  // is shared by more writes. One writer per four cores leaves the cores to the I/O threads and
+  // PostgreSQL (bench/RESULTS.md, issue 4: one writer 4,834/s, two 4,316/s on two cores).
+  o.writers = w.writers != 0 ? w.writers : std::max(1u, std::thread::hardware_concurrency() / 4);
   o.max_batch = w.max_batch;
   o.max_delay = w.max_delay;
   o.max_in_flight = w.max_in_flight;
