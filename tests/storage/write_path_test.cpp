@@ -446,18 +446,16 @@ TEST_F(write_path_test, payloads_with_quotes_and_unicode_round_trip) {
 }
 
 // An op accepted before its window closed commits even though its batch runs after the close:
-// the writer never re-checks windows, and accepted_at is the server's stamp.
+// the writer never re-checks windows, and accepted_at is the server's stamp. The close is a
+// second ago and the op was stamped a microsecond before it (it waited in the queue since).
 TEST_F(write_path_test, accepted_before_close_commits_after_close) {
   const std::int64_t id = make_candidates(1);
   write_path wp(*url_, options());
   wp.start();
-  wp.pause();
-  const std::int64_t close_us = now_us() + 100'000;
+  const std::int64_t close_us = now_us() - 1'000'000;
   auto op = make_op(op_kind::submit, id, "edge", "last-second");
   op->accepted_at_us = close_us - 1;
   ASSERT_EQ(wp.try_submit(op), admit::ok);
-  std::this_thread::sleep_for(400ms);  // past the close, still queued
-  wp.resume();
   ASSERT_TRUE(done_.wait_for(1));
   auto ops = done_.take();
   EXPECT_EQ(ops[0]->status, op_status::committed);
@@ -616,10 +614,19 @@ TEST_F(write_path_test, killed_backends_lose_and_duplicate_nothing) {
   wp.start();
   std::atomic<bool> producing{true};
   std::atomic<int> kills{0};
+  // Kills once a writer started a new batch since the last kill (its previous batch got through:
+  // reconnected and committed), so every kill hits a live connection whatever the machine's
+  // speed. Polled each millisecond.
   std::thread killer([&] {
     pqxx::connection c(*url_);
+    std::uint64_t committed_before = 0;
     while (producing.load()) {
-      std::this_thread::sleep_for(120ms);  // long enough for a reconnect and a batch
+      const auto committed = metric_value(wp.render_metrics(), "zhiyuan_writer_batch_size_count");
+      if (committed <= committed_before) {
+        std::this_thread::sleep_for(1ms);
+        continue;
+      }
+      committed_before = committed;
       pqxx::nontransaction tx(c);
       auto r = tx.exec(
           "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
