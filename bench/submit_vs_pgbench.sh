@@ -30,7 +30,7 @@
 #      USED candidates signing in and submitting (20000); DURATION seconds per measurement (20);
 #      PGBENCH_CLIENTS (32); BATCH_CLIENTS (8); CONNECTIONS (256: the writers batch what is in
 #      flight, so the maximum rate needs more requests in flight than pgbench needs clients);
-#      WRITERS (server default);
+#      WRITERS (server default); SERVER_ARGS more server options (e.g. '--writer.max_delay_us 500');
 #      PERF=1 records a system-wide profile during the maximum-rate run (perf record -a -g, kept in
 #      the logs directory with KEEP_TMP=1); KEEP_TMP=1 keeps logs.
 set -euo pipefail
@@ -63,6 +63,7 @@ PGBENCH_CLIENTS=${PGBENCH_CLIENTS:-32}
 BATCH_CLIENTS=${BATCH_CLIENTS:-8}
 CONNECTIONS=${CONNECTIONS:-256}
 WRITERS=${WRITERS:-}
+SERVER_ARGS=${SERVER_ARGS:-}
 
 server_bin=$BUILD_DIR/server/zhiyuan-server
 seed_bin=$BUILD_DIR/loadtest/zhiyuan-seed
@@ -93,6 +94,8 @@ server_args=(--server.port "$port" --database.url "$url"
   --filing.schedule_file "$repo/config/schedule.toml" --filing.clock_offset_seconds "$offset"
   --server.drain_delay_ms 0 --auth.hash_threads 2 --auth.login_ip_per_minute 100000000)
 [[ -n $WRITERS ]] && server_args+=(--writer.writers "$WRITERS")
+# shellcheck disable=SC2206  # words on purpose: extra server options
+[[ -n $SERVER_ARGS ]] && server_args+=($SERVER_ARGS)
 bench_spawn server "$server_bin" "${server_args[@]}"
 server_pid=$BENCH_LAST_PID
 bench_wait_http "http://127.0.0.1:$port/readyz" 60 "$server_pid" ||
