@@ -56,6 +56,7 @@ LOAD_CPU=${LOAD_CPU:-1}
 WHOLE_RATE=${WHOLE_RATE:-}
 HALF_KNEE=${HALF_KNEE:-}
 WARMUP=${WARMUP:-10}
+HASH_THREADS=${HASH_THREADS:-4}
 
 server_bin=$BUILD_DIR/server/zhiyuan-server
 seed_bin=$BUILD_DIR/loadtest/zhiyuan-seed
@@ -167,7 +168,7 @@ mode_wrk() {
 
 # --- rss: full province and 100,000 live sessions --------------------------------------------
 mode_rss() {
-  start_server --auth.hash_threads 4
+  start_server --auth.hash_threads "$HASH_THREADS"
   local before after hwm
   before=$(rss_mib "$server_pid")
   bench_log "server RSS with the full province loaded: $before MiB"
@@ -185,7 +186,7 @@ mode_rss() {
 
 # --- knee and half the knee ------------------------------------------------------------------
 mode_knee() {
-  start_server --auth.hash_threads 4
+  start_server --auth.hash_threads "$HASH_THREADS"
   # A freshly started server answers its first second or two slowly (connections, pools and
   # caches warming): WARMUP seconds of the same mix at 125/s first, reported apart, keep that
   # out of the steps.
@@ -200,7 +201,7 @@ mode_knee() {
   local half=${HALF_KNEE:-$(awk -v k="$knee" 'BEGIN { printf "%.0f", k / 2 }')}
   ((half > 0)) || bench_die "no knee found (submissions broke their limit in the first step)"
   stop_server
-  start_server --auth.hash_threads 4
+  start_server --auth.hash_threads "$HASH_THREADS"
   # The same warm-up, at the half-knee rate.
   if ((WARMUP > 0)); then
     loadtest half-knee-warmup --scenario "$scenarios/deadline-surge.toml" --threads 1 \
@@ -220,7 +221,7 @@ mode_knee() {
 # --- whole province --------------------------------------------------------------------------
 mode_whole() {
   seed_province
-  start_server --auth.hash_threads 4
+  start_server --auth.hash_threads "$HASH_THREADS"
   local args=(--scenario "$scenarios/whole-province.toml" --threads 1)
   if [[ -n $WHOLE_RATE ]]; then
     local seconds=${WHOLE_SECONDS:-$(awk -v n="$CANDIDATES" -v r="$WHOLE_RATE" \

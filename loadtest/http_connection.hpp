@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -27,12 +28,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 
 namespace zhiyuan::loadtest {
 
@@ -71,7 +72,9 @@ class http_connection {
         open_ = true;
       }
       arm(start + timeout);
-      auto [wec, wn] = co_await http::async_write(socket_, req, use_tuple);
+      serialize(req);
+      auto [wec, wn] =
+          co_await boost::asio::async_write(socket_, boost::asio::buffer(out_), use_tuple);
       if (wec) {
         if (reused && stale(wec)) {
           ++stale_retries_;
@@ -116,6 +119,26 @@ class http_connection {
   }
 
  private:
+  // The request's bytes in one reused buffer, sent with one write. Beast's serializer sends the
+  // start line and every header field as buffers of their own (one scatter write through a
+  // chain of buffer iterators), which costs the generator more CPU than a small request itself.
+  void serialize(const request& req) {
+    const auto append = [this](auto sv) { out_.append(sv.data(), sv.size()); };
+    out_.clear();
+    append(req.method_string());
+    out_ += ' ';
+    append(req.target());
+    out_ += req.version() == 10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n";
+    for (const auto& field : req.base()) {
+      append(field.name_string());
+      out_ += ": ";
+      append(field.value());
+      out_ += "\r\n";
+    }
+    out_ += "\r\n";
+    out_ += req.body();
+  }
+
   void arm(clock::time_point deadline) {
     deadline_ = deadline;
     if (mode_ != timeouts::timed) return;
@@ -154,6 +177,7 @@ class http_connection {
   clock::duration connect_timeout_;
   timeouts mode_;
   boost::beast::flat_buffer buffer_;
+  std::string out_;  // the request being sent
   clock::time_point deadline_{};
   std::uint64_t generation_ = 0;
   std::uint64_t stale_retries_ = 0;
