@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -55,7 +56,16 @@ class http_connection {
         mode_(mode) {}
 
   /// Sends `req` and reads the response within `timeout`; any error closes the connection.
-  boost::asio::awaitable<boost::beast::error_code> exchange(request& req, response& res,
+  boost::asio::awaitable<boost::beast::error_code> exchange(const request& req, response& res,
+                                                            clock::duration timeout) {
+    serialize(req);
+    return exchange(std::string_view(out_), res, timeout);
+  }
+
+  /// The same with the request already in wire form (start line, header fields, blank line,
+  /// body), which must stay valid until the exchange ends: the load generator writes its
+  /// requests itself and saves building a Beast message per request.
+  boost::asio::awaitable<boost::beast::error_code> exchange(std::string_view wire, response& res,
                                                             clock::duration timeout) {
     namespace http = boost::beast::http;
     constexpr auto use_tuple = boost::asio::as_tuple(boost::asio::use_awaitable);
@@ -72,9 +82,8 @@ class http_connection {
         open_ = true;
       }
       arm(start + timeout);
-      serialize(req);
-      auto [wec, wn] =
-          co_await boost::asio::async_write(socket_, boost::asio::buffer(out_), use_tuple);
+      auto [wec, wn] = co_await boost::asio::async_write(
+          socket_, boost::asio::buffer(wire.data(), wire.size()), use_tuple);
       if (wec) {
         if (reused && stale(wec)) {
           ++stale_retries_;
@@ -121,7 +130,7 @@ class http_connection {
  private:
   // The request's bytes in one reused buffer, sent with one write. Beast's serializer sends the
   // start line and every header field as buffers of their own (one scatter write through a
-  // chain of buffer iterators), which costs the generator more CPU than a small request itself.
+  // chain of buffer iterators), which costs a load generator more CPU than a small request.
   void serialize(const request& req) {
     const auto append = [this](auto sv) { out_.append(sv.data(), sv.size()); };
     out_.clear();

@@ -405,21 +405,42 @@ class worker {
                                   std::optional<steady::time_point>& first_send,
                                   std::int64_t if_match = -1) {
     reply out;
-    http::request<http::string_body> req{verb, std::move(target), 11};
-    req.set(http::field::host, opt_.host);
-    req.set(http::field::user_agent, "zhiyuan-loadtest");
-    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-    if (!idempotency_key.empty()) req.set("Idempotency-Key", idempotency_key);
-    if (if_match >= 0) {
-      std::string quoted = "\"";
-      quoted += std::to_string(if_match);
-      quoted += '"';
-      req.set(http::field::if_match, quoted);
+    // The request in wire form, written here (one string instead of a Beast message per
+    // request: the generator's CPU per request is what it is measured by).
+    std::string req;
+    req.reserve(160 + target.size() + token.size() + body.size());
+    const auto method = http::to_string(verb);
+    req.append(method.data(), method.size());
+    req += ' ';
+    req += target;
+    req += " HTTP/1.1\r\nHost: ";
+    req += opt_.host;
+    req += "\r\nUser-Agent: zhiyuan-loadtest\r\n";
+    if (!token.empty()) {
+      req += "Authorization: Bearer ";
+      req += token;
+      req += "\r\n";
     }
-    if (!body.empty()) req.set(http::field::content_type, "application/json");
-    req.keep_alive(true);
-    req.body() = std::move(body);
-    req.prepare_payload();
+    if (!idempotency_key.empty()) {
+      req += "Idempotency-Key: ";
+      req += idempotency_key;
+      req += "\r\n";
+    }
+    if (if_match >= 0) {
+      req += "If-Match: \"";
+      req += std::to_string(if_match);
+      req += "\"\r\n";
+    }
+    if (!body.empty()) req += "Content-Type: application/json\r\n";
+    // A body, or a method that has one (an empty POST or PUT says so: Content-Length: 0).
+    if (!body.empty() || verb == http::verb::post || verb == http::verb::put ||
+        verb == http::verb::patch) {
+      req += "Content-Length: ";
+      req += std::to_string(body.size());
+      req += "\r\n";
+    }
+    req += "\r\n";
+    req += body;
     for (unsigned attempt = 0;; ++attempt) {
       if (stopping_) {
         out.stopped = true;
