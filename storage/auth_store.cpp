@@ -5,6 +5,7 @@
 #include <pqxx/pqxx>
 
 #include "storage/encoding.hpp"
+#include "storage/single_read.hpp"
 #include "storage/sql.hpp"
 
 namespace zhiyuan::storage {
@@ -20,7 +21,7 @@ std::optional<std::string> inet_or_null(const std::string& ip) {
 }  // namespace
 
 std::optional<account> find_account(pqxx::connection& conn, std::int64_t candidate_id) {
-  pqxx::read_transaction tx(conn);
+  single_read tx(conn);
   auto r = tx.exec_params(sql::auth_find_account, candidate_id);
   if (r.empty()) return std::nullopt;
   return account{r[0][0].as<std::string>(),   r[0][1].as<bool>(),        r[0][2].as<bool>(),
@@ -79,7 +80,7 @@ bool revoke_session(pqxx::connection& conn, std::int64_t candidate_id, const tok
 
 std::vector<login_record> login_history(pqxx::connection& conn, std::int64_t candidate_id,
                                         int limit) {
-  pqxx::read_transaction tx(conn);
+  single_read tx(conn);
   std::vector<login_record> out;
   for (const auto& r : tx.exec_params(sql::auth_login_history, candidate_id, limit)) {
     out.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(),
@@ -112,7 +113,7 @@ std::vector<std::pair<std::int16_t, std::int64_t>> batch_versions(const pqxx::fi
 
 std::optional<profile_row> load_profile(pqxx::connection& conn, std::int64_t candidate_id,
                                         bool drill) {
-  pqxx::read_transaction tx(conn);
+  single_read tx(conn);
   const auto r = tx.exec_params(sql::auth_profile, candidate_id, drill);
   if (r.empty()) return std::nullopt;
   const auto& row = r[0];
@@ -136,7 +137,7 @@ std::optional<profile_row> load_profile(pqxx::connection& conn, std::int64_t can
 }
 
 std::vector<stored_session> load_live_sessions(pqxx::connection& conn, std::int64_t now) {
-  pqxx::read_transaction tx(conn);
+  single_read tx(conn);
   std::vector<stored_session> out;
   for (const auto& r : tx.exec_params(sql::auth_live_sessions, now)) {
     stored_session s;

@@ -4,6 +4,7 @@
 
 #include <pqxx/pqxx>
 
+#include "storage/single_read.hpp"
 #include "storage/sql.hpp"
 
 namespace zhiyuan::storage {
@@ -53,13 +54,13 @@ application_row application_of(const pqxx::row& row) {
 
 std::vector<favorite_row> load_favorites(pqxx::connection& conn, std::int64_t candidate_id,
                                          int limit) {
-  pqxx::read_transaction tx(conn);
+  single_read tx(conn);
   return favorites_in(tx, candidate_id, limit);
 }
 
 std::optional<draft_row> load_draft(pqxx::connection& conn, std::int64_t candidate_id,
                                     std::int16_t batch, bool drill) {
-  pqxx::read_transaction tx(conn);
+  single_read tx(conn);
   return draft_in(tx, candidate_id, batch, drill);
 }
 
@@ -75,7 +76,7 @@ draft_and_favorites load_draft_and_favorites(pqxx::connection& conn, std::int64_
 
 std::optional<application_row> load_application(pqxx::connection& conn, std::int64_t candidate_id,
                                                 std::int16_t batch, bool drill) {
-  pqxx::read_transaction tx(conn);
+  single_read tx(conn);
   const auto r = tx.exec_params(sql::state_application, candidate_id, batch, drill);
   if (r.empty()) return std::nullopt;
   return application_of(r[0]);
@@ -85,7 +86,7 @@ std::vector<application_row> load_application_history(pqxx::connection& conn,
                                                       std::int64_t candidate_id, std::int16_t batch,
                                                       bool drill, std::int64_t before_version,
                                                       int limit) {
-  pqxx::read_transaction tx(conn);
+  single_read tx(conn);
   const auto r = tx.exec_params(sql::state_application_history, candidate_id, batch, drill,
                                 before_version, limit);
   std::vector<application_row> out;
@@ -96,7 +97,7 @@ std::vector<application_row> load_application_history(pqxx::connection& conn,
 
 std::vector<notice_row> load_notices(pqxx::connection& conn, std::int64_t candidate_id,
                                      std::optional<std::int64_t> before, int limit) {
-  pqxx::read_transaction tx(conn);
+  single_read tx(conn);
   const auto r = tx.exec_params(sql::state_notices, candidate_id, before, limit);
   std::vector<notice_row> out;
   out.reserve(r.size());
@@ -137,7 +138,7 @@ std::int64_t purge_drill_data(const std::string& conninfo, std::int64_t drill_cl
 std::optional<stored_response> find_stored_response(pqxx::connection& conn,
                                                     std::int64_t candidate_id,
                                                     const std::string& key) {
-  pqxx::read_transaction tx(conn);
+  single_read tx(conn);
   const auto r = tx.exec_params(sql::state_stored_response, candidate_id, key);
   if (r.empty()) return std::nullopt;
   return stored_response{r[0][0].as<std::string>(), r[0][1].as<unsigned>(),
