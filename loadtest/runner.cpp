@@ -87,6 +87,7 @@ struct setup_tally {
   std::uint64_t requests = 0;
   std::uint64_t errors = 0;
   std::optional<reply> failure;
+  std::optional<steady::time_point> ready_at;  ///< when the last setup request was answered
 };
 
 struct second_bucket {
@@ -236,6 +237,7 @@ class worker {
   std::array<action_stats, action_count> stats;
   std::vector<second_bucket> seconds;
   std::uint64_t setup_requests = 0;
+  histogram setup_latency;  // see run_report::setup_latency
   std::uint64_t setup_errors = 0;
   std::uint64_t pages_followed = 0;
   std::uint64_t unreadable_receipts = 0;
@@ -512,6 +514,7 @@ class worker {
       }
       c.pledged = true;
     }
+    if (setup.requests > 0) setup.ready_at = steady::now();
     co_return true;
   }
 
@@ -718,7 +721,12 @@ class worker {
     const bool late =
         first_send && *first_send - intended > seconds_to_duration(opt_.late_after_ms / 1000);
     const bool ok = !setup_failed && !unreadable && expected_status(a, r.status);
-    const std::uint64_t us = micros_between(intended, done);
+    // The action's request is timed from its intended send time, or, when a sign-in or pledge
+    // had to go first, from their answer (their own time goes to setup_latency): an endpoint's
+    // latency is its own request's. A failed setup counts as the action's error, timed whole.
+    if (setup.ready_at) setup_latency.record(micros_between(intended, *setup.ready_at));
+    const std::uint64_t us =
+        micros_between(setup.ready_at ? std::max(intended, *setup.ready_at) : intended, done);
     if (!ok && r.status != 0 && st.samples.size() < 8) {
       // What the server said, for the report: the first two unexpected answers of each status.
       const std::string prefix = fmt::format("{} ", r.status);
@@ -971,6 +979,7 @@ run_report run(const scenario& s, const std::vector<candidate_account>& accounts
     const auto& w = workers[i];
     for (std::size_t a = 0; a < action_count; ++a) r.actions[a].merge(w->stats[a]);
     r.setup_requests += w->setup_requests;
+    r.setup_latency.merge(w->setup_latency);
     r.setup_errors += w->setup_errors;
     r.pages_followed += w->pages_followed;
     r.unreadable_receipts += w->unreadable_receipts;

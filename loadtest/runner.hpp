@@ -10,8 +10,10 @@
 //
 // Every action of the scenario's mix is sent (see runner.cpp, worker::handle, for the requests);
 // every one but schedule and ping acts as a signed-in candidate, signing in (and accepting the
-// pledge before writes) first when its session is missing: those requests are "setup" and their
-// time is part of the action's latency. A candidate serves one action at a time, and after an
+// pledge before writes) first when its session is missing: those requests are "setup", timed
+// from the arrival's intended instant to their answer (run_report::setup_latency), and the
+// action's own request from that answer (or its intended instant, if later), so each
+// endpoint's percentiles are its own requests'. A candidate serves one action at a time, and after an
 // action rests for that action's think time before it is taken again.
 //
 // Besides the whole run, every request is also counted in the phase its intended time falls in
@@ -127,6 +129,10 @@ struct run_report {
   histogram overall;
   std::uint64_t setup_requests = 0;  ///< sign-ins and pledges a submission or session needed
   std::uint64_t setup_errors = 0;
+  /// Microseconds from an arrival's intended send time until the sign-in and pledge it needed
+  /// first were answered. The action's own latency then runs from that answer (or from its
+  /// intended time if later): each endpoint is timed by its own request.
+  histogram setup_latency;
   std::uint64_t pages_followed = 0;       ///< plans_page requests that carried a page_token
   std::uint64_t unreadable_receipts = 0;  ///< 2xx submissions without a complete receipt
   std::uint64_t foreign_receipts = 0;     ///< of those: a receipt of another candidate or batch

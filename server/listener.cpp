@@ -163,12 +163,15 @@ class http_server::worker {
     asio::co_spawn(io_, sweep_loop(), asio::detached);
   }
 
-  // Runs on this worker's thread.
+  // Runs on this worker's thread. Nothing is closed while an operation on it is pending (see
+  // sweep_loop): the accept is cancelled and the acceptor closed by the accept loop once it
+  // returned; idle connections are shut down, which ends their pending read.
   void stop_accepting() {
     beast::error_code ignored;
-    acceptor_.close(ignored);
+    accepting_ = false;
+    acceptor_.cancel(ignored);
     for (connection* c : connections_) {
-      if (c->idle) c->socket.close(ignored);
+      if (c->idle) c->socket.shutdown(tcp::socket::shutdown_both, ignored);
     }
   }
 
@@ -193,9 +196,9 @@ class http_server::worker {
 
   asio::awaitable<void> accept_loop() {
     asio::steady_timer backoff(io_);
-    for (;;) {
+    while (accepting_) {
       auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
-      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+      if (!accepting_ || ec == asio::error::operation_aborted) break;
       if (ec) {
         // Out of descriptors or memory: back off instead of spinning on the error.
         log_event(spdlog::level::warn, "accept_failed", {{"error", ec.message()}});
@@ -222,10 +225,12 @@ class http_server::worker {
       stats.open_connections.fetch_add(1, std::memory_order_relaxed);
       asio::co_spawn(io_, session(std::move(socket)), asio::detached);
     }
+    beast::error_code ignored;
+    acceptor_.close(ignored);  // no accept pending any more
   }
 
-  // Closes connections past their deadline; their pending operation completes with
-  // operation_aborted and the session sees `timed_out`.
+  // Shuts down connections past their deadline; their pending operation ends (end of stream or
+  // a broken pipe) and the session sees `timed_out`.
   asio::awaitable<void> sweep_loop() {
     asio::steady_timer tick(io_);
     for (;;) {
@@ -236,8 +241,13 @@ class http_server::worker {
       for (connection* c : connections_) {
         if (c->deadline <= now && !c->timed_out) {
           c->timed_out = true;
+          // Shut down, not closed: the kernel ends the pending read or write and the session
+          // closes the socket once that operation has returned. Asio 1.81's io_uring backend
+          // frees a closed socket's state at once while the kernel still holds the operation;
+          // its completion then lands in memory reused by another socket (a segfault in an
+          // accept completion, or an answer on the wrong connection). bench/RESULTS.md, issue 6.
           beast::error_code ignored;
-          c->socket.close(ignored);
+          c->socket.shutdown(tcp::socket::shutdown_both, ignored);
         }
       }
     }
@@ -487,6 +497,7 @@ class http_server::worker {
   // posted, which the scheduler still locks for.
   asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   tcp::acceptor acceptor_;
+  bool accepting_ = true;  // this worker's thread only
   std::unordered_set<connection*> connections_;
   thread_clock clock_;
   id_source ids_;

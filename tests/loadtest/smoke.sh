@@ -78,6 +78,14 @@ grep -qE '"faults":\[\{"at_s":3,"started_s":3\.[0-9]+,"seconds":0\.[3-9][0-9]*,"
 if grep -qE '(src|href)="(https?:)?//' "$out/report.html"; then
   fail "the HTML report refers to outside resources"
 fi
+# Sign-ins and pledges done before an action are timed on their own (the action's latency
+# starts at their answer): the smoke run signs candidates in before their first action, so the
+# setup histogram holds samples, at most one per setup request.
+setup_requests=$(grep -o '"setup_requests":[0-9]*' "$out/report.json" | head -1 | cut -d: -f2)
+setup_timed=$(grep -o '"setup_latency":{"count":[0-9]*' "$out/report.json" | cut -d: -f3)
+((setup_requests > 0 && setup_timed > 0 && setup_timed <= setup_requests)) ||
+  fail "setup requests $setup_requests, timed setups '$setup_timed'"
+grep -q '^(setup) ' "$out/stdout" || fail "the summary table lacks the (setup) row"
 # A receipt whose version the database does not hold is lost, one whose hash differs is
 # mismatched: the reconciler must say so and fail.
 awk 'NR == 1 { $3 = $3 + 1000 } NR == 2 { $4 = "00" substr($4, 3) } { print }' "$out/acks.txt" \
