@@ -13,8 +13,8 @@
 // pledge before writes) first when its session is missing: those requests are "setup", timed
 // from the arrival's intended instant to their answer (run_report::setup_latency), and the
 // action's own request from that answer (or its intended instant, if later), so each
-// endpoint's percentiles are its own requests'. A candidate serves one action at a time, and after an
-// action rests for that action's think time before it is taken again.
+// endpoint's percentiles are its own requests'. A candidate serves one action at a time, and after
+// an action rests for that action's think time before it is taken again.
 //
 // Besides the whole run, every request is also counted in the phase its intended time falls in
 // (for the knee of a stepped run), every formal submission the server acknowledged is kept for
