@@ -72,11 +72,15 @@ class http_connection {
     const auto start = clock::now();
     busy_ = true;
     timed_out_ = false;
+    aborted_ = false;
+    // An operation that completed just as it was cancelled (deadline, abort) returns no error;
+    // the next one would then run uncancelled: stop after every step instead.
+    constexpr auto cancelled = boost::asio::error::operation_aborted;
     for (bool reused = open_;; reused = false) {
       if (!open_) {
         arm(start + std::min(timeout, connect_timeout_));
         auto [ec] = co_await socket_.async_connect(endpoint_, use_tuple);
-        if (ec) co_return fail(ec);
+        if (ec || cut()) co_return fail(ec ? ec : cancelled);
         socket_.set_option(boost::asio::ip::tcp::no_delay(true));
         buffer_.clear();
         open_ = true;
@@ -84,23 +88,23 @@ class http_connection {
       arm(start + timeout);
       auto [wec, wn] = co_await boost::asio::async_write(
           socket_, boost::asio::buffer(wire.data(), wire.size()), use_tuple);
-      if (wec) {
+      if (wec || cut()) {
         if (reused && stale(wec)) {
           ++stale_retries_;
           close();
           continue;
         }
-        co_return fail(wec);
+        co_return fail(wec ? wec : cancelled);
       }
       res = {};
       auto [rec, rn] = co_await http::async_read(socket_, buffer_, res, use_tuple);
-      if (rec) {
+      if (rec || cut()) {
         if (reused && rn == 0 && stale(rec)) {
           ++stale_retries_;
           close();
           continue;
         }
-        co_return fail(rec);
+        co_return fail(rec ? rec : cancelled);
       }
       disarm();
       if (!res.keep_alive()) close();
@@ -111,15 +115,31 @@ class http_connection {
   /// Requests sent again because a reused connection turned out closed by the server.
   std::uint64_t stale_retries() const noexcept { return stale_retries_; }
 
-  /// Swept mode: closes the connection when an exchange runs past its deadline (its pending
-  /// operation then ends and the exchange returns beast::error::timeout). True when it did.
+  /// Swept mode: cancels the pending operation of an exchange past its deadline (the exchange
+  /// then closes the connection and returns beast::error::timeout). True when it did.
   bool expire_if_overdue(clock::time_point now) {
     if (!busy_ || now < deadline_) return false;
     timed_out_ = true;
-    close();
+    // Cancelled, not closed: Asio 1.81's io_uring backend frees a closed socket's state while
+    // the kernel still holds the operation, whose completion then lands on another socket.
+    boost::beast::error_code ignored;
+    socket_.cancel(ignored);
     return true;
   }
 
+  /// Ends the connection: an exchange in progress is cancelled (and closes it when its
+  /// operation has returned), an idle connection is closed at once.
+  void abort() {
+    if (busy_) {
+      aborted_ = true;
+      boost::beast::error_code ignored;
+      socket_.cancel(ignored);
+    } else {
+      close();
+    }
+  }
+
+  /// Closes the connection; only while no exchange is in progress (else abort()).
   void close() {
     boost::beast::error_code ignored;
     socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
@@ -166,11 +186,13 @@ class http_connection {
     }
   }
 
+  bool cut() const noexcept { return timed_out_ || aborted_; }
+
   // The errors of a connection the server had already closed (not of a timeout of ours).
   bool stale(const boost::beast::error_code& ec) const {
     namespace error = boost::asio::error;
-    return !timed_out_ && (ec == boost::beast::http::error::end_of_stream || ec == error::eof ||
-                           ec == error::connection_reset || ec == error::broken_pipe);
+    return !cut() && (ec == boost::beast::http::error::end_of_stream || ec == error::eof ||
+                      ec == error::connection_reset || ec == error::broken_pipe);
   }
 
   boost::beast::error_code fail(boost::beast::error_code ec) {
@@ -192,6 +214,7 @@ class http_connection {
   std::uint64_t stale_retries_ = 0;
   bool open_ = false;
   bool busy_ = false;
+  bool aborted_ = false;
   bool timed_out_ = false;
 };
 

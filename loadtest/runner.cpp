@@ -301,7 +301,7 @@ class worker {
     }
     // Whatever is still in flight is counted as unfinished, not as an error.
     stopping_ = true;
-    for (auto& c : connections_) c->close();
+    for (auto& c : connections_) c->abort();
     for (auto* w : waiters_) w->timer.cancel();
     waiters_.clear();
   }

@@ -323,7 +323,7 @@ class submitter {
     grace_timer_->async_wait([this](const beast::error_code& ec) {
       if (ec) return;
       abandon_ = true;
-      for (auto& c : connections_) c->close();
+      for (auto& c : connections_) c->abort();
     });
   }
 
