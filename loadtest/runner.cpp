@@ -202,13 +202,13 @@ class worker {
     }
   }
 
-  // Runs the thread's part of the run. Once the run stops, what is still pending (every
-  // socket is closed by then) gets `abandon_after` to finish; an operation the kernel cannot
-  // cancel (e.g. a connect to a server that stopped answering) is then abandoned with the
-  // io_context, and the worker must not be destroyed (see run()).
   /// The instant the schedule of arrivals counts from (set before run()).
   void start_at(steady::time_point start) { start_ = start; }
 
+  // Runs the thread's part of the run. Once the run stops, what is still pending (every
+  // exchange is cancelled by then) gets `abandon_after` to finish; an operation the kernel
+  // cannot cancel (e.g. a connect to a server that stopped answering) is then abandoned with the
+  // io_context, and the worker must not be destroyed (see run()).
   void run() {
     asio::co_spawn(io_, dispatch(), asio::detached);
     asio::co_spawn(io_, sweep(), asio::detached);

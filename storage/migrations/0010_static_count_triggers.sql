@@ -1,7 +1,9 @@
 -- The filing counters' row triggers of migration 0007 built their statement with EXECUTE
 -- format(...), so every INSERT into applications, drafts or window_logins parsed and planned
 -- it again (a fifth of the database's CPU under a submission surge). The same statements,
--- written out per table and event: plpgsql prepares each once per session and trigger.
+-- written out per table and event: plpgsql prepares each once per session and trigger. The
+-- INSERT and DELETE branches differ only in sign and transition table, and cannot be one
+-- statement: a transition table exists only for its own event (as in migration 0007).
 CREATE OR REPLACE FUNCTION filing_count_rows() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_TABLE_NAME = 'window_logins' THEN
