@@ -120,26 +120,22 @@ class http_connection {
   bool expire_if_overdue(clock::time_point now) {
     if (!busy_ || now < deadline_) return false;
     timed_out_ = true;
-    // Cancelled, not closed: Asio 1.81's io_uring backend frees a closed socket's state while
-    // the kernel still holds the operation, whose completion then lands on another socket.
-    boost::beast::error_code ignored;
-    socket_.cancel(ignored);
+    end_pending();
     return true;
   }
 
-  /// Ends the connection: an exchange in progress is cancelled (and closes it when its
+  /// Ends the connection: an exchange in progress is cut short (and closes it when its
   /// operation has returned), an idle connection is closed at once.
   void abort() {
     if (busy_) {
       aborted_ = true;
-      boost::beast::error_code ignored;
-      socket_.cancel(ignored);
+      end_pending();
     } else {
       close();
     }
   }
 
-  /// Closes the connection; only while no exchange is in progress (else abort()).
+  /// Closes the connection; only while no operation is pending (else abort()).
   void close() {
     boost::beast::error_code ignored;
     socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
@@ -184,6 +180,19 @@ class http_connection {
       ++generation_;
       timer_.cancel();
     }
+  }
+
+  // Ends the pending operation of an exchange that is cut short: shutting the socket down makes
+  // the kernel complete a pending connect, read or write; the exchange sees cut() and closes the
+  // socket after the operation returned. Never cancel() or close() with an operation pending:
+  // Asio 1.81's io_uring backend submits the cancellation in a recycled ring entry without
+  // clearing the user data it still holds, so the cancellation's completion is delivered to
+  // whatever operation last used that entry (another socket's read completes with 0 bytes,
+  // ENOENT or another connection's bytes); close() also frees the socket's state while the
+  // kernel still holds the operation. tests/loadtest/http_connection_test.cpp reproduces both.
+  void end_pending() {
+    boost::beast::error_code ignored;
+    socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
   }
 
   bool cut() const noexcept { return timed_out_ || aborted_; }

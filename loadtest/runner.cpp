@@ -206,23 +206,15 @@ class worker {
   void start_at(steady::time_point start) { start_ = start; }
 
   // Runs the thread's part of the run. Once the run stops, what is still pending (every
-  // exchange is cancelled by then) gets `abandon_after` to finish; an operation the kernel
-  // cannot cancel (e.g. a connect to a server that stopped answering) is then abandoned with the
-  // io_context, and the worker must not be destroyed (see run()).
+  // exchange is cut short by then) gets `abandon_after` to finish (see sweep()); an operation
+  // that still does not return is then abandoned with the io_context, and the worker must not
+  // be destroyed (see run()). Plain io_context::run(): in Asio 1.81 a run_for() on io_uring
+  // removes its wait's timeout with a ring entry whose stale user data completes another
+  // socket's operation (see http_connection::end_pending).
   void run() {
     asio::co_spawn(io_, dispatch(), asio::detached);
     asio::co_spawn(io_, sweep(), asio::detached);
-    constexpr auto abandon_after = std::chrono::seconds(5);
-    std::optional<steady::time_point> give_up;
-    while (io_.run_for(std::chrono::milliseconds(100)) > 0 || !io_.stopped()) {
-      if (!stopping_) continue;
-      if (!give_up) give_up = steady::now() + abandon_after;
-      if (steady::now() >= *give_up) {
-        abandoned = in_flight_;
-        io_.stop();
-        break;
-      }
-    }
+    io_.run();
   }
 
   /// Requests still pending when the worker gave up on them (see run()); 0 normally.
@@ -306,15 +298,28 @@ class worker {
     waiters_.clear();
   }
 
-  // Closes the connections whose exchange overran the request timeout (see http_connection:
-  // one sweep every 50 ms instead of a timer per request), until the run stops.
+  // Ends the exchanges that overran the request timeout (see http_connection: one sweep every
+  // 50 ms instead of a timer per request) until the run stops; then waits up to
+  // `abandon_after` for what is still in flight and stops the io_context if it is not done.
   asio::awaitable<void> sweep() {
+    constexpr auto abandon_after = std::chrono::seconds(5);
     asio::steady_timer timer(io_);
-    while (!stopping_) {
+    std::optional<steady::time_point> give_up;
+    for (;;) {
       timer.expires_after(std::chrono::milliseconds(50));
       co_await timer.async_wait(use_tuple);
       const auto now = steady::now();
-      for (auto& c : connections_) c->expire_if_overdue(now);
+      if (!stopping_) {
+        for (auto& c : connections_) c->expire_if_overdue(now);
+        continue;
+      }
+      if (in_flight_ == 0) co_return;
+      if (!give_up) give_up = now + abandon_after;
+      if (now >= *give_up) {
+        abandoned = in_flight_;
+        io_.stop();
+        co_return;
+      }
     }
   }
 
