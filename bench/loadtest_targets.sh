@@ -25,7 +25,9 @@
 #      seconds instead of the whole province), HALF_KNEE (empty: half the measured knee), WARMUP
 #      (10 s; 0: none), OUT (BUILD_DIR/
 #      bench-loadtest-out: JSON and HTML reports are kept there), LOADTEST_BIN (the generator to
-#      measure; default BUILD_DIR/loadtest/zhiyuan-loadtest), KEEP_TMP=1 keeps the logs.
+#      measure; default BUILD_DIR/loadtest/zhiyuan-loadtest), HASH_THREADS (4: the server's
+#      auth.hash_threads), SERVER_ARGS (more server options, e.g. '--database.read_threads 16'),
+#      KEEP_TMP=1 keeps the logs.
 # Every process it starts is stopped on exit; all traffic stays on 127.0.0.1.
 set -euo pipefail
 
@@ -57,6 +59,7 @@ WHOLE_RATE=${WHOLE_RATE:-}
 HALF_KNEE=${HALF_KNEE:-}
 WARMUP=${WARMUP:-10}
 HASH_THREADS=${HASH_THREADS:-4}
+SERVER_ARGS=${SERVER_ARGS:-}
 
 server_bin=$BUILD_DIR/server/zhiyuan-server
 seed_bin=$BUILD_DIR/loadtest/zhiyuan-seed
@@ -102,7 +105,7 @@ start_server() {
     --server.port "$port" --database.url "$url" \
     --filing.schedule_file "$repo/config/schedule.toml" --filing.clock_offset_seconds "$offset" \
     --server.drain_delay_ms 0 --auth.login_ip_per_minute 100000000 \
-    --auth.receipt_key_file "$BENCH_TMP/receipt.key" "$@"
+    --auth.receipt_key_file "$BENCH_TMP/receipt.key" "$@" $SERVER_ARGS
   server_pid=$BENCH_LAST_PID
   bench_wait_http "http://127.0.0.1:$port/readyz" 180 "$server_pid" ||
     { tail -n 20 "$BENCH_TMP/server.log" >&2; bench_die "server did not become ready"; }

@@ -30,20 +30,9 @@ std::optional<account> find_account(pqxx::connection& conn, std::int64_t candida
 
 void insert_session(pqxx::connection& conn, const stored_session& s, const std::string& ip,
                     const std::string& user_agent, const std::vector<std::int16_t>& windows) {
-  pqxx::work tx(conn);
-  tx.exec_params(sql::auth_insert_session, s.candidate_id, as_bytea(s.hash), s.expires_at,
-                 inet_or_null(ip), user_agent);
-  tx.exec_params(sql::auth_record_login, s.candidate_id, inet_or_null(ip), user_agent, "ok");
-  if (!windows.empty()) {
-    try {
-      pqxx::subtransaction statistics(tx, "window_login");
-      statistics.exec_params(sql::admin_window_login, s.candidate_id, array_literal(windows));
-      statistics.commit();
-    } catch (const pqxx::sql_error&) {
-      // Rolled back to the savepoint: the session and its login record still commit.
-    }
-  }
-  tx.commit();
+  single_write tx(conn);
+  tx.exec_params(sql::auth_sign_in, s.candidate_id, as_bytea(s.hash), s.expires_at,
+                 inet_or_null(ip), user_agent, array_literal(windows));
 }
 
 void record_failed_login(pqxx::connection& conn, std::int64_t candidate_id, const std::string& ip,
@@ -65,9 +54,8 @@ void set_passwords(pqxx::connection& conn, std::int64_t candidate_id, const std:
 }
 
 std::int64_t record_pledge(pqxx::connection& conn, std::int64_t candidate_id, std::int64_t now) {
-  pqxx::work tx(conn);
+  single_write tx(conn);
   const auto r = tx.exec_params(sql::auth_pledge, candidate_id, now);
-  tx.commit();
   return r.empty() ? 0 : r[0][0].as<std::int64_t>();
 }
 

@@ -63,8 +63,8 @@ struct profile_row {
 std::optional<account> find_account(pqxx::connection& conn, std::int64_t candidate_id);
 
 /// Records a new session, the successful login and (for the offices' statistics) a sign-in
-/// during the open filing windows `windows` (encoded batches) in one transaction: one commit.
-/// The statistics row is written in a savepoint: its failure never fails the sign-in.
+/// during the open filing windows `windows` (encoded batches) in one statement: one round trip,
+/// one commit, all or nothing.
 void insert_session(pqxx::connection& conn, const stored_session& s, const std::string& ip,
                     const std::string& user_agent, const std::vector<std::int16_t>& windows);
 

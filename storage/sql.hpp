@@ -32,9 +32,17 @@ inline constexpr const char* directory_candidates =
 inline constexpr const char* auth_find_account =
     "SELECT login_hash, must_set_passwords, pledge_at IS NULL, save_hash, exam_no, id_number"
     " FROM candidates WHERE candidate_id = $1";
-inline constexpr const char* auth_insert_session =
-    "INSERT INTO sessions (candidate_id, token_hash, expires_at, ip, user_agent)"
-    " VALUES ($1, $2, to_timestamp($3), $4::inet, $5)";
+// A sign-in in one statement (one round trip, one commit in autocommit): the session, the login
+// record, and the candidate's sign-in during the open filing windows of batches $6 (a
+// smallint[] literal, maybe empty) for the offices' statistics, counted once per batch.
+inline constexpr const char* auth_sign_in =
+    "WITH session AS (INSERT INTO sessions (candidate_id, token_hash, expires_at, ip, user_agent)"
+    " VALUES ($1, $2, to_timestamp($3), $4::inet, $5)),"
+    " login AS (INSERT INTO login_history (candidate_id, ip, user_agent, outcome)"
+    " VALUES ($1, $4::inet, $5, 'ok')),"
+    " windows AS (INSERT INTO window_logins (candidate_id, batch)"
+    " SELECT $1, b FROM unnest($6::smallint[]) b ON CONFLICT DO NOTHING)"
+    " SELECT 1";
 // For records whose loss in a crash harms nobody (failed sign-ins): commit without waiting
 // for the WAL flush.
 inline constexpr const char* auth_async_commit = "SET LOCAL synchronous_commit TO off";
@@ -602,12 +610,6 @@ inline constexpr const char* admin_audit_list =
     " AND ($7::bigint IS NULL OR l.at >= to_timestamp($7))"
     " AND ($8::bigint IS NULL OR l.at < to_timestamp($8))"
     " ORDER BY l.audit_id DESC LIMIT $3";
-
-// Marks a candidate's sign-in during the open filing windows of batches $2 (a smallint[]
-// literal); the statistics count each candidate once per batch.
-inline constexpr const char* admin_window_login =
-    "INSERT INTO window_logins (candidate_id, batch) SELECT $1, b FROM unnest($2::smallint[]) b"
-    " ON CONFLICT DO NOTHING";
 
 // ---- Admin API, part 2: reminders, notices, documents, incidents, schedule, imports
 // (storage/admin_ops_store.cpp). Same rule: the actor's unit scopes every statement.
