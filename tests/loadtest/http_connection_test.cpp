@@ -1,6 +1,7 @@
 #include "loadtest/http_connection.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <cstddef>
 #include <memory>
@@ -70,9 +71,21 @@ struct tally {
   int fast_running = 0;
 };
 
-// The last fast client to finish stops the run: the server side still waits on its sockets.
-asio::awaitable<void> fast_client(asio::io_context& io, http_connection& c, int id, int exchanges,
-                                  tally& t) {
+// What the clients share. The run ends by itself: the last fast client closes the fast
+// connections (idle by then) and shuts the listening socket down, the slow clients stop after
+// their current exchange, the server's reads end with the clients' sockets. Nothing is left
+// pending when the sockets are destroyed (which would submit cancellations too).
+struct run_state {
+  asio::io_context& io;
+  tcp::acceptor& acceptor;
+  asio::steady_timer& guard;
+  std::vector<std::unique_ptr<http_connection>>& connections;  ///< the fast ones first
+  int fast_connections = 0;
+  tally t;
+};
+
+asio::awaitable<void> fast_client(run_state& run, http_connection& c, int id, int exchanges) {
+  tally& t = run.t;
   http_connection::response res;
   for (int i = 0; i < exchanges; ++i) {
     const std::string target = fmt::format("/fast/{}/{}", id, i);
@@ -86,11 +99,14 @@ asio::awaitable<void> fast_client(asio::io_context& io, http_connection& c, int 
       ++t.fast_ok;
     }
   }
-  if (--t.fast_running == 0) io.stop();
+  if (--t.fast_running > 0) co_return;
+  for (int i = 0; i < run.fast_connections; ++i) run.connections[i]->close();  // all idle
+  ::shutdown(run.acceptor.native_handle(), SHUT_RD);
+  run.guard.cancel();
 }
 
 asio::awaitable<void> slow_client(http_connection& c, int id, tally& t) {
-  http_connection::response res;
+  http_connection::response res;  // never filled: the server does not answer /slow
   for (int i = 0; t.fast_running > 0; ++i) {
     const std::string request = wire(fmt::format("/slow/{}/{}", id, i));
     const auto ec = co_await c.exchange(request, res, std::chrono::milliseconds(1));
@@ -106,23 +122,6 @@ TEST(http_connection, timeouts_never_disturb_other_connections) {
   asio::io_context io(1);
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
   asio::co_spawn(io, accept_all(acceptor), asio::detached);
-
-  // 8 x 4,000 exchanges: each takes at least two ring entries (the client's read, the
-  // server's read), so the ring wraps about four times.
-  constexpr int fast_connections = 8;
-  constexpr int exchanges = 4'000;
-  constexpr int slow_connections = 4;
-  tally t;
-  t.fast_running = fast_connections;
-  std::vector<std::unique_ptr<http_connection>> connections;
-  for (int i = 0; i < fast_connections + slow_connections; ++i) {
-    connections.push_back(std::make_unique<http_connection>(io, acceptor.local_endpoint()));
-    if (i < fast_connections) {
-      asio::co_spawn(io, fast_client(io, *connections.back(), i, exchanges, t), asio::detached);
-    } else {
-      asio::co_spawn(io, slow_client(*connections.back(), i, t), asio::detached);
-    }
-  }
   // Bounded even if an exchange hangs. Not io.run_for(): in Asio 1.81 its wait on io_uring
   // submits a timeout removal with the same stale user data (see runner.cpp, worker::run).
   asio::steady_timer guard(io);
@@ -130,6 +129,24 @@ TEST(http_connection, timeouts_never_disturb_other_connections) {
   guard.async_wait([&io](boost::system::error_code ec) {
     if (!ec) io.stop();
   });
+
+  // 8 x 4,000 exchanges: each takes at least two ring entries (the client's read, the
+  // server's read), so the ring wraps about four times.
+  constexpr int fast_connections = 8;
+  constexpr int exchanges = 4'000;
+  constexpr int slow_connections = 4;
+  std::vector<std::unique_ptr<http_connection>> connections;
+  run_state run{io, acceptor, guard, connections, fast_connections, {}};
+  tally& t = run.t;
+  t.fast_running = fast_connections;
+  for (int i = 0; i < fast_connections + slow_connections; ++i) {
+    connections.push_back(std::make_unique<http_connection>(io, acceptor.local_endpoint()));
+    if (i < fast_connections) {
+      asio::co_spawn(io, fast_client(run, *connections.back(), i, exchanges), asio::detached);
+    } else {
+      asio::co_spawn(io, slow_client(*connections.back(), i, t), asio::detached);
+    }
+  }
   io.run();
 
   EXPECT_EQ(t.fast_running, 0) << "exchanges did not finish";
