@@ -27,6 +27,7 @@
 #      bench-loadtest-out: JSON and HTML reports are kept there), LOADTEST_BIN (the generator to
 #      measure; default BUILD_DIR/loadtest/zhiyuan-loadtest), HASH_THREADS (4: the server's
 #      auth.hash_threads), SERVER_ARGS (more server options, e.g. '--database.read_threads 16'),
+#      LOADTEST_ARGS (more generator options for rss, knee and whole, e.g. '--retries 10'),
 #      KEEP_TMP=1 keeps the logs.
 # Every process it starts is stopped on exit; all traffic stays on 127.0.0.1.
 set -euo pipefail
@@ -60,6 +61,7 @@ HALF_KNEE=${HALF_KNEE:-}
 WARMUP=${WARMUP:-10}
 HASH_THREADS=${HASH_THREADS:-4}
 SERVER_ARGS=${SERVER_ARGS:-}
+LOADTEST_ARGS=${LOADTEST_ARGS:-}
 
 server_bin=$BUILD_DIR/server/zhiyuan-server
 seed_bin=$BUILD_DIR/loadtest/zhiyuan-seed
@@ -123,7 +125,8 @@ loadtest() {
   shift
   local status=0
   "$loadtest_bin" --port "$port" --database-url "$url" --json "$OUT/$name.json" \
-    --html "$OUT/$name.html" "$@" >"$OUT/$name.txt" 2>"$BENCH_TMP/$name.err" || status=$?
+    --html "$OUT/$name.html" "$@" $LOADTEST_ARGS >"$OUT/$name.txt" 2>"$BENCH_TMP/$name.err" ||
+    status=$?
   cat "$OUT/$name.txt" >&2
   ((status <= 1)) || { cat "$BENCH_TMP/$name.err" >&2; bench_die "$name: zhiyuan-loadtest failed"; }
   return 0
