@@ -115,8 +115,8 @@ class http_connection {
   /// Requests sent again because a reused connection turned out closed by the server.
   std::uint64_t stale_retries() const noexcept { return stale_retries_; }
 
-  /// Swept mode: cancels the pending operation of an exchange past its deadline (the exchange
-  /// then closes the connection and returns beast::error::timeout). True when it did.
+  /// Swept mode: cuts short the pending operation of an exchange past its deadline (the
+  /// exchange then closes the connection and returns beast::error::timeout). True when it did.
   bool expire_if_overdue(clock::time_point now) {
     if (!busy_ || now < deadline_) return false;
     timed_out_ = true;
@@ -189,7 +189,10 @@ class http_connection {
   // clearing the user data it still holds, so the cancellation's completion is delivered to
   // whatever operation last used that entry (another socket's read completes with 0 bytes,
   // ENOENT or another connection's bytes); close() also frees the socket's state while the
-  // kernel still holds the operation. tests/loadtest/http_connection_test.cpp reproduces both.
+  // kernel still holds the operation. tests/loadtest/http_connection_test.cpp fails when this
+  // cancels instead. Shutting down a socket still connecting resets it; the kernel's io_uring
+  // connect then returns (checked on Linux 6.18). Callers ignore SIGPIPE: Asio 1.81's io_uring
+  // send passes no MSG_NOSIGNAL, and a write after the shutdown fails with EPIPE.
   void end_pending() {
     boost::beast::error_code ignored;
     socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);

@@ -35,6 +35,7 @@
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -779,6 +780,9 @@ int run(int argc, char** argv) {
 }  // namespace zhiyuan::crash
 
 int main(int argc, char** argv) {
+  // A write to a socket the exchange shut down (or the server reset) fails with EPIPE; Asio
+  // 1.81's io_uring send passes no MSG_NOSIGNAL, so the signal would end the process.
+  std::signal(SIGPIPE, SIG_IGN);
   try {
     return zhiyuan::crash::run(argc, argv);
   } catch (const std::exception& e) {
