@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <string_view>
 #include <thread>
+#include <unordered_set>
 #include <utility>
 
 #include <fmt/format.h>
@@ -206,7 +207,7 @@ class worker {
   void start_at(steady::time_point start) { start_ = start; }
 
   // Runs the thread's part of the run. Once the run stops, what is still pending (every
-  // exchange is cut short by then; a request pausing for a Retry-After is not) gets
+  // exchange and Retry-After pause is cut short by then) gets
   // `abandon_after` to finish (see sweep()); what still does not return is then abandoned with
   // the io_context, and the worker must not be destroyed (see the end of loadtest::run()). Plain
   // io_context::run(): in Asio 1.81 a run_for() on io_uring removes its wait's timeout with a ring
@@ -297,6 +298,7 @@ class worker {
     for (auto& c : connections_) c->abort();
     for (auto* w : waiters_) w->timer.cancel();
     waiters_.clear();
+    for (auto* p : pauses_) p->cancel();
   }
 
   // Ends the exchanges that overran the request timeout (see http_connection: one sweep every
@@ -484,8 +486,12 @@ class worker {
         const auto [end, err] = std::from_chars(v.data(), v.data() + v.size(), parsed);
         if (err == std::errc() && end == v.data() + v.size()) wait_s = std::min(parsed, 5U);
       }
+      // Cut short at the stop (like the exchanges), so that the stop need not wait it out.
       asio::steady_timer pause(io_, std::chrono::seconds(wait_s));
+      pauses_.insert(&pause);
       co_await pause.async_wait(use_tuple);
+      pauses_.erase(&pause);
+      if (stopping_) co_return out;
     }
   }
 
@@ -779,6 +785,7 @@ class worker {
   std::vector<std::unique_ptr<connection>> connections_;
   std::vector<connection*> idle_;
   std::deque<waiter*> waiters_;
+  std::unordered_set<asio::steady_timer*> pauses_;  // Retry-After pauses in progress
   std::deque<std::string> page_tokens_;
   simdjson::ondemand::parser parser_;
   std::uint64_t in_flight_ = 0;
