@@ -73,8 +73,8 @@ class http_connection {
     busy_ = true;
     timed_out_ = false;
     aborted_ = false;
-    // An operation that completed just as it was cancelled (deadline, abort) returns no error;
-    // the next one would then run uncancelled: stop after every step instead.
+    // An operation that completed just as the exchange was cut short (deadline, abort) returns
+    // no error; the next one would then run on: stop after every step instead.
     constexpr auto cancelled = boost::asio::error::operation_aborted;
     for (bool reused = open_;; reused = false) {
       if (!open_) {

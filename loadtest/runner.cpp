@@ -207,19 +207,18 @@ class worker {
   void start_at(steady::time_point start) { start_ = start; }
 
   // Runs the thread's part of the run. Once the run stops, what is still pending (every
-  // exchange and Retry-After pause is cut short by then) gets
-  // `abandon_after` to finish (see sweep()); what still does not return is then abandoned with
-  // the io_context, and the worker must not be destroyed (see the end of loadtest::run()). Plain
-  // io_context::run(): in Asio 1.81 a run_for() on io_uring removes its wait's timeout with a ring
-  // entry whose stale user data completes another socket's operation (see
-  // http_connection::end_pending).
+  // exchange and Retry-After pause is cut short by then) gets `abandon_after` to finish (see
+  // sweep()); what still does not return is then abandoned with the io_context, and the worker
+  // must not be destroyed (see the end of loadtest::run()). Plain io_context::run(): in Asio
+  // 1.81 a run_for() on io_uring removes its wait's timeout with a ring entry whose stale user
+  // data completes another socket's operation (see http_connection::end_pending).
   void run() {
     asio::co_spawn(io_, dispatch(), asio::detached);
     asio::co_spawn(io_, sweep(), asio::detached);
     io_.run();
   }
 
-  /// Requests still pending when the worker gave up on them (see run()); 0 normally.
+  /// Requests still pending when the worker gave up on them (see sweep()); 0 normally.
   std::uint64_t abandoned = 0;
 
   std::uint64_t stale_retries() const {
