@@ -54,6 +54,21 @@ struct login_result {
   bool pledge_required = true;
 };
 
+// For writes without an Idempotency-Key (sign-in, pledge): true once committed; otherwise
+// answers 503 with `busy` when the client may simply retry (shed, stopping, not committed in
+// time), else 500 (a failed write, logged by the write path).
+bool committed_or_busy(request_context& ctx, const write_outcome& out, std::string_view busy) {
+  if (out.admitted != storage::admit::ok || out.op->status == storage::op_status::unavailable) {
+    fail(ctx, errc::unavailable, busy, 1);
+    return false;
+  }
+  if (out.op->status != storage::op_status::committed) {
+    fail(ctx, errc::internal, "");
+    return false;
+  }
+  return true;
+}
+
 asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   auto obj = json_object(ctx, {"exam_no", "password"});
   if (!obj) co_return;
@@ -81,17 +96,8 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   const std::string agent = user_agent_of(ctx);
   const std::int64_t now = api.now_seconds();
   const std::int64_t expires = now + std::chrono::seconds(api.session_absolute).count();
-  // The batches whose filing window is open now: the offices' statistics count who signed in
-  // during each window (window_logins, migration 0007).
-  std::vector<std::int16_t> windows;
-  for (const auto b : core::all_batches) {
-    if (core::is_filing_window(core::phase_at(*api.schedule.get(), b, now))) {
-      windows.push_back(storage::encode_batch(b));
-    }
-  }
 
-  auto verify = [candidate, pass = std::move(*pass), agent, ip, now, expires,
-                 windows = std::move(windows)](pqxx::connection* conn) {
+  auto verify = [candidate, pass = std::move(*pass), agent, ip](pqxx::connection* conn) {
     login_result out;
     if (conn == nullptr) return out;
     // Unknown exam numbers cost the same hash as known ones: no account enumeration.
@@ -110,8 +116,6 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
       return out;
     }
     out.token = session_table::new_token(out.digest);
-    storage::stored_session s{candidate, out.digest, expires, now};
-    storage::insert_session(*conn, s, ip, agent, windows);  // durable before the token is sent
     out.must_set_passwords = acct->must_set_passwords;
     out.pledge_required = acct->pledge_required;
     out.result = login_result::outcome::ok;
@@ -126,6 +130,30 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   }
   if (r->result == login_result::outcome::bad_password) {
     fail(ctx, errc::unauthenticated, "exam number or password is wrong");
+    co_return;
+  }
+  // The session, the login record and the sign-in during the open filing windows (the offices'
+  // statistics, window_logins) are group-committed by the candidate's writer; the token is sent
+  // only after that COMMIT.
+  auto op = std::make_unique<storage::write_op>();
+  op->kind = storage::op_kind::sign_in;
+  op->candidate_id = candidate;
+  op->digest = r->digest;
+  op->expires_at = expires;
+  op->payload = ip;
+  op->payload2 = agent;
+  std::vector<std::int16_t> windows;
+  for (const auto b : core::all_batches) {
+    if (core::is_filing_window(core::phase_at(*api.schedule.get(), b, now))) {
+      windows.push_back(storage::encode_batch(b));
+    }
+  }
+  op->payload3 = storage::array_literal(windows);
+  op->accepted_at_us = api.now_micros();
+  op->deadline = std::chrono::steady_clock::now() + api.write_deadline;
+  const auto out = co_await submit_write(*api.writes, std::move(op));
+  if (!committed_or_busy(ctx, out, "sign-in is busy; retry shortly")) {
+    api.guard->unchecked(candidate, login_guard::secret::login);
     co_return;
   }
   api.guard->succeeded(candidate, login_guard::secret::login);
@@ -307,18 +335,18 @@ asio::awaitable<void> pledge(request_context& ctx, candidate_api_context& api) {
     fail(ctx, errc::passwords_required, "set your passwords first (POST /api/v1/me/passwords)");
     co_return;
   }
-  auto record = [id = s->candidate_id, now = api.now_seconds()](pqxx::connection* conn) {
-    return conn == nullptr ? std::int64_t{-1} : storage::record_pledge(*conn, id, now);
-  };
-  auto at = co_await run_on<std::int64_t>(*api.reads, std::move(record));
-  if (!at || *at < 0) {
-    fail(ctx, errc::unavailable, "busy; retry shortly", 1);
-    co_return;
-  }
+  // Group-committed like every write (not keyed: accepting it twice changes nothing).
+  auto op = std::make_unique<storage::write_op>();
+  op->kind = storage::op_kind::pledge;
+  op->candidate_id = s->candidate_id;
+  op->accepted_at_us = api.now_micros();
+  op->deadline = std::chrono::steady_clock::now() + api.write_deadline;
+  const auto out = co_await submit_write(*api.writes, std::move(op));
+  if (!committed_or_busy(ctx, out, "busy; retry shortly")) co_return;
   api.sessions->mark_pledged(s->candidate_id);
   json_writer w(ctx.res.body);
   w.begin_object();
-  w.key("pledged_at").value(format_micros(*at));
+  w.key("pledged_at").value(format_micros(out.op->first_at_us));
   w.end_object();
 }
 

@@ -28,13 +28,6 @@ std::optional<account> find_account(pqxx::connection& conn, std::int64_t candida
                  r[0][3].as<std::string>(""), r[0][4].as<std::string>(), r[0][5].as<std::string>()};
 }
 
-void insert_session(pqxx::connection& conn, const stored_session& s, const std::string& ip,
-                    const std::string& user_agent, const std::vector<std::int16_t>& windows) {
-  single_write tx(conn);
-  tx.exec_params(sql::auth_sign_in, s.candidate_id, as_bytea(s.hash), s.expires_at,
-                 inet_or_null(ip), user_agent, array_literal(windows));
-}
-
 void record_failed_login(pqxx::connection& conn, std::int64_t candidate_id, const std::string& ip,
                          const std::string& user_agent) {
   pqxx::work tx(conn);
@@ -51,12 +44,6 @@ void set_passwords(pqxx::connection& conn, std::int64_t candidate_id, const std:
   tx.exec_params(sql::auth_set_passwords, candidate_id, login_hash, save_hash);
   tx.exec_params(sql::auth_revoke_other_sessions, candidate_id, as_bytea(keep));
   tx.commit();
-}
-
-std::int64_t record_pledge(pqxx::connection& conn, std::int64_t candidate_id, std::int64_t now) {
-  single_write tx(conn);
-  const auto r = tx.exec_params(sql::auth_pledge, candidate_id, now);
-  return r.empty() ? 0 : r[0][0].as<std::int64_t>();
 }
 
 bool revoke_session(pqxx::connection& conn, std::int64_t candidate_id, const token_hash& h) {

@@ -62,12 +62,6 @@ struct profile_row {
 
 std::optional<account> find_account(pqxx::connection& conn, std::int64_t candidate_id);
 
-/// Records a new session, the successful login and (for the offices' statistics) a sign-in
-/// during the open filing windows `windows` (encoded batches) in one statement: one round trip,
-/// one commit, all or nothing.
-void insert_session(pqxx::connection& conn, const stored_session& s, const std::string& ip,
-                    const std::string& user_agent, const std::vector<std::int16_t>& windows);
-
 /// Records a failed login attempt.
 void record_failed_login(pqxx::connection& conn, std::int64_t candidate_id, const std::string& ip,
                          const std::string& user_agent);
@@ -76,9 +70,6 @@ void record_failed_login(pqxx::connection& conn, std::int64_t candidate_id, cons
 /// every other session of the candidate (all but `keep`), in one transaction.
 void set_passwords(pqxx::connection& conn, std::int64_t candidate_id, const std::string& login_hash,
                    const std::string& save_hash, const token_hash& keep);
-
-/// Records the pledge (the first acceptance time sticks); returns its time in unix µs.
-std::int64_t record_pledge(pqxx::connection& conn, std::int64_t candidate_id, std::int64_t now);
 
 /// Revokes a session; false when it was not live.
 bool revoke_session(pqxx::connection& conn, std::int64_t candidate_id, const token_hash& h);

@@ -9,9 +9,4 @@ namespace zhiyuan::storage {
 /// one snapshot by itself; reads of several statements that must agree use a read_transaction.
 using single_read = pqxx::nontransaction;
 
-/// One write statement in autocommit mode: it has committed (durably, with the cluster's
-/// synchronous_commit = on) when it returns, in one round trip where pqxx::work takes three (BEGIN,
-/// the statement, COMMIT).
-using single_write = pqxx::nontransaction;
-
 }  // namespace zhiyuan::storage

@@ -32,17 +32,6 @@ inline constexpr const char* directory_candidates =
 inline constexpr const char* auth_find_account =
     "SELECT login_hash, must_set_passwords, pledge_at IS NULL, save_hash, exam_no, id_number"
     " FROM candidates WHERE candidate_id = $1";
-// A sign-in in one statement (one round trip, one commit in autocommit): the session, the login
-// record, and the candidate's sign-in during the open filing windows of batches $6 (a
-// smallint[] literal, maybe empty) for the offices' statistics, counted once per batch.
-inline constexpr const char* auth_sign_in =
-    "WITH session AS (INSERT INTO sessions (candidate_id, token_hash, expires_at, ip, user_agent)"
-    " VALUES ($1, $2, to_timestamp($3), $4::inet, $5)),"
-    " login AS (INSERT INTO login_history (candidate_id, ip, user_agent, outcome)"
-    " VALUES ($1, $4::inet, $5, 'ok')),"
-    " windows AS (INSERT INTO window_logins (candidate_id, batch)"
-    " SELECT $1, b FROM unnest($6::smallint[]) b ON CONFLICT DO NOTHING)"
-    " SELECT 1";
 // For records whose loss in a crash harms nobody (failed sign-ins): commit without waiting
 // for the WAL flush.
 inline constexpr const char* auth_async_commit = "SET LOCAL synchronous_commit TO off";
@@ -188,6 +177,36 @@ inline constexpr const char* writer_apply_confirm =
     " WHERE c.candidate_id = i.candidate_id AND (i.base_version < 0 OR c.version = i.base_version)"
     " RETURNING c.candidate_id, c.version, NULL::bytea,"
     " (extract(epoch FROM clock_timestamp()) * 1000000)::bigint";
+
+// Sign-ins (not keyed: a rerun after an unknown commit outcome finds the session and writes
+// nothing twice): the sessions, a login record for each session inserted here, and each
+// candidate's sign-in during the open filing windows of batches $6 (smallint[] literals, maybe
+// "{}") for the offices' statistics, counted once per batch. Every input row is returned.
+inline constexpr const char* writer_apply_sign_in =
+    "WITH input AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[],"
+    "   $5::text[], $6::text[]) AS t(candidate_id, token, expires_s, ip, agent, windows)),"
+    " session AS (INSERT INTO sessions (candidate_id, token_hash, expires_at, ip, user_agent)"
+    "   SELECT candidate_id, decode(token, 'hex'), to_timestamp(expires_s), nullif(ip, '')::inet,"
+    "   agent FROM input ON CONFLICT DO NOTHING RETURNING candidate_id, ip, user_agent),"
+    " login AS (INSERT INTO login_history (candidate_id, ip, user_agent, outcome)"
+    "   SELECT candidate_id, ip, user_agent, 'ok' FROM session),"
+    " windows AS (INSERT INTO window_logins (candidate_id, batch)"
+    "   SELECT i.candidate_id, b FROM input i, unnest(i.windows::smallint[]) b"
+    "   ON CONFLICT DO NOTHING)"
+    " SELECT candidate_id, 0::bigint, NULL::bytea,"
+    " (extract(epoch FROM clock_timestamp()) * 1000000)::bigint FROM input";
+
+// The pledge: its first acceptance time ($2, unix µs on the filing clock) sticks; returned as
+// the fifth column.
+inline constexpr const char* writer_apply_pledge =
+    "UPDATE candidates c"
+    " SET pledge_at = coalesce(c.pledge_at, 'epoch'::timestamptz + i.accepted_us * interval '1 "
+    "microsecond')"
+    " FROM unnest($1::bigint[], $2::bigint[]) AS i(candidate_id, accepted_us)"
+    " WHERE c.candidate_id = i.candidate_id"
+    " RETURNING c.candidate_id, 0::bigint, NULL::bytea,"
+    " (extract(epoch FROM clock_timestamp()) * 1000000)::bigint,"
+    " (extract(epoch FROM c.pledge_at) * 1000000)::bigint";
 
 // Idempotency retention: one bounded chunk of expired keys ($1: retention in hours).
 inline constexpr const char* writer_keys_expire =
@@ -359,11 +378,6 @@ inline constexpr const char* state_purge_drill =
 inline constexpr const char* auth_set_passwords =
     "UPDATE candidates SET login_hash = $2, save_hash = $3, must_set_passwords = false,"
     " version = version + 1 WHERE candidate_id = $1";
-// The pledge's first acceptance time sticks ($2: unix seconds on the filing clock).
-inline constexpr const char* auth_pledge =
-    "UPDATE candidates SET pledge_at = coalesce(pledge_at, to_timestamp($2))"
-    " WHERE candidate_id = $1"
-    " RETURNING (extract(epoch FROM pledge_at) * 1000000)::bigint";
 // Every other live session of the candidate (after a password change).
 inline constexpr const char* auth_revoke_other_sessions =
     "UPDATE sessions SET revoked_at = now() WHERE candidate_id = $1 AND token_hash <> $2"

@@ -20,15 +20,16 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-constexpr std::size_t kind_count = 6;
+constexpr std::size_t kind_count = 8;
 constexpr std::size_t status_count = 6;
-constexpr std::array<op_kind, kind_count> all_kinds{op_kind::submit,       op_kind::save_draft,
-                                                    op_kind::favorite_put, op_kind::favorite_delete,
-                                                    op_kind::contact,      op_kind::confirm};
+constexpr std::array<op_kind, kind_count> all_kinds{
+    op_kind::submit,  op_kind::save_draft, op_kind::favorite_put, op_kind::favorite_delete,
+    op_kind::contact, op_kind::confirm,    op_kind::sign_in,      op_kind::pledge};
 
 const char* kind_name(op_kind k) {
   static constexpr std::array<const char*, kind_count> names{
-      "submit", "save_draft", "favorite_put", "favorite_delete", "contact", "confirm"};
+      "submit",  "save_draft", "favorite_put", "favorite_delete",
+      "contact", "confirm",    "sign_in",      "pledge"};
   return names[static_cast<std::size_t>(k)];
 }
 
@@ -42,10 +43,12 @@ const char* status_name(op_status s) {
 constexpr const char* ps_lookup = "zw_lookup";
 constexpr const char* ps_record = "zw_record";
 constexpr std::array<const char*, kind_count> ps_apply{"zw_submit",  "zw_draft",   "zw_fav_put",
-                                                       "zw_fav_del", "zw_contact", "zw_confirm"};
+                                                       "zw_fav_del", "zw_contact", "zw_confirm",
+                                                       "zw_sign_in", "zw_pledge"};
 constexpr std::array<const char*, kind_count> apply_sql{
     sql::writer_apply_submit,          sql::writer_apply_draft,   sql::writer_apply_favorite_put,
-    sql::writer_apply_favorite_delete, sql::writer_apply_contact, sql::writer_apply_confirm};
+    sql::writer_apply_favorite_delete, sql::writer_apply_contact, sql::writer_apply_confirm,
+    sql::writer_apply_sign_in,         sql::writer_apply_pledge};
 
 std::uint64_t mix64(std::uint64_t x) noexcept {
   // splitmix64 finaliser: spreads consecutive candidate ids over writers and stripes.
@@ -401,7 +404,7 @@ admit write_path_impl::admit_and_push(op_ptr& op) {
   if (w.depth.load(std::memory_order_relaxed) >= static_cast<std::int64_t>(queue_cap)) {
     return shed(shed_reason::overloaded, admit::overloaded);
   }
-  if (!keys_.insert(candidate, op->idempotency_key)) {
+  if (!op->idempotency_key.empty() && !keys_.insert(candidate, op->idempotency_key)) {
     return shed(shed_reason::key_in_flight, admit::key_in_flight);
   }
   w.depth.fetch_add(1, std::memory_order_relaxed);
@@ -507,7 +510,7 @@ void write_path_impl::complete(op_ptr op, op_status status) {
   metrics_.ops[static_cast<std::size_t>(op->kind) * status_count + static_cast<std::size_t>(status)]
       .fetch_add(1, std::memory_order_relaxed);
   // Before `done`: a client that retries after its answer must not see its key in flight.
-  keys_.erase(op->candidate_id, op->idempotency_key);
+  if (!op->idempotency_key.empty()) keys_.erase(op->candidate_id, op->idempotency_key);
   if (completion done = op->done) {
     try {
       done(std::move(op));
@@ -668,14 +671,19 @@ void write_path_impl::run_transaction(writer_state& w, std::vector<op_ptr>& ops)
 
   pqxx::work tx(*w.conn);
   // 1. Keys seen before: replay the stored response or refuse a different body; not applied.
+  //    Writes without a key (sign-ins, pledges) are neither looked up nor recorded.
   for (int k = 0; k < 3; ++k) open_array(a[k]);
+  std::size_t keyed = 0;
   for (const auto& op : ops) {
+    if (op->idempotency_key.empty()) continue;
+    ++keyed;
     append_int(a[0], op->candidate_id);
     append_quoted(a[1], op->idempotency_key);
     append_hex(a[2], op->request_hash);
   }
   for (int k = 0; k < 3; ++k) close_array(a[k]);
-  const pqxx::result stored = tx.exec_prepared(ps_lookup, a[0], a[1], a[2]);
+  pqxx::result stored;
+  if (keyed > 0) stored = tx.exec_prepared(ps_lookup, a[0], a[1], a[2]);
   for (const auto& row : stored) {
     const std::size_t i = position_of(w, row[0].as<std::int64_t>());
     if (i == npos) continue;
@@ -704,6 +712,7 @@ void write_path_impl::run_transaction(writer_state& w, std::vector<op_ptr>& ops)
     op.response_body.clear();
     if (op.render != nullptr) op.render(op, status, op.response_body);
     op.response_status = status;
+    if (op.idempotency_key.empty()) continue;
     append_int(a[0], op.candidate_id);
     append_quoted(a[1], op.idempotency_key);
     append_hex(a[2], op.request_hash);
@@ -763,6 +772,16 @@ void write_path_impl::apply_kind(writer_state& w, pqxx::work& tx, op_kind kind,
         append_quoted(a[2], op.payload);
         append_int(a[3], op.accepted_at_us);
         break;
+      case op_kind::sign_in:
+        append_hex(a[1], op.digest);
+        append_int(a[2], op.expires_at);
+        append_quoted(a[3], op.payload);
+        append_quoted(a[4], op.payload2);
+        append_quoted(a[5], op.payload3);
+        break;
+      case op_kind::pledge:
+        append_int(a[1], op.accepted_at_us);
+        break;
     }
   }
   if (count == 0) return;
@@ -784,6 +803,12 @@ void write_path_impl::apply_kind(writer_state& w, pqxx::work& tx, op_kind kind,
     case op_kind::favorite_delete:
       r = tx.exec_prepared(ps, a[0], a[1], a[2]);
       break;
+    case op_kind::sign_in:
+      r = tx.exec_prepared(ps, a[0], a[1], a[2], a[3], a[4], a[5]);
+      break;
+    case op_kind::pledge:
+      r = tx.exec_prepared(ps, a[0], a[1]);
+      break;
   }
   // Every op of this kind not returned lost its version check.
   for (std::size_t i = 0; i < ops.size(); ++i) {
@@ -798,8 +823,10 @@ void write_path_impl::apply_kind(writer_state& w, pqxx::work& tx, op_kind kind,
     op.has_prev_hash = !row[2].is_null() &&
                        parse_digest(std::string_view(row[2].c_str(), row[2].size()), op.prev_hash);
     op.committed_at_us = row[3].as<std::int64_t>();
-    if (row.size() > 4 &&
-        !parse_digest(std::string_view(row[4].c_str(), row[4].size()), op.receipt_hash)) {
+    if (kind == op_kind::pledge) {
+      op.first_at_us = row[4].as<std::int64_t>();
+    } else if (row.size() > 4 &&
+               !parse_digest(std::string_view(row[4].c_str(), row[4].size()), op.receipt_hash)) {
       throw std::runtime_error("write path: the database returned no receipt hash");
     }
   }

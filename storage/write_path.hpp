@@ -21,6 +21,8 @@ enum class op_kind : std::uint8_t {
   favorite_delete,  ///< remove a favourite
   contact,          ///< phone and mailing address
   confirm,          ///< household-registration or physical-exam confirmation
+  sign_in,          ///< a new session with its login record and window statistics (not keyed)
+  pledge,           ///< the filing pledge (承诺书); its first acceptance time sticks (not keyed)
 };
 
 /// How a write ended. Only `committed` and `replayed` mean the data is durable.
@@ -58,14 +60,19 @@ struct write_op : mpsc_node {
   bool drill = false;              ///< 模拟演练 data, kept apart
   std::int64_t base_version = -1;  ///< version it was based on; -1: none (last write wins)
   std::string payload;   ///< submit/draft: canonical choices; favorite: target; contact: phone;
-                         ///< confirm: "household" | "physical_exam"
-  std::string payload2;  ///< favorite: kind ("0" college, "1" group) ; contact: address JSON
-  std::string payload3;  ///< favorite: category
-  std::array<std::uint8_t, 32> digest{};  ///< submit/draft: SHA-256 of payload
+                         ///< confirm: "household" | "physical_exam"; sign_in: client IP or ""
+  std::string payload2;  ///< favorite: kind ("0" college, "1" group) ; contact: address JSON;
+                         ///< sign_in: User-Agent
+  std::string payload3;  ///< favorite: category; sign_in: batches whose filing window is open
+                         ///< (smallint[] literal, e.g. "{1,2}"; "{}" for none)
+  std::array<std::uint8_t, 32> digest{};  ///< submit/draft: SHA-256 of payload; sign_in: token hash
+  std::int64_t expires_at = 0;            ///< sign_in: session expiry, unix seconds
   /// submit: core::receipt_head of the receipt; the database appends version and previous hash
   /// and stores the SHA-256 of the whole as the version's receipt hash.
   std::string receipt_head;
-  std::string idempotency_key;  ///< client's key, or one the server generated (never empty)
+  /// Client's key, or one the server generated. Empty only for writes that are safe to apply
+  /// twice and never replayed (sign_in, pledge): no lookup, no record, no in-flight check.
+  std::string idempotency_key;
   std::array<std::uint8_t, 32> request_hash{};  ///< SHA-256 of method, path and body
   std::int64_t accepted_at_us = 0;              ///< unix µs when the server accepted the request
   std::chrono::steady_clock::time_point deadline;  ///< give up (503) after this
@@ -82,6 +89,7 @@ struct write_op : mpsc_node {
   std::array<std::uint8_t, 32> prev_hash{};     ///< submit: previous version's receipt hash
   bool has_prev_hash = false;                   ///< false for version 1
   std::array<std::uint8_t, 32> receipt_hash{};  ///< submit: this version's receipt hash
+  std::int64_t first_at_us = 0;  ///< pledge: when it was first accepted (unix µs), maybe earlier
   unsigned response_status = 0;  ///< what render() produced, or the stored one on replay
   std::string response_body;
 };

@@ -430,6 +430,90 @@ TEST_F(write_path_test, drafts_favorites_contact_and_confirmations) {
   EXPECT_TRUE(c[0][4].as<bool>());
 }
 
+// Sign-ins and pledges carry no Idempotency-Key: they are neither looked up nor recorded, two
+// of one candidate may be in flight at once, and a batch rerun after an unknown commit outcome
+// writes nothing twice (one session, one login record, one window sign-in per candidate). The
+// pledge's first time sticks.
+TEST_F(write_path_test, sign_ins_and_pledges_are_group_committed_and_safe_to_rerun) {
+  constexpr int n = 20;
+  const std::int64_t first = make_candidates(n);
+  write_path wp(*url_, options(1));
+  wp.start();
+  wp.pause();
+  const std::string agent = "Mozilla/5.0 \"quoted\" \\ {志愿}";
+  std::vector<std::array<std::uint8_t, 32>> tokens;
+  for (int i = 0; i < n; ++i) {
+    auto op = make_op(op_kind::sign_in, first + i, "", i % 2 == 0 ? "127.0.0.1" : "");
+    op->render = nullptr;
+    op->payload2 = agent;
+    op->payload3 = i % 3 == 0 ? "{1}" : "{}";
+    op->expires_at = now_us() / 1'000'000 + 3600;
+    tokens.push_back(op->digest);
+    ASSERT_EQ(wp.try_submit(op), admit::ok);
+  }
+  constexpr std::int64_t pledged_us = 1'700'000'000'654'321;
+  for (int i = 0; i < n; ++i) {
+    auto op = make_op(op_kind::pledge, first + i, "", "");
+    op->render = nullptr;
+    op->accepted_at_us = pledged_us;
+    ASSERT_EQ(wp.try_submit(op), admit::ok);  // same candidate, no key: not "in flight"
+  }
+  wp.simulate_commit_loss(1);  // the sign-ins' batch commits, and the writer reruns it
+  wp.resume();
+  ASSERT_TRUE(done_.wait_for(2 * n));
+  for (const auto& op : done_.take()) {
+    EXPECT_EQ(op->status, op_status::committed);
+    if (op->kind == op_kind::pledge) {
+      EXPECT_EQ(op->first_at_us, pledged_us);
+    }
+  }
+  const std::string range = fmt::format("BETWEEN {} AND {}", first, first + n - 1);
+  auto s = query(fmt::format(
+      "SELECT count(*), count(DISTINCT candidate_id), count(ip), min(user_agent), max(user_agent)"
+      " FROM sessions WHERE candidate_id {}",
+      range));
+  EXPECT_EQ(s[0][0].as<int>(), n);
+  EXPECT_EQ(s[0][1].as<int>(), n);
+  EXPECT_EQ(s[0][2].as<int>(), n / 2);
+  EXPECT_EQ(s[0][3].as<std::string>(), agent);
+  EXPECT_EQ(s[0][4].as<std::string>(), agent);
+  EXPECT_EQ(
+      query(fmt::format("SELECT count(*) FROM sessions WHERE token_hash = decode('{}', 'hex')",
+                        [&] {
+                          std::string h;
+                          for (auto b : tokens[5]) h += fmt::format("{:02x}", b);
+                          return h;
+                        }()))[0][0]
+          .as<int>(),
+      1);
+  EXPECT_EQ(query(fmt::format("SELECT count(*) FROM login_history WHERE outcome = 'ok' AND"
+                              " candidate_id {}",
+                              range))[0][0]
+                .as<int>(),
+            n);
+  EXPECT_EQ(query(fmt::format("SELECT count(*) FROM window_logins WHERE batch = 1 AND"
+                              " candidate_id {}",
+                              range))[0][0]
+                .as<int>(),
+            (n + 2) / 3);
+  EXPECT_EQ(
+      query(fmt::format("SELECT count(*) FROM idempotency_keys WHERE candidate_id {}", range))[0][0]
+          .as<int>(),
+      0);
+  // A later pledge keeps the first time.
+  auto again = make_op(op_kind::pledge, first, "", "");
+  again->render = nullptr;
+  again->accepted_at_us = pledged_us + 5'000'000;
+  auto out = run_one(wp, std::move(again));
+  EXPECT_EQ(out->status, op_status::committed);
+  EXPECT_EQ(out->first_at_us, pledged_us);
+  EXPECT_EQ(query(fmt::format("SELECT (extract(epoch FROM pledge_at) * 1000000)::bigint FROM"
+                              " candidates WHERE candidate_id = {}",
+                              first))[0][0]
+                .as<std::int64_t>(),
+            pledged_us);
+}
+
 // The first draft with quotes and backslashes survives the array literal round trip.
 TEST_F(write_path_test, payloads_with_quotes_and_unicode_round_trip) {
   const std::int64_t id = make_candidates(1);
