@@ -54,21 +54,6 @@ struct login_result {
   bool pledge_required = true;
 };
 
-// For writes without an Idempotency-Key (sign-in, pledge): true once committed; otherwise
-// answers 503 with `busy` when the client may simply retry (shed, stopping, not committed in
-// time), else 500 (a failed write, logged by the write path).
-bool committed_or_busy(request_context& ctx, const write_outcome& out, std::string_view busy) {
-  if (out.admitted != storage::admit::ok || out.op->status == storage::op_status::unavailable) {
-    fail(ctx, errc::unavailable, busy, 1);
-    return false;
-  }
-  if (out.op->status != storage::op_status::committed) {
-    fail(ctx, errc::internal, "");
-    return false;
-  }
-  return true;
-}
-
 asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   auto obj = json_object(ctx, {"exam_no", "password"});
   if (!obj) co_return;
@@ -92,7 +77,8 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
          static_cast<unsigned>(verdict.retry_after));
     co_return;
   }
-  const std::string ip(ctx.peer);
+  // As PostgreSQL's inet takes it: without an IPv6 zone ("fe80::1%eth0").
+  const std::string ip(ctx.peer.substr(0, ctx.peer.find('%')));
   const std::string agent = user_agent_of(ctx);
   const std::int64_t now = api.now_seconds();
   const std::int64_t expires = now + std::chrono::seconds(api.session_absolute).count();
@@ -142,18 +128,19 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   op->expires_at = expires;
   op->payload = ip;
   op->payload2 = agent;
-  std::vector<std::int16_t> windows;
   for (const auto b : core::all_batches) {
     if (core::is_filing_window(core::phase_at(*api.schedule.get(), b, now))) {
-      windows.push_back(storage::encode_batch(b));
+      op->windows.push_back(storage::encode_batch(b));
     }
   }
-  op->payload3 = storage::array_literal(windows);
   op->accepted_at_us = api.now_micros();
   op->deadline = std::chrono::steady_clock::now() + api.write_deadline;
   const auto out = co_await submit_write(*api.writes, std::move(op));
-  if (!committed_or_busy(ctx, out, "sign-in is busy; retry shortly")) {
+  if (out.admitted != storage::admit::ok || out.op->status != storage::op_status::committed) {
+    // 503 (shed, stopping, not committed in time) or 500. After an unknown commit outcome past
+    // the deadline the sign-in may have committed all the same: its session is never used.
     api.guard->unchecked(candidate, login_guard::secret::login);
+    answer_write(ctx, out);
     co_return;
   }
   api.guard->succeeded(candidate, login_guard::secret::login);
@@ -342,7 +329,10 @@ asio::awaitable<void> pledge(request_context& ctx, candidate_api_context& api) {
   op->accepted_at_us = api.now_micros();
   op->deadline = std::chrono::steady_clock::now() + api.write_deadline;
   const auto out = co_await submit_write(*api.writes, std::move(op));
-  if (!committed_or_busy(ctx, out, "busy; retry shortly")) co_return;
+  if (out.admitted != storage::admit::ok || out.op->status != storage::op_status::committed) {
+    answer_write(ctx, out);
+    co_return;
+  }
   api.sessions->mark_pledged(s->candidate_id);
   json_writer w(ctx.res.body);
   w.begin_object();

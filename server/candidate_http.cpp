@@ -178,6 +178,9 @@ std::optional<std::int64_t> if_match_version(const http_request& req) {
 // Turns the write path's outcome into the HTTP response.
 void answer_write(request_context& ctx, const write_outcome& out) {
   using core::errc;
+  // Sign-ins and pledges carry no Idempotency-Key: their client simply retries.
+  const bool keyed =
+      out.op->kind != storage::op_kind::sign_in && out.op->kind != storage::op_kind::pledge;
   switch (out.admitted) {
     case storage::admit::ok:
       break;
@@ -187,7 +190,9 @@ void answer_write(request_context& ctx, const write_outcome& out) {
                   ctx.path, 1);
       return;
     case storage::admit::overloaded:
-      set_problem(ctx.res, errc::unavailable, "too many writes in flight; retry with the same key",
+      set_problem(ctx.res, errc::unavailable,
+                  keyed ? "too many writes in flight; retry with the same key"
+                        : "too many writes in flight; retry shortly",
                   ctx.request_id, ctx.path, 1);
       return;
     case storage::admit::stopping:
@@ -196,6 +201,12 @@ void answer_write(request_context& ctx, const write_outcome& out) {
       return;
   }
   const storage::write_op& op = *out.op;
+  if (!keyed && op.status != storage::op_status::unavailable) {
+    // Nothing stored to answer with: the handler answers a committed one itself; any other
+    // outcome (a pledge whose candidate row is gone) is a bug.
+    set_problem(ctx.res, errc::internal, "", ctx.request_id, ctx.path);
+    return;
+  }
   switch (op.status) {
     case storage::op_status::committed:
     case storage::op_status::replayed:
@@ -215,8 +226,9 @@ void answer_write(request_context& ctx, const write_outcome& out) {
       return;
     case storage::op_status::unavailable:
       set_problem(ctx.res, errc::unavailable,
-                  "not committed in time; retry with the same Idempotency-Key", ctx.request_id,
-                  ctx.path, 2);
+                  keyed ? "not committed in time; retry with the same Idempotency-Key"
+                        : "not committed in time; retry shortly",
+                  ctx.request_id, ctx.path, 2);
       return;
     case storage::op_status::failed:
       set_problem(ctx.res, errc::internal, "", ctx.request_id, ctx.path);

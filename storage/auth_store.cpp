@@ -4,7 +4,6 @@
 
 #include <pqxx/pqxx>
 
-#include "storage/encoding.hpp"
 #include "storage/single_read.hpp"
 #include "storage/sql.hpp"
 

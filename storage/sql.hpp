@@ -372,7 +372,7 @@ inline constexpr const char* state_purge_drill =
     "   RETURNING 1)"
     " SELECT (SELECT count(*) FROM d) + (SELECT count(*) FROM a) + (SELECT count(*) FROM h)";
 
-// ---- Accounts: passwords, pledge, logout, profile writes (storage/auth_store.cpp) ----
+// ---- Accounts: passwords, logout, profile writes (storage/auth_store.cpp) ----
 
 // Both new password hashes at once; the first-login flag clears.
 inline constexpr const char* auth_set_passwords =

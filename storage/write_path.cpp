@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "storage/encoding.hpp"
 #include "storage/mailbox.hpp"
 #include "storage/sql.hpp"
 
@@ -49,6 +50,11 @@ constexpr std::array<const char*, kind_count> apply_sql{
     sql::writer_apply_submit,          sql::writer_apply_draft,   sql::writer_apply_favorite_put,
     sql::writer_apply_favorite_delete, sql::writer_apply_contact, sql::writer_apply_confirm,
     sql::writer_apply_sign_in,         sql::writer_apply_pledge};
+
+// Sign-ins and pledges have no idempotency record: rerunning them writes nothing twice.
+bool keyed(const write_op& op) noexcept {
+  return op.kind != op_kind::sign_in && op.kind != op_kind::pledge;
+}
 
 std::uint64_t mix64(std::uint64_t x) noexcept {
   // splitmix64 finaliser: spreads consecutive candidate ids over writers and stripes.
@@ -216,7 +222,8 @@ class in_flight_keys {
 };
 
 // Connection-level failures: the outcome of the transaction is unknown or it never ran; retry
-// the whole batch on a new connection (idempotency records make that safe).
+// the whole batch on a new connection (idempotency records make that safe; sign-ins and
+// pledges write nothing twice by themselves).
 bool is_connection_loss(const pqxx::sql_error& e) {
   const std::string& state = e.sqlstate();
   return state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03" ||
@@ -251,8 +258,8 @@ struct writer_state {
   std::vector<mailbox*> carry_spare;
   std::uint64_t batch_number = 0;
   std::vector<std::pair<std::int64_t, std::uint32_t>> index_of;  // candidate → op, sorted
-  std::vector<std::uint8_t> fresh;                               // key claimed by this batch
-  std::array<std::string, 7> arrays;                             // literal buffers
+  std::vector<std::uint8_t> fresh;    // not seen before (no stored record): applied by this batch
+  std::array<std::string, 7> arrays;  // literal buffers
 };
 
 namespace {
@@ -404,7 +411,7 @@ admit write_path_impl::admit_and_push(op_ptr& op) {
   if (w.depth.load(std::memory_order_relaxed) >= static_cast<std::int64_t>(queue_cap)) {
     return shed(shed_reason::overloaded, admit::overloaded);
   }
-  if (!op->idempotency_key.empty() && !keys_.insert(candidate, op->idempotency_key)) {
+  if (keyed(*op) && !keys_.insert(candidate, op->idempotency_key)) {
     return shed(shed_reason::key_in_flight, admit::key_in_flight);
   }
   w.depth.fetch_add(1, std::memory_order_relaxed);
@@ -510,7 +517,7 @@ void write_path_impl::complete(op_ptr op, op_status status) {
   metrics_.ops[static_cast<std::size_t>(op->kind) * status_count + static_cast<std::size_t>(status)]
       .fetch_add(1, std::memory_order_relaxed);
   // Before `done`: a client that retries after its answer must not see its key in flight.
-  if (!op->idempotency_key.empty()) keys_.erase(op->candidate_id, op->idempotency_key);
+  if (keyed(*op)) keys_.erase(op->candidate_id, op->idempotency_key);
   if (completion done = op->done) {
     try {
       done(std::move(op));
@@ -661,6 +668,7 @@ void write_path_impl::run_transaction(writer_state& w, std::vector<op_ptr>& ops)
     op.prev_hash = {};
     op.has_prev_hash = false;
     op.receipt_hash = {};
+    op.first_at_us = 0;
     op.response_status = 0;
     op.response_body.clear();
     w.index_of.emplace_back(op.candidate_id, static_cast<std::uint32_t>(i));
@@ -671,19 +679,19 @@ void write_path_impl::run_transaction(writer_state& w, std::vector<op_ptr>& ops)
 
   pqxx::work tx(*w.conn);
   // 1. Keys seen before: replay the stored response or refuse a different body; not applied.
-  //    Writes without a key (sign-ins, pledges) are neither looked up nor recorded.
+  //    Sign-ins and pledges are not keyed: neither looked up nor recorded.
   for (int k = 0; k < 3; ++k) open_array(a[k]);
-  std::size_t keyed = 0;
+  std::size_t lookups = 0;
   for (const auto& op : ops) {
-    if (op->idempotency_key.empty()) continue;
-    ++keyed;
+    if (!keyed(*op)) continue;
+    ++lookups;
     append_int(a[0], op->candidate_id);
     append_quoted(a[1], op->idempotency_key);
     append_hex(a[2], op->request_hash);
   }
   for (int k = 0; k < 3; ++k) close_array(a[k]);
   pqxx::result stored;
-  if (keyed > 0) stored = tx.exec_prepared(ps_lookup, a[0], a[1], a[2]);
+  if (lookups > 0) stored = tx.exec_prepared(ps_lookup, a[0], a[1], a[2]);
   for (const auto& row : stored) {
     const std::size_t i = position_of(w, row[0].as<std::int64_t>());
     if (i == npos) continue;
@@ -712,7 +720,7 @@ void write_path_impl::run_transaction(writer_state& w, std::vector<op_ptr>& ops)
     op.response_body.clear();
     if (op.render != nullptr) op.render(op, status, op.response_body);
     op.response_status = status;
-    if (op.idempotency_key.empty()) continue;
+    if (!keyed(op)) continue;
     append_int(a[0], op.candidate_id);
     append_quoted(a[1], op.idempotency_key);
     append_hex(a[2], op.request_hash);
@@ -777,7 +785,7 @@ void write_path_impl::apply_kind(writer_state& w, pqxx::work& tx, op_kind kind,
         append_int(a[2], op.expires_at);
         append_quoted(a[3], op.payload);
         append_quoted(a[4], op.payload2);
-        append_quoted(a[5], op.payload3);
+        append_quoted(a[5], array_literal(op.windows));
         break;
       case op_kind::pledge:
         append_int(a[1], op.accepted_at_us);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "storage/mailbox.hpp"
 
@@ -63,15 +64,16 @@ struct write_op : mpsc_node {
                          ///< confirm: "household" | "physical_exam"; sign_in: client IP or ""
   std::string payload2;  ///< favorite: kind ("0" college, "1" group) ; contact: address JSON;
                          ///< sign_in: User-Agent
-  std::string payload3;  ///< favorite: category; sign_in: batches whose filing window is open
-                         ///< (smallint[] literal, e.g. "{1,2}"; "{}" for none)
+  std::string payload3;  ///< favorite: category
+  std::vector<std::int16_t> windows;      ///< sign_in: batches (database encoding) in their window
   std::array<std::uint8_t, 32> digest{};  ///< submit/draft: SHA-256 of payload; sign_in: token hash
   std::int64_t expires_at = 0;            ///< sign_in: session expiry, unix seconds
   /// submit: core::receipt_head of the receipt; the database appends version and previous hash
   /// and stores the SHA-256 of the whole as the version's receipt hash.
   std::string receipt_head;
-  /// Client's key, or one the server generated. Empty only for writes that are safe to apply
-  /// twice and never replayed (sign_in, pledge): no lookup, no record, no in-flight check.
+  /// Client's key, or one the server generated. Ignored for sign_in and pledge, which are not
+  /// keyed (applying them twice changes nothing; never replayed): no lookup, no record, no
+  /// in-flight check.
   std::string idempotency_key;
   std::array<std::uint8_t, 32> request_hash{};  ///< SHA-256 of method, path and body
   std::int64_t accepted_at_us = 0;              ///< unix µs when the server accepted the request
@@ -150,7 +152,8 @@ class write_path {
   void pause() noexcept;
   void resume() noexcept;
   /// Test hook: the next `batches` transactions commit, then fail as if the connection dropped
-  /// during COMMIT (outcome unknown), so the retry must resolve them from the stored records.
+  /// during COMMIT (outcome unknown), so the retry must resolve them from the stored records
+  /// (keyed ops) or find them applied (sign_in, pledge).
   void simulate_commit_loss(unsigned batches) noexcept;
 
  private:

@@ -430,43 +430,61 @@ TEST_F(write_path_test, drafts_favorites_contact_and_confirmations) {
   EXPECT_TRUE(c[0][4].as<bool>());
 }
 
-// Sign-ins and pledges carry no Idempotency-Key: they are neither looked up nor recorded, two
-// of one candidate may be in flight at once, and a batch rerun after an unknown commit outcome
-// writes nothing twice (one session, one login record, one window sign-in per candidate). The
-// pledge's first time sticks.
+// Sign-ins and pledges are not keyed: neither looked up nor recorded, two of one candidate may
+// be in flight at once, and batches rerun after an unknown commit outcome write nothing twice
+// (one session, one login record, one window sign-in per candidate; the pledge's first time
+// sticks), while keyed submissions in the same batch are replayed from their records.
 TEST_F(write_path_test, sign_ins_and_pledges_are_group_committed_and_safe_to_rerun) {
   constexpr int n = 20;
-  const std::int64_t first = make_candidates(n);
+  constexpr int m = 5;  // candidates submitting in the sign-ins' batch
+  const std::int64_t first = make_candidates(n + m);
   write_path wp(*url_, options(1));
   wp.start();
   wp.pause();
   const std::string agent = "Mozilla/5.0 \"quoted\" \\ {志愿}";
   std::vector<std::array<std::uint8_t, 32>> tokens;
   for (int i = 0; i < n; ++i) {
-    auto op = make_op(op_kind::sign_in, first + i, "", i % 2 == 0 ? "127.0.0.1" : "");
+    auto op = make_op(op_kind::sign_in, first + i, "same", i % 2 == 0 ? "127.0.0.1" : "");
     op->render = nullptr;
     op->payload2 = agent;
-    op->payload3 = i % 3 == 0 ? "{1}" : "{}";
+    if (i % 3 == 0) op->windows = {1};
     op->expires_at = now_us() / 1'000'000 + 3600;
     tokens.push_back(op->digest);
     ASSERT_EQ(wp.try_submit(op), admit::ok);
   }
   constexpr std::int64_t pledged_us = 1'700'000'000'654'321;
   for (int i = 0; i < n; ++i) {
-    auto op = make_op(op_kind::pledge, first + i, "", "");
+    auto op = make_op(op_kind::pledge, first + i, "same", "");
     op->render = nullptr;
     op->accepted_at_us = pledged_us;
-    ASSERT_EQ(wp.try_submit(op), admit::ok);  // same candidate, no key: not "in flight"
+    ASSERT_EQ(wp.try_submit(op), admit::ok);  // same candidate and key: not keyed, admitted
   }
-  wp.simulate_commit_loss(1);  // the sign-ins' batch commits, and the writer reruns it
+  for (int i = 0; i < m; ++i) {
+    auto op = make_op(op_kind::submit, first + n + i, "keyed", fmt::format("k{}", i));
+    ASSERT_EQ(wp.try_submit(op), admit::ok);
+  }
+  // Both batches (sign-ins with the submissions, then the pledges) commit, and the writer,
+  // told the outcome is unknown, reruns each.
+  wp.simulate_commit_loss(2);
   wp.resume();
-  ASSERT_TRUE(done_.wait_for(2 * n));
+  ASSERT_TRUE(done_.wait_for(2 * n + m));
   for (const auto& op : done_.take()) {
+    if (op->kind == op_kind::submit) {
+      EXPECT_EQ(op->status, op_status::replayed);
+      EXPECT_EQ(parse_version(op->response_body), 1) << op->response_body;
+      continue;
+    }
     EXPECT_EQ(op->status, op_status::committed);
     if (op->kind == op_kind::pledge) {
       EXPECT_EQ(op->first_at_us, pledged_us);
     }
   }
+  EXPECT_NE(wp.render_metrics().find("zhiyuan_writer_reconnects_total 2"), std::string::npos);
+  EXPECT_EQ(query(fmt::format("SELECT count(*), max(version) FROM application_history"
+                              " WHERE candidate_id BETWEEN {} AND {}",
+                              first + n, first + n + m - 1))[0][0]
+                .as<int>(),
+            m);
   const std::string range = fmt::format("BETWEEN {} AND {}", first, first + n - 1);
   auto s = query(fmt::format(
       "SELECT count(*), count(DISTINCT candidate_id), count(ip), min(user_agent), max(user_agent)"
@@ -501,7 +519,7 @@ TEST_F(write_path_test, sign_ins_and_pledges_are_group_committed_and_safe_to_rer
           .as<int>(),
       0);
   // A later pledge keeps the first time.
-  auto again = make_op(op_kind::pledge, first, "", "");
+  auto again = make_op(op_kind::pledge, first, "same", "");
   again->render = nullptr;
   again->accepted_at_us = pledged_us + 5'000'000;
   auto out = run_one(wp, std::move(again));
