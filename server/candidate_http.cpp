@@ -179,8 +179,7 @@ std::optional<std::int64_t> if_match_version(const http_request& req) {
 void answer_write(request_context& ctx, const write_outcome& out) {
   using core::errc;
   // Sign-ins and pledges carry no Idempotency-Key: their client simply retries.
-  const bool keyed =
-      out.op->kind != storage::op_kind::sign_in && out.op->kind != storage::op_kind::pledge;
+  const bool keyed = storage::is_keyed(out.op->kind);
   switch (out.admitted) {
     case storage::admit::ok:
       break;

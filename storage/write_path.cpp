@@ -51,11 +51,6 @@ constexpr std::array<const char*, kind_count> apply_sql{
     sql::writer_apply_favorite_delete, sql::writer_apply_contact, sql::writer_apply_confirm,
     sql::writer_apply_sign_in,         sql::writer_apply_pledge};
 
-// Sign-ins and pledges have no idempotency record: rerunning them writes nothing twice.
-bool keyed(const write_op& op) noexcept {
-  return op.kind != op_kind::sign_in && op.kind != op_kind::pledge;
-}
-
 std::uint64_t mix64(std::uint64_t x) noexcept {
   // splitmix64 finaliser: spreads consecutive candidate ids over writers and stripes.
   x += 0x9e3779b97f4a7c15ULL;
@@ -411,7 +406,7 @@ admit write_path_impl::admit_and_push(op_ptr& op) {
   if (w.depth.load(std::memory_order_relaxed) >= static_cast<std::int64_t>(queue_cap)) {
     return shed(shed_reason::overloaded, admit::overloaded);
   }
-  if (keyed(*op) && !keys_.insert(candidate, op->idempotency_key)) {
+  if (is_keyed(op->kind) && !keys_.insert(candidate, op->idempotency_key)) {
     return shed(shed_reason::key_in_flight, admit::key_in_flight);
   }
   w.depth.fetch_add(1, std::memory_order_relaxed);
@@ -517,7 +512,7 @@ void write_path_impl::complete(op_ptr op, op_status status) {
   metrics_.ops[static_cast<std::size_t>(op->kind) * status_count + static_cast<std::size_t>(status)]
       .fetch_add(1, std::memory_order_relaxed);
   // Before `done`: a client that retries after its answer must not see its key in flight.
-  if (keyed(*op)) keys_.erase(op->candidate_id, op->idempotency_key);
+  if (is_keyed(op->kind)) keys_.erase(op->candidate_id, op->idempotency_key);
   if (completion done = op->done) {
     try {
       done(std::move(op));
@@ -683,7 +678,7 @@ void write_path_impl::run_transaction(writer_state& w, std::vector<op_ptr>& ops)
   for (int k = 0; k < 3; ++k) open_array(a[k]);
   std::size_t lookups = 0;
   for (const auto& op : ops) {
-    if (!keyed(*op)) continue;
+    if (!is_keyed(op->kind)) continue;
     ++lookups;
     append_int(a[0], op->candidate_id);
     append_quoted(a[1], op->idempotency_key);
@@ -720,7 +715,7 @@ void write_path_impl::run_transaction(writer_state& w, std::vector<op_ptr>& ops)
     op.response_body.clear();
     if (op.render != nullptr) op.render(op, status, op.response_body);
     op.response_status = status;
-    if (!keyed(op)) continue;
+    if (!is_keyed(op.kind)) continue;
     append_int(a[0], op.candidate_id);
     append_quoted(a[1], op.idempotency_key);
     append_hex(a[2], op.request_hash);

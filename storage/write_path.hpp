@@ -26,6 +26,12 @@ enum class op_kind : std::uint8_t {
   pledge,           ///< the filing pledge (承诺书); its first acceptance time sticks (not keyed)
 };
 
+/// Whether writes of `kind` carry an Idempotency-Key (looked up, recorded, replayed). Sign-ins
+/// and pledges do not: applying them twice changes nothing.
+constexpr bool is_keyed(op_kind kind) noexcept {
+  return kind != op_kind::sign_in && kind != op_kind::pledge;
+}
+
 /// How a write ended. Only `committed` and `replayed` mean the data is durable.
 enum class op_status : std::uint8_t {
   committed,     ///< applied; COMMIT returned
