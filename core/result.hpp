@@ -18,6 +18,7 @@ struct error {
 struct failure {
   error err;
   failure(errc c, std::string detail = {}) : err{c, std::move(detail)} {}
+  explicit failure(error e) : err(std::move(e)) {}
 };
 
 /// A value or an error, with `std::expected`'s shape so it becomes an alias on C++23.

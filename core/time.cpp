@@ -66,8 +66,16 @@ result<unix_seconds> parse_rfc3339(std::string_view s) {
   return unix_from_civil(year, month, day, hour, minute, second, offset);
 }
 
-std::string format_rfc3339(unix_seconds t, std::int32_t offset_seconds) {
-  const std::int64_t local = t + offset_seconds;
+namespace {
+
+// A civil date and time of day in some zone.
+struct civil_time {
+  std::int64_t year;
+  unsigned month, day;
+  std::int64_t second_of_day;
+};
+
+civil_time civil_from_unix(std::int64_t local) {
   std::int64_t days = local / 86400;
   std::int64_t secs = local % 86400;
   if (secs < 0) {
@@ -84,12 +92,37 @@ std::string format_rfc3339(unix_seconds t, std::int32_t offset_seconds) {
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
+  return {y, m, d, secs};
+}
+
+}  // namespace
+
+std::string format_rfc3339(unix_seconds t, std::int32_t offset_seconds) {
+  const civil_time c = civil_from_unix(t + offset_seconds);
+  const std::int64_t secs = c.second_of_day;
   const std::int32_t off = offset_seconds < 0 ? -offset_seconds : offset_seconds;
   char buf[80];
   std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld%c%02d:%02d",
-                static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
+                static_cast<long long>(c.year), c.month, c.day, static_cast<long long>(secs / 3600),
                 static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60),
                 offset_seconds < 0 ? '-' : '+', off / 3600, off / 60 % 60);
+  return buf;
+}
+
+std::string format_utc_micros(std::int64_t unix_micros) {
+  std::int64_t secs = unix_micros / 1'000'000;
+  std::int64_t micros = unix_micros % 1'000'000;
+  if (micros < 0) {
+    micros += 1'000'000;
+    --secs;
+  }
+  const civil_time c = civil_from_unix(secs);
+  const std::int64_t s = c.second_of_day;
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ",
+                static_cast<long long>(c.year), c.month, c.day, static_cast<long long>(s / 3600),
+                static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60),
+                static_cast<long long>(micros));
   return buf;
 }
 

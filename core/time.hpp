@@ -42,4 +42,8 @@ result<unix_seconds> parse_rfc3339(std::string_view text);
 /// Formats an instant as RFC 3339 at the given offset, e.g. "2023-06-29T08:00:00+08:00".
 std::string format_rfc3339(unix_seconds t, std::int32_t offset_seconds = cst_offset_seconds);
 
+/// Formats an instant in microseconds as RFC 3339 in UTC with six fractional digits, e.g.
+/// "2023-07-02T08:59:59.123456Z" (receipts, history, audit: every stored instant).
+std::string format_utc_micros(std::int64_t unix_micros);
+
 }  // namespace zhiyuan::core

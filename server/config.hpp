@@ -9,22 +9,9 @@
 #include <string>
 #include <vector>
 
-namespace zhiyuan::server {
+#include "server/http/settings.hpp"
 
-/// Listener and HTTP limits.
-struct server_settings {
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 8080;
-  unsigned io_threads = 0;  ///< 0: one per core
-  unsigned max_connections = 20000;
-  std::size_t body_limit = 64 * 1024;
-  /// The body limit of admin uploads (POST /api/v1/admin/documents and .../imports/...).
-  std::size_t upload_limit = 16u << 20;
-  std::chrono::milliseconds read_timeout{10'000};
-  std::chrono::milliseconds idle_timeout{60'000};
-  std::chrono::milliseconds drain_delay{2'000};
-  std::chrono::milliseconds shutdown_timeout{15'000};
-};
+namespace zhiyuan::server {
 
 /// Where the data lives. An empty url means the embedded cluster under var_dir.
 struct database_settings {

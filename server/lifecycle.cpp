@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "server/log.hpp"
+#include "server/http/log.hpp"
 
 namespace zhiyuan::server {
 namespace {

@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "server/config.hpp"
-#include "server/listener.hpp"
-#include "server/system_routes.hpp"
+#include "server/http/listener.hpp"
+#include "server/http/system_routes.hpp"
 
 namespace zhiyuan::server {
 

@@ -7,22 +7,23 @@
 
 #include <fmt/format.h>
 
-#include "server/admin_api.hpp"
-#include "server/admin_http.hpp"
-#include "server/candidate_api.hpp"
+#include "server/admin/context.hpp"
+#include "server/admin/gate.hpp"
+#include "server/candidate/context.hpp"
+#include "server/candidate/receipts.hpp"
+#include "server/candidate/snapshots.hpp"
 #include "server/config.hpp"
+#include "server/http/listener.hpp"
+#include "server/http/log.hpp"
+#include "server/http/metrics.hpp"
+#include "server/http/openapi.hpp"
+#include "server/http/router.hpp"
+#include "server/http/system_routes.hpp"
 #include "server/lifecycle.hpp"
-#include "server/listener.hpp"
-#include "server/log.hpp"
 #include "server/login_guard.hpp"
 #include "server/maintenance.hpp"
-#include "server/metrics.hpp"
-#include "server/openapi.hpp"
-#include "server/receipts.hpp"
-#include "server/router.hpp"
+#include "server/route_docs.hpp"
 #include "server/schedule_config.hpp"
-#include "server/snapshots.hpp"
-#include "server/system_routes.hpp"
 #include "storage/admin_ops_store.hpp"
 #include "storage/admin_store.hpp"
 #include "storage/auth_store.hpp"
@@ -183,7 +184,7 @@ int serve(const server::config& cfg) {
       [](const void* w) { return static_cast<const storage::write_path*>(w)->render_metrics(); },
       &writes);
   state.stats = &stats;
-  state.openapi = server::build_openapi(routes);
+  state.openapi = server::build_openapi(routes, server::route_docs());
 
   server::http_server http(cfg.server, routes, stats);
   http.access_log = cfg.log.access;

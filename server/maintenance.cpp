@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "server/log.hpp"
+#include "server/http/log.hpp"
 #include "server/schedule_config.hpp"
 
 namespace zhiyuan::server {

@@ -9,7 +9,7 @@
 #include "core/batch.hpp"
 #include "core/time.hpp"
 #include "server/config.hpp"
-#include "server/json_writer.hpp"
+#include "server/http/json_writer.hpp"
 
 namespace zhiyuan::server {
 namespace {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The layering rule of STYLE.md: core/ includes only the standard library and core/;
-# storage/ never includes server/; loadtest/ never includes server/; server/ has no SQL. Fails listing every offending line.
+# storage/ never includes server/; loadtest/ never includes server/; server/ has no SQL;
+# server/http/ (the transport) includes no handler and no storage. Fails listing every offending line.
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root"
@@ -48,6 +49,17 @@ fi
 # server/ calls storage/'s interfaces but never speaks SQL itself: no libpqxx includes.
 if grep -rnE '#[[:space:]]*include[[:space:]]*<pqxx' server; then
   echo "layering: server/ must not include libpqxx (SQL lives in storage/)"
+  fail=1
+fi
+
+# server/http/ is the transport: it knows no handler and no storage. It includes only itself
+# and core/ (handlers reach it through the route table and the request context).
+if grep -rnE '#[[:space:]]*include[[:space:]]*"(server/(candidate|admin)/|storage/)' server/http; then
+  echo "layering: server/http/ must not include server/candidate/, server/admin/ or storage/"
+  fail=1
+fi
+if grep -rnE '#[[:space:]]*include[[:space:]]*"server/' server/http | grep -vE '"server/http/'; then
+  echo "layering: server/http/ includes only server/http/ (and core/)"
   fail=1
 fi
 

@@ -58,5 +58,14 @@ TEST(time_test, format_round_trips) {
   EXPECT_EQ(format_rfc3339(0, -5 * 3600), "1969-12-31T19:00:00-05:00");
 }
 
+TEST(time_test, utc_micros_keep_every_digit) {
+  // 2023-07-02T08:59:59Z is the second before 本科批 closes (17:00 CST).
+  const std::int64_t close = *parse_rfc3339("2023-07-02T17:00:00+08:00");
+  EXPECT_EQ(format_utc_micros((close - 1) * 1'000'000 + 120'004), "2023-07-02T08:59:59.120004Z");
+  EXPECT_EQ(format_utc_micros(close * 1'000'000), "2023-07-02T09:00:00.000000Z");
+  EXPECT_EQ(format_utc_micros(0), "1970-01-01T00:00:00.000000Z");
+  EXPECT_EQ(format_utc_micros(-1), "1969-12-31T23:59:59.999999Z");
+}
+
 }  // namespace
 }  // namespace zhiyuan::core

@@ -15,7 +15,7 @@
 #include <pqxx/pqxx>
 
 #include "core/admin.hpp"
-#include "server/admin_api.hpp"
+#include "server/admin/context.hpp"
 #include "storage/admin_store.hpp"
 #include "tests/support/candidate_fixture.hpp"
 

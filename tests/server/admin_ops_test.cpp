@@ -15,7 +15,7 @@
 #include "core/admin.hpp"
 #include "core/import.hpp"
 #include "loadtest/province_loader.hpp"
-#include "server/admin_api.hpp"
+#include "server/admin/context.hpp"
 #include "storage/admin_store.hpp"
 #include "storage/database.hpp"
 #include "storage/migrate.hpp"

@@ -1,4 +1,4 @@
-#include "server/receipts.hpp"
+#include "server/candidate/receipts.hpp"
 
 #include <sodium.h>
 #include <sys/stat.h>

@@ -1,0 +1,146 @@
+#include "server/admin/gate.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "server/candidate/helpers.hpp"
+#include "server/http/json_writer.hpp"
+#include "server/http/problem.hpp"
+#include "server/sessions.hpp"
+
+namespace zhiyuan::server::admin_http {
+
+reply problem(errc e, std::string detail) { return {core::error{e, std::move(detail)}}; }
+
+void answer(request_context& ctx, reply& r) {
+  if (r.error) {
+    fail(ctx, r.error->code, r.error->detail, r.retry_after, r.extra_members);
+    if (r.error->code == errc::unauthenticated) {
+      ctx.res.headers.emplace_back("WWW-Authenticate", "Bearer");
+    }
+  } else {
+    ctx.res.status = r.status;
+    ctx.res.body = std::move(r.body);
+    ctx.res.content_type = r.content_type;
+    for (auto& h : r.headers) ctx.res.headers.push_back(std::move(h));
+  }
+  ctx.res.headers.emplace_back("Cache-Control", "no-store");
+}
+
+// ------------------------------------------------------------ request parts
+
+// The batch of a code such as "undergrad", or nullopt after a 400.
+std::optional<core::batch> batch_code(request_context& ctx, std::string_view code) {
+  auto b = core::parse_batch(code);
+  if (!b) fail(ctx, errc::invalid_field, "batch: a batch code such as undergrad");
+  return b;
+}
+
+// The batch named by query parameter `batch` (default 本科批), or nullopt after a 400.
+std::optional<core::batch> batch_param(request_context& ctx) {
+  const auto q = query_param(ctx.query, "batch");
+  if (!q.present) return core::batch::undergrad;
+  return batch_code(ctx, q.malformed ? std::string_view("?") : std::string_view(q.value));
+}
+
+// A path parameter that must be a positive integer id; nullopt after a 404.
+std::optional<std::int32_t> id_param(request_context& ctx, std::string_view name) {
+  auto v = parse_int<std::int32_t>(ctx.params.get(name));
+  if (!v || *v <= 0) {
+    fail(ctx, errc::not_found, fmt::format("no such {}", name));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::string peer_of(const request_context& ctx) { return std::string(ctx.peer); }
+
+// ------------------------------------------------------------ sessions
+
+namespace {
+
+// On a pool thread: the session (in the database: one live session per account, the idle
+// timeout) and the role, then `fn`.
+reply gated(pqxx::connection* conn, const token_digest& digest, std::int64_t idle, gate g,
+            const job& fn) {
+  if (conn == nullptr) throw std::runtime_error("no database");
+  const auto who = storage::touch_admin_session(*conn, digest, idle);
+  if (!who) return problem(errc::unauthenticated, "session ended or expired; sign in again");
+  if (who->must_change_password && !g.before_password_change) {
+    return problem(errc::passwords_required,
+                   "change your password first (POST /api/v1/admin/me/password)");
+  }
+  const auto role = core::admin_role_from_int(who->role);
+  if (!role || !core::may(*role, g.need)) {
+    return problem(errc::forbidden, "your role does not allow this");
+  }
+  if (g.province && !core::may_run_province(*role, who->unit_level)) {
+    return problem(errc::forbidden, "only the province's managers may do this");
+  }
+  return fn(*conn, *who);
+}
+
+reply signed_out() {
+  return problem(errc::unauthenticated, "sign in first (POST /api/v1/admin/auth/login)");
+}
+
+}  // namespace
+
+// Checks the session and the role, then runs `fn` on the same pool thread and connection;
+// writes the answer.
+asio::awaitable<void> run_admin(request_context& ctx, admin_api_context& api, gate g, job fn,
+                                storage::worker_pool* pool) {
+  const auto digest = session_table::digest_of(
+      presented_token(header(ctx.request, "Authorization"), std::string_view()));
+  if (!digest) {
+    reply r = signed_out();
+    answer(ctx, r);
+    co_return;
+  }
+  auto work = [digest = *digest, idle = api.idle_seconds, g, fn = std::move(fn)](
+                  pqxx::connection* conn) -> reply { return gated(conn, digest, idle, g, fn); };
+  auto r = co_await run_on<reply>(pool ? *pool : *api.queries, std::move(work));
+  if (!r) {
+    reply busy = problem(errc::unavailable, "busy; retry shortly");
+    answer(ctx, busy);
+    co_return;
+  }
+  if (r->candidate_id != 0) {
+    // A reset candidate password ends the candidate's sessions here too, not only in storage.
+    api.candidate_sessions->erase_others(r->candidate_id, token_digest{});
+  }
+  answer(ctx, *r);
+}
+
+asio::awaitable<std::optional<core::error>> admit_upload(admin_api_context& api,
+                                                         std::string_view authorization) {
+  const auto digest = session_table::digest_of(presented_token(authorization, std::string_view()));
+  if (!digest) co_return signed_out().error;
+  // Documents and imports are both the province managers' (gate of their handlers).
+  auto work = [digest = *digest, idle = api.idle_seconds](pqxx::connection* conn) -> reply {
+    return gated(conn, digest, idle, {core::admin_capability::province_operations, false, true},
+                 [](pqxx::connection&, const storage::admin_actor&) { return reply{}; });
+  };
+  auto r = co_await run_on<reply>(*api.queries, std::move(work));
+  if (!r) co_return core::error{errc::unavailable, "busy; retry shortly"};
+  co_return r->error;
+}
+
+std::string audit_detail(std::initializer_list<std::pair<std::string_view, std::string_view>> kv) {
+  std::string out;
+  json_writer w(out);
+  w.begin_object();
+  for (const auto& [k, v] : kv) w.key(k).value(v);
+  w.end_object();
+  return out;
+}
+
+// Audits in the background (refused sign-ins that never reached the database).
+void audit_later(admin_api_context& api, storage::audit_entry e) {
+  api.queries->try_post([e = std::move(e)](pqxx::connection* conn) {
+    if (conn != nullptr) storage::append_audit(*conn, e);
+  });
+}
+
+}  // namespace zhiyuan::server::admin_http

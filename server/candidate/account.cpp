@@ -1,0 +1,606 @@
+// The candidate's account: sign-in (throttled), logout, passwords, the pledge, login history,
+// the profile, confirmations and contact details.
+#include <sodium.h>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "core/candidate.hpp"
+#include "core/contact.hpp"
+#include "core/password.hpp"
+#include "core/schedule.hpp"
+#include "core/time.hpp"
+#include "server/async.hpp"
+#include "server/candidate/context.hpp"
+#include "server/candidate/helpers.hpp"
+#include "server/http/json_writer.hpp"
+#include "server/login_guard.hpp"
+#include "storage/admin_store.hpp"
+#include "storage/auth_store.hpp"
+#include "storage/encoding.hpp"
+
+namespace zhiyuan::server {
+namespace {
+
+using core::errc;
+namespace dom = simdjson::dom;
+
+// Argon2id at the production cost of DESIGN.md (OWASP minimum: t=2, m=19 MiB, p=1).
+constexpr unsigned long long hash_ops = 2;
+constexpr std::size_t hash_mem = 19u << 20;
+
+// Request bodies are parsed here, one parser per I/O thread (objects are read before any
+// suspension).
+thread_local dom::parser body_parser;
+
+std::optional<dom::object> json_object(request_context& ctx,
+                                       std::initializer_list<std::string_view> allowed) {
+  return json_body(ctx, body_parser, allowed);
+}
+
+// The User-Agent as stored in the login history: at most 256 bytes of clean text (the header
+// may hold any bytes; the database takes UTF-8 only).
+std::string user_agent_of(const request_context& ctx) {
+  return clean_header_text(header(ctx.request, "User-Agent"), 256);
+}
+
+// ------------------------------------------------------------------ sign-in
+
+struct login_result {
+  enum class outcome { ok, bad_password, unavailable } result = outcome::unavailable;
+  std::string token;
+  token_digest digest{};
+  bool must_set_passwords = true;
+  bool pledge_required = true;
+};
+
+asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
+  auto obj = json_object(ctx, {"exam_no", "password"});
+  if (!obj) co_return;
+  auto exam = string_member(ctx, *obj, "exam_no", 14);
+  if (!exam) co_return;
+  if (!core::valid_exam_number(*exam)) {
+    fail(ctx, errc::invalid_field, "exam_no: 14 digits");
+    co_return;
+  }
+  auto pass = string_member(ctx, *obj, "password", 64);
+  if (!pass) co_return;
+
+  const auto who = api.candidate_by_exam_no(*exam);
+  const std::int64_t candidate = who ? who->id : 0;
+  const auto verdict =
+      api.guard->admit(candidate, login_guard::secret::login, ctx.peer, api.now_micros());
+  if (verdict.retry_after > 0) {
+    fail(ctx, verdict.account_locked ? errc::account_locked : errc::too_many_requests,
+         verdict.account_locked ? "too many wrong passwords; this account is locked for a while"
+                                : "too many sign-in attempts; slow down",
+         static_cast<unsigned>(verdict.retry_after));
+    co_return;
+  }
+  // As PostgreSQL's inet takes it: without an IPv6 zone ("fe80::1%eth0").
+  const std::string ip(ctx.peer.substr(0, ctx.peer.find('%')));
+  const std::string agent = user_agent_of(ctx);
+  const std::int64_t now = api.now_seconds();
+  const std::int64_t expires = now + std::chrono::seconds(api.session_absolute).count();
+
+  auto verify = [candidate, pass = std::move(*pass), agent, ip](pqxx::connection* conn) {
+    login_result out;
+    if (conn == nullptr) return out;
+    // Unknown exam numbers cost the same hash as known ones: no account enumeration.
+    static const std::string dummy = [] {
+      char h[crypto_pwhash_STRBYTES];
+      if (crypto_pwhash_str(h, "x", 1, hash_ops, hash_mem) != 0) return std::string();
+      return std::string(h);
+    }();
+    std::optional<storage::account> acct;
+    if (candidate != 0) acct = storage::find_account(*conn, candidate);
+    const std::string& hash = acct ? acct->login_hash : dummy;
+    const bool ok = crypto_pwhash_str_verify(hash.c_str(), pass.data(), pass.size()) == 0;
+    if (!acct || !ok) {
+      if (acct) storage::record_failed_login(*conn, candidate, ip, agent);
+      out.result = login_result::outcome::bad_password;
+      return out;
+    }
+    out.token = session_table::new_token(out.digest);
+    out.must_set_passwords = acct->must_set_passwords;
+    out.pledge_required = acct->pledge_required;
+    out.result = login_result::outcome::ok;
+    return out;
+  };
+  // Named and moved: see run_on about GCC 12 and prvalue arguments of coroutines.
+  auto r = co_await run_on<login_result>(*api.auth_pool, std::move(verify));
+  if (!r || r->result == login_result::outcome::unavailable) {
+    api.guard->unchecked(candidate, login_guard::secret::login);
+    fail(ctx, errc::unavailable, "sign-in is busy; retry shortly", 1);
+    co_return;
+  }
+  if (r->result == login_result::outcome::bad_password) {
+    fail(ctx, errc::unauthenticated, "exam number or password is wrong");
+    co_return;
+  }
+  // The session, the login record and the sign-in during the open filing windows (the offices'
+  // statistics, window_logins) are group-committed by the candidate's writer; the token is sent
+  // only after that COMMIT.
+  auto op = std::make_unique<storage::write_op>();
+  op->kind = storage::op_kind::sign_in;
+  op->candidate_id = candidate;
+  op->digest = r->digest;
+  op->expires_at = expires;
+  op->payload = ip;
+  op->payload2 = agent;
+  for (const auto b : core::all_batches) {
+    if (core::is_filing_window(core::phase_at(*api.schedule.get(), b, now))) {
+      op->windows.push_back(storage::encode_batch(b));
+    }
+  }
+  op->accepted_at_us = api.now_micros();
+  op->deadline = std::chrono::steady_clock::now() + api.write_deadline;
+  const auto out = co_await submit_write(*api.writes, std::move(op));
+  if (out.admitted != storage::admit::ok || out.op->status != storage::op_status::committed) {
+    // 503 (shed, stopping, not committed in time) or 500. After an unknown commit outcome past
+    // the deadline the sign-in may have committed all the same: its session is never used.
+    api.guard->unchecked(candidate, login_guard::secret::login);
+    answer_write(ctx, out);
+    co_return;
+  }
+  api.guard->succeeded(candidate, login_guard::secret::login);
+  api.sessions->insert(r->digest,
+                       {candidate, expires, now, !r->must_set_passwords, !r->pledge_required});
+  json_writer w(ctx.res.body);
+  w.begin_object();
+  w.key("token").value(r->token);
+  w.key("expires_at").value(core::format_rfc3339(expires));
+  w.key("must_set_passwords").value(r->must_set_passwords);
+  w.key("pledge_required").value(r->pledge_required);
+  w.end_object();
+  ctx.res.headers.emplace_back(
+      "Set-Cookie",
+      fmt::format("zy_session={}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}", r->token,
+                  expires - now));
+  ctx.res.headers.emplace_back("Cache-Control", "no-store");
+}
+
+asio::awaitable<void> logout(request_context& ctx, candidate_api_context& api) {
+  const auto s = authenticate(ctx, api);
+  if (!s) co_return;
+  auto revoke = [id = s->candidate_id, token = s->token](pqxx::connection* conn) {
+    if (conn == nullptr) return false;
+    storage::revoke_session(*conn, id, token);
+    return true;
+  };
+  auto done = co_await run_on<bool>(*api.reads, std::move(revoke));
+  if (!done || !*done) {
+    fail(ctx, errc::unavailable, "could not sign out; retry", 1);
+    co_return;
+  }
+  // Revoked durably first, so a restart cannot bring the session back.
+  api.sessions->erase(s->token);
+  ctx.res.status = 204;
+  ctx.res.headers.emplace_back("Set-Cookie",
+                               "zy_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
+}
+
+// ---------------------------------------------------------------- passwords
+
+struct password_change {
+  enum class outcome {
+    ok,
+    wrong_current,
+    wrong_current_save,
+    rejected,
+    unavailable
+  } result = outcome::unavailable;
+  std::string field;  ///< rejected: which password
+  core::password_rule rule = core::password_rule::ok;
+};
+
+asio::awaitable<void> set_passwords(request_context& ctx, candidate_api_context& api) {
+  const auto s = authenticate(ctx, api);
+  if (!s) co_return;
+  auto obj = json_object(
+      ctx, {"current_password", "login_password", "save_password", "current_save_password"});
+  if (!obj) co_return;
+  auto current = string_member(ctx, *obj, "current_password", 64);
+  if (!current) co_return;
+  // Replacing a save password takes the current one: knowing the login password (e.g. a
+  // one-time password an office handed out after a reset) must not be enough to file for the
+  // candidate. The first set-up has no save password to give.
+  auto given_save = string_member(ctx, *obj, "current_save_password", 64, /*required=*/false);
+  if (!given_save) co_return;
+  std::string current_save = std::move(*given_save);
+  auto login_pw = string_member(ctx, *obj, "login_password", 64);
+  if (!login_pw) co_return;
+  auto save_pw = string_member(ctx, *obj, "save_password", 64);
+  if (!save_pw) co_return;
+  const auto verdict =
+      api.guard->admit(s->candidate_id, login_guard::secret::login, ctx.peer, api.now_micros());
+  if (verdict.retry_after > 0) {
+    fail(ctx, verdict.account_locked ? errc::account_locked : errc::too_many_requests,
+         "too many wrong passwords; retry later", static_cast<unsigned>(verdict.retry_after));
+    co_return;
+  }
+  // A given current save password is a guess like any other: it counts with the save
+  // password's own throttle (core/throttle.hpp), so it cannot be found by trying.
+  const bool gave_current_save = !current_save.empty();
+  if (gave_current_save) {
+    const auto save_verdict =
+        api.guard->admit(s->candidate_id, login_guard::secret::save, "", api.now_micros());
+    if (save_verdict.retry_after > 0) {
+      fail(ctx, save_verdict.account_locked ? errc::account_locked : errc::too_many_requests,
+           "too many wrong save passwords; retry later",
+           static_cast<unsigned>(save_verdict.retry_after));
+      co_return;
+    }
+  }
+
+  auto change = [id = s->candidate_id, keep = s->token, current = std::move(*current),
+                 current_save = std::move(current_save), login_pw = *login_pw, save_pw = *save_pw,
+                 common = api.common_passwords](pqxx::connection* conn) {
+    password_change out;
+    if (conn == nullptr) return out;
+    const auto acct = storage::find_account(*conn, id);
+    if (!acct) return out;
+    if (crypto_pwhash_str_verify(acct->login_hash.c_str(), current.data(), current.size()) != 0) {
+      out.result = password_change::outcome::wrong_current;
+      return out;
+    }
+    if (!acct->save_hash.empty() &&
+        (current_save.empty() ||
+         crypto_pwhash_str_verify(acct->save_hash.c_str(), current_save.data(),
+                                  current_save.size()) != 0)) {
+      out.result = password_change::outcome::wrong_current_save;
+      return out;
+    }
+    core::password_context pc{acct->exam_no, acct->id_number, save_pw, common};
+    out.rule = core::check_password(login_pw, pc);
+    out.field = "login_password";
+    if (out.rule == core::password_rule::ok) {
+      pc.other_password = login_pw;
+      out.rule = core::check_password(save_pw, pc);
+      out.field = "save_password";
+    }
+    if (out.rule != core::password_rule::ok) {
+      out.result = password_change::outcome::rejected;
+      return out;
+    }
+    char login_hash[crypto_pwhash_STRBYTES], save_hash[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(login_hash, login_pw.data(), login_pw.size(), hash_ops, hash_mem) != 0 ||
+        crypto_pwhash_str(save_hash, save_pw.data(), save_pw.size(), hash_ops, hash_mem) != 0) {
+      return out;  // out of memory: unavailable
+    }
+    storage::set_passwords(*conn, id, login_hash, save_hash, keep);
+    out.result = password_change::outcome::ok;
+    return out;
+  };
+  auto r = co_await run_on<password_change>(*api.auth_pool, std::move(change));
+  if (!r || r->result == password_change::outcome::unavailable) {
+    api.guard->unchecked(s->candidate_id, login_guard::secret::login);
+    if (gave_current_save) api.guard->unchecked(s->candidate_id, login_guard::secret::save);
+    fail(ctx, errc::unavailable, "busy; retry shortly", 1);
+    co_return;
+  }
+  if (r->result == password_change::outcome::wrong_current) {
+    fail(ctx, errc::invalid_field, "current_password: wrong password");
+    co_return;
+  }
+  if (r->result == password_change::outcome::wrong_current_save) {
+    fail(ctx, errc::wrong_save_password,
+         "current_save_password: the current save password is required to replace it");
+    co_return;
+  }
+  if (r->result == password_change::outcome::rejected) {
+    std::string extra = "\"violations\":";
+    json_writer v(extra);
+    v.begin_array().begin_object();
+    v.key("field").value(r->field);
+    v.key("code").value(core::to_code(r->rule));
+    v.key("message_zh").value(core::message_zh(r->rule));
+    v.key("message_en").value(core::message_en(r->rule));
+    v.end_object().end_array();
+    std::string detail = r->field;
+    detail += ": ";
+    detail += core::message_en(r->rule);
+    fail(ctx, errc::validation_failed, detail, 0, extra);
+    co_return;
+  }
+  api.guard->succeeded(s->candidate_id, login_guard::secret::login);
+  if (gave_current_save) api.guard->succeeded(s->candidate_id, login_guard::secret::save);
+  api.sessions->mark_passwords_set(s->candidate_id);
+  api.sessions->erase_others(s->candidate_id, s->token);
+  api.sessions->forget_save_passwords(s->candidate_id);
+  json_writer w(ctx.res.body);
+  w.begin_object();
+  w.key("must_set_passwords").value(false);
+  w.key("pledge_required").value(!s->pledged);
+  w.end_object();
+}
+
+asio::awaitable<void> pledge(request_context& ctx, candidate_api_context& api) {
+  const auto s = authenticate(ctx, api);
+  if (!s) co_return;
+  if (!s->passwords_set) {
+    fail(ctx, errc::passwords_required, "set your passwords first (POST /api/v1/me/passwords)");
+    co_return;
+  }
+  // Group-committed like every write (not keyed: accepting it twice changes nothing).
+  auto op = std::make_unique<storage::write_op>();
+  op->kind = storage::op_kind::pledge;
+  op->candidate_id = s->candidate_id;
+  op->accepted_at_us = api.now_micros();
+  op->deadline = std::chrono::steady_clock::now() + api.write_deadline;
+  const auto out = co_await submit_write(*api.writes, std::move(op));
+  if (out.admitted != storage::admit::ok || out.op->status != storage::op_status::committed) {
+    answer_write(ctx, out);
+    co_return;
+  }
+  api.sessions->mark_pledged(s->candidate_id);
+  json_writer w(ctx.res.body);
+  w.begin_object();
+  w.key("pledged_at").value(core::format_utc_micros(out.op->first_at_us));
+  w.end_object();
+}
+
+asio::awaitable<void> logins(request_context& ctx, candidate_api_context& api) {
+  const auto s = authenticate(ctx, api);
+  if (!s) co_return;
+  auto load = [id = s->candidate_id](pqxx::connection* conn) {
+    if (conn == nullptr) throw std::runtime_error("no database");
+    return storage::login_history(*conn, id, 50);
+  };
+  auto rows = co_await run_on<std::vector<storage::login_record>>(*api.reads, std::move(load));
+  if (!rows) {
+    fail(ctx, errc::unavailable, "busy; retry shortly", 1);
+    co_return;
+  }
+  json_writer w(ctx.res.body);
+  w.begin_object().key("logins").begin_array();
+  for (const auto& r : *rows) {
+    w.begin_object();
+    w.key("at").value(core::format_utc_micros(r.at_us));
+    w.key("ip").value(r.ip);
+    w.key("user_agent").value(r.user_agent);
+    w.key("outcome").value(r.outcome);
+    w.end_object();
+  }
+  w.end_array().end_object();
+}
+
+// ------------------------------------------------------------------ profile
+
+void write_subjects(json_writer& w, core::subject_set s) {
+  w.begin_array();
+  for (auto sub : {core::subject::chemistry, core::subject::biology, core::subject::politics,
+                   core::subject::geography}) {
+    if (s.contains(sub)) w.value(core::to_code(sub));
+  }
+  w.end_array();
+}
+
+std::int64_t version_of(const std::vector<std::pair<std::int16_t, std::int64_t>>& v,
+                        core::batch b) {
+  for (const auto& [batch, version] : v) {
+    if (storage::decode_batch(batch) == b) return version;
+  }
+  return 0;
+}
+
+asio::awaitable<void> me(request_context& ctx, candidate_api_context& api) {
+  const auto s = authenticate(ctx, api);
+  if (!s) co_return;
+  const auto who = api.candidate(s->candidate_id);
+  const bool drill = drilling(api);
+  auto load = [id = s->candidate_id, drill](pqxx::connection* conn) {
+    if (conn == nullptr) throw std::runtime_error("no database");
+    return storage::load_profile(*conn, id, drill);
+  };
+  auto p = co_await run_on<std::optional<storage::profile_row>>(*api.reads, std::move(load));
+  if (!p) {
+    fail(ctx, errc::unavailable, "busy; retry shortly", 1);
+    co_return;
+  }
+  if (!*p || !who) {
+    fail(ctx, errc::not_found, "no such candidate");
+    co_return;
+  }
+  const storage::profile_row& row = **p;
+  json_writer w(ctx.res.body);
+  w.begin_object();
+  w.key("exam_no").value(row.exam_no);
+  w.key("name").value(row.name);
+  w.key("id_number").value(core::mask_id_number(row.id_number));
+  w.key("school").begin_object();
+  w.key("code").value(row.school_code);
+  w.key("name").value(row.school_name);
+  w.end_object();
+  w.key("category").value(core::to_code(who->cat));
+  w.key("track").value(core::to_code(who->trk));
+  w.key("electives");
+  write_subjects(w, who->electives);
+  if (who->rank > 0) {
+    w.key("score").value(who->score);
+    w.key("rank").value(who->rank);
+  } else {
+    w.key("score").null();
+    w.key("rank").null();
+  }
+  w.key("special_type_eligible").value(who->eligible.special_type);
+  w.key("must_set_passwords").value(row.must_set_passwords);
+  if (row.pledge_us != 0) {
+    w.key("pledged_at").value(core::format_utc_micros(row.pledge_us));
+  } else {
+    w.key("pledged_at").null();
+  }
+  w.key("confirmations").begin_object();
+  for (auto [name, at] : {std::pair{"household", row.household_confirmed_us},
+                          std::pair{"physical_exam", row.physical_exam_confirmed_us}}) {
+    if (at != 0) {
+      w.key(name).value(core::format_utc_micros(at));
+    } else {
+      w.key(name).null();
+    }
+  }
+  w.key("deadline").value(core::format_rfc3339(api.schedule.get()->confirm_deadline));
+  w.end_object();
+  w.key("contact").begin_object();
+  w.key("phone").value(core::mask_phone(row.phone));
+  if (row.address_json.empty()) {
+    w.key("address").null();
+  } else {
+    w.key("address").raw(row.address_json);
+  }
+  w.end_object();
+  w.key("unread_notices").value(row.unread_notices);
+  w.key("profile_version").value(row.version);
+  w.key("drill").value(drill);
+  w.key("batches").begin_array();
+  for (const auto b : core::all_batches) {
+    const auto submitted = version_of(row.submitted, b);
+    const auto drafted = version_of(row.drafted, b);
+    w.begin_object();
+    w.key("batch").value(core::to_code(b));
+    w.key("eligible").value(who->eligible.batches.contains(b));
+    w.key("phase").value(core::to_code(core::phase_at(*api.schedule.get(), b, api.now_seconds())));
+    w.key("status").value(submitted ? "submitted" : drafted ? "draft" : "not_filed");
+    w.key("submitted_version").value(submitted);
+    w.key("draft_version").value(drafted);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  ctx.res.headers.emplace_back("Cache-Control", "no-store");
+}
+
+// ---------------------------------------------------- profile writes (durable)
+
+// Stored with the idempotency record: the new profile version and the commit time.
+void render_profile_write(const storage::write_op& op, unsigned& status, std::string& body) {
+  body.clear();
+  status = 200;
+  json_writer w(body);
+  w.begin_object();
+  w.key("profile_version").value(op.version);
+  w.key("committed_at").value(core::format_utc_micros(op.committed_at_us));
+  if (op.kind == storage::op_kind::confirm) w.key("confirmed").value(op.payload);
+  w.end_object();
+}
+
+asio::awaitable<void> write_profile(request_context& ctx, candidate_api_context& api,
+                                    const session_info& s, std::unique_ptr<storage::write_op> op) {
+  op->candidate_id = s.candidate_id;
+  op->base_version = -1;
+  op->idempotency_key = generated_key();
+  op->request_hash = request_hash(ctx);
+  op->accepted_at_us = api.now_micros();
+  op->deadline = std::chrono::steady_clock::now() + api.write_deadline;
+  op->render = &render_profile_write;
+  auto out = co_await submit_write(*api.writes, std::move(op));
+  answer_write(ctx, out);
+}
+
+asio::awaitable<void> confirm(request_context& ctx, candidate_api_context& api) {
+  const auto s = authenticate(ctx, api);
+  if (!s || !may_write(ctx, *s)) co_return;
+  auto obj = json_object(ctx, {"household", "physical_exam"});
+  if (!obj) co_return;
+  std::string what;
+  for (auto [key, value] : *obj) {
+    bool v = false;
+    if (value.get_bool().get(v) || !v) {
+      fail(ctx, errc::invalid_field, fmt::format("{}: true", key));
+      co_return;
+    }
+    what = std::string(key);
+  }
+  if (obj->size() != 1) {
+    fail(ctx, errc::invalid_field, "body: exactly one of household, physical_exam");
+    co_return;
+  }
+  const auto d = core::decide(*api.schedule.get(), core::batch::undergrad, core::action::confirm,
+                              api.now_seconds());
+  if (!d.allowed()) {
+    std::string detail = "confirmations closed at ";
+    detail += core::format_rfc3339(api.schedule.get()->confirm_deadline);
+    fail(ctx, errc::confirmation_closed, detail);
+    co_return;
+  }
+  auto op = std::make_unique<storage::write_op>();
+  op->kind = storage::op_kind::confirm;
+  op->payload = std::move(what);
+  co_await write_profile(ctx, api, *s, std::move(op));
+}
+
+asio::awaitable<void> put_contact(request_context& ctx, candidate_api_context& api) {
+  const auto s = authenticate(ctx, api);
+  if (!s || !may_write(ctx, *s)) co_return;
+  auto obj = json_object(ctx, {"phone", "address"});
+  if (!obj) co_return;
+  core::contact_details c;
+  auto phone = string_member(ctx, *obj, "phone", 32);
+  if (!phone) co_return;
+  c.phone = std::move(*phone);
+  dom::object addr;
+  if ((*obj)["address"].get_object().get(addr)) {
+    fail(ctx, errc::invalid_field, "address: an object");
+    co_return;
+  }
+  std::pair<const char*, std::string*> fields[] = {
+      {"province", &c.address.province}, {"city", &c.address.city},
+      {"district", &c.address.district}, {"street", &c.address.street},
+      {"postcode", &c.address.postcode}, {"recipient", &c.address.recipient}};
+  for (auto [key, value] : addr) {
+    auto it = std::find_if(std::begin(fields), std::end(fields),
+                           [&](const auto& f) { return key == f.first; });
+    std::string_view v;
+    if (it == std::end(fields)) {
+      fail(ctx, errc::invalid_field, fmt::format("address.{} (unknown member)", key));
+      co_return;
+    }
+    if (value.get_string().get(v) || v.size() > 512) {
+      fail(ctx, errc::invalid_field, fmt::format("address.{}: a string", key));
+      co_return;
+    }
+    *it->second = std::string(v);
+  }
+  const auto problems = core::check_contact(c);
+  if (!problems.empty()) {
+    std::string extra = "\"violations\":";
+    json_writer v(extra);
+    v.begin_array();
+    for (const auto& p : problems) {
+      v.begin_object().key("field").value(p.field).key("message_en").value(p.message).end_object();
+    }
+    v.end_array();
+    std::string detail = problems.front().field;
+    detail += ": ";
+    detail += problems.front().message;
+    fail(ctx, errc::validation_failed, detail, 0, extra);
+    co_return;
+  }
+  std::string address;
+  json_writer a(address);
+  a.begin_object();
+  for (auto [key, value] : fields) a.key(key).value(*value);
+  a.end_object();
+  auto op = std::make_unique<storage::write_op>();
+  op->kind = storage::op_kind::contact;
+  op->payload = std::move(c.phone);
+  op->payload2 = std::move(address);
+  co_await write_profile(ctx, api, *s, std::move(op));
+}
+
+}  // namespace
+
+std::vector<route_spec> account_routes(candidate_api_context& api) {
+  return {
+      {http::verb::post, "/api/v1/auth/login", handler_for(api, login)},
+      {http::verb::post, "/api/v1/auth/logout", handler_for(api, logout)},
+      {http::verb::post, "/api/v1/me/passwords", handler_for(api, set_passwords)},
+      {http::verb::post, "/api/v1/me/pledge", handler_for(api, pledge)},
+      {http::verb::get, "/api/v1/me/logins", handler_for(api, logins)},
+      {http::verb::get, "/api/v1/me", handler_for(api, me)},
+      {http::verb::post, "/api/v1/me/confirmations", handler_for(api, confirm)},
+      {http::verb::put, "/api/v1/me/contact", handler_for(api, put_contact)},
+  };
+}
+
+}  // namespace zhiyuan::server

@@ -1,0 +1,48 @@
+#include "server/candidate/snapshots.hpp"
+
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "server/http/log.hpp"
+#include "storage/admin_ops_store.hpp"
+#include "storage/catalog_loader.hpp"
+#include "storage/reference_data.hpp"
+
+namespace zhiyuan::server {
+
+snapshot_refresher::snapshot_refresher(std::string conninfo, candidate_api_context& api,
+                                       std::map<std::string, std::int64_t> seen)
+    : conninfo_(std::move(conninfo)), api_(api), seen_(std::move(seen)) {}
+
+bool snapshot_refresher::refresh() {
+  std::lock_guard lock(mutex_);
+  try {
+    const auto applied = storage::applied_imports(conninfo_);
+    auto newer = [&](const char* kind) {
+      const auto it = applied.find(kind);
+      if (it == applied.end()) return false;
+      const auto seen = seen_.find(kind);
+      return seen == seen_.end() || seen->second < it->second;
+    };
+    const bool catalog = newer("plans") || newer("scores");
+    const bool candidates = newer("candidates");
+    if (catalog || candidates) {
+      if (catalog) {
+        api_.catalog.store(storage::load_catalog(conninfo_));
+        api_.reference.store(storage::load_reference_data(conninfo_));
+      }
+      if (candidates) api_.directory.store(storage::load_directory(conninfo_));
+      log_event(
+          spdlog::level::info, "snapshots_reloaded",
+          {{"catalog", catalog ? "true" : "false"}, {"candidates", candidates ? "true" : "false"}});
+    }
+    seen_ = applied;
+    return true;
+  } catch (const std::exception& e) {
+    log_event(spdlog::level::warn, "snapshots_reload_failed", {{"error", e.what()}});
+    return false;
+  }
+}
+
+}  // namespace zhiyuan::server

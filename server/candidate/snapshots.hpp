@@ -1,0 +1,35 @@
+#pragma once
+
+// The node's in-memory snapshots (catalog and reference data, the candidate directory) kept in
+// step with the imports applied in the database, whichever node applied them.
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "server/candidate/context.hpp"
+
+namespace zhiyuan::server {
+
+/// Reloads what an applied import changed: plans or scores → the catalog and reference data,
+/// candidates → the directory (units are read from the database per request). Each snapshot is
+/// swapped atomically: a request in flight finishes with the snapshot it holds.
+class snapshot_refresher {
+ public:
+  /// `seen`: the newest applied import of each kind read before the snapshots were loaded.
+  snapshot_refresher(std::string conninfo, candidate_api_context& api,
+                     std::map<std::string, std::int64_t> seen);
+
+  /// Reloads what the imports applied since the last call changed; true when every snapshot is
+  /// current. Serialized; a failure is logged and retried at the next call.
+  bool refresh();
+
+ private:
+  std::string conninfo_;
+  candidate_api_context& api_;
+  std::mutex mutex_;
+  std::map<std::string, std::int64_t> seen_;  // under mutex_
+};
+
+}  // namespace zhiyuan::server

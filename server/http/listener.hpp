@@ -1,0 +1,69 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/result.hpp"
+#include "server/http/metrics.hpp"
+#include "server/http/router.hpp"
+#include "server/http/settings.hpp"
+
+namespace zhiyuan::server {
+
+/// The HTTP/1.1 server: one io_context per thread, each with its own SO_REUSEPORT acceptor,
+/// its own connections and no shared mutable state but atomics (Seastar/h2o style).
+class http_server {
+ public:
+  http_server(const server_settings& settings, const router& routes, metrics& stats);
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+  ~http_server();
+
+  /// Binds every acceptor (throws std::system_error on failure) and starts the threads.
+  void start();
+  /// The bound port (useful with port 0).
+  std::uint16_t port() const noexcept { return port_; }
+
+  /// Closes the acceptors; idle keep-alive connections are closed, busy ones close after
+  /// their current response.
+  void stop_accepting();
+  /// Connections still open.
+  std::int64_t open_connections() const noexcept { return stats_.open_connections.load(); }
+  /// Stops every io_context and joins the threads; connections still open are dropped.
+  void stop();
+
+  /// Log one line per request (set before start()).
+  bool access_log = false;
+  /// Asked before a `browse` route runs; true sheds it with 503 + Retry-After (set before
+  /// start(); called from every I/O thread, so it must be cheap and thread-safe).
+  std::function<bool()> shed_browsing;
+  /// Asked after the head of an admin upload whose body may exceed server.body_limit, before
+  /// the body is read: nullopt admits it, an error refuses it at once (the connection closes
+  /// unread), so nobody without a session makes the server take server.upload_limit bytes.
+  /// Gets the Authorization header.
+  std::function<boost::asio::awaitable<std::optional<core::error>>(std::string_view)> admit_upload;
+
+  /// Whether the server is draining (set by stop_accepting).
+  bool draining() const noexcept { return draining_.load(std::memory_order_relaxed); }
+
+ private:
+  class worker;
+
+  const server_settings& settings_;
+  const router& routes_;
+  metrics& stats_;
+  std::atomic<bool> draining_{false};
+  std::uint16_t port_ = 0;
+  std::vector<std::unique_ptr<worker>> workers_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace zhiyuan::server

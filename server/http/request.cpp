@@ -1,0 +1,214 @@
+#include "server/http/request.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/text.hpp"
+
+namespace zhiyuan::server {
+
+using core::errc;
+
+// ---------------------------------------------------------------- headers
+
+std::string_view header(const http_request& req, std::string_view name) {
+  auto it = req.find(name);
+  return it == req.end() ? std::string_view() : std::string_view(it->value());
+}
+
+bool is_json(const http_request& req) {
+  auto it = req.find(http::field::content_type);
+  if (it == req.end()) return false;
+  std::string_view v = it->value();
+  return v.substr(0, 16) == "application/json";
+}
+
+std::string clean_header_text(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(text.size(), max_bytes));
+  while (!text.empty()) {
+    // The longest clean prefix, then one '?' for the byte that stopped it.
+    std::size_t good = 0;
+    core::for_each_code_point(text, [&](std::uint32_t cp) {
+      if (core::is_control(cp)) return false;
+      good += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      return true;
+    });
+    std::string_view piece = text.substr(0, good);
+    while (!piece.empty() && out.size() + piece.size() > max_bytes) {
+      // Drop whole characters from the end of the piece.
+      std::size_t cut = piece.size() - 1;
+      while (cut > 0 && (static_cast<unsigned char>(piece[cut]) >> 6) == 2) --cut;
+      piece = piece.substr(0, cut);
+    }
+    out += piece;
+    if (piece.size() < good || good == text.size() || out.size() + 1 > max_bytes) break;
+    out += '?';
+    text.remove_prefix(good + 1);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- integers
+
+std::optional<std::int64_t> parse_id(std::string_view s) {
+  // 18 digits keep every id inside int64 and refuse absurd lengths before from_chars.
+  if (s.empty() || s.size() > 18 || s.front() < '1' || s.front() > '9') return std::nullopt;
+  return parse_int<std::int64_t>(s);
+}
+
+// ---------------------------------------------------------------- query
+
+namespace {
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+query_value query_param(std::string_view query, std::string_view name) {
+  query_value out;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) != name) continue;
+    out.present = true;
+    const std::string_view raw = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+    out.value.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '+') {
+        out.value += ' ';
+      } else if (raw[i] == '%') {
+        const int hi = i + 2 < raw.size() ? hex_digit(raw[i + 1]) : -1;
+        const int lo = i + 2 < raw.size() ? hex_digit(raw[i + 2]) : -1;
+        if (hi < 0 || lo < 0) {
+          out.malformed = true;
+          return out;
+        }
+        out.value += static_cast<char>(hi * 16 + lo);
+        i += 2;
+      } else {
+        out.value += raw[i];
+      }
+    }
+    if (!core::valid_utf8(out.value) || out.value.find('\0') != std::string::npos)
+      out.malformed = true;
+    return out;
+  }
+  return out;
+}
+
+core::result<std::string> query_text(const request_context& ctx, std::string_view name,
+                                     std::size_t max_bytes) {
+  auto q = query_param(ctx.query, name);
+  if (q.malformed || q.value.size() > max_bytes) {
+    return core::failure(
+        errc::invalid_field,
+        fmt::format("{}: at most {} bytes of UTF-8 text, percent-encoded", name, max_bytes));
+  }
+  return std::move(q.value);
+}
+
+core::result<std::int64_t> query_int(const request_context& ctx, std::string_view name,
+                                     std::int64_t lo, std::int64_t hi, std::int64_t fallback) {
+  const auto q = query_param(ctx.query, name);
+  if (!q.present) return fallback;
+  const auto v = q.malformed ? std::nullopt : parse_int<std::int64_t>(q.value);
+  if (!v || *v < lo || *v > hi) {
+    return core::failure(errc::invalid_field,
+                         fmt::format("{}: an integer from {} to {}", name, lo, hi));
+  }
+  return *v;
+}
+
+core::result<std::optional<core::batch>> query_batch(const request_context& ctx,
+                                                     std::optional<core::batch> fallback) {
+  auto text = query_text(ctx, "batch", 32);
+  if (!text) return core::failure(text.error());
+  if (text->empty()) return fallback;
+  const auto b = core::parse_batch(*text);
+  if (!b) {
+    return core::failure(errc::invalid_field,
+                         "batch: one of early_undergrad, undergrad, early_vocational, vocational");
+  }
+  return std::optional<core::batch>(*b);
+}
+
+core::result<std::optional<std::int64_t>> query_page_id(const request_context& ctx) {
+  const auto t = query_param(ctx.query, "page_token");
+  if (!t.present) return std::optional<std::int64_t>();
+  const auto v = t.malformed ? std::nullopt : parse_id(t.value);
+  if (!v) return core::failure(errc::invalid_field, "page_token: from the previous page");
+  return std::optional<std::int64_t>(*v);
+}
+
+// ---------------------------------------------------------------- path
+
+core::result<core::batch> path_batch(const request_context& ctx) {
+  const auto b = core::parse_batch(ctx.params.get("batch"));
+  if (!b) return core::failure(errc::not_found, "no such batch");
+  return *b;
+}
+
+core::result<std::int64_t> path_id(const request_context& ctx, std::string_view name,
+                                   std::int64_t max) {
+  const auto v = parse_id(ctx.params.get(name));
+  if (!v || *v > max) return core::failure(errc::not_found, fmt::format("no such {}", name));
+  return *v;
+}
+
+// ---------------------------------------------------------------- preconditions
+
+core::result<std::optional<std::int64_t>> if_match(const http_request& req) {
+  std::string_view v = header(req, "If-Match");
+  if (v.empty()) return std::optional<std::int64_t>();
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  const auto n = parse_int<std::int64_t>(v);
+  if (!n || *n < 0) return core::failure(errc::invalid_field, "If-Match: a version such as \"3\"");
+  return std::optional<std::int64_t>(*n);
+}
+
+bool not_modified(request_context& ctx, std::string_view tag) {
+  std::string quoted = "\"";
+  quoted += tag;
+  quoted += '"';
+  const std::string_view inm = header(ctx.request, "If-None-Match");
+  const bool match = !inm.empty() && (inm == "*" || inm.find(quoted) != std::string_view::npos);
+  ctx.res.headers.emplace_back("ETag", quoted);
+  if (match) {
+    ctx.res.status = 304;
+    ctx.res.body.clear();
+  }
+  return match;
+}
+
+core::result<std::string> idempotency_key(const http_request& req) {
+  const std::string_view k = header(req, "Idempotency-Key");
+  if (k.empty()) return std::string();
+  bool ok = k.size() <= 255 && k.front() != '~';
+  for (unsigned char c : k) ok = ok && c >= 0x21 && c <= 0x7e;
+  if (!ok) return core::failure(errc::invalid_field, "Idempotency-Key: 1-255 printable characters");
+  return std::string(k);
+}
+
+// ---------------------------------------------------------------- JSON bodies
+
+core::result<simdjson::dom::object> json_object_body(const request_context& ctx) {
+  if (!is_json(ctx.request)) return core::failure(errc::unsupported_media, "send application/json");
+  // One parser per I/O thread, reused: its buffers grow to the largest body once.
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::object obj;
+  if (parser.parse(ctx.request.body()).get(obj)) {
+    return core::failure(errc::invalid_field, "body: a JSON object");
+  }
+  return obj;
+}
+
+}  // namespace zhiyuan::server

@@ -1,0 +1,106 @@
+#include "server/http/router.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace zhiyuan::server {
+namespace {
+
+// Splits "/a/b/c" into {"a","b","c"}; a trailing slash yields an empty last segment, so
+// "/a/" and "/a" are different paths, as in most REST APIs.
+template <typename Fn>
+void for_each_segment(std::string_view path, Fn&& fn) {
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  for (;;) {
+    auto slash = path.find('/');
+    fn(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+}
+
+}  // namespace
+
+router::router(std::vector<route_spec> routes) : routes_(std::move(routes)) {
+  for (const auto& r : routes_) {
+    if (r.pattern.empty() || r.pattern.front() != '/') {
+      throw std::invalid_argument("route pattern must start with '/': " + r.pattern);
+    }
+    std::vector<segment> segs;
+    std::size_t params = 0;
+    for_each_segment(r.pattern, [&](std::string_view s) {
+      const bool is_param = s.size() >= 2 && s.front() == '{' && s.back() == '}';
+      if (is_param) {
+        ++params;
+        segs.push_back({std::string(s.substr(1, s.size() - 2)), true});
+      } else {
+        if (s.find_first_of("{}") != std::string_view::npos) {
+          throw std::invalid_argument("bad segment '" + std::string(s) + "' in " + r.pattern);
+        }
+        segs.push_back({std::string(s), false});
+      }
+    });
+    if (params > route_params::max) {
+      throw std::invalid_argument("too many parameters in " + r.pattern);
+    }
+    for (std::size_t i = 0; i < segments_.size(); ++i) {
+      if (routes_[i].method == r.method && routes_[i].pattern == r.pattern) {
+        throw std::invalid_argument("duplicate route " + r.pattern);
+      }
+    }
+    segments_.push_back(std::move(segs));
+    names_.push_back(std::string(http::to_string(r.method)) + " " + r.pattern);
+  }
+}
+
+bool router::match_pattern(const std::vector<segment>& pattern, std::string_view path,
+                           route_params& params) {
+  params.size = 0;
+  std::size_t i = 0;
+  bool ok = true;
+  for_each_segment(path, [&](std::string_view s) {
+    if (!ok) return;
+    if (i == pattern.size()) {
+      ok = false;
+      return;
+    }
+    const segment& p = pattern[i++];
+    if (p.is_param) {
+      if (s.empty()) {
+        ok = false;
+        return;
+      }
+      params.items[params.size++] = {p.text, s};
+    } else if (p.text != s) {
+      ok = false;
+    }
+  });
+  return ok && i == pattern.size();
+}
+
+route_match router::match(http::verb method, std::string_view path) const {
+  route_match m;
+  std::vector<std::string_view> allowed;
+  route_params params;
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    if (!match_pattern(segments_[i], path, params)) continue;
+    if (routes_[i].method == method) {
+      m.outcome = route_match::kind::found;
+      m.index = i;
+      m.params = params;
+      return m;
+    }
+    allowed.push_back(http::to_string(routes_[i].method));
+  }
+  if (allowed.empty()) return m;
+  std::sort(allowed.begin(), allowed.end());
+  allowed.erase(std::unique(allowed.begin(), allowed.end()), allowed.end());
+  m.outcome = route_match::kind::method_not_allowed;
+  for (auto a : allowed) {
+    if (!m.allow.empty()) m.allow += ", ";
+    m.allow += a;
+  }
+  return m;
+}
+
+}  // namespace zhiyuan::server

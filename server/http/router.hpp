@@ -1,0 +1,89 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "server/http/message.hpp"
+
+namespace zhiyuan::server {
+
+/// A handler that answers at once, on the I/O thread.
+using sync_handler = std::function<void(request_context&)>;
+/// A handler that waits for something (a commit, the hashing pool) without blocking.
+using async_handler = std::function<boost::asio::awaitable<void>(request_context&)>;
+
+/// How a route fares under load: browsing routes are shed first (503 at once) so that formal
+/// submissions keep the capacity; everything else is `normal`.
+enum class route_priority : std::uint8_t { normal, browse };
+
+/// One entry of the route table: method + path pattern with `{param}` segments → handler. Its
+/// documentation is data beside the registration (server/*/docs/*.json, keyed by
+/// "METHOD pattern"), paired one to one by build_openapi.
+struct route_spec {
+  http::verb method;
+  std::string pattern;
+  std::variant<sync_handler, async_handler> handler;
+  route_priority priority = route_priority::normal;
+};
+
+/// Binds `fn(request_context&, Context&)` to the context it serves: a sync_handler when `fn`
+/// returns void, an async_handler when it returns an awaitable. Every route table registers its
+/// handlers this way.
+template <typename Context, typename Fn>
+std::variant<sync_handler, async_handler> handler_for(Context& c, Fn fn) {
+  if constexpr (std::is_void_v<std::invoke_result_t<Fn, request_context&, Context&>>) {
+    return sync_handler([&c, fn](request_context& ctx) { fn(ctx, c); });
+  } else {
+    return async_handler([&c, fn](request_context& ctx) { return fn(ctx, c); });
+  }
+}
+/// The same for a context the routes own together (it lives as long as the last of them).
+template <typename Context, typename Fn>
+std::variant<sync_handler, async_handler> handler_for(std::shared_ptr<Context> c, Fn fn) {
+  if constexpr (std::is_void_v<std::invoke_result_t<Fn, request_context&, Context&>>) {
+    return sync_handler([c, fn](request_context& ctx) { fn(ctx, *c); });
+  } else {
+    return async_handler([c, fn](request_context& ctx) { return fn(ctx, *c); });
+  }
+}
+
+/// The outcome of routing a request.
+struct route_match {
+  enum class kind { found, not_found, method_not_allowed } outcome = kind::not_found;
+  std::size_t index = 0;  ///< into routes(), when found
+  route_params params;
+  std::string allow;  ///< for method_not_allowed: "GET, POST"
+};
+
+/// Immutable after construction; shared by every I/O thread by const reference.
+class router {
+ public:
+  /// Throws std::invalid_argument on a malformed pattern or a duplicate route.
+  explicit router(std::vector<route_spec> routes);
+
+  route_match match(http::verb method, std::string_view path) const;
+  const std::vector<route_spec>& routes() const noexcept { return routes_; }
+  /// A name per route for metrics ("GET /api/v1/ping"), index-aligned with routes().
+  const std::vector<std::string>& names() const noexcept { return names_; }
+
+ private:
+  struct segment {
+    std::string text;
+    bool is_param;
+  };
+  static bool match_pattern(const std::vector<segment>& pattern, std::string_view path,
+                            route_params& params);
+
+  std::vector<route_spec> routes_;
+  std::vector<std::vector<segment>> segments_;
+  std::vector<std::string> names_;
+};
+
+}  // namespace zhiyuan::server

@@ -1,0 +1,130 @@
+// The HTTP server in-process with a test route table: the catch-all turns a handler's
+// exception into a logged 500 and the connection and process keep serving; async handlers
+// complete on the connection's executor.
+#include "server/http/listener.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "tests/support/http_client.hpp"
+
+namespace zhiyuan::server {
+namespace {
+
+namespace asio = boost::asio;
+
+std::vector<route_spec> test_routes() {
+  std::vector<route_spec> r;
+  r.push_back({http::verb::get,
+               "/boom",
+               sync_handler([](request_context&) { throw std::runtime_error("bug in handler"); }),
+               {}});
+  r.push_back({http::verb::get,
+               "/ok",
+               sync_handler([](request_context& ctx) { ctx.res.body = "{}"; }),
+               {}});
+  r.push_back({http::verb::get,
+               "/browse",
+               sync_handler([](request_context& ctx) { ctx.res.body = "{}"; }),
+               route_priority::browse});
+  r.push_back({http::verb::get,
+               "/later/{n}",
+               async_handler([](request_context& ctx) -> asio::awaitable<void> {
+                 // Hop through the executor once, as a commit completion would.
+                 co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+                 ctx.res.body = std::string("{\"n\":") + std::string(ctx.params.get("n")) + "}";
+               }),
+               {}});
+  r.push_back({http::verb::get,
+               "/async-boom",
+               async_handler([](request_context&) -> asio::awaitable<void> {
+                 co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+                 throw std::logic_error("async bug");
+               }),
+               {}});
+  return r;
+}
+
+class listener_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    settings_.port = 0;
+    settings_.io_threads = 2;
+    server_ = std::make_unique<http_server>(settings_, routes_, stats_);
+    server_->shed_browsing = [this] { return overloaded_.load(); };
+    server_->start();
+  }
+  void TearDown() override { server_->stop(); }
+
+  server_settings settings_;
+  std::atomic<bool> overloaded_{false};
+  router routes_{test_routes()};
+  metrics stats_{routes_.names()};
+  std::unique_ptr<http_server> server_;
+};
+
+TEST_F(listener_test, handler_exception_is_500_and_connection_keeps_serving) {
+  test::raw_connection c(server_->port());
+  c.send("GET /boom HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto boom = c.read_reply();
+  ASSERT_TRUE(boom);
+  EXPECT_EQ(boom->status, 500u);
+  EXPECT_NE(boom->body.find("\"code\":\"internal\""), std::string::npos);
+  EXPECT_EQ(boom->body.find("bug in handler"), std::string::npos);  // no internals leak
+  c.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto ok = c.read_reply();
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200u);
+}
+
+TEST_F(listener_test, async_handlers_answer_and_their_exceptions_are_caught) {
+  test::raw_connection c(server_->port());
+  c.send("GET /later/7 HTTP/1.1\r\nHost: x\r\n\r\nGET /async-boom HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto first = c.read_reply();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->body, "{\"n\":7}");
+  auto second = c.read_reply();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 500u);
+}
+
+TEST_F(listener_test, metrics_record_routes_and_statuses) {
+  for (const char* t : {"/ok", "/ok", "/boom", "/missing"}) {
+    test::request(server_->port(), "GET", t);
+  }
+  const std::string text = stats_.render();
+  EXPECT_NE(text.find("zhiyuan_http_requests_total{route=\"GET /ok\",status=\"200\"} 2"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("zhiyuan_http_requests_total{route=\"GET /boom\",status=\"500\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("zhiyuan_http_requests_total{route=\"unmatched\",status=\"404\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(listener_test, browsing_is_shed_under_load_and_other_routes_are_not) {
+  EXPECT_EQ(test::request(server_->port(), "GET", "/browse").status, 200u);
+  overloaded_ = true;
+  auto shed = test::request(server_->port(), "GET", "/browse");
+  EXPECT_EQ(shed.status, 503u);
+  EXPECT_FALSE(shed.header("retry-after").empty());
+  EXPECT_EQ(test::request(server_->port(), "GET", "/ok").status, 200u);  // normal priority
+  overloaded_ = false;
+  EXPECT_EQ(test::request(server_->port(), "GET", "/browse").status, 200u);
+  EXPECT_NE(stats_.render().find("zhiyuan_http_shed_browsing_total 1"), std::string::npos);
+}
+
+TEST_F(listener_test, stop_accepting_refuses_new_connections) {
+  test::raw_connection idle(server_->port());
+  idle.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(idle.read_reply());
+  server_->stop_accepting();
+  EXPECT_TRUE(idle.peer_closed());  // idle keep-alive connections are closed at once
+  EXPECT_TRUE(server_->draining());
+}
+
+}  // namespace
+}  // namespace zhiyuan::server

@@ -1,0 +1,83 @@
+#include "server/http/router.hpp"
+
+#include <gtest/gtest.h>
+
+namespace zhiyuan::server {
+namespace {
+
+route_spec route(http::verb m, std::string pattern) {
+  return {m, std::move(pattern), sync_handler([](request_context&) {}), {}};
+}
+
+router sample() {
+  return router({route(http::verb::get, "/livez"), route(http::verb::get, "/api/v1/drafts/{batch}"),
+                 route(http::verb::put, "/api/v1/drafts/{batch}"),
+                 route(http::verb::delete_, "/api/v1/favorites/{kind}/{id}"),
+                 route(http::verb::get, "/api/v1/favorites")});
+}
+
+TEST(router, matches_literal_path) {
+  auto r = sample();
+  auto m = r.match(http::verb::get, "/livez");
+  ASSERT_EQ(m.outcome, route_match::kind::found);
+  EXPECT_EQ(r.routes()[m.index].pattern, "/livez");
+}
+
+TEST(router, extracts_parameters_by_name) {
+  auto r = sample();
+  auto m = r.match(http::verb::delete_, "/api/v1/favorites/group/1234");
+  ASSERT_EQ(m.outcome, route_match::kind::found);
+  EXPECT_EQ(m.params.get("kind"), "group");
+  EXPECT_EQ(m.params.get("id"), "1234");
+  EXPECT_EQ(m.params.get("nope"), "");
+}
+
+TEST(router, picks_route_by_method) {
+  auto r = sample();
+  auto get = r.match(http::verb::get, "/api/v1/drafts/undergrad");
+  auto put = r.match(http::verb::put, "/api/v1/drafts/undergrad");
+  ASSERT_EQ(get.outcome, route_match::kind::found);
+  ASSERT_EQ(put.outcome, route_match::kind::found);
+  EXPECT_NE(get.index, put.index);
+}
+
+struct miss_case {
+  const char* path;
+};
+
+class router_not_found : public ::testing::TestWithParam<miss_case> {};
+
+TEST_P(router_not_found, unknown_paths_are_not_found) {
+  auto r = sample();
+  EXPECT_EQ(r.match(http::verb::get, GetParam().path).outcome, route_match::kind::not_found);
+}
+
+INSTANTIATE_TEST_SUITE_P(paths, router_not_found,
+                         ::testing::Values(miss_case{"/"}, miss_case{"/livez/"},
+                                           miss_case{"/livezz"}, miss_case{"/api/v1/drafts"},
+                                           miss_case{"/api/v1/drafts/"},
+                                           miss_case{"/api/v1/drafts/a/b"},
+                                           miss_case{"/api/v1/favorites/group"}, miss_case{""}));
+
+TEST(router, wrong_method_lists_allowed_methods_sorted) {
+  auto r = sample();
+  auto m = r.match(http::verb::post, "/api/v1/drafts/undergrad");
+  ASSERT_EQ(m.outcome, route_match::kind::method_not_allowed);
+  EXPECT_EQ(m.allow, "GET, PUT");
+}
+
+TEST(router, rejects_bad_tables) {
+  EXPECT_THROW(router({route(http::verb::get, "no-slash")}), std::invalid_argument);
+  EXPECT_THROW(router({route(http::verb::get, "/a/b{c}")}), std::invalid_argument);
+  EXPECT_THROW(router({route(http::verb::get, "/a"), route(http::verb::get, "/a")}),
+               std::invalid_argument);
+  EXPECT_THROW(router({route(http::verb::get, "/{a}/{b}/{c}/{d}/{e}")}), std::invalid_argument);
+}
+
+TEST(router, names_follow_method_and_pattern) {
+  auto r = sample();
+  EXPECT_EQ(r.names()[1], "GET /api/v1/drafts/{batch}");
+}
+
+}  // namespace
+}  // namespace zhiyuan::server
