@@ -100,9 +100,12 @@ rss() { awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status"; }
 if [[ $MODE == export || $MODE == both || $MODE == all ]]; then
   before=$(rss)
   bench_log "whole-province unfiled CSV export"
-  read -r seconds bytes < <(curl -fsS -o "$BENCH_TMP/unfiled.csv" -w '%{time_total} %{size_download}\n' \
+  # Not in a process substitution: a failed export must stop the script, not time as 0 s.
+  timing=$(curl -fsS -o "$BENCH_TMP/unfiled.csv" -w '%{time_total} %{size_download}\n' \
     -H "Authorization: Bearer $token" "$api/units/$province/unfiled?format=csv&batch=undergrad")
+  read -r seconds bytes <<<"$timing"
   rows=$(($(wc -l <"$BENCH_TMP/unfiled.csv") - 1))
+  ((rows > 0)) || bench_die "the unfiled export holds no candidate"
   after=$(rss)
   echo "target unfiled_export_province_s: $(printf '%.2f' "$seconds") (goal ≤ 5)"
   echo "unfiled_export_rows: $rows bytes: $bytes server_rss_kb before: $before after: $after"
@@ -126,9 +129,10 @@ if [[ $MODE == import || $MODE == all ]]; then
   bytes=$(stat -c %s "$BENCH_TMP/candidates.csv")
   before=$(rss)
   for pass in changed unchanged; do
-    read -r seconds status < <(curl -sS -o "$BENCH_TMP/import.json" -w '%{time_total} %{http_code}\n' \
+    timing=$(curl -sS -o "$BENCH_TMP/import.json" -w '%{time_total} %{http_code}\n' \
       -H "Authorization: Bearer $token" -H 'Content-Type: text/csv' \
       --data-binary @"$BENCH_TMP/candidates.csv" "$api/imports/candidates")
+    read -r seconds status <<<"$timing"
     [[ $status == 200 ]] || { cat "$BENCH_TMP/import.json" >&2; bench_die "import answered $status"; }
     echo "candidates_import_city_s ($pass): $(printf '%.2f' "$seconds") rows: $rows bytes: $bytes" \
       "answer: $(cat "$BENCH_TMP/import.json")"
