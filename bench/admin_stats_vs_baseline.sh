@@ -5,9 +5,9 @@
 # after. Seeds the province into a private cluster, starts zhiyuan-server in the 本科批
 # window, creates a province operator with zhiyuan-admin.
 #
-# Prints:  target admin_stats_province_ms: <median of RUNS> (goal ≤ 50)
+# Prints:  target admin_stats_province_ms: <median of RUNS> (goal <= 50)
 #          baseline_direct_count_ms: <median of RUNS>
-#          target unfiled_export_province_s: <seconds> (goal ≤ 5)   (MODE export|both)
+#          target unfiled_export_province_s: <seconds> (goal <= 5)   (MODE export|both)
 #          candidates_import_city_s: <seconds> rows updated ...    (MODE import|all)
 #            (the largest city's candidates re-imported with every score one point higher,
 #            through POST /api/v1/admin/imports/candidates, then the same file again: no change)
@@ -92,7 +92,7 @@ if [[ $MODE != export && $MODE != import ]]; then
       c.candidate_id AND w.batch = 1)) FROM candidates c WHERE c.eligible & 2 <> 0" |
       awk '/^Time:/ {print $2}'
   done >"$BENCH_TMP/baseline.ms"
-  echo "target admin_stats_province_ms: $(median <"$BENCH_TMP/stats.ms") (goal ≤ 50)"
+  echo "target admin_stats_province_ms: $(median <"$BENCH_TMP/stats.ms") (goal <= 50)"
   echo "baseline_direct_count_ms: $(median <"$BENCH_TMP/baseline.ms")"
 fi
 
@@ -107,7 +107,7 @@ if [[ $MODE == export || $MODE == both || $MODE == all ]]; then
   rows=$(($(wc -l <"$BENCH_TMP/unfiled.csv") - 1))
   ((rows > 0)) || bench_die "the unfiled export holds no candidate"
   after=$(rss)
-  echo "target unfiled_export_province_s: $(printf '%.2f' "$seconds") (goal ≤ 5)"
+  echo "target unfiled_export_province_s: $(printf '%.2f' "$seconds") (goal <= 5)"
   echo "unfiled_export_rows: $rows bytes: $bytes server_rss_kb before: $before after: $after"
 fi
 
