@@ -5,9 +5,9 @@
 # after. Seeds the province into a private cluster, starts zhiyuan-server in the 本科批
 # window, creates a province operator with zhiyuan-admin.
 #
-# Prints:  target admin_stats_province_ms: <median of RUNS> (goal ≤ 50)
+# Prints:  target admin_stats_province_ms: <median of RUNS> (goal <= 50)
 #          baseline_direct_count_ms: <median of RUNS>
-#          target unfiled_export_province_s: <seconds> (goal ≤ 5)   (MODE export|both)
+#          target unfiled_export_province_s: <seconds> (goal <= 5)   (MODE export|both)
 #          candidates_import_city_s: <seconds> rows updated ...    (MODE import|all)
 #            (the largest city's candidates re-imported with every score one point higher,
 #            through POST /api/v1/admin/imports/candidates, then the same file again: no change)
@@ -92,7 +92,7 @@ if [[ $MODE != export && $MODE != import ]]; then
       c.candidate_id AND w.batch = 1)) FROM candidates c WHERE c.eligible & 2 <> 0" |
       awk '/^Time:/ {print $2}'
   done >"$BENCH_TMP/baseline.ms"
-  echo "target admin_stats_province_ms: $(median <"$BENCH_TMP/stats.ms") (goal ≤ 50)"
+  echo "target admin_stats_province_ms: $(median <"$BENCH_TMP/stats.ms") (goal <= 50)"
   echo "baseline_direct_count_ms: $(median <"$BENCH_TMP/baseline.ms")"
 fi
 
@@ -100,11 +100,14 @@ rss() { awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status"; }
 if [[ $MODE == export || $MODE == both || $MODE == all ]]; then
   before=$(rss)
   bench_log "whole-province unfiled CSV export"
-  read -r seconds bytes < <(curl -fsS -o "$BENCH_TMP/unfiled.csv" -w '%{time_total} %{size_download}\n' \
+  # Not in a process substitution: a failed export must stop the script, not time as 0 s.
+  timing=$(curl -fsS -o "$BENCH_TMP/unfiled.csv" -w '%{time_total} %{size_download}\n' \
     -H "Authorization: Bearer $token" "$api/units/$province/unfiled?format=csv&batch=undergrad")
+  read -r seconds bytes <<<"$timing"
   rows=$(($(wc -l <"$BENCH_TMP/unfiled.csv") - 1))
+  ((rows > 0)) || bench_die "the unfiled export holds no candidate"
   after=$(rss)
-  echo "target unfiled_export_province_s: $(printf '%.2f' "$seconds") (goal ≤ 5)"
+  echo "target unfiled_export_province_s: $(printf '%.2f' "$seconds") (goal <= 5)"
   echo "unfiled_export_rows: $rows bytes: $bytes server_rss_kb before: $before after: $after"
 fi
 
@@ -126,9 +129,10 @@ if [[ $MODE == import || $MODE == all ]]; then
   bytes=$(stat -c %s "$BENCH_TMP/candidates.csv")
   before=$(rss)
   for pass in changed unchanged; do
-    read -r seconds status < <(curl -sS -o "$BENCH_TMP/import.json" -w '%{time_total} %{http_code}\n' \
+    timing=$(curl -sS -o "$BENCH_TMP/import.json" -w '%{time_total} %{http_code}\n' \
       -H "Authorization: Bearer $token" -H 'Content-Type: text/csv' \
       --data-binary @"$BENCH_TMP/candidates.csv" "$api/imports/candidates")
+    read -r seconds status <<<"$timing"
     [[ $status == 200 ]] || { cat "$BENCH_TMP/import.json" >&2; bench_die "import answered $status"; }
     echo "candidates_import_city_s ($pass): $(printf '%.2f' "$seconds") rows: $rows bytes: $bytes" \
       "answer: $(cat "$BENCH_TMP/import.json")"

@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # BENCH_DB_URL, BENCH_STATUS, … are read by the scripts that source it
 # Shared helpers for the shell benchmarks under bench/. Source it; it defines functions only.
 #
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -6,6 +7,8 @@
 #   bench_start_cluster DBCTL VAR_DIR  # private PostgreSQL, $BENCH_DB_URL; stopped by the trap
 #   bench_spawn NAME CMD… # start CMD in the background, remember its pid, log to $BENCH_TMP/NAME.log
 #   bench_stop PID        # SIGTERM, wait, then SIGKILL
+#   bench_wait_spawned PID  # wait for a spawned process to end by itself; status in BENCH_STATUS
+#   bench_fail_on_errors LABEL COUNT…  # exit 1 if any COUNT is not 0 (after the report is out)
 #
 # Every process a benchmark starts goes through bench_spawn so that the trap can stop it,
 # whatever way the script ends.
@@ -90,14 +93,28 @@ bench_spawn() {
   BENCH_PIDS+=("$BENCH_LAST_PID")
 }
 
-# Stops a process started with bench_spawn and forgets it.
-bench_stop_spawned() {
+# Forgets a process started with bench_spawn (the EXIT trap no longer stops it).
+bench_forget() {
   local pid=$1 i
-  bench_stop "$pid" "${2:-15}"
   for i in "${!BENCH_PIDS[@]}"; do
     [[ ${BENCH_PIDS[$i]} == "$pid" ]] && unset 'BENCH_PIDS[i]'
   done
   BENCH_PIDS=("${BENCH_PIDS[@]}")
+}
+
+# Stops a process started with bench_spawn and forgets it.
+bench_stop_spawned() {
+  bench_stop "$1" "${2:-15}"
+  bench_forget "$1"
+}
+
+# Waits for a process started with bench_spawn to exit by itself, forgets it and sets
+# BENCH_STATUS to its exit status.
+BENCH_STATUS=0
+bench_wait_spawned() {
+  BENCH_STATUS=0
+  wait "$1" || BENCH_STATUS=$?
+  bench_forget "$1"
 }
 
 # A TCP port on 127.0.0.1 that nothing listens on, not in the list of ports given.
@@ -165,6 +182,27 @@ bench_cpu_ns() {
     done
   done
   echo "$total"
+}
+
+# CPU time in clock ticks (getconf CLK_TCK per second) used so far by PID's threads: utime +
+# stime of /proc/PID/stat. Two readings of it bracket what a process spent in between, whatever
+# the process is, so two programs compared this way are measured alike.
+# The command name in parentheses may hold spaces: fields are counted after its ") ".
+bench_proc_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+
+# bench_fail_on_errors LABEL COUNT [LABEL COUNT]…: exits 1 when any COUNT is not 0. A run with
+# failed requests or receipts measured something else than its target says; call it after
+# the report is printed, so the figures stay visible, but the script fails.
+bench_fail_on_errors() {
+  local failed=0
+  while (($# >= 2)); do
+    if [[ $2 != 0 ]]; then
+      bench_log "error: $1: $2"
+      failed=1
+    fi
+    shift 2
+  done
+  ((failed == 0)) || bench_die "errors during the run: its figures are not a result"
 }
 
 # Median of the numbers given as arguments.

@@ -4,9 +4,12 @@
 #
 #   wrk    loadgen_vs_wrk: GET /api/v1/ping, wrk -t1 -c64 and then zhiyuan-loadtest (ping
 #          scenario, one thread) at wrk's measured rate, both pinned to LOAD_CPU with the server
-#          on SERVER_CPU; requests per CPU-second of each generator (wrk's CPU from
-#          /usr/bin/time, the load test's from its own getrusage), in interleaved rounds; the
-#          ratio of the medians is the target (>= 1.0).
+#          on SERVER_CPU, for DURATION seconds each, in interleaved rounds. Both generators are
+#          measured alike over the same window of their run (from 1 s after their load starts
+#          to 1 s before it ends): the pings the server answered 200 (its own counter) per
+#          CPU-second of the generator process (utime + stime from /proc/<pid>/stat). Each
+#          round gives the ratio zhiyuan-loadtest / wrk; the target is the median of the rounds'
+#          ratios (>= 1.0).
 #   rss    rss_mib_full_province: the server's VmRSS after loading the full province, and after
 #          the live-sessions scenario signed 100,000 distinct candidates in (<= 1024 MiB).
 #   knee   knee_rps (find-knee: deadline-surge's mix in rate steps, knee where submit p99 breaks
@@ -16,6 +19,12 @@
 #   whole  whole_province_seconds and whole_province_lost: the province re-seeded, then every
 #          candidate signs in, pledges and submits once (whole-province scenario; the rate
 #          WHOLE_RATE replaces its phases when set), reconciled against the database.
+#
+# Every target line is printed from this run's own measurements. The script exits 1 after
+# printing them when a figure is not a result: a receipt the generator could not read, a
+# receipt lost, differing or applied twice, or a failed request where none may fail (wrk's
+# and the generator's pings, the live-sessions sign-ins, every step of find-knee up to the knee,
+# the half-knee run, the whole-province run; warm-ups and the steps past the knee may shed).
 #
 # usage: bench/loadtest_targets.sh [wrk] [rss] [knee] [whole]     (no argument: all four)
 # env: BUILD_DIR (<repo>/build, with zhiyuan-server, zhiyuan-seed, zhiyuan-dbctl and
@@ -70,7 +79,8 @@ loadtest_bin=${LOADTEST_BIN:-$BUILD_DIR/loadtest/zhiyuan-loadtest}
 for b in "$server_bin" "$seed_bin" "$dbctl_bin" "$loadtest_bin"; do
   [[ -x $b ]] || bench_die "$b missing: build it first (cmake --build $BUILD_DIR)"
 done
-bench_require wrk curl taskset awk psql python3 /usr/bin/time
+bench_require wrk curl taskset awk psql python3 getconf
+((DURATION >= 4)) || bench_die "DURATION must be at least 4 s (1 s at each end is not measured)"
 mkdir -p "$OUT"
 scenarios=$repo/loadtest/scenarios
 
@@ -103,6 +113,7 @@ start_server() {
   local offset=$(($(date -d '2023-06-30T12:00:00+08:00' +%s) - $(date +%s)))
   local cpus=0-$(($(nproc) - 1))
   ((${PIN:-0})) && cpus=$SERVER_CPU
+  # shellcheck disable=SC2086  # SERVER_ARGS: words on purpose
   bench_spawn server taskset -c "$cpus" "$server_bin" --server.host 127.0.0.1 \
     --server.port "$port" --database.url "$url" \
     --filing.schedule_file "$repo/config/schedule.toml" --filing.clock_offset_seconds "$offset" \
@@ -124,10 +135,12 @@ loadtest() {
   local name=$1
   shift
   local status=0
+  # shellcheck disable=SC2086  # LOADTEST_ARGS: words on purpose
   "$loadtest_bin" --port "$port" --database-url "$url" --json "$OUT/$name.json" \
     --html "$OUT/$name.html" "$@" $LOADTEST_ARGS >"$OUT/$name.txt" 2>"$BENCH_TMP/$name.err" ||
     status=$?
   cat "$OUT/$name.txt" >&2
+  # 1: a threshold broke, which is what find-knee looks for; check_run says what may not break.
   ((status <= 1)) || { cat "$BENCH_TMP/$name.err" >&2; bench_die "$name: zhiyuan-loadtest failed"; }
   return 0
 }
@@ -135,40 +148,101 @@ json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)"
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 declare -a results=()
+# "what failed" "count" pairs; any count but 0 fails the script once the targets are printed.
+declare -a failures=()
+
+# check_run NAME ERRORS: a run's receipts are sound (every one readable; when it reconciled,
+# none lost, differing or duplicated); ERRORS=all: no request failed either, ERRORS=knee: none
+# failed in the steps up to the knee.
+check_run() {
+  local name=$1 errors=$2 f=$OUT/$1.json
+  failures+=("$name: unreadable receipts" "$(json "$f" 'd["unreadable_receipts"]')")
+  failures+=("$name: receipts lost, differing or applied twice" "$(json "$f" \
+    'sum(d["reconciliation"][k] for k in ("lost", "mismatched", "duplicates", "inconsistent")) if "reconciliation" in d else 0')")
+  case $errors in
+    all) failures+=("$name: failed requests" "$(json "$f" 'd["errors"] + d["setup_errors"]')") ;;
+    knee) failures+=("$name: failed requests up to the knee" "$(json "$f" \
+      'sum(p["errors"] + p["setup_errors"] for p in d["phases"][:(d["knee"]["last_held_phase"] + 1) if d["knee"]["last_held_phase"] is not None else 0])')") ;;
+  esac
+}
 
 # --- wrk: generator rate per CPU-second ------------------------------------------------------
+# Pings the server has answered 200 so far (its own counter; /metrics is another route).
+pings_served() {
+  curl -fsS "http://127.0.0.1:$port/metrics" |
+    awk -v k='zhiyuan_http_requests_total{route="GET /api/v1/ping",status="200"} ' \
+      'index($0, k) == 1 { n = $NF } END { print n + 0 }'
+}
+
+# measure_window PID: from 1 s after now (the generator's load has just started) to 1 s before
+# its DURATION ends, the pings served and PID's CPU time; prints "requests cpu_seconds".
+measure_window() {
+  local pid=$1 n0 t0 n1 t1
+  sleep 1
+  n0=$(pings_served)
+  t0=$(bench_proc_ticks "$pid")
+  sleep $((DURATION - 2))
+  n1=$(pings_served)
+  t1=$(bench_proc_ticks "$pid")
+  awk -v n=$((n1 - n0)) -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { if (t <= 0) exit 1; printf "%d %.2f\n", n, t / hz }'
+}
+
 mode_wrk() {
   PIN=1 start_server --server.io_threads 1
-  local r wrk_rates=() lt_rates=() lines=()
+  local r ratios=() wrk_rates=() lt_rates=() lines=()
   for ((r = 1; r <= ROUNDS; r++)); do
-    /usr/bin/time -f "%U %S" -o "$BENCH_TMP/wrk-time" taskset -c "$LOAD_CPU" \
-      wrk -t1 -c64 -d"${DURATION}s" "http://127.0.0.1:$port/api/v1/ping" >"$BENCH_TMP/wrk.out"
-    local requests cpu rate
-    requests=$(awk '/requests in/ { print $1 }' "$BENCH_TMP/wrk.out")
-    cpu=$(awk '{ print $1 + $2 }' "$BENCH_TMP/wrk-time")
-    rate=$(awk -v n="$requests" -v d="$DURATION" 'BEGIN { printf "%.0f", n / d }')
-    wrk_rates+=("$(awk -v n="$requests" -v c="$cpu" 'BEGIN { printf "%.0f", n / c }')")
-    taskset -c "$LOAD_CPU" "$loadtest_bin" --port "$port" --database-url "$url" \
-      --scenario "$scenarios/ping.toml" --threads 1 --rate "$rate" --duration "$DURATION" \
-      --no-reconcile --json "$OUT/ping-$r.json" >"$OUT/ping-$r.txt" 2>&1 || true
-    local lt_sent lt_cpu lt_rate
-    lt_sent=$(json "$OUT/ping-$r.json" 'd["sent"]')
-    lt_cpu=$(json "$OUT/ping-$r.json" 'd["generator_cpu_s"]')
-    lt_rate=$(json "$OUT/ping-$r.json" 'd["achieved_rate"]')
-    lt_rates+=("$(awk -v n="$lt_sent" -v c="$lt_cpu" 'BEGIN { printf "%.0f", n / c }')")
-    lines+=("| $r | $rate | $cpu | ${wrk_rates[-1]} | $lt_rate | $lt_cpu | ${lt_rates[-1]} |")
+    local pid window wrk_n wrk_cpu rate wrk_errors
+    bench_spawn "wrk-$r" taskset -c "$LOAD_CPU" wrk -t1 -c64 -d"${DURATION}s" --latency \
+      "http://127.0.0.1:$port/api/v1/ping"
+    pid=$BENCH_LAST_PID
+    window=$(measure_window "$pid") || bench_die "wrk round $r: no CPU time measured"
+    read -r wrk_n wrk_cpu <<<"$window"
+    bench_wait_spawned "$pid"
+    ((BENCH_STATUS == 0)) || { cat "$BENCH_TMP/wrk-$r.log" >&2; bench_die "wrk exited with $BENCH_STATUS"; }
+    local _rps _p50 _p99 total
+    read -r _rps _p50 _p99 wrk_errors total < <(bench_parse_wrk <"$BENCH_TMP/wrk-$r.log") ||
+      { cat "$BENCH_TMP/wrk-$r.log" >&2; bench_die "bad wrk output"; }
+    failures+=("wrk round $r: socket errors or non-2xx answers" "$wrk_errors")
+    # The generator is offered wrk's own rate over its whole run.
+    rate=$(awk -v n="$total" -v d="$DURATION" 'BEGIN { printf "%.0f", n / d }')
+    wrk_rates+=("$(awk -v n="$wrk_n" -v c="$wrk_cpu" 'BEGIN { printf "%.0f", n / c }')")
+
+    local lt_n lt_cpu
+    bench_spawn "ping-$r" taskset -c "$LOAD_CPU" "$loadtest_bin" --port "$port" \
+      --database-url "$url" --scenario "$scenarios/ping.toml" --threads 1 --rate "$rate" \
+      --duration "$DURATION" --no-reconcile --json "$OUT/ping-$r.json"
+    pid=$BENCH_LAST_PID
+    # Its load starts once it has loaded its candidate and printed the scenario line.
+    local deadline=$((SECONDS + 300))
+    until grep -q '^scenario ping:' "$BENCH_TMP/ping-$r.log"; do
+      if ! kill -0 "$pid" 2>/dev/null || ((SECONDS >= deadline)); then
+        cat "$BENCH_TMP/ping-$r.log" >&2
+        bench_die "zhiyuan-loadtest did not start its run"
+      fi
+      sleep 0.05
+    done
+    window=$(measure_window "$pid") || bench_die "loadtest round $r: no CPU time measured"
+    read -r lt_n lt_cpu <<<"$window"
+    bench_wait_spawned "$pid"
+    cp "$BENCH_TMP/ping-$r.log" "$OUT/ping-$r.txt"
+    # 1: a threshold broke; the achieved ratio may, when the generator cannot keep wrk's rate.
+    ((BENCH_STATUS <= 1)) || { cat "$OUT/ping-$r.txt" >&2; bench_die "zhiyuan-loadtest exited with $BENCH_STATUS"; }
+    check_run "ping-$r" all
+    lt_rates+=("$(awk -v n="$lt_n" -v c="$lt_cpu" 'BEGIN { printf "%.0f", n / c }')")
+    ratios+=("$(awk -v a="${lt_rates[-1]}" -v b="${wrk_rates[-1]}" 'BEGIN { printf "%.2f", a / b }')")
+    lines+=("| $r | $rate | $wrk_n | $wrk_cpu | ${wrk_rates[-1]} | $lt_n | $lt_cpu | ${lt_rates[-1]} | ${ratios[-1]} |")
   done
   stop_server
-  local wrk_median lt_median ratio
-  wrk_median=$(printf '%s\n' "${wrk_rates[@]}" | median)
-  lt_median=$(printf '%s\n' "${lt_rates[@]}" | median)
-  ratio=$(awk -v a="$lt_median" -v b="$wrk_median" 'BEGIN { printf "%.2f", a / b }')
-  results+=("target loadgen_vs_wrk: $ratio (goal >= 1.0)")
+  local ratio
+  ratio=$(printf '%s\n' "${ratios[@]}" | median)
+  results+=("target loadgen_vs_wrk: $(printf '%.2f' "$ratio") (goal >= 1.0)  [median of $ROUNDS rounds: ${ratios[*]}]")
   {
-    echo "| round | wrk req/s | wrk CPU s | wrk req per CPU-s | loadtest req/s | loadtest CPU s | loadtest req per CPU-s |"
-    echo "|---|---:|---:|---:|---:|---:|---:|"
+    echo "| round | wrk req/s | wrk pings | wrk CPU s | wrk pings per CPU-s | loadtest pings | loadtest CPU s | loadtest pings per CPU-s | ratio |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     printf '%s\n' "${lines[@]}"
-    echo "medians: wrk $wrk_median, zhiyuan-loadtest $lt_median requests per CPU-second"
+    echo "medians: wrk $(printf '%s\n' "${wrk_rates[@]}" | median), zhiyuan-loadtest" \
+      "$(printf '%s\n' "${lt_rates[@]}" | median) pings per CPU-second; ratio $ratio"
   } | tee "$OUT/wrk-table.md" >&2
 }
 
@@ -179,6 +253,7 @@ mode_rss() {
   before=$(rss_mib "$server_pid")
   bench_log "server RSS with the full province loaded: $before MiB"
   loadtest live-sessions --scenario "$scenarios/live-sessions.toml" --threads 1 --retries 10
+  check_run live-sessions all
   after=$(rss_mib "$server_pid")
   hwm=$(hwm_mib "$server_pid")
   local live
@@ -199,8 +274,10 @@ mode_knee() {
   if ((WARMUP > 0)); then
     loadtest find-knee-warmup --scenario "$scenarios/deadline-surge.toml" --threads 1 \
       --rate 125 --duration "$WARMUP"
+    check_run find-knee-warmup none
   fi
   loadtest find-knee --scenario "$scenarios/find-knee.toml" --threads 1
+  check_run find-knee knee
   local knee
   knee=$(json "$OUT/find-knee.json" 'd.get("knee", {}).get("knee_rps", 0)')
   results+=("target knee_rps: $knee (report)")
@@ -212,9 +289,11 @@ mode_knee() {
   if ((WARMUP > 0)); then
     loadtest half-knee-warmup --scenario "$scenarios/deadline-surge.toml" --threads 1 \
       --rate "$half" --duration "$WARMUP"
+    check_run half-knee-warmup none
   fi
   loadtest half-knee --scenario "$scenarios/deadline-surge.toml" --threads 1 --rate "$half" \
     --duration 60
+  check_run half-knee all
   stop_server
   local reads submit
   reads=$(json "$OUT/half-knee.json" \
@@ -235,6 +314,7 @@ mode_whole() {
     args+=(--rate "$WHOLE_RATE" --duration "$seconds")
   fi
   loadtest whole-province "${args[@]}"
+  check_run whole-province all
   stop_server
   local acked committed elapsed lost
   acked=$(json "$OUT/whole-province.json" 'd["reconciliation"]["acked"]')
@@ -262,3 +342,4 @@ for m in "${modes[@]}"; do
   "mode_$m"
 done
 printf '%s\n' "${results[@]}" | tee "$OUT/targets.txt"
+bench_fail_on_errors "${failures[@]}"

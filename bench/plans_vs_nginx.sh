@@ -20,6 +20,7 @@
 #      KEEP_TMP=1 keeps logs and wrk output
 # Besides requests/s the table shows each server's CPU time per request (all its threads, from
 # /proc/<pid>/task/*/schedstat), which on a shared machine is steadier than requests/s.
+# Exits 1 after the report when any run had socket errors or non-2xx answers.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -257,8 +258,9 @@ for t in "${targets[@]}"; do
 done
 echo
 echo "target plans_vs_nginx: ${ratio[zhiyuan]} (goal >= 1.0)"
+# Socket errors or non-2xx answers make a server look faster than it is: the run fails.
+error_counts=()
 for t in "${targets[@]}"; do
-  if ((${errors[$t]} > 0)); then
-    bench_log "warning: ${label[$t]} had ${errors[$t]} socket errors or non-2xx answers"
-  fi
+  error_counts+=("${label[$t]} socket errors or non-2xx answers" "${errors[$t]}")
 done
+bench_fail_on_errors "${error_counts[@]}"

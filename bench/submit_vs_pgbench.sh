@@ -15,8 +15,10 @@
 #       (zhiyuan_writer_batch_size, the difference over each run).
 #
 # The ratios printed: target submit_vs_pgbench = c / a (goal >= 3) and
-# target submit_vs_pg_batched = c / b (goal >= 0.3). Finally the receipts of both (c) runs are
-# reconciled against the database (lost=0 expected).
+# target submit_vs_pg_batched = c / b (goal >= 0.3). Finally the receipts of the warm-up and both
+# (c) runs are reconciled against the database. After the report the script exits 1 when a
+# receipt is lost, differs or was applied twice, or a submitter run had requests that failed,
+# gave up, got a receipt that does not match the form sent, or could not build their form.
 #
 # Nothing is pinned: on this 2-CPU machine PostgreSQL, the server and the load generator all
 # need CPU, and any split starves one of them; pgbench (a light C client) and the submitter (an
@@ -176,7 +178,6 @@ pg_ticks() {
   done
   echo "$total"
 }
-proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 # us_per_op TICKS OPS: microseconds of CPU per operation.
 us_per_op() { awk -v t="$1" -v n="$2" -v hz="$hz" 'BEGIN {printf "%.0f", n ? t * 1e6 / hz / n : 0}'; }
@@ -241,7 +242,7 @@ run_c() {
   metrics >"$BENCH_TMP/metrics-$name-before.txt"
   local pg0 sv0 acked
   pg0=$(pg_ticks)
-  sv0=$(proc_ticks "$server_pid")
+  sv0=$(bench_proc_ticks "$server_pid")
   local perf_pid=
   if [[ ${PERF:-0} == 1 && $name == max ]]; then
     perf record -a -g -F 499 -o "$BENCH_TMP/perf.data" \
@@ -258,7 +259,7 @@ run_c() {
   metrics >"$BENCH_TMP/metrics-$name-after.txt"
   acked=$(result_field "$BENCH_TMP/submit-$name.out" acked)
   cpu_pg[$name]=$(us_per_op $(($(pg_ticks) - pg0)) "$acked")
-  cpu_server[$name]=$(us_per_op $(($(proc_ticks "$server_pid") - sv0)) "$acked")
+  cpu_server[$name]=$(us_per_op $(($(bench_proc_ticks "$server_pid") - sv0)) "$acked")
   cpu_client[$name]=$(awk -v s="$(result_field "$BENCH_TMP/submit-$name.out" cpu_s)" -v n="$acked" \
     'BEGIN {printf "%.0f", n ? s * 1e6 / n : 0}')
   grep '^result ' "$BENCH_TMP/submit-$name.out" >&2
@@ -283,10 +284,26 @@ p99_h=$(result_field "$BENCH_TMP/submit-half.out" p99_ms)
 sp99_h=$(result_field "$BENCH_TMP/submit-half.out" service_p99_ms)
 hist_half=$(batch_histogram "$BENCH_TMP/metrics-half-before.txt" "$BENCH_TMP/metrics-half-after.txt")
 
+# Every request of every submitter run ended in a receipt for the form it sent, and every
+# receipt is in the database: otherwise the rates above are not those of durable submissions.
 reconcile=()
+error_counts=()
+for name in warmup submit-max submit-half; do
+  for field in failed gave_up receipt_mismatch gen_failed; do
+    value=$(result_field "$BENCH_TMP/$name.out" "$field")
+    error_counts+=("$name: $field" "${value:-no result line}")
+  done
+done
 for name in warmup max half; do
-  reconcile+=("$name: $("$SUBMITTER" --reconcile --database-url "$url" \
-    --acks "$BENCH_TMP/acks-$name.txt" 2>/dev/null || true)")
+  status=0
+  line=$("$SUBMITTER" --reconcile --database-url "$url" --acks "$BENCH_TMP/acks-$name.txt" \
+    2>"$BENCH_TMP/reconcile-$name.err") || status=$?
+  reconcile+=("$name: $line")
+  if [[ $line != acked=* ]]; then
+    cat "$BENCH_TMP/reconcile-$name.err" >&2
+    ((status)) || status="exit 0 without a reconciliation line"
+  fi
+  error_counts+=("reconcile $name: $line" "$status")
 done
 
 ratio_a=$(awk -v c="$rate_c" -v a="$tps_a" 'BEGIN {printf "%.2f", c / a}')
@@ -311,3 +328,4 @@ forms: $forms real canonical encodings, avg $form_bytes bytes; candidates seeded
 reconcile: ${reconcile[*]}
 load average at the end: $load; $(nproc) CPUs; nothing pinned
 EOF
+bench_fail_on_errors "${error_counts[@]}"

@@ -160,6 +160,17 @@ TEST(shipped_scenarios, smoke_is_short_and_gentle) {
   // CI runs smoke to exercise every endpoint.
   EXPECT_EQ(s.mix.size(), action_count);
   EXPECT_FALSE(s.limits.names().empty());
+  // CI gates on correctness: every request must succeed, and no limit depends on the speed of
+  // a shared machine.
+  EXPECT_EQ(s.limits.max_error_rate, std::optional<double>(0.0));
+  EXPECT_TRUE(s.limits.latency.empty());
+  EXPECT_FALSE(s.limits.min_achieved_ratio.has_value());
+}
+
+TEST(shipped_scenarios, benchmark_scenarios_keep_their_latency_limits) {
+  for (const char* name : {"deadline-surge", "find-knee"}) {
+    EXPECT_FALSE(shipped(name).limits.latency.empty()) << name;
+  }
 }
 
 TEST(shipped_scenarios, deadline_surge_ramps_to_its_peak_at_the_end) {

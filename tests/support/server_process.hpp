@@ -24,39 +24,33 @@ class server_process {
  public:
   explicit server_process(std::vector<std::string> args,
                           std::chrono::seconds start_timeout = std::chrono::seconds(60)) {
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-    pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      dup2(out[1], STDERR_FILENO);
-      sigset_t none;
-      sigemptyset(&none);
-      sigprocmask(SIG_SETMASK, &none, nullptr);
-      std::vector<char*> argv;
-      argv.push_back(const_cast<char*>(ZHIYUAN_SERVER_BIN));
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    fd_ = out[0];
-    reader_ = std::thread([this] { read_output(); });
-    const auto deadline = std::chrono::steady_clock::now() + start_timeout;
-    std::unique_lock lock(mutex_);
-    while (port_ == 0 && !eof_ && std::chrono::steady_clock::now() < deadline) {
-      lock.unlock();
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      lock.lock();
-    }
-    if (port_ == 0) {
-      std::string out_text = output_;
-      lock.unlock();
+    spawn(std::move(args));
+    if (!wait_listening(start_timeout)) {
+      std::string out_text = output();
       stop(SIGKILL);
       throw std::runtime_error("server did not start; output:\n" + out_text);
     }
+  }
+
+  /// How a start that must fail ended.
+  struct exit_report {
+    bool listened = false;      ///< it started after all (and was then killed: status -9)
+    std::optional<int> status;  ///< exit code or -signal; nullopt: it did not exit in time
+    std::string output;
+  };
+
+  /// Runs the server with `args` until it exits by itself (bounded by `timeout`), for starts
+  /// that must fail; a server that starts listening instead is killed.
+  static exit_report run_to_exit(std::vector<std::string> args, std::chrono::seconds timeout) {
+    server_process s(no_wait{});
+    s.spawn(std::move(args));
+    exit_report r;
+    r.listened = s.wait_listening(timeout);
+    // Signal 0 only waits: the exit status is the server's own, unless it is still running
+    // after the grace period, when stop() kills it and reports nothing.
+    r.status = s.stop(r.listened ? SIGKILL : 0, std::chrono::seconds(5));
+    r.output = s.output();
+    return r;
   }
 
   server_process(const server_process&) = delete;
@@ -98,6 +92,44 @@ class server_process {
   }
 
  private:
+  struct no_wait {};
+  explicit server_process(no_wait) {}
+
+  void spawn(std::vector<std::string> args) {
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      dup2(out[1], STDERR_FILENO);
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);
+      std::vector<char*> argv;
+      argv.push_back(const_cast<char*>(ZHIYUAN_SERVER_BIN));
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    fd_ = out[0];
+    reader_ = std::thread([this] { read_output(); });
+  }
+
+  // Whether the server logged "listening" within `timeout`; false as soon as its output ends.
+  bool wait_listening(std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::unique_lock lock(mutex_);
+    while (port_ == 0 && !eof_ && std::chrono::steady_clock::now() < deadline) {
+      lock.unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      lock.lock();
+    }
+    return port_ != 0;
+  }
+
   void read_output() {
     char buf[4096];
     for (;;) {
