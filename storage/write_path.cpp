@@ -14,7 +14,7 @@
 
 #include "storage/encoding.hpp"
 #include "storage/mailbox.hpp"
-#include "storage/sql.hpp"
+#include "storage/sql/write_path.hpp"
 
 namespace zhiyuan::storage {
 namespace {
