@@ -1,7 +1,6 @@
 #include "core/popularity.hpp"
 
 #include <algorithm>
-#include <mutex>
 
 namespace zhiyuan::core {
 
@@ -72,7 +71,6 @@ void popularity_index::count(const std::uint16_t* data, int sign) {
 void popularity_index::record(std::int64_t candidate_id, batch b, int score,
                               std::span<const group_choice> choices) {
   score = std::clamp(score, 0, max_score);
-  std::unique_lock lock(mutex_);
   // The new slots of batch `b`, in form order, each group once.
   std::array<slot, 64> fresh;
   std::uint16_t fresh_n = 0;
@@ -129,7 +127,6 @@ void popularity_index::record(std::int64_t candidate_id, batch b, int score,
 
 popularity_index::group_stats popularity_index::stats(group_id g, int score) const {
   group_stats out;
-  std::shared_lock lock(mutex_);
   auto it = slots_.find(g);
   if (it == slots_.end()) return out;
   const group_counts& gc = groups_[it->second];
@@ -147,7 +144,6 @@ popularity_index::group_stats popularity_index::stats(group_id g, int score) con
 
 std::optional<int> popularity_index::position_of(std::int64_t candidate_id, batch b,
                                                  group_id g) const {
-  std::shared_lock lock(mutex_);
   auto it = slots_.find(g);
   const block* blk = find_block(candidate_id);
   if (it == slots_.end() || blk == nullptr) return std::nullopt;
@@ -161,14 +157,8 @@ std::optional<int> popularity_index::position_of(std::int64_t candidate_id, batc
   return std::nullopt;
 }
 
-std::size_t popularity_index::candidates() const {
-  std::shared_lock lock(mutex_);
-  return candidates_;
-}
+std::size_t popularity_index::candidates() const { return candidates_; }
 
-std::int64_t popularity_index::dropped() const {
-  std::shared_lock lock(mutex_);
-  return dropped_;
-}
+std::int64_t popularity_index::dropped() const { return dropped_; }
 
 }  // namespace zhiyuan::core

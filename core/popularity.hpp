@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -18,8 +17,8 @@ namespace zhiyuan::core {
 
 /// How many candidates hold each group in their current formal choices (as first choice and in
 /// any position), with their score distribution so that a candidate's rank among them is a
-/// sum. Fed with committed submissions only; safe to use from many threads (one writer at a
-/// time, readers in parallel).
+/// sum. Fed with committed submissions only. Not synchronised: the server shares one behind a
+/// reader-writer lock (server/popularity.hpp).
 ///
 /// Memory: per candidate one pointer plus one block of 16-bit numbers (score, per-batch
 /// counts, then the chosen groups as dense slots: ~100 bytes for a full 45-group form); per
@@ -75,7 +74,6 @@ class popularity_index {
   slot slot_of(group_id g);  // max_slots when full
   void count(const std::uint16_t* data, int sign);
 
-  mutable std::shared_mutex mutex_;
   std::vector<block> dense_;
   std::unordered_map<std::int64_t, block> sparse_;
   std::unordered_map<group_id, slot> slots_;

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <pqxx/pqxx>
 
-#include "storage/sql.hpp"
+#include "storage/sql/reconcile.hpp"
 
 namespace zhiyuan::loadtest {
 

@@ -82,12 +82,13 @@ int serve(const server::config& cfg) {
   const auto data = storage::load_filing_data(conninfo);
   api.catalog.store(data.catalog);
   api.reference.store(storage::load_reference_data(conninfo));
-  core::popularity_index popularity;
-  api.popularity = &popularity;
-  if (const auto bad = storage::load_popularity(conninfo, *data.directory, popularity)) {
+  core::popularity_index loaded;
+  if (const auto bad = storage::load_popularity(conninfo, *data.directory, loaded)) {
     server::log_event(spdlog::level::warn, "popularity_rows_skipped",
                       {{"rows", fmt::format("{}", bad)}, {"reason", "choices do not decode"}});
   }
+  server::shared_popularity popularity(std::move(loaded));
+  api.popularity = &popularity;
   api.directory = data.directory;
   // The file's timetable until the province changes it; then the newest stored revision.
   api.schedule.set(server::load_schedule(cfg.filing.schedule_file), 0);

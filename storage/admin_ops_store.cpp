@@ -9,7 +9,9 @@
 #include "core/units.hpp"
 #include "storage/candidate_store.hpp"
 #include "storage/encoding.hpp"
-#include "storage/sql.hpp"
+#include "storage/sql/admin.hpp"
+#include "storage/sql/admin_ops.hpp"
+#include "storage/sql/lock_keys.hpp"
 
 namespace zhiyuan::storage {
 namespace {
@@ -89,7 +91,7 @@ reminder_outcome send_reminder(pqxx::connection& conn, const admin_actor& who, s
   pqxx::work tx(conn);
   reminder_outcome out;
   // One reminder per unit and batch at a time on every node: the rate limit holds under races.
-  tx.exec_params(sql::ops_reminder_lock, 7000 + batch, unit_id);
+  tx.exec_params(sql::ops_reminder_lock, lock_key::reminders + batch, unit_id);
   const auto wait =
       tx.exec_params(sql::ops_reminder_wait, unit_id, who.unit_id, batch, interval_seconds);
   if (wait.empty()) return out;
@@ -326,7 +328,7 @@ std::optional<std::int64_t> store_schedule(pqxx::connection& conn, const admin_a
                                            const std::string& document, std::int64_t replaces,
                                            const std::string& ip) {
   pqxx::work tx(conn);
-  tx.exec(sql::ops_schedule_lock);
+  tx.exec_params(sql::ops_schedule_lock, lock_key::schedule);
   if (tx.exec1(sql::ops_current_schedule_revision)[0].as<std::int64_t>() != replaces) {
     return std::nullopt;
   }
@@ -385,7 +387,7 @@ import_outcome import_units(pqxx::connection& conn, const admin_actor& who,
   std::vector<core::unit_row> tree;
   {
     pqxx::work tx(conn);
-    tx.exec(sql::ops_import_lock);
+    tx.exec_params(sql::ops_import_lock, lock_key::imports);
     tx.exec(sql::ops_lock_units);
     std::map<std::string, std::size_t> by_code;
     core::unit_id next_id = 1;
@@ -491,7 +493,7 @@ import_outcome import_plans(pqxx::connection& conn, const admin_actor& who,
     m_tuition.push_back(p.tuition);
   }
   pqxx::work tx(conn);
-  tx.exec(sql::ops_import_lock);
+  tx.exec_params(sql::ops_import_lock, lock_key::imports);
   tx.exec(sql::ops_lock_groups);
   tx.exec_params(sql::ops_upsert_colleges, array_literal(c_code), array_literal(c_name),
                  array_literal(c_region), array_literal(c_type));
@@ -524,7 +526,7 @@ import_outcome import_scores(pqxx::connection& conn, const admin_actor& who,
   std::vector<core::import_error> errors;
   {
     pqxx::work tx(conn);
-    tx.exec(sql::ops_import_lock);
+    tx.exec_params(sql::ops_import_lock, lock_key::imports);
     for (const auto& r :
          tx.exec_params(sql::ops_unknown_score_groups, array_literal(college), array_literal(group),
                         array_literal(batch), array_literal(track))) {
@@ -563,7 +565,7 @@ import_outcome import_candidates(pqxx::connection& conn, const admin_actor& who,
   std::vector<core::import_error> errors;
   {
     pqxx::work tx(conn);
-    tx.exec(sql::ops_import_lock);
+    tx.exec_params(sql::ops_import_lock, lock_key::imports);
     const auto schools = array_literal(school);
     for (const auto& r : tx.exec_params(sql::ops_unknown_schools, schools)) {
       errors.push_back({rows[r[0].as<std::size_t>() - 1].line, "school_code", "no such school"});

@@ -5,7 +5,7 @@
 
 #include "storage/encoding.hpp"
 #include "storage/migrate.hpp"
-#include "storage/sql.hpp"
+#include "storage/sql/admin.hpp"
 
 namespace zhiyuan::storage {
 namespace {

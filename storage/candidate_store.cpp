@@ -5,7 +5,7 @@
 #include <pqxx/pqxx>
 
 #include "storage/single_read.hpp"
-#include "storage/sql.hpp"
+#include "storage/sql/candidate.hpp"
 
 namespace zhiyuan::storage {
 namespace {

@@ -7,7 +7,7 @@
 #include <pqxx/pqxx>
 
 #include "storage/encoding.hpp"
-#include "storage/sql.hpp"
+#include "storage/sql/catalog.hpp"
 
 namespace zhiyuan::storage {
 

@@ -3,7 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "storage/migrate.hpp"
-#include "storage/sql.hpp"
+#include "storage/sql/database.hpp"
 
 namespace zhiyuan::storage {
 

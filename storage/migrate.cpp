@@ -6,7 +6,8 @@
 
 #include <pqxx/pqxx>
 
-#include "storage/sql.hpp"
+#include "storage/sql/database.hpp"
+#include "storage/sql/lock_keys.hpp"
 
 namespace zhiyuan::storage {
 
@@ -15,7 +16,7 @@ std::vector<int> migrate(pqxx::connection& conn, std::span<const migration> migr
   // A session-level advisory lock serialises concurrent migrators (two server processes
   // starting on the same database); the second one finds everything applied.
   pqxx::nontransaction lock_tx(conn);
-  lock_tx.exec(sql::migrations_lock);
+  lock_tx.exec_params(sql::migrations_lock, lock_key::migrations);
   lock_tx.exec(sql::migrations_create_table);
   std::set<int> done;
   for (const auto& row : lock_tx.exec(sql::migrations_applied)) done.insert(row[0].as<int>());
@@ -32,11 +33,11 @@ std::vector<int> migrate(pqxx::connection& conn, std::span<const migration> migr
     }
   } catch (...) {
     pqxx::nontransaction unlock_tx(conn);
-    unlock_tx.exec(sql::migrations_unlock);
+    unlock_tx.exec_params(sql::migrations_unlock, lock_key::migrations);
     throw;
   }
   pqxx::nontransaction unlock_tx(conn);
-  unlock_tx.exec(sql::migrations_unlock);
+  unlock_tx.exec_params(sql::migrations_unlock, lock_key::migrations);
   return applied;
 }
 

@@ -10,7 +10,7 @@
 #include "core/choices.hpp"
 #include "core/plan_filter.hpp"
 #include "storage/encoding.hpp"
-#include "storage/sql.hpp"
+#include "storage/sql/catalog.hpp"
 
 namespace zhiyuan::storage {
 

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "storage/mailbox.hpp"
@@ -42,6 +44,72 @@ enum class op_status : std::uint8_t {
   failed,        ///< a bug or bad data; logged → 500
 };
 
+/// What each kind of write binds, one struct per kind: the alternative an op's `args` holds is
+/// its kind (`write_op::kind`), so a field means one thing only.
+
+/// One batch's choices (submit and save_draft).
+struct choices_args {
+  std::int16_t batch = 0;          ///< database encoding
+  bool drill = false;              ///< 模拟演练 data, kept apart
+  std::int64_t base_version = -1;  ///< version it was based on; -1: none (last write wins)
+  std::string choices;             ///< canonical encoding of the choices
+  std::array<std::uint8_t, 32> choices_sha256{};  ///< SHA-256 of `choices`, for the receipt
+  std::string exam_no;                            ///< for the receipt
+};
+
+/// A formal submission (正式志愿) of one batch: applications + history.
+struct submit_args : choices_args {
+  /// core::receipt_head of the receipt; the database appends version and previous hash and
+  /// stores the SHA-256 of the whole as the version's receipt hash.
+  std::string receipt_head;
+};
+
+/// A draft (志愿草稿) of one batch.
+struct draft_args : choices_args {};
+
+/// A favourite (收藏): a college or a major group.
+struct favorite_args {
+  std::int16_t kind = 0;  ///< 0 college, 1 group
+  std::string target;     ///< college code or group id
+};
+
+/// Add or re-categorise a favourite.
+struct favorite_put_args : favorite_args {
+  std::string category;
+};
+
+/// Remove a favourite (removing an absent one succeeds too).
+struct favorite_delete_args : favorite_args {};
+
+/// Phone and mailing address, with the profile version check.
+struct contact_args {
+  std::int64_t base_version = -1;  ///< profile version it was based on; -1: none
+  std::string phone;               ///< empty: none
+  std::string address;             ///< JSON object; empty: none
+};
+
+/// The household-registration or physical-exam confirmation.
+struct confirm_args {
+  std::int64_t base_version = -1;  ///< profile version it was based on; -1: none
+  std::string what;                ///< "household" | "physical_exam"
+};
+
+/// A new session with its login record and the sign-in during open filing windows.
+struct sign_in_args {
+  std::array<std::uint8_t, 32> token_hash{};
+  std::int64_t expires_at = 0;        ///< session expiry, unix seconds
+  std::string ip;                     ///< client address, or ""
+  std::string user_agent;             ///< User-Agent header
+  std::vector<std::int16_t> windows;  ///< batches (database encoding) in their filing window
+};
+
+/// The filing pledge (承诺书): binds nothing beyond the candidate and `accepted_at_us`.
+struct pledge_args {};
+
+/// The arguments of a write, in the order of `op_kind`.
+using write_args = std::variant<submit_args, draft_args, favorite_put_args, favorite_delete_args,
+                                contact_args, confirm_args, sign_in_args, pledge_args>;
+
 struct write_op;
 
 /// Renders the HTTP status and body stored with the idempotency record, on the writer thread,
@@ -61,22 +129,8 @@ using completion = void (*)(std::unique_ptr<write_op> op);
 /// response); `version`, `committed_at_us` and `prev_hash` are filled on `committed` only.
 struct write_op : mpsc_node {
   // --- input, filled by the server ---
-  op_kind kind = op_kind::submit;
   std::int64_t candidate_id = 0;
-  std::int16_t batch = 0;          ///< submit / save_draft (database encoding)
-  bool drill = false;              ///< 模拟演练 data, kept apart
-  std::int64_t base_version = -1;  ///< version it was based on; -1: none (last write wins)
-  std::string payload;   ///< submit/draft: canonical choices; favorite: target; contact: phone;
-                         ///< confirm: "household" | "physical_exam"; sign_in: client IP or ""
-  std::string payload2;  ///< favorite: kind ("0" college, "1" group) ; contact: address JSON;
-                         ///< sign_in: User-Agent
-  std::string payload3;  ///< favorite: category
-  std::vector<std::int16_t> windows;      ///< sign_in: batches (database encoding) in their window
-  std::array<std::uint8_t, 32> digest{};  ///< submit/draft: SHA-256 of payload; sign_in: token hash
-  std::int64_t expires_at = 0;            ///< sign_in: session expiry, unix seconds
-  /// submit: core::receipt_head of the receipt; the database appends version and previous hash
-  /// and stores the SHA-256 of the whole as the version's receipt hash.
-  std::string receipt_head;
+  write_args args;  ///< what to write; its alternative is the op's kind
   /// Client's key, or one the server generated. Ignored for sign_in and pledge, which are not
   /// keyed (applying them twice changes nothing; never replayed): no lookup, no record, no
   /// in-flight check.
@@ -84,7 +138,6 @@ struct write_op : mpsc_node {
   std::array<std::uint8_t, 32> request_hash{};  ///< SHA-256 of method, path and body
   std::int64_t accepted_at_us = 0;              ///< unix µs when the server accepted the request
   std::chrono::steady_clock::time_point deadline;  ///< give up (503) after this
-  std::string exam_no;                             ///< for the receipt
   response_renderer render = nullptr;
   const void* render_context = nullptr;  ///< the server's, for `render` (e.g. a signing key)
   completion done = nullptr;
@@ -100,7 +153,36 @@ struct write_op : mpsc_node {
   std::int64_t first_at_us = 0;  ///< pledge: when it was first accepted (unix µs), maybe earlier
   unsigned response_status = 0;  ///< what render() produced, or the stored one on replay
   std::string response_body;
+
+  op_kind kind() const noexcept { return static_cast<op_kind>(args.index()); }
 };
+
+template <op_kind Kind>
+using args_of = std::variant_alternative_t<static_cast<std::size_t>(Kind), write_args>;
+static_assert(std::is_same_v<args_of<op_kind::submit>, submit_args>);
+static_assert(std::is_same_v<args_of<op_kind::save_draft>, draft_args>);
+static_assert(std::is_same_v<args_of<op_kind::favorite_put>, favorite_put_args>);
+static_assert(std::is_same_v<args_of<op_kind::favorite_delete>, favorite_delete_args>);
+static_assert(std::is_same_v<args_of<op_kind::contact>, contact_args>);
+static_assert(std::is_same_v<args_of<op_kind::confirm>, confirm_args>);
+static_assert(std::is_same_v<args_of<op_kind::sign_in>, sign_in_args>);
+static_assert(std::is_same_v<args_of<op_kind::pledge>, pledge_args>);
+static_assert(std::variant_size_v<write_args> == static_cast<std::size_t>(op_kind::pledge) + 1);
+
+/// The op's arguments as `Args` when they are (or derive from) it, else nullptr: e.g.
+/// `args_as<choices_args>(op)` for a submission or a draft.
+template <class Args>
+const Args* args_as(const write_op& op) noexcept {
+  return std::visit(
+      [](const auto& a) -> const Args* {
+        if constexpr (std::is_base_of_v<Args, std::decay_t<decltype(a)>>) {
+          return &a;
+        } else {
+          return nullptr;
+        }
+      },
+      op.args);
+}
 
 /// Tuning of the write path (config section [writer]).
 struct write_path_options {
@@ -141,7 +223,8 @@ class write_path {
 
   /// Enqueues `op` on its candidate's mailbox. On `ok` ownership passes to the write path and
   /// `op->done` will be called exactly once; otherwise `op` is left with the caller.
-  /// `priority`: formal submissions may use the whole in-flight cap, other writes 80% of it.
+  /// The priority comes from the op's kind: formal submissions may use the whole in-flight cap
+  /// and per-writer queue, other writes 80% of them.
   admit try_submit(std::unique_ptr<write_op>& op);
 
   /// Stops admitting, waits until every mailbox is drained and every op completed (bounded by

@@ -31,6 +31,13 @@ while IFS= read -r line; do
   fail=1
 done < <(grep -rHE '^[[:space:]]*#[[:space:]]*include' core --include='*.hpp' --include='*.cpp' || true)
 
+# core/ is pure: no threads, locks or atomics (concurrency belongs to server/).
+if grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<(mutex|shared_mutex|thread|atomic|condition_variable|future|stop_token|latch|barrier|semaphore)>' \
+    core --include='*.hpp' --include='*.cpp'; then
+  echo "layering: core/ includes a concurrency header (locks and threads belong to server/)"
+  fail=1
+fi
+
 # core/ must not read the clock itself: time comes in as a value.
 if grep -rnE '(system_clock|steady_clock|high_resolution_clock)::now|[^_]time\(' core \
     --include='*.hpp' --include='*.cpp'; then

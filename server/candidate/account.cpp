@@ -122,15 +122,15 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   // statistics, window_logins) are group-committed by the candidate's writer; the token is sent
   // only after that COMMIT.
   auto op = std::make_unique<storage::write_op>();
-  op->kind = storage::op_kind::sign_in;
   op->candidate_id = candidate;
-  op->digest = r->digest;
-  op->expires_at = expires;
-  op->payload = ip;
-  op->payload2 = agent;
+  auto& sign_in = op->args.emplace<storage::sign_in_args>();
+  sign_in.token_hash = r->digest;
+  sign_in.expires_at = expires;
+  sign_in.ip = ip;
+  sign_in.user_agent = agent;
   for (const auto b : core::all_batches) {
     if (core::is_filing_window(core::phase_at(*api.schedule.get(), b, now))) {
-      op->windows.push_back(storage::encode_batch(b));
+      sign_in.windows.push_back(storage::encode_batch(b));
     }
   }
   op->accepted_at_us = api.now_micros();
@@ -324,7 +324,7 @@ asio::awaitable<void> pledge(request_context& ctx, candidate_api_context& api) {
   }
   // Group-committed like every write (not keyed: accepting it twice changes nothing).
   auto op = std::make_unique<storage::write_op>();
-  op->kind = storage::op_kind::pledge;
+  op->args = storage::pledge_args{};
   op->candidate_id = s->candidate_id;
   op->accepted_at_us = api.now_micros();
   op->deadline = std::chrono::steady_clock::now() + api.write_deadline;
@@ -480,14 +480,15 @@ void render_profile_write(const storage::write_op& op, unsigned& status, std::st
   w.begin_object();
   w.key("profile_version").value(op.version);
   w.key("committed_at").value(core::format_utc_micros(op.committed_at_us));
-  if (op.kind == storage::op_kind::confirm) w.key("confirmed").value(op.payload);
+  if (const auto* c = std::get_if<storage::confirm_args>(&op.args)) {
+    w.key("confirmed").value(c->what);
+  }
   w.end_object();
 }
 
 asio::awaitable<void> write_profile(request_context& ctx, candidate_api_context& api,
                                     const session_info& s, std::unique_ptr<storage::write_op> op) {
   op->candidate_id = s.candidate_id;
-  op->base_version = -1;
   op->idempotency_key = generated_key();
   op->request_hash = request_hash(ctx);
   op->accepted_at_us = api.now_micros();
@@ -524,8 +525,7 @@ asio::awaitable<void> confirm(request_context& ctx, candidate_api_context& api) 
     co_return;
   }
   auto op = std::make_unique<storage::write_op>();
-  op->kind = storage::op_kind::confirm;
-  op->payload = std::move(what);
+  op->args = storage::confirm_args{.what = std::move(what)};
   co_await write_profile(ctx, api, *s, std::move(op));
 }
 
@@ -582,9 +582,7 @@ asio::awaitable<void> put_contact(request_context& ctx, candidate_api_context& a
   for (auto [key, value] : fields) a.key(key).value(*value);
   a.end_object();
   auto op = std::make_unique<storage::write_op>();
-  op->kind = storage::op_kind::contact;
-  op->payload = std::move(c.phone);
-  op->payload2 = std::move(address);
+  op->args = storage::contact_args{.phone = std::move(c.phone), .address = std::move(address)};
   co_await write_profile(ctx, api, *s, std::move(op));
 }
 

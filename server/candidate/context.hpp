@@ -9,10 +9,10 @@
 
 #include "core/catalog.hpp"
 #include "core/password.hpp"
-#include "core/popularity.hpp"
 #include "core/schedule.hpp"
 #include "server/config.hpp"
 #include "server/http/router.hpp"
+#include "server/popularity.hpp"
 #include "server/schedule_holder.hpp"
 #include "server/sessions.hpp"
 #include "storage/catalog_loader.hpp"
@@ -45,7 +45,7 @@ struct candidate_api_context {
   login_guard* guard = nullptr;            ///< sign-in throttling
   const receipt_signer* signer = nullptr;  ///< Ed25519 key of the receipts
   const core::common_passwords* common_passwords = nullptr;
-  core::popularity_index* popularity = nullptr;  ///< who chose which group (committed data)
+  shared_popularity* popularity = nullptr;  ///< who chose which group (committed data)
   /// How long a session remembers a verified save password.
   std::chrono::seconds save_password_memo{600};
 

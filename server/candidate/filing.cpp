@@ -289,28 +289,31 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
   }
 
   auto op = std::make_unique<storage::write_op>();
-  op->kind = formal ? storage::op_kind::submit : storage::op_kind::save_draft;
+  storage::choices_args& c =
+      formal ? static_cast<storage::choices_args&>(op->args.emplace<storage::submit_args>())
+             : op->args.emplace<storage::draft_args>();
   op->candidate_id = *candidate;
-  op->batch = storage::encode_batch(*b);
-  op->drill = drill;
-  op->base_version = base_version;
-  core::append_canonical(*choices, op->payload);
-  op->digest = sha256_of(op->payload);
+  c.batch = storage::encode_batch(*b);
+  c.drill = drill;
+  c.base_version = base_version;
+  core::append_canonical(*choices, c.choices);
+  c.choices_sha256 = sha256_of(c.choices);
   op->idempotency_key = std::move(key);
   op->request_hash = request_hash(ctx, drill ? "drill" : "");
   op->accepted_at_us = accepted_us;
   op->deadline = std::chrono::steady_clock::now() + api.write_deadline;
-  op->exam_no = who->exam_number();
+  c.exam_no = who->exam_number();
   op->render = &render_receipt;
   op->render_context = api.signer;
   if (formal) {
     const std::string accepted = core::format_utc_micros(accepted_us);
-    const std::string choices_hex = hex(op->digest.data(), op->digest.size());
-    op->receipt_head = core::receipt_head({.exam_no = op->exam_no,
-                                           .b = *b,
-                                           .drill = drill,
-                                           .accepted_at = accepted,
-                                           .choices_sha256 = choices_hex});
+    const std::string choices_hex = hex(c.choices_sha256.data(), c.choices_sha256.size());
+    std::get<storage::submit_args>(op->args).receipt_head =
+        core::receipt_head({.exam_no = c.exam_no,
+                            .b = *b,
+                            .drill = drill,
+                            .accepted_at = accepted,
+                            .choices_sha256 = choices_hex});
   }
   const auto draft_findings = formal ? "" : violations_json(findings);
 

@@ -64,7 +64,7 @@ std::optional<std::int64_t> if_match_version(const http_request& req) {
 void answer_write(request_context& ctx, const write_outcome& out) {
   using core::errc;
   // Sign-ins and pledges carry no Idempotency-Key: their client simply retries.
-  const bool keyed = storage::is_keyed(out.op->kind);
+  const bool keyed = storage::is_keyed(out.op->kind());
   switch (out.admitted) {
     case storage::admit::ok:
       break;
@@ -99,7 +99,7 @@ void answer_write(request_context& ctx, const write_outcome& out) {
       ctx.res.content_type =
           op.response_status >= 400 ? "application/problem+json" : "application/json";
       ctx.res.body = op.response_body;
-      if (op.kind == storage::op_kind::save_draft && op.response_status == 200) {
+      if (op.kind() == storage::op_kind::save_draft && op.response_status == 200) {
         ctx.res.headers.emplace_back("ETag", fmt::format("\"{}\"", op.version));
       }
       return;
@@ -147,7 +147,7 @@ void render_receipt(const storage::write_op& op, unsigned& status, std::string& 
   json_writer w(body);
   if (op.status == storage::op_status::conflict) {
     // A draft's If-Match failed (412); a submission's optional If-Match is a conflict (409).
-    const bool draft = op.kind == storage::op_kind::save_draft;
+    const bool draft = op.kind() == storage::op_kind::save_draft;
     response res;
     set_problem(res, draft ? errc::precondition_failed : errc::conflict,
                 "the version this change was based on is no longer current; reload and retry", "",
@@ -156,31 +156,32 @@ void render_receipt(const storage::write_op& op, unsigned& status, std::string& 
     body = std::move(res.body);
     return;
   }
-  const core::batch b = storage::decode_batch(op.batch);
+  const storage::choices_args& c = *storage::args_as<storage::choices_args>(op);
+  const core::batch b = storage::decode_batch(c.batch);
   w.begin_object();
-  if (op.kind == storage::op_kind::submit) {
+  if (op.kind() == storage::op_kind::submit) {
     // The signed receipt: rebuilt from the op and what the database decided (version, previous
     // hash, receipt hash), so GETs of this version produce the same bytes.
     status = 201;
-    receipt_view r{.exam_no = op.exam_no,
+    receipt_view r{.exam_no = c.exam_no,
                    .b = b,
-                   .drill = op.drill,
+                   .drill = c.drill,
                    .version = op.version,
                    .accepted_at_us = op.accepted_at_us,
                    .committed_at_us = op.committed_at_us,
-                   .choices_sha256 = op.digest,
+                   .choices_sha256 = c.choices_sha256,
                    .receipt_hash = op.receipt_hash};
     if (op.has_prev_hash) r.prev_hash = op.prev_hash;
     write_receipt_members(w, r, *static_cast<const receipt_signer*>(op.render_context));
   } else {
     status = 200;
-    w.key("exam_no").value(op.exam_no);
+    w.key("exam_no").value(c.exam_no);
     w.key("batch").value(core::to_code(b));
-    w.key("drill").value(op.drill);
+    w.key("drill").value(c.drill);
     w.key("version").value(op.version);
     w.key("accepted_at").value(core::format_utc_micros(op.accepted_at_us));
     w.key("committed_at").value(core::format_utc_micros(op.committed_at_us));
-    w.key("choices_sha256").value(hex(op.digest.data(), op.digest.size()));
+    w.key("choices_sha256").value(hex(c.choices_sha256.data(), c.choices_sha256.size()));
   }
   w.end_object();
 }

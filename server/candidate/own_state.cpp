@@ -195,10 +195,11 @@ void render_favorite(const storage::write_op& op, unsigned& status, std::string&
   body.clear();
   json_writer w(body);
   w.begin_object();
-  w.key("kind").value(op.payload2 == "0" ? "college" : "group");
-  w.key("id").value(op.payload);
-  if (op.kind == storage::op_kind::favorite_put) {
-    w.key("category").value(op.payload3);
+  const auto& f = *storage::args_as<storage::favorite_args>(op);
+  w.key("kind").value(f.kind == 0 ? "college" : "group");
+  w.key("id").value(f.target);
+  if (const auto* put = std::get_if<storage::favorite_put_args>(&op.args)) {
+    w.key("category").value(put->category);
   } else {
     w.key("deleted").value(true);
   }
@@ -206,9 +207,9 @@ void render_favorite(const storage::write_op& op, unsigned& status, std::string&
 }
 
 std::unique_ptr<storage::write_op> new_op(request_context& ctx, const candidate_api_context& api,
-                                          storage::op_kind kind, std::int64_t candidate) {
+                                          storage::write_args args, std::int64_t candidate) {
   auto op = std::make_unique<storage::write_op>();
-  op->kind = kind;
+  op->args = std::move(args);
   op->candidate_id = candidate;
   op->idempotency_key = generated_key();
   op->request_hash = request_hash(ctx);
@@ -420,10 +421,11 @@ asio::awaitable<void> put_favorite(request_context& ctx, candidate_api_context& 
     co_return;
   }
 
-  auto op = new_op(ctx, api, storage::op_kind::favorite_put, candidate);
-  op->payload = std::move(target->target);
-  op->payload2 = target->kind == 0 ? "0" : "1";
-  op->payload3 = std::move(*category);
+  storage::favorite_put_args put;
+  put.kind = target->kind;
+  put.target = std::move(target->target);
+  put.category = std::move(*category);
+  auto op = new_op(ctx, api, std::move(put), candidate);
   op->render = &render_favorite;
   auto out = co_await submit_write(*api.writes, std::move(op));
   answer_write(ctx, out);
@@ -436,9 +438,10 @@ asio::awaitable<void> delete_favorite(request_context& ctx, candidate_api_contex
   if (!target) co_return;
   if (!favourites_open(ctx, api)) co_return;
   // Removing works for targets no longer in the plan, and for absent favourites.
-  auto op = new_op(ctx, api, storage::op_kind::favorite_delete, session->candidate_id);
-  op->payload = std::move(target->target);
-  op->payload2 = target->kind == 0 ? "0" : "1";
+  storage::favorite_delete_args del;
+  del.kind = target->kind;
+  del.target = std::move(target->target);
+  auto op = new_op(ctx, api, std::move(del), session->candidate_id);
   op->render = &render_favorite;
   auto out = co_await submit_write(*api.writes, std::move(op));
   answer_write(ctx, out);
@@ -586,14 +589,15 @@ asio::awaitable<void> import_favorites(request_context& ctx, candidate_api_conte
     }
   }
 
-  auto op = new_op(ctx, api, storage::op_kind::save_draft, candidate);
+  storage::draft_args d;
+  d.batch = batch;
+  d.drill = drill;
+  d.base_version = if_match ? *if_match : (state->draft ? state->draft->version : 0);
+  core::append_canonical(choices, d.choices);
+  d.choices_sha256 = sha256_of(d.choices);
+  d.exam_no = who->exam_number();
+  auto op = new_op(ctx, api, std::move(d), candidate);
   op->accepted_at_us = accepted_us;
-  op->batch = batch;
-  op->drill = drill;
-  op->base_version = if_match ? *if_match : (state->draft ? state->draft->version : 0);
-  core::append_canonical(choices, op->payload);
-  op->digest = sha256_of(op->payload);
-  op->exam_no = who->exam_number();
   op->render = &render_receipt;
 
   // What the import did, appended to the receipt once it is durable.

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <map>
 #include <random>
-#include <thread>
 #include <vector>
 
 namespace zhiyuan::core {
@@ -165,36 +164,6 @@ TEST(popularity_index, matches_a_naive_model_over_random_resubmissions) {
       ASSERT_EQ(got.tied, want.tied) << "group " << g << " score " << s;
     }
   }
-}
-
-TEST(popularity_index, concurrent_writers_and_readers_end_consistent) {
-  popularity_index p;
-  constexpr int writers = 4;
-  constexpr int per_writer = 500;
-  std::vector<std::thread> threads;
-  for (int w = 0; w < writers; ++w) {
-    threads.emplace_back([&p, w] {
-      for (int i = 0; i < per_writer; ++i) {
-        const std::int64_t id = w * per_writer + i;
-        // Every candidate first chooses {1, 2}, then settles on {2, 3}.
-        p.record(id, batch::undergrad, 500 + i % 100, form({1, 2}));
-        p.record(id, batch::undergrad, 500 + i % 100, form({2, 3}));
-      }
-    });
-  }
-  threads.emplace_back([&p] {
-    for (int i = 0; i < 2000; ++i) {
-      const auto s = p.stats(2, 550);
-      // Group 2 is held by every recorded candidate at every moment.
-      ASSERT_LE(s.higher + s.tied, s.any_position);
-      ASSERT_LE(s.first_choice, s.any_position);
-    }
-  });
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(p.stats(1, 0).any_position, 0);
-  EXPECT_EQ(p.stats(2, 0).first_choice, writers * per_writer);
-  EXPECT_EQ(p.stats(3, 0).any_position, writers * per_writer);
-  EXPECT_EQ(p.candidates(), static_cast<std::size_t>(writers * per_writer));
 }
 
 }  // namespace

@@ -701,6 +701,8 @@ chunked_reply read_chunked(std::uint16_t port, const std::string& path, const st
   for (;;) {
     char buf[65536];
     const auto n = ::recv(socket.native_handle(), buf, sizeof buf, 0);
+    // A receive with SO_RCVTIMEO is not restarted after an interruption (see http_client.hpp).
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     all.append(buf, static_cast<std::size_t>(n));
   }

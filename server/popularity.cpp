@@ -1,0 +1,37 @@
+#include "server/popularity.hpp"
+
+#include <mutex>
+#include <utility>
+
+namespace zhiyuan::server {
+
+shared_popularity::shared_popularity(core::popularity_index index) : index_(std::move(index)) {}
+
+void shared_popularity::record(std::int64_t candidate_id, core::batch b, int score,
+                               std::span<const core::group_choice> choices) {
+  std::unique_lock lock(mutex_);
+  index_.record(candidate_id, b, score, choices);
+}
+
+core::popularity_index::group_stats shared_popularity::stats(core::group_id g, int score) const {
+  std::shared_lock lock(mutex_);
+  return index_.stats(g, score);
+}
+
+std::optional<int> shared_popularity::position_of(std::int64_t candidate_id, core::batch b,
+                                                  core::group_id g) const {
+  std::shared_lock lock(mutex_);
+  return index_.position_of(candidate_id, b, g);
+}
+
+std::size_t shared_popularity::candidates() const {
+  std::shared_lock lock(mutex_);
+  return index_.candidates();
+}
+
+std::int64_t shared_popularity::dropped() const {
+  std::shared_lock lock(mutex_);
+  return index_.dropped();
+}
+
+}  // namespace zhiyuan::server

@@ -1,0 +1,94 @@
+#include "storage/idempotency.hpp"
+
+#include <cstdint>
+#include <string_view>
+
+#include "storage/columns.hpp"
+#include "storage/pg_arrays.hpp"
+#include "storage/sql/write_path.hpp"
+
+namespace zhiyuan::storage {
+namespace {
+
+// Prepared statement names of a writer connection.
+constexpr const char* ps_lookup = "zw_lookup";
+constexpr const char* ps_record = "zw_record";
+
+}  // namespace
+
+void prepare_idempotency(pqxx::connection& c) {
+  c.prepare(ps_lookup, sql::writer_keys_lookup);
+  c.prepare(ps_record, sql::writer_keys_record);
+}
+
+void look_up_keys(pqxx::work& tx, write_batch& b) {
+  auto& a = b.arrays;
+  for (int k = 0; k < 3; ++k) open_array(a[k]);
+  std::size_t lookups = 0;
+  for (const auto& op : b.ops) {
+    if (!is_keyed(op->kind())) continue;
+    ++lookups;
+    append_int(a[0], op->candidate_id);
+    append_quoted(a[1], op->idempotency_key);
+    append_hex(a[2], op->request_hash);
+  }
+  for (int k = 0; k < 3; ++k) close_array(a[k]);
+  pqxx::result stored;
+  if (lookups > 0) stored = tx.exec_prepared(ps_lookup, a[0], a[1], a[2]);
+  for (const auto& row : stored) {
+    const auto [candidate, same_request, status, response] =
+        columns<std::int64_t, bool, int, std::string_view>(row);
+    const std::size_t i = b.position_of(candidate);
+    if (i == write_batch::npos) continue;
+    write_op& op = *b.ops[i];
+    b.fresh[i] = 0;
+    if (!same_request) {
+      op.status = op_status::key_mismatch;
+    } else if (status != 0) {
+      op.status = op_status::replayed;
+      op.response_status = static_cast<unsigned>(status);
+      op.response_body.assign(response);
+    } else {
+      op.status = op_status::unavailable;  // not written by this version; never expected
+    }
+  }
+}
+
+void record_keys(pqxx::work& tx, write_batch& b) {
+  auto& a = b.arrays;
+  for (int k = 0; k < 5; ++k) open_array(a[k]);
+  std::size_t fresh = 0;
+  for (std::size_t i = 0; i < b.ops.size(); ++i) {
+    if (!b.fresh[i]) continue;
+    write_op& op = *b.ops[i];
+    unsigned status = 200;
+    op.response_body.clear();
+    if (op.render != nullptr) op.render(op, status, op.response_body);
+    op.response_status = status;
+    if (!is_keyed(op.kind())) continue;
+    append_int(a[0], op.candidate_id);
+    append_quoted(a[1], op.idempotency_key);
+    append_hex(a[2], op.request_hash);
+    append_int(a[3], static_cast<std::int64_t>(status));
+    append_quoted(a[4], op.response_body);
+    ++fresh;
+  }
+  for (int k = 0; k < 5; ++k) close_array(a[k]);
+  if (fresh > 0) {
+    const pqxx::result recorded = tx.exec_prepared(ps_record, a[0], a[1], a[2], a[3], a[4]);
+    if (static_cast<std::size_t>(recorded.affected_rows()) != fresh) throw key_race{};
+  }
+}
+
+void expire_keys(pqxx::connection& c, std::chrono::hours retention) {
+  constexpr int chunk = 5'000;
+  for (int i = 0; i < 20; ++i) {
+    pqxx::work tx(c);
+    const auto r =
+        tx.exec_params(sql::writer_keys_expire, static_cast<int>(retention.count()), chunk);
+    tx.commit();
+    if (r.affected_rows() < static_cast<pqxx::result::size_type>(chunk)) break;
+  }
+}
+
+}  // namespace zhiyuan::storage

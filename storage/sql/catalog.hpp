@@ -1,0 +1,51 @@
+#pragma once
+
+// SQL of the catalog snapshot and candidate directory (storage/catalog_loader.cpp), and of the
+// catalog reference data and popularity (storage/reference_data.cpp).
+
+namespace zhiyuan::storage::sql {
+
+inline constexpr const char* catalog_colleges =
+    "SELECT code, name, region, type FROM colleges ORDER BY code";
+
+inline constexpr const char* catalog_groups = R"~(
+    SELECT group_id, college_code, group_code, batch, track, category, special_type,
+    req_first, req_second_kind, req_subjects, plan_count FROM major_groups ORDER BY group_id
+)~";
+
+inline constexpr const char* catalog_majors = R"~(
+    SELECT major_id, group_id, code, name, plan_count, years, tuition FROM majors
+    ORDER BY group_id, code
+)~";
+
+inline constexpr const char* directory_candidates = R"~(
+    SELECT candidate_id, exam_no, school_id, category, track, electives, score, rank, eligible
+    FROM candidates ORDER BY candidate_id
+)~";
+
+inline constexpr const char* reference_history = R"~(
+    SELECT group_id, year, min_score, min_rank, admitted FROM historical_scores
+    ORDER BY group_id, year DESC
+)~";
+
+inline constexpr const char* reference_score_tables =
+    "SELECT year, track, score, count, cumulative FROM score_tables ORDER BY year, track, score";
+
+inline constexpr const char* reference_control_lines = R"~(
+    SELECT year, batch, track, category, score FROM control_lines
+    ORDER BY year, batch, track, category
+)~";
+
+// Special-type lines are dataset facts named special_type_line.<year>.<physics|history>.
+inline constexpr const char* reference_special_lines =
+    "SELECT key, value FROM dataset_info WHERE key LIKE 'special_type_line.%' ORDER BY key";
+
+// Current formal choices (non-drill), one keyset page after ($1 candidate, $2 batch), $3 rows.
+inline constexpr const char* popularity_current_choices = R"~(
+    SELECT a.candidate_id, a.batch, h.choices FROM applications a
+    JOIN application_history h USING (candidate_id, batch, drill, version)
+    WHERE NOT a.drill AND (a.candidate_id, a.batch) > ($1::bigint, $2::smallint)
+    ORDER BY a.candidate_id, a.batch LIMIT $3
+)~";
+
+}  // namespace zhiyuan::storage::sql

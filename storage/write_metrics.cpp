@@ -1,0 +1,92 @@
+#include "storage/write_metrics.hpp"
+
+#include <fmt/format.h>
+
+#include "storage/write_kinds.hpp"
+
+namespace zhiyuan::storage {
+namespace {
+
+const char* status_name(op_status s) {
+  static constexpr std::array<const char*, write_metrics::status_count> names{
+      "committed", "replayed", "conflict", "key_mismatch", "unavailable", "failed"};
+  return names[static_cast<std::size_t>(s)];
+}
+
+}  // namespace
+
+histogram::histogram(std::vector<double> bounds, double scale)
+    : bounds_(std::move(bounds)),
+      counts_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds_.size() + 1)),
+      scale_(scale) {}
+
+void histogram::observe(std::uint64_t v) noexcept {
+  const double x = static_cast<double>(v) / scale_;
+  std::size_t i = 0;
+  while (i < bounds_.size() && x > bounds_[i]) ++i;
+  counts_[i].fetch_add(1, std::memory_order_relaxed);
+  sum_.fetch_add(v, std::memory_order_relaxed);
+}
+
+void histogram::render(std::string& out, std::string_view name, std::string_view help) const {
+  out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < bounds_.size(); ++i) {
+    cumulative += counts_[i].load(std::memory_order_relaxed);
+    out += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, bounds_[i], cumulative);
+  }
+  cumulative += counts_[bounds_.size()].load(std::memory_order_relaxed);
+  out += fmt::format("{}_bucket{{le=\"+Inf\"}} {}\n", name, cumulative);
+  out += fmt::format("{}_sum {}\n", name,
+                     static_cast<double>(sum_.load(std::memory_order_relaxed)) / scale_);
+  out += fmt::format("{}_count {}\n", name, cumulative);
+}
+
+std::string write_metrics::render(std::span<const std::int64_t> queue_depths,
+                                  std::size_t in_flight) const {
+  std::string out;
+  out.reserve(8192);
+  batch_size.render(out, "zhiyuan_writer_batch_size", "Operations per transaction.");
+  commit_seconds.render(out, "zhiyuan_writer_commit_seconds",
+                        "Batch transaction time from BEGIN until COMMIT returned.");
+  out +=
+      "# HELP zhiyuan_writer_queue_depth Operations queued per writer, not yet in a batch.\n"
+      "# TYPE zhiyuan_writer_queue_depth gauge\n";
+  for (std::size_t w = 0; w < queue_depths.size(); ++w) {
+    out += fmt::format("zhiyuan_writer_queue_depth{{writer=\"{}\"}} {}\n", w, queue_depths[w]);
+  }
+  out +=
+      "# HELP zhiyuan_writer_operations_total Completed operations by kind and outcome.\n"
+      "# TYPE zhiyuan_writer_operations_total counter\n";
+  for (std::size_t k = 0; k < kind_count; ++k) {
+    for (std::size_t s = 0; s < status_count; ++s) {
+      out += fmt::format("zhiyuan_writer_operations_total{{kind=\"{}\",status=\"{}\"}} {}\n",
+                         kind_name(static_cast<op_kind>(k)), status_name(static_cast<op_status>(s)),
+                         ops[k * status_count + s].load(std::memory_order_relaxed));
+    }
+  }
+  out += fmt::format(
+      "# HELP zhiyuan_writer_retries_total Batch attempts repeated after a failure.\n"
+      "# TYPE zhiyuan_writer_retries_total counter\nzhiyuan_writer_retries_total {}\n"
+      "# HELP zhiyuan_writer_reconnects_total Writer connections dropped and re-opened.\n"
+      "# TYPE zhiyuan_writer_reconnects_total counter\nzhiyuan_writer_reconnects_total {}\n"
+      "# HELP zhiyuan_writer_isolations_total Failed batches re-run one op per transaction.\n"
+      "# TYPE zhiyuan_writer_isolations_total counter\nzhiyuan_writer_isolations_total {}\n",
+      retries.load(std::memory_order_relaxed), reconnects.load(std::memory_order_relaxed),
+      isolated.load(std::memory_order_relaxed));
+  out +=
+      "# HELP zhiyuan_writer_shed_total Operations refused at admission.\n"
+      "# TYPE zhiyuan_writer_shed_total counter\n";
+  static constexpr std::array<const char*, 3> reasons{"overloaded", "key_in_flight", "stopping"};
+  for (std::size_t r = 0; r < reasons.size(); ++r) {
+    out += fmt::format("zhiyuan_writer_shed_total{{reason=\"{}\"}} {}\n", reasons[r],
+                       shed[r].load(std::memory_order_relaxed));
+  }
+  out += fmt::format(
+      "# HELP zhiyuan_writer_in_flight Operations admitted and not yet completed.\n"
+      "# TYPE zhiyuan_writer_in_flight gauge\nzhiyuan_writer_in_flight {}\n",
+      in_flight);
+  return out;
+}
+
+}  // namespace zhiyuan::storage
