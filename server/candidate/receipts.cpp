@@ -11,7 +11,7 @@
 
 #include "core/receipt.hpp"
 #include "core/time.hpp"
-#include "server/candidate/helpers.hpp"
+#include "server/digest.hpp"
 
 namespace zhiyuan::server {
 namespace {
