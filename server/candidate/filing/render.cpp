@@ -93,21 +93,7 @@ void write_stored_receipt(json_writer& w, const receipt_signer* signer, std::str
   if (signer != nullptr) {
     write_receipt_members(w, v, *signer);
   } else {
-    // No signing key configured: the verifiable members without a signature.
-    w.key("exam_no").value(exam_no);
-    w.key("batch").value(core::to_code(b));
-    w.key("drill").value(drill);
-    w.key("version").value(a.version);
-    w.key("accepted_at").value(core::format_utc_micros(a.accepted_at_us));
-    w.key("committed_at").value(core::format_utc_micros(a.committed_at_us));
-    w.key("choices_sha256").value(hex(v.choices_sha256.data(), v.choices_sha256.size()));
-    if (a.prev_hash) {
-      w.key("prev_hash").value(hex(a.prev_hash->data(), a.prev_hash->size()));
-    } else {
-      w.key("prev_hash").null();
-    }
-    w.key("receipt_hash").value(hex(a.receipt_hash.data(), a.receipt_hash.size()));
-    w.key("canonical").value(canonical_receipt_of(v));
+    write_unsigned_receipt_members(w, v);
   }
   w.end_object();
 }
