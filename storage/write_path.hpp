@@ -183,6 +183,10 @@ const Args* args_as(const write_op& op) noexcept {
       },
       op.args);
 }
+template <class Args>
+Args* args_as(write_op& op) noexcept {
+  return const_cast<Args*>(args_as<Args>(static_cast<const write_op&>(op)));
+}
 
 /// Tuning of the write path (config section [writer]).
 struct write_path_options {

@@ -70,5 +70,11 @@ if grep -rnE '#[[:space:]]*include[[:space:]]*"server/' server/http | grep -vE '
   fail=1
 fi
 
+# The candidate API and the admin API are separate rooms: candidate/ never includes admin/.
+if grep -rnE '#[[:space:]]*include[[:space:]]*"server/admin/' server/candidate; then
+  echo "layering: server/candidate/ must not include server/admin/"
+  fail=1
+fi
+
 [[ $fail == 0 ]] && echo "layering: ok"
 exit $fail

@@ -12,8 +12,13 @@
 #include "core/time.hpp"
 #include "server/async.hpp"
 #include "server/candidate/context.hpp"
-#include "server/candidate/helpers.hpp"
+#include "server/candidate/own_state.hpp"
+#include "server/candidate/session.hpp"
+#include "server/candidate/write_answer.hpp"
+#include "server/digest.hpp"
 #include "server/http/json_writer.hpp"
+#include "server/http/problem.hpp"
+#include "server/http/request.hpp"
 #include "server/login_guard.hpp"
 #include "storage/admin_store.hpp"
 #include "storage/auth_store.hpp"
@@ -28,15 +33,6 @@ namespace dom = simdjson::dom;
 // Argon2id at the production cost of DESIGN.md (OWASP minimum: t=2, m=19 MiB, p=1).
 constexpr unsigned long long hash_ops = 2;
 constexpr std::size_t hash_mem = 19u << 20;
-
-// Request bodies are parsed here, one parser per I/O thread (objects are read before any
-// suspension).
-thread_local dom::parser body_parser;
-
-std::optional<dom::object> json_object(request_context& ctx,
-                                       std::initializer_list<std::string_view> allowed) {
-  return json_body(ctx, body_parser, allowed);
-}
 
 // The User-Agent as stored in the login history: at most 256 bytes of clean text (the header
 // may hold any bytes; the database takes UTF-8 only).
@@ -54,28 +50,81 @@ struct login_result {
   bool pledge_required = true;
 };
 
-asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
-  auto obj = json_object(ctx, {"exam_no", "password"});
-  if (!obj) co_return;
-  auto exam = string_member(ctx, *obj, "exam_no", 14);
-  if (!exam) co_return;
-  if (!core::valid_exam_number(*exam)) {
-    fail(ctx, errc::invalid_field, "exam_no: 14 digits");
-    co_return;
-  }
-  auto pass = string_member(ctx, *obj, "password", 64);
-  if (!pass) co_return;
+struct login_body {
+  std::string exam_no;
+  std::string password;
+};
 
-  const auto who = api.candidate_by_exam_no(*exam);
+core::result<login_body> parse_login(const request_context& ctx) {
+  auto body = json_fields<login_body>(ctx)
+                  .text("exam_no", &login_body::exam_no, 14)
+                  .text("password", &login_body::password, 64)
+                  .done();
+  if (body && !core::valid_exam_number(body->exam_no)) {
+    return core::failure(errc::invalid_field, "exam_no: 14 digits");
+  }
+  return body;
+}
+
+// On the hashing pool: the password against the account's hash; a failure is recorded in the
+// login history. Unknown exam numbers (`candidate` 0) cost the same hash as known ones: no
+// account enumeration.
+login_result verify_login(pqxx::connection* conn, std::int64_t candidate, const std::string& pass,
+                          const std::string& ip, const std::string& agent) {
+  login_result out;
+  if (conn == nullptr) return out;
+  static const std::string dummy = [] {
+    char h[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(h, "x", 1, hash_ops, hash_mem) != 0) return std::string();
+    return std::string(h);
+  }();
+  std::optional<storage::account> acct;
+  if (candidate != 0) acct = storage::find_account(*conn, candidate);
+  const std::string& hash = acct ? acct->login_hash : dummy;
+  const bool ok = crypto_pwhash_str_verify(hash.c_str(), pass.data(), pass.size()) == 0;
+  if (!acct || !ok) {
+    if (acct) storage::record_failed_login(*conn, candidate, ip, agent);
+    out.result = login_result::outcome::bad_password;
+    return out;
+  }
+  out.token = session_table::new_token(out.digest);
+  out.must_set_passwords = acct->must_set_passwords;
+  out.pledge_required = acct->pledge_required;
+  out.result = login_result::outcome::ok;
+  return out;
+}
+
+// The new session's token, in the body and as the session cookie.
+void answer_session(request_context& ctx, const login_result& r, std::int64_t now,
+                    std::int64_t expires) {
+  json_writer w(ctx.res.body);
+  w.begin_object();
+  w.key("token").value(r.token);
+  w.key("expires_at").value(core::format_rfc3339(expires));
+  w.key("must_set_passwords").value(r.must_set_passwords);
+  w.key("pledge_required").value(r.pledge_required);
+  w.end_object();
+  ctx.res.headers.emplace_back(
+      "Set-Cookie",
+      fmt::format("zy_session={}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}", r.token,
+                  expires - now));
+  ctx.res.headers.emplace_back("Cache-Control", "no-store");
+}
+
+asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
+  auto body = parse_login(ctx);
+  if (!body) co_return fail(ctx, body.error());
+
+  const auto who = api.candidate_by_exam_no(body->exam_no);
   const std::int64_t candidate = who ? who->id : 0;
   const auto verdict =
       api.guard->admit(candidate, login_guard::secret::login, ctx.peer, api.now_micros());
   if (verdict.retry_after > 0) {
-    fail(ctx, verdict.account_locked ? errc::account_locked : errc::too_many_requests,
-         verdict.account_locked ? "too many wrong passwords; this account is locked for a while"
-                                : "too many sign-in attempts; slow down",
-         static_cast<unsigned>(verdict.retry_after));
-    co_return;
+    co_return fail(ctx, verdict.account_locked ? errc::account_locked : errc::too_many_requests,
+                   verdict.account_locked
+                       ? "too many wrong passwords; this account is locked for a while"
+                       : "too many sign-in attempts; slow down",
+                   static_cast<unsigned>(verdict.retry_after));
   }
   // As PostgreSQL's inet takes it: without an IPv6 zone ("fe80::1%eth0").
   const std::string ip(ctx.peer.substr(0, ctx.peer.find('%')));
@@ -83,47 +132,24 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   const std::int64_t now = api.now_seconds();
   const std::int64_t expires = now + std::chrono::seconds(api.session_absolute).count();
 
-  auto verify = [candidate, pass = std::move(*pass), agent, ip](pqxx::connection* conn) {
-    login_result out;
-    if (conn == nullptr) return out;
-    // Unknown exam numbers cost the same hash as known ones: no account enumeration.
-    static const std::string dummy = [] {
-      char h[crypto_pwhash_STRBYTES];
-      if (crypto_pwhash_str(h, "x", 1, hash_ops, hash_mem) != 0) return std::string();
-      return std::string(h);
-    }();
-    std::optional<storage::account> acct;
-    if (candidate != 0) acct = storage::find_account(*conn, candidate);
-    const std::string& hash = acct ? acct->login_hash : dummy;
-    const bool ok = crypto_pwhash_str_verify(hash.c_str(), pass.data(), pass.size()) == 0;
-    if (!acct || !ok) {
-      if (acct) storage::record_failed_login(*conn, candidate, ip, agent);
-      out.result = login_result::outcome::bad_password;
-      return out;
-    }
-    out.token = session_table::new_token(out.digest);
-    out.must_set_passwords = acct->must_set_passwords;
-    out.pledge_required = acct->pledge_required;
-    out.result = login_result::outcome::ok;
-    return out;
+  auto verify = [candidate, pass = std::move(body->password), agent, ip](pqxx::connection* conn) {
+    return verify_login(conn, candidate, pass, ip, agent);
   };
   // Named and moved: see run_on about GCC 12 and prvalue arguments of coroutines.
   auto r = co_await run_on<login_result>(*api.auth_pool, std::move(verify));
   if (!r || r->result == login_result::outcome::unavailable) {
     api.guard->unchecked(candidate, login_guard::secret::login);
-    fail(ctx, errc::unavailable, "sign-in is busy; retry shortly", 1);
-    co_return;
+    co_return fail(ctx, errc::unavailable, "sign-in is busy; retry shortly", 1);
   }
   if (r->result == login_result::outcome::bad_password) {
-    fail(ctx, errc::unauthenticated, "exam number or password is wrong");
-    co_return;
+    co_return fail(ctx, errc::unauthenticated, "exam number or password is wrong");
   }
   // The session, the login record and the sign-in during the open filing windows (the offices'
   // statistics, window_logins) are group-committed by the candidate's writer; the token is sent
   // only after that COMMIT.
   auto op = std::make_unique<storage::write_op>();
-  op->candidate_id = candidate;
   auto& sign_in = op->args.emplace<storage::sign_in_args>();
+  op->candidate_id = candidate;
   sign_in.token_hash = r->digest;
   sign_in.expires_at = expires;
   sign_in.ip = ip;
@@ -146,18 +172,7 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   api.guard->succeeded(candidate, login_guard::secret::login);
   api.sessions->insert(r->digest,
                        {candidate, expires, now, !r->must_set_passwords, !r->pledge_required});
-  json_writer w(ctx.res.body);
-  w.begin_object();
-  w.key("token").value(r->token);
-  w.key("expires_at").value(core::format_rfc3339(expires));
-  w.key("must_set_passwords").value(r->must_set_passwords);
-  w.key("pledge_required").value(r->pledge_required);
-  w.end_object();
-  ctx.res.headers.emplace_back(
-      "Set-Cookie",
-      fmt::format("zy_session={}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}", r->token,
-                  expires - now));
-  ctx.res.headers.emplace_back("Cache-Control", "no-store");
+  answer_session(ctx, *r, now, expires);
 }
 
 asio::awaitable<void> logout(request_context& ctx, candidate_api_context& api) {
@@ -194,115 +209,138 @@ struct password_change {
   core::password_rule rule = core::password_rule::ok;
 };
 
-asio::awaitable<void> set_passwords(request_context& ctx, candidate_api_context& api) {
-  const auto s = authenticate(ctx, api);
-  if (!s) co_return;
-  auto obj = json_object(
-      ctx, {"current_password", "login_password", "save_password", "current_save_password"});
-  if (!obj) co_return;
-  auto current = string_member(ctx, *obj, "current_password", 64);
-  if (!current) co_return;
+struct password_request {
+  std::string current_password;
   // Replacing a save password takes the current one: knowing the login password (e.g. a
   // one-time password an office handed out after a reset) must not be enough to file for the
   // candidate. The first set-up has no save password to give.
-  auto given_save = string_member(ctx, *obj, "current_save_password", 64, /*required=*/false);
-  if (!given_save) co_return;
-  std::string current_save = std::move(*given_save);
-  auto login_pw = string_member(ctx, *obj, "login_password", 64);
-  if (!login_pw) co_return;
-  auto save_pw = string_member(ctx, *obj, "save_password", 64);
-  if (!save_pw) co_return;
-  const auto verdict =
-      api.guard->admit(s->candidate_id, login_guard::secret::login, ctx.peer, api.now_micros());
+  std::string current_save_password;
+  std::string login_password;
+  std::string save_password;
+};
+
+core::result<password_request> parse_password_request(const request_context& ctx) {
+  using r = password_request;
+  return json_fields<r>(ctx)
+      .text("current_password", &r::current_password, 64)
+      .text("current_save_password", &r::current_save_password, 64, /*required=*/false)
+      .text("login_password", &r::login_password, 64)
+      .text("save_password", &r::save_password, 64)
+      .done();
+}
+
+// On the hashing pool: checks the current passwords and the rules of the new ones, then stores
+// their hashes (ending the candidate's other sessions).
+password_change change_passwords(pqxx::connection* conn, std::int64_t id, const token_digest& keep,
+                                 const password_request& req,
+                                 const core::common_passwords* common) {
+  password_change out;
+  if (conn == nullptr) return out;
+  const auto acct = storage::find_account(*conn, id);
+  if (!acct) return out;
+  const std::string& current = req.current_password;
+  if (crypto_pwhash_str_verify(acct->login_hash.c_str(), current.data(), current.size()) != 0) {
+    out.result = password_change::outcome::wrong_current;
+    return out;
+  }
+  const std::string& current_save = req.current_save_password;
+  if (!acct->save_hash.empty() &&
+      (current_save.empty() ||
+       crypto_pwhash_str_verify(acct->save_hash.c_str(), current_save.data(),
+                                current_save.size()) != 0)) {
+    out.result = password_change::outcome::wrong_current_save;
+    return out;
+  }
+  const std::string& login_pw = req.login_password;
+  const std::string& save_pw = req.save_password;
+  core::password_context pc{acct->exam_no, acct->id_number, save_pw, common};
+  out.rule = core::check_password(login_pw, pc);
+  out.field = "login_password";
+  if (out.rule == core::password_rule::ok) {
+    pc.other_password = login_pw;
+    out.rule = core::check_password(save_pw, pc);
+    out.field = "save_password";
+  }
+  if (out.rule != core::password_rule::ok) {
+    out.result = password_change::outcome::rejected;
+    return out;
+  }
+  char login_hash[crypto_pwhash_STRBYTES], save_hash[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(login_hash, login_pw.data(), login_pw.size(), hash_ops, hash_mem) != 0 ||
+      crypto_pwhash_str(save_hash, save_pw.data(), save_pw.size(), hash_ops, hash_mem) != 0) {
+    return out;  // out of memory: unavailable
+  }
+  storage::set_passwords(*conn, id, login_hash, save_hash, keep);
+  out.result = password_change::outcome::ok;
+  return out;
+}
+
+// The problem of a refused change (wrong current password, a new one against the rules).
+void fail_password_change(request_context& ctx, const password_change& r) {
+  if (r.result == password_change::outcome::wrong_current) {
+    return fail(ctx, errc::invalid_field, "current_password: wrong password");
+  }
+  if (r.result == password_change::outcome::wrong_current_save) {
+    return fail(ctx, errc::wrong_save_password,
+                "current_save_password: the current save password is required to replace it");
+  }
+  std::string extra = "\"violations\":";
+  json_writer v(extra);
+  v.begin_array().begin_object();
+  v.key("field").value(r.field);
+  v.key("code").value(core::to_code(r.rule));
+  v.key("message_zh").value(core::message_zh(r.rule));
+  v.key("message_en").value(core::message_en(r.rule));
+  v.end_object().end_array();
+  std::string detail = r.field;
+  detail += ": ";
+  detail += core::message_en(r.rule);
+  fail(ctx, errc::validation_failed, detail, 0, extra);
+}
+
+// Whether the throttles let this candidate try their passwords now; otherwise answers the 429
+// (or 423 when locked).
+bool may_try_passwords(request_context& ctx, candidate_api_context& api, std::int64_t id,
+                       bool gave_current_save) {
+  const auto verdict = api.guard->admit(id, login_guard::secret::login, ctx.peer, api.now_micros());
   if (verdict.retry_after > 0) {
     fail(ctx, verdict.account_locked ? errc::account_locked : errc::too_many_requests,
          "too many wrong passwords; retry later", static_cast<unsigned>(verdict.retry_after));
-    co_return;
+    return false;
   }
   // A given current save password is a guess like any other: it counts with the save
   // password's own throttle (core/throttle.hpp), so it cannot be found by trying.
-  const bool gave_current_save = !current_save.empty();
   if (gave_current_save) {
-    const auto save_verdict =
-        api.guard->admit(s->candidate_id, login_guard::secret::save, "", api.now_micros());
+    const auto save_verdict = api.guard->admit(id, login_guard::secret::save, "", api.now_micros());
     if (save_verdict.retry_after > 0) {
       fail(ctx, save_verdict.account_locked ? errc::account_locked : errc::too_many_requests,
            "too many wrong save passwords; retry later",
            static_cast<unsigned>(save_verdict.retry_after));
-      co_return;
+      return false;
     }
   }
+  return true;
+}
 
-  auto change = [id = s->candidate_id, keep = s->token, current = std::move(*current),
-                 current_save = std::move(current_save), login_pw = *login_pw, save_pw = *save_pw,
+asio::awaitable<void> set_passwords(request_context& ctx, candidate_api_context& api) {
+  const auto s = authenticate(ctx, api);
+  if (!s) co_return;
+  auto req = parse_password_request(ctx);
+  if (!req) co_return fail(ctx, req.error());
+  const bool gave_current_save = !req->current_save_password.empty();
+  if (!may_try_passwords(ctx, api, s->candidate_id, gave_current_save)) co_return;
+
+  auto change = [id = s->candidate_id, keep = s->token, req = std::move(*req),
                  common = api.common_passwords](pqxx::connection* conn) {
-    password_change out;
-    if (conn == nullptr) return out;
-    const auto acct = storage::find_account(*conn, id);
-    if (!acct) return out;
-    if (crypto_pwhash_str_verify(acct->login_hash.c_str(), current.data(), current.size()) != 0) {
-      out.result = password_change::outcome::wrong_current;
-      return out;
-    }
-    if (!acct->save_hash.empty() &&
-        (current_save.empty() ||
-         crypto_pwhash_str_verify(acct->save_hash.c_str(), current_save.data(),
-                                  current_save.size()) != 0)) {
-      out.result = password_change::outcome::wrong_current_save;
-      return out;
-    }
-    core::password_context pc{acct->exam_no, acct->id_number, save_pw, common};
-    out.rule = core::check_password(login_pw, pc);
-    out.field = "login_password";
-    if (out.rule == core::password_rule::ok) {
-      pc.other_password = login_pw;
-      out.rule = core::check_password(save_pw, pc);
-      out.field = "save_password";
-    }
-    if (out.rule != core::password_rule::ok) {
-      out.result = password_change::outcome::rejected;
-      return out;
-    }
-    char login_hash[crypto_pwhash_STRBYTES], save_hash[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str(login_hash, login_pw.data(), login_pw.size(), hash_ops, hash_mem) != 0 ||
-        crypto_pwhash_str(save_hash, save_pw.data(), save_pw.size(), hash_ops, hash_mem) != 0) {
-      return out;  // out of memory: unavailable
-    }
-    storage::set_passwords(*conn, id, login_hash, save_hash, keep);
-    out.result = password_change::outcome::ok;
-    return out;
+    return change_passwords(conn, id, keep, req, common);
   };
   auto r = co_await run_on<password_change>(*api.auth_pool, std::move(change));
   if (!r || r->result == password_change::outcome::unavailable) {
     api.guard->unchecked(s->candidate_id, login_guard::secret::login);
     if (gave_current_save) api.guard->unchecked(s->candidate_id, login_guard::secret::save);
-    fail(ctx, errc::unavailable, "busy; retry shortly", 1);
-    co_return;
+    co_return fail(ctx, errc::unavailable, "busy; retry shortly", 1);
   }
-  if (r->result == password_change::outcome::wrong_current) {
-    fail(ctx, errc::invalid_field, "current_password: wrong password");
-    co_return;
-  }
-  if (r->result == password_change::outcome::wrong_current_save) {
-    fail(ctx, errc::wrong_save_password,
-         "current_save_password: the current save password is required to replace it");
-    co_return;
-  }
-  if (r->result == password_change::outcome::rejected) {
-    std::string extra = "\"violations\":";
-    json_writer v(extra);
-    v.begin_array().begin_object();
-    v.key("field").value(r->field);
-    v.key("code").value(core::to_code(r->rule));
-    v.key("message_zh").value(core::message_zh(r->rule));
-    v.key("message_en").value(core::message_en(r->rule));
-    v.end_object().end_array();
-    std::string detail = r->field;
-    detail += ": ";
-    detail += core::message_en(r->rule);
-    fail(ctx, errc::validation_failed, detail, 0, extra);
-    co_return;
-  }
+  if (r->result != password_change::outcome::ok) co_return fail_password_change(ctx, *r);
   api.guard->succeeded(s->candidate_id, login_guard::secret::login);
   if (gave_current_save) api.guard->succeeded(s->candidate_id, login_guard::secret::save);
   api.sessions->mark_passwords_set(s->candidate_id);
@@ -343,11 +381,10 @@ asio::awaitable<void> pledge(request_context& ctx, candidate_api_context& api) {
 asio::awaitable<void> logins(request_context& ctx, candidate_api_context& api) {
   const auto s = authenticate(ctx, api);
   if (!s) co_return;
-  auto load = [id = s->candidate_id](pqxx::connection* conn) {
-    if (conn == nullptr) throw std::runtime_error("no database");
-    return storage::login_history(*conn, id, 50);
+  auto load = [id = s->candidate_id](pqxx::connection& conn) {
+    return storage::login_history(conn, id, 50);
   };
-  auto rows = co_await run_on<std::vector<storage::login_record>>(*api.reads, std::move(load));
+  auto rows = co_await query_own<std::vector<storage::login_record>>(api, std::move(load));
   if (!rows) {
     fail(ctx, errc::unavailable, "busy; retry shortly", 1);
     co_return;
@@ -384,16 +421,49 @@ std::int64_t version_of(const std::vector<std::pair<std::int16_t, std::int64_t>>
   return 0;
 }
 
+void write_confirmations(json_writer& w, const storage::profile_row& row, std::int64_t deadline) {
+  w.begin_object();
+  for (auto [name, at] : {std::pair{"household", row.household_confirmed_us},
+                          std::pair{"physical_exam", row.physical_exam_confirmed_us}}) {
+    if (at != 0) {
+      w.key(name).value(core::format_utc_micros(at));
+    } else {
+      w.key(name).null();
+    }
+  }
+  w.key("deadline").value(core::format_rfc3339(deadline));
+  w.end_object();
+}
+
+// Each batch: eligibility, phase now, and what the candidate has filed.
+void write_batches(json_writer& w, const candidate_api_context& api,
+                   const storage::profile_row& row,
+                   const storage::candidate_directory::entry& who) {
+  w.begin_array();
+  for (const auto b : core::all_batches) {
+    const auto submitted = version_of(row.submitted, b);
+    const auto drafted = version_of(row.drafted, b);
+    w.begin_object();
+    w.key("batch").value(core::to_code(b));
+    w.key("eligible").value(who.eligible.batches.contains(b));
+    w.key("phase").value(core::to_code(core::phase_at(*api.schedule.get(), b, api.now_seconds())));
+    w.key("status").value(submitted ? "submitted" : drafted ? "draft" : "not_filed");
+    w.key("submitted_version").value(submitted);
+    w.key("draft_version").value(drafted);
+    w.end_object();
+  }
+  w.end_array();
+}
+
 asio::awaitable<void> me(request_context& ctx, candidate_api_context& api) {
   const auto s = authenticate(ctx, api);
   if (!s) co_return;
   const auto who = api.candidate(s->candidate_id);
   const bool drill = drilling(api);
-  auto load = [id = s->candidate_id, drill](pqxx::connection* conn) {
-    if (conn == nullptr) throw std::runtime_error("no database");
-    return storage::load_profile(*conn, id, drill);
+  auto load = [id = s->candidate_id, drill](pqxx::connection& conn) {
+    return storage::load_profile(conn, id, drill);
   };
-  auto p = co_await run_on<std::optional<storage::profile_row>>(*api.reads, std::move(load));
+  auto p = co_await query_own<std::optional<storage::profile_row>>(api, std::move(load));
   if (!p) {
     fail(ctx, errc::unavailable, "busy; retry shortly", 1);
     co_return;
@@ -430,17 +500,8 @@ asio::awaitable<void> me(request_context& ctx, candidate_api_context& api) {
   } else {
     w.key("pledged_at").null();
   }
-  w.key("confirmations").begin_object();
-  for (auto [name, at] : {std::pair{"household", row.household_confirmed_us},
-                          std::pair{"physical_exam", row.physical_exam_confirmed_us}}) {
-    if (at != 0) {
-      w.key(name).value(core::format_utc_micros(at));
-    } else {
-      w.key(name).null();
-    }
-  }
-  w.key("deadline").value(core::format_rfc3339(api.schedule.get()->confirm_deadline));
-  w.end_object();
+  w.key("confirmations");
+  write_confirmations(w, row, api.schedule.get()->confirm_deadline);
   w.key("contact").begin_object();
   w.key("phone").value(core::mask_phone(row.phone));
   if (row.address_json.empty()) {
@@ -452,20 +513,8 @@ asio::awaitable<void> me(request_context& ctx, candidate_api_context& api) {
   w.key("unread_notices").value(row.unread_notices);
   w.key("profile_version").value(row.version);
   w.key("drill").value(drill);
-  w.key("batches").begin_array();
-  for (const auto b : core::all_batches) {
-    const auto submitted = version_of(row.submitted, b);
-    const auto drafted = version_of(row.drafted, b);
-    w.begin_object();
-    w.key("batch").value(core::to_code(b));
-    w.key("eligible").value(who->eligible.batches.contains(b));
-    w.key("phase").value(core::to_code(core::phase_at(*api.schedule.get(), b, api.now_seconds())));
-    w.key("status").value(submitted ? "submitted" : drafted ? "draft" : "not_filed");
-    w.key("submitted_version").value(submitted);
-    w.key("draft_version").value(drafted);
-    w.end_object();
-  }
-  w.end_array();
+  w.key("batches");
+  write_batches(w, api, row, *who);
   w.end_object();
   ctx.res.headers.emplace_back("Cache-Control", "no-store");
 }
@@ -486,104 +535,123 @@ void render_profile_write(const storage::write_op& op, unsigned& status, std::st
   w.end_object();
 }
 
+// Writes a profile change (last write wins) and answers with the new profile version.
 asio::awaitable<void> write_profile(request_context& ctx, candidate_api_context& api,
-                                    const session_info& s, std::unique_ptr<storage::write_op> op) {
-  op->candidate_id = s.candidate_id;
-  op->idempotency_key = generated_key();
-  op->request_hash = request_hash(ctx);
-  op->accepted_at_us = api.now_micros();
-  op->deadline = std::chrono::steady_clock::now() + api.write_deadline;
+                                    std::unique_ptr<storage::write_op> op) {
   op->render = &render_profile_write;
   auto out = co_await submit_write(*api.writes, std::move(op));
   answer_write(ctx, out);
 }
 
+// {"household": true} or {"physical_exam": true}: exactly one.
+struct confirmation {
+  std::string what;
+  int given = 0;
+};
+
+core::result<confirmation> parse_confirmation(const request_context& ctx) {
+  auto mark = [](std::string_view name) {
+    return [name](confirmation& c, bool v) {
+      c.what = name;
+      ++c.given;
+      return v;
+    };
+  };
+  auto body = json_fields<confirmation>(ctx)
+                  .flag("household", false, mark("household"), "true")
+                  .flag("physical_exam", false, mark("physical_exam"), "true")
+                  .done();
+  if (body && body->given != 1) {
+    return core::failure(errc::invalid_field, "body: exactly one of household, physical_exam");
+  }
+  return body;
+}
+
 asio::awaitable<void> confirm(request_context& ctx, candidate_api_context& api) {
   const auto s = authenticate(ctx, api);
   if (!s || !may_write(ctx, *s)) co_return;
-  auto obj = json_object(ctx, {"household", "physical_exam"});
-  if (!obj) co_return;
-  std::string what;
-  for (auto [key, value] : *obj) {
-    bool v = false;
-    if (value.get_bool().get(v) || !v) {
-      fail(ctx, errc::invalid_field, fmt::format("{}: true", key));
-      co_return;
-    }
-    what = std::string(key);
-  }
-  if (obj->size() != 1) {
-    fail(ctx, errc::invalid_field, "body: exactly one of household, physical_exam");
-    co_return;
-  }
+  auto body = parse_confirmation(ctx);
+  if (!body) co_return fail(ctx, body.error());
   const auto d = core::decide(*api.schedule.get(), core::batch::undergrad, core::action::confirm,
                               api.now_seconds());
   if (!d.allowed()) {
     std::string detail = "confirmations closed at ";
     detail += core::format_rfc3339(api.schedule.get()->confirm_deadline);
-    fail(ctx, errc::confirmation_closed, detail);
-    co_return;
+    co_return fail(ctx, errc::confirmation_closed, detail);
   }
-  auto op = std::make_unique<storage::write_op>();
-  op->args = storage::confirm_args{.what = std::move(what)};
-  co_await write_profile(ctx, api, *s, std::move(op));
+  auto op =
+      new_write_op(ctx, api, storage::confirm_args{.what = std::move(body->what)}, s->candidate_id);
+  co_await write_profile(ctx, api, std::move(op));
+}
+
+// The members of an address, in the order they are stored.
+std::array<std::pair<const char*, std::string*>, 6> address_fields(core::postal_address& a) {
+  return {{{"province", &a.province},
+           {"city", &a.city},
+           {"district", &a.district},
+           {"street", &a.street},
+           {"postcode", &a.postcode},
+           {"recipient", &a.recipient}}};
+}
+
+// {"phone": "...", "address": {"province": ..., "recipient": ...}}; address members may be left
+// out (check_contact names those that must not be).
+core::result<core::contact_details> parse_contact(const request_context& ctx) {
+  auto read_address = [](core::contact_details& c, dom::element v) -> std::optional<core::error> {
+    dom::object addr;
+    if (v.get_object().get(addr)) return core::error{errc::invalid_field, "address: an object"};
+    const auto fields = address_fields(c.address);
+    for (auto [key, value] : addr) {
+      auto it =
+          std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return key == f.first; });
+      if (it == fields.end()) {
+        return core::error{errc::invalid_field, fmt::format("address.{} (unknown member)", key)};
+      }
+      std::string_view text;
+      if (value.get_string().get(text) || text.size() > 512) {
+        return core::error{errc::invalid_field, fmt::format("address.{}: a string", key)};
+      }
+      *it->second = std::string(text);
+    }
+    return std::nullopt;
+  };
+  return json_fields<core::contact_details>(ctx)
+      .text("phone", &core::contact_details::phone, 32)
+      .custom("address", true, read_address)
+      .done();
+}
+
+// The problem listing every bad field of the contact details.
+void fail_contact(request_context& ctx, const std::vector<core::field_problem>& problems) {
+  std::string extra = "\"violations\":";
+  json_writer v(extra);
+  v.begin_array();
+  for (const auto& p : problems) {
+    v.begin_object().key("field").value(p.field).key("message_en").value(p.message).end_object();
+  }
+  v.end_array();
+  std::string detail = problems.front().field;
+  detail += ": ";
+  detail += problems.front().message;
+  fail(ctx, errc::validation_failed, detail, 0, extra);
 }
 
 asio::awaitable<void> put_contact(request_context& ctx, candidate_api_context& api) {
   const auto s = authenticate(ctx, api);
   if (!s || !may_write(ctx, *s)) co_return;
-  auto obj = json_object(ctx, {"phone", "address"});
-  if (!obj) co_return;
-  core::contact_details c;
-  auto phone = string_member(ctx, *obj, "phone", 32);
-  if (!phone) co_return;
-  c.phone = std::move(*phone);
-  dom::object addr;
-  if ((*obj)["address"].get_object().get(addr)) {
-    fail(ctx, errc::invalid_field, "address: an object");
-    co_return;
-  }
-  std::pair<const char*, std::string*> fields[] = {
-      {"province", &c.address.province}, {"city", &c.address.city},
-      {"district", &c.address.district}, {"street", &c.address.street},
-      {"postcode", &c.address.postcode}, {"recipient", &c.address.recipient}};
-  for (auto [key, value] : addr) {
-    auto it = std::find_if(std::begin(fields), std::end(fields),
-                           [&](const auto& f) { return key == f.first; });
-    std::string_view v;
-    if (it == std::end(fields)) {
-      fail(ctx, errc::invalid_field, fmt::format("address.{} (unknown member)", key));
-      co_return;
-    }
-    if (value.get_string().get(v) || v.size() > 512) {
-      fail(ctx, errc::invalid_field, fmt::format("address.{}: a string", key));
-      co_return;
-    }
-    *it->second = std::string(v);
-  }
-  const auto problems = core::check_contact(c);
-  if (!problems.empty()) {
-    std::string extra = "\"violations\":";
-    json_writer v(extra);
-    v.begin_array();
-    for (const auto& p : problems) {
-      v.begin_object().key("field").value(p.field).key("message_en").value(p.message).end_object();
-    }
-    v.end_array();
-    std::string detail = problems.front().field;
-    detail += ": ";
-    detail += problems.front().message;
-    fail(ctx, errc::validation_failed, detail, 0, extra);
-    co_return;
-  }
+  auto c = parse_contact(ctx);
+  if (!c) co_return fail(ctx, c.error());
+  const auto problems = core::check_contact(*c);
+  if (!problems.empty()) co_return fail_contact(ctx, problems);
   std::string address;
   json_writer a(address);
   a.begin_object();
-  for (auto [key, value] : fields) a.key(key).value(*value);
+  for (auto [key, value] : address_fields(c->address)) a.key(key).value(*value);
   a.end_object();
-  auto op = std::make_unique<storage::write_op>();
-  op->args = storage::contact_args{.phone = std::move(c.phone), .address = std::move(address)};
-  co_await write_profile(ctx, api, *s, std::move(op));
+  auto op = new_write_op(
+      ctx, api, storage::contact_args{.phone = std::move(c->phone), .address = std::move(address)},
+      s->candidate_id);
+  co_await write_profile(ctx, api, std::move(op));
 }
 
 }  // namespace

@@ -64,13 +64,19 @@ struct candidate_api_context {
 std::vector<route_spec> candidate_routes(candidate_api_context& ctx);
 
 /// Sign-in, logout, passwords, pledge, login history, profile, confirmations, contact
-/// (server/account_api.cpp).
+/// (server/candidate/account.cpp).
 std::vector<route_spec> account_routes(candidate_api_context& ctx);
 /// Schedule, plans, colleges, scores, score table, rank, suggestions, popularity
-/// (server/catalog_api.cpp).
+/// (server/candidate/catalog/handlers.cpp).
 std::vector<route_spec> catalog_routes(candidate_api_context& ctx);
-/// Favourites, drafts (GET, import), formal choices (GET, history, export), receipts' public
-/// key, notices (server/state_api.cpp).
-std::vector<route_spec> state_routes(candidate_api_context& ctx);
+/// Favourites: list, put, delete (server/candidate/favorites.cpp).
+std::vector<route_spec> favorite_routes(candidate_api_context& ctx);
+/// Notices: list, mark read (server/candidate/notices.cpp).
+std::vector<route_spec> notice_routes(candidate_api_context& ctx);
+/// Drafts: read, save, import favourites (server/candidate/filing/drafts.cpp).
+std::vector<route_spec> draft_routes(candidate_api_context& ctx);
+/// Formal choices: submit, read, history, CSV export; the receipts' public key
+/// (server/candidate/filing/applications.cpp).
+std::vector<route_spec> application_routes(candidate_api_context& ctx);
 
 }  // namespace zhiyuan::server

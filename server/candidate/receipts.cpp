@@ -11,7 +11,7 @@
 
 #include "core/receipt.hpp"
 #include "core/time.hpp"
-#include "server/candidate/helpers.hpp"
+#include "server/digest.hpp"
 
 namespace zhiyuan::server {
 namespace {
@@ -132,8 +132,8 @@ std::string canonical_receipt_of(const receipt_view& r) {
                                   .prev_hash = prev});
 }
 
-void write_receipt_members(json_writer& w, const receipt_view& r, const receipt_signer& signer) {
-  const std::string canonical = canonical_receipt_of(r);
+std::string write_unsigned_receipt_members(json_writer& w, const receipt_view& r) {
+  std::string canonical = canonical_receipt_of(r);
   w.key("exam_no").value(r.exam_no);
   w.key("batch").value(core::to_code(r.b));
   w.key("drill").value(r.drill);
@@ -148,6 +148,11 @@ void write_receipt_members(json_writer& w, const receipt_view& r, const receipt_
   }
   w.key("receipt_hash").value(hex(r.receipt_hash.data(), r.receipt_hash.size()));
   w.key("canonical").value(canonical);
+  return canonical;
+}
+
+void write_receipt_members(json_writer& w, const receipt_view& r, const receipt_signer& signer) {
+  const std::string canonical = write_unsigned_receipt_members(w, r);
   w.key("signature").value(signer.sign(canonical));
   w.key("key_id").value(signer.key_id());
 }

@@ -55,6 +55,9 @@ struct receipt_view {
 /// version, accepted_at, committed_at, choices_sha256, prev_hash, receipt_hash, canonical,
 /// signature, key_id.
 void write_receipt_members(json_writer& w, const receipt_view& r, const receipt_signer& signer);
+/// The same without signature and key_id (a server with no signing key); returns the
+/// canonical text it wrote.
+std::string write_unsigned_receipt_members(json_writer& w, const receipt_view& r);
 
 /// The canonical receipt text of `r` (core::canonical_receipt with the view's fields).
 std::string canonical_receipt_of(const receipt_view& r);

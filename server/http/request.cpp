@@ -128,17 +128,54 @@ core::result<std::int64_t> query_int(const request_context& ctx, std::string_vie
   return *v;
 }
 
+namespace {
+
+constexpr std::string_view batch_codes =
+    "one of early_undergrad, undergrad, early_vocational, vocational";
+
+// A parameter holding a code that `parse` reads: absent or empty → nullopt.
+template <typename Code, typename Parse>
+core::result<std::optional<Code>> query_code(const request_context& ctx, std::string_view name,
+                                             Parse parse, std::string_view expected) {
+  auto text = query_text(ctx, name, 32);
+  if (!text) return core::failure(text.error());
+  if (text->empty()) return std::optional<Code>();
+  const std::optional<Code> v = parse(*text);
+  if (!v) return core::failure(errc::invalid_field, fmt::format("{}: {}", name, expected));
+  return v;
+}
+
+}  // namespace
+
 core::result<std::optional<core::batch>> query_batch(const request_context& ctx,
                                                      std::optional<core::batch> fallback) {
-  auto text = query_text(ctx, "batch", 32);
-  if (!text) return core::failure(text.error());
-  if (text->empty()) return fallback;
-  const auto b = core::parse_batch(*text);
-  if (!b) {
+  auto b = query_code<core::batch>(ctx, "batch", core::parse_batch, batch_codes);
+  if (b && !*b) return fallback;
+  return b;
+}
+
+core::result<core::batch> query_required_batch(const request_context& ctx) {
+  const auto b = query_batch(ctx);
+  if (!b) return core::failure(b.error());
+  if (!*b) return core::failure(errc::invalid_field, fmt::format("batch: {}", batch_codes));
+  return **b;
+}
+
+core::result<std::optional<core::track>> query_track(const request_context& ctx) {
+  return query_code<core::track>(ctx, "track", core::parse_track, "physics or history");
+}
+
+core::result<std::optional<std::int64_t>> query_positive(const request_context& ctx,
+                                                         std::string_view name, std::int64_t max) {
+  const auto q = query_param(ctx.query, name);
+  if (!q.present || (q.value.empty() && !q.malformed)) return std::optional<std::int64_t>();
+  const auto v = q.malformed ? std::nullopt : parse_id(q.value);
+  if (!v || *v > max) {
     return core::failure(errc::invalid_field,
-                         "batch: one of early_undergrad, undergrad, early_vocational, vocational");
+                         max == INT64_MAX ? fmt::format("{}: a positive integer", name)
+                                          : fmt::format("{}: an integer from 1 to {}", name, max));
   }
-  return std::optional<core::batch>(*b);
+  return v;
 }
 
 core::result<std::optional<std::int64_t>> query_page_id(const request_context& ctx) {

@@ -21,6 +21,7 @@
 
 #include "core/batch.hpp"
 #include "core/result.hpp"
+#include "core/subjects.hpp"
 #include "server/http/message.hpp"
 
 namespace zhiyuan::server {
@@ -74,6 +75,15 @@ core::result<std::int64_t> query_int(const request_context& ctx, std::string_vie
 /// The `batch` parameter as a batch code; absent or empty → `fallback`.
 core::result<std::optional<core::batch>> query_batch(
     const request_context& ctx, std::optional<core::batch> fallback = std::nullopt);
+/// The `batch` parameter, which must name a batch (absent or empty → invalid_field).
+core::result<core::batch> query_required_batch(const request_context& ctx);
+/// The `track` parameter as a track code (physics, history); absent or empty → nullopt.
+core::result<std::optional<core::track>> query_track(const request_context& ctx);
+/// A positive integer written as an id (parse_id) of at most `max`: absent or empty → nullopt;
+/// anything else → invalid_field naming it.
+core::result<std::optional<std::int64_t>> query_positive(const request_context& ctx,
+                                                         std::string_view name,
+                                                         std::int64_t max = INT64_MAX);
 /// The `page_token` parameter when it is a plain id (offices' lists): absent → nullopt.
 core::result<std::optional<std::int64_t>> query_page_id(const request_context& ctx);
 

@@ -72,6 +72,42 @@ TEST(request, batches_come_from_their_codes) {
   EXPECT_EQ(path_batch(r.ctx).error().code, core::errc::not_found);
 }
 
+TEST(request, a_required_batch_must_be_given) {
+  EXPECT_EQ(*query_required_batch(fake_request("batch=undergrad").ctx), core::batch::undergrad);
+  for (const char* bad : {"", "batch=", "batch=2"}) {
+    const auto r = query_required_batch(fake_request(bad).ctx);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, core::errc::invalid_field);
+    EXPECT_EQ(r.error().detail,
+              "batch: one of early_undergrad, undergrad, early_vocational, vocational");
+  }
+}
+
+TEST(request, tracks_come_from_their_codes) {
+  EXPECT_EQ(*query_track(fake_request("track=history").ctx), core::track::history);
+  EXPECT_FALSE(*query_track(fake_request("").ctx));
+  EXPECT_FALSE(*query_track(fake_request("track=").ctx));
+  const auto r = query_track(fake_request("track=art").ctx);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().detail, "track: physics or history");
+}
+
+TEST(request, positive_parameters_are_written_as_ids) {
+  EXPECT_EQ(*query_positive(fake_request("page_size=7").ctx, "page_size", 100), 7);
+  EXPECT_FALSE(*query_positive(fake_request("").ctx, "page_size", 100));
+  EXPECT_FALSE(*query_positive(fake_request("page_size=").ctx, "page_size", 100));
+  for (const char* bad : {"page_size=0", "page_size=101", "page_size=07", "page_size=-1",
+                          "page_size=1x", "page_size=%zz"}) {
+    const auto r = query_positive(fake_request(bad).ctx, "page_size", 100);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, core::errc::invalid_field);
+    EXPECT_EQ(r.error().detail, "page_size: an integer from 1 to 100");
+  }
+  EXPECT_EQ(*query_positive(fake_request("group=123456789012").ctx, "group"), 123456789012);
+  EXPECT_EQ(query_positive(fake_request("group=abc").ctx, "group").error().detail,
+            "group: a positive integer");
+}
+
 TEST(request, ids_are_plain_positive_decimals) {
   EXPECT_EQ(parse_id("1"), 1);
   EXPECT_EQ(parse_id("999999999999999999"), 999999999999999999);
