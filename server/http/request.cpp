@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/text.hpp"
+#include "core/time.hpp"
 
 namespace zhiyuan::server {
 
@@ -209,6 +210,49 @@ core::result<simdjson::dom::object> json_object_body(const request_context& ctx)
     return core::failure(errc::invalid_field, "body: a JSON object");
   }
   return obj;
+}
+
+// ---------------------------------------------------------------- more query decoders
+
+core::result<std::optional<std::int64_t>> query_positive(const request_context& ctx,
+                                                         std::string_view name, std::int64_t max) {
+  const auto q = query_param(ctx.query, name);
+  if (!q.present || (q.value.empty() && !q.malformed)) return std::optional<std::int64_t>();
+  const auto v = q.malformed ? std::nullopt : parse_id(q.value);
+  if (!v || *v > max) {
+    return core::failure(errc::invalid_field,
+                         max == INT64_MAX ? fmt::format("{}: a positive integer", name)
+                                          : fmt::format("{}: an integer from 1 to {}", name, max));
+  }
+  return v;
+}
+
+core::result<std::optional<std::size_t>> query_choice(
+    const request_context& ctx, std::string_view name,
+    std::initializer_list<std::string_view> options) {
+  const auto q = query_param(ctx.query, name);
+  if (!q.present || (q.value.empty() && !q.malformed)) return std::optional<std::size_t>();
+  const auto it = std::find(options.begin(), options.end(), q.value);
+  if (q.malformed || it == options.end()) {
+    // "name: a, b or c"
+    std::string expected;
+    for (auto o = options.begin(); o != options.end(); ++o) {
+      if (o != options.begin()) expected += o + 1 == options.end() ? " or " : ", ";
+      expected += *o;
+    }
+    return core::failure(errc::invalid_field, fmt::format("{}: {}", name, expected));
+  }
+  return std::optional<std::size_t>(static_cast<std::size_t>(it - options.begin()));
+}
+
+core::result<std::optional<std::int64_t>> query_time(const request_context& ctx,
+                                                     std::string_view name) {
+  const auto q = query_param(ctx.query, name);
+  if (!q.present || (q.value.empty() && !q.malformed)) return std::optional<std::int64_t>();
+  if (!q.malformed) {
+    if (const auto t = core::parse_rfc3339(q.value)) return std::optional<std::int64_t>(*t);
+  }
+  return core::failure(errc::invalid_field, fmt::format("{}: an RFC 3339 time", name));
 }
 
 }  // namespace zhiyuan::server
