@@ -272,15 +272,8 @@ asio::awaitable<void> list_users(request_context& ctx, admin_api_context& api) {
   if (!after) co_return fail(ctx, after.error());
   job fn = [after = static_cast<std::int32_t>(after->value_or(0))](
                pqxx::connection& conn, const storage::admin_actor& who) {
-    const auto users = storage::list_admin_users(conn, who.unit_id, after, list_page_rows);
-    reply r;
-    json_writer w(r.body);
-    w.begin_object().key("users").begin_array();
-    for (const auto& u : users) write_user(w, u);
-    w.end_array();
-    write_next_page_token(w, users, list_page_rows, &storage::admin_user_row::admin_id);
-    w.end_object();
-    return r;
+    return page_of("users", storage::list_admin_users(conn, who.unit_id, after, list_page_rows),
+                   list_page_rows, &storage::admin_user_row::admin_id, write_user);
   };
   co_await run_admin(ctx, api, {core::admin_capability::manage_accounts}, std::move(fn));
 }

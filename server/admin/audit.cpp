@@ -76,15 +76,8 @@ asio::awaitable<void> audit(request_context& ctx, admin_api_context& api) {
   const auto f = decode_filter(ctx);
   if (!f) co_return fail(ctx, f.error());
   job fn = [f = *f](pqxx::connection& conn, const storage::admin_actor& who) {
-    const auto rows = storage::list_audit(conn, who.unit_id, f);
-    reply r;
-    json_writer w(r.body);
-    w.begin_object().key("entries").begin_array();
-    for (const auto& e : rows) write_entry(w, e);
-    w.end_array();
-    write_next_page_token(w, rows, f.limit, &storage::audit_row::audit_id);
-    w.end_object();
-    return r;
+    return page_of("entries", storage::list_audit(conn, who.unit_id, f), f.limit,
+                   &storage::audit_row::audit_id, write_entry);
   };
   co_await run_admin(ctx, api, {core::admin_capability::manage_accounts}, std::move(fn));
 }

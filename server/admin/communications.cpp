@@ -157,15 +157,8 @@ asio::awaitable<void> list_notices(request_context& ctx, admin_api_context& api)
   job fn = [before = before->value_or(0),
             kind = static_cast<std::int16_t>(kind->has_value() ? **kind : -1)](
                pqxx::connection& conn, const storage::admin_actor& who) {
-    const auto rows = storage::list_notices(conn, who.unit_id, before, page_rows, kind);
-    reply r;
-    json_writer w(r.body);
-    w.begin_object().key("notices").begin_array();
-    for (const auto& n : rows) write_notice(w, n);
-    w.end_array();
-    write_next_page_token(w, rows, page_rows, &storage::office_notice_row::id);
-    w.end_object();
-    return r;
+    return page_of("notices", storage::list_notices(conn, who.unit_id, before, page_rows, kind),
+                   page_rows, &storage::office_notice_row::id, write_notice);
   };
   co_await run_admin(ctx, api, {admin_capability::statistics}, std::move(fn));
 }
@@ -269,15 +262,8 @@ asio::awaitable<void> list_documents(request_context& ctx, admin_api_context& ap
   const auto before = query_positive(ctx, "page_token");
   if (!before) co_return fail(ctx, before.error());
   job fn = [before = before->value_or(0)](pqxx::connection& conn, const storage::admin_actor&) {
-    const auto rows = storage::list_documents(conn, before, page_rows);
-    reply r;
-    json_writer w(r.body);
-    w.begin_object().key("documents").begin_array();
-    for (const auto& d : rows) write_document(w, d);
-    w.end_array();
-    write_next_page_token(w, rows, page_rows, &storage::document_row::id);
-    w.end_object();
-    return r;
+    return page_of("documents", storage::list_documents(conn, before, page_rows), page_rows,
+                   &storage::document_row::id, write_document);
   };
   co_await run_admin(ctx, api, {admin_capability::statistics}, std::move(fn));
 }

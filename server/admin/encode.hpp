@@ -1,7 +1,7 @@
 #pragma once
 
 // The pieces of the admin API's JSON answers that several handlers write alike: units, times
-// that may be missing, unfiled reasons and the next page's token.
+// that may be missing, unfiled reasons and pages of lists.
 
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/admin/gate.hpp"
 #include "server/http/json_writer.hpp"
 #include "storage/admin_store.hpp"
 
@@ -36,6 +37,21 @@ void write_next_page_token(json_writer& w, const std::vector<Row>& rows, int pag
   } else {
     w.null();
   }
+}
+
+/// A page of a list: `{"<member>":[...],"next_page_token":...}`, each row written by
+/// `write(w, row)`.
+template <typename Row, typename Id, typename Write>
+reply page_of(std::string_view member, const std::vector<Row>& rows, int page_rows, Id Row::*id,
+              Write write) {
+  reply r;
+  json_writer w(r.body);
+  w.begin_object().key(member).begin_array();
+  for (const auto& row : rows) write(w, row);
+  w.end_array();
+  write_next_page_token(w, rows, page_rows, id);
+  w.end_object();
+  return r;
 }
 
 }  // namespace zhiyuan::server::admin_http

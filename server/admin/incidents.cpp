@@ -85,15 +85,9 @@ asio::awaitable<void> list_incidents(request_context& ctx, admin_api_context& ap
   job fn = [before = before->value_or(0),
             status = static_cast<std::int16_t>(status->has_value() ? **status : -1)](
                pqxx::connection& conn, const storage::admin_actor& who) {
-    const auto rows = storage::list_incidents(conn, who.unit_id, before, page_rows, status);
-    reply r;
-    json_writer w(r.body);
-    w.begin_object().key("incidents").begin_array();
-    for (const auto& i : rows) write_incident(w, i);
-    w.end_array();
-    write_next_page_token(w, rows, page_rows, &storage::incident_row::id);
-    w.end_object();
-    return r;
+    return page_of("incidents",
+                   storage::list_incidents(conn, who.unit_id, before, page_rows, status), page_rows,
+                   &storage::incident_row::id, write_incident);
   };
   co_await run_admin(ctx, api, {admin_capability::statistics}, std::move(fn));
 }

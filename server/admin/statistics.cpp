@@ -187,25 +187,25 @@ reply list_unfiled(pqxx::connection& conn, const storage::admin_actor& who, cons
 }
 
 void append_csv_row(std::string& out, const storage::unfiled_row& row) {
-  csv_field(out, row.exam_no);
-  out += ',';
-  csv_field(out, row.name);
-  out += ',';
-  csv_field(out, core::mask_id_number(row.id_number));
-  out += ',';
-  csv_field(out, row.school_code);
-  out += ',';
-  csv_field(out, row.school_name);
-  out += ',';
-  csv_field(out, core::mask_phone(row.phone));
-  out += ',';
-  if (row.last_login_us != 0) out += core::format_utc_micros(row.last_login_us);
-  out += ',';
-  out += row.has_draft ? "draft" : "none";
-  out += ',';
-  out += reason_code(row.reason);
-  out += ',';
-  csv_field(out, row.note);
+  const std::string id_number = core::mask_id_number(row.id_number);
+  const std::string phone = core::mask_phone(row.phone);
+  const std::string last_login =
+      row.last_login_us != 0 ? core::format_utc_micros(row.last_login_us) : std::string();
+  // Stored text is guarded against spreadsheet formulas; what the server itself writes is not.
+  const std::pair<std::string_view, bool> fields[] = {{row.exam_no, true},
+                                                      {row.name, true},
+                                                      {id_number, true},
+                                                      {row.school_code, true},
+                                                      {row.school_name, true},
+                                                      {phone, true},
+                                                      {last_login, false},
+                                                      {row.has_draft ? "draft" : "none", false},
+                                                      {reason_code(row.reason), false},
+                                                      {row.note, true}};
+  for (std::size_t i = 0; i < std::size(fields); ++i) {
+    if (i > 0) out += ',';
+    csv_field(out, fields[i].first, fields[i].second);
+  }
   out += "\r\n";
 }
 
