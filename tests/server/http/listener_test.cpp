@@ -26,8 +26,7 @@ std::vector<route_spec> test_routes() {
                "/ok",
                sync_handler([](request_context& ctx) { ctx.res.body = "{}"; }),
                {}});
-  r.push_back({http::verb::get,
-               "/browse",
+  r.push_back({http::verb::get, "/browse",
                sync_handler([](request_context& ctx) { ctx.res.body = "{}"; }),
                route_priority::browse});
   r.push_back({http::verb::get,
