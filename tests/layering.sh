@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The layering rule of STYLE.md: core/ includes only the standard library and core/;
 # storage/ never includes server/; loadtest/ never includes server/; server/ has no SQL;
-# server/http/ (the transport) includes no handler and no storage. Fails listing every offending line.
+# server/http/ (the transport) includes no handler and no storage; server/admin/ includes nothing
+# of server/candidate/. Fails listing every offending line.
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root"
@@ -70,9 +71,13 @@ if grep -rnE '#[[:space:]]*include[[:space:]]*"server/' server/http | grep -vE '
   fail=1
 fi
 
-# The candidate API and the admin API are separate rooms: candidate/ never includes admin/.
+# The two audiences' handlers stand apart: what both need lives at server/ or in server/http/.
 if grep -rnE '#[[:space:]]*include[[:space:]]*"server/admin/' server/candidate; then
   echo "layering: server/candidate/ must not include server/admin/"
+  fail=1
+fi
+if grep -rnE '#[[:space:]]*include[[:space:]]*"server/candidate/' server/admin; then
+  echo "layering: server/admin/ must not include server/candidate/"
   fail=1
 fi
 

@@ -7,6 +7,7 @@
 
 #include "core/password.hpp"
 #include "server/http/router.hpp"
+#include "server/password_hash.hpp"
 #include "server/schedule_holder.hpp"
 #include "server/sessions.hpp"
 #include "storage/worker_pool.hpp"
@@ -28,9 +29,9 @@ struct admin_api_context {
   std::int64_t idle_seconds = 15 * 60;
   int export_page_rows = 2000;  ///< rows per database round trip of a streamed export
   std::function<std::int64_t()> now_micros;
-  // ---- part 2 (server/admin_ops_api.cpp)
+  // ---- operations (admin_ops_routes)
   schedule_holder* schedule = nullptr;  ///< the live timetable; a PUT swaps it at once
-  /// Reloads the snapshots an applied import changed (server/snapshots.hpp); true when they
+  /// Reloads the snapshots an applied import changed (candidate/snapshots.hpp); true when they
   /// are current. Runs on a pool thread; never throws.
   std::function<bool()> refresh_snapshots;
   std::int64_t reminder_interval_seconds = 1800;  ///< one reminder per unit and batch per this
@@ -39,19 +40,17 @@ struct admin_api_context {
   std::size_t import_max_rows = 100'000;          ///< 422 above
 };
 
-/// Accounts and sessions, users in scope, statistics, unfiled lists and exports, candidates'
-/// status, unfiled reasons, password resets, the audit log (server/admin_api.cpp).
+/// Accounts and sessions, users in scope (server/admin/accounts.cpp), statistics, unfiled lists
+/// and exports (statistics.cpp), candidates' status, unfiled reasons, password resets
+/// (candidates.cpp) and the audit log (audit.cpp).
 std::vector<route_spec> admin_routes(admin_api_context& ctx);
 
-/// Reminders, notices, documents, incidents, the schedule, imports and the drill reset
-/// (server/admin_ops_api.cpp).
+/// Reminders, notices, documents (server/admin/communications.cpp), incidents (incidents.cpp),
+/// the schedule, imports and the drill reset (province.cpp).
 std::vector<route_spec> admin_ops_routes(admin_api_context& ctx);
 
 /// A random one-time password that passes the password rules: 12 letters and digits with at
 /// least one of each, without look-alike characters.
 std::string one_time_password();
-
-/// An Argon2id string at the production cost (as for candidates); empty when out of memory.
-std::string hash_password(std::string_view password);
 
 }  // namespace zhiyuan::server

@@ -1,12 +1,10 @@
 #include "server/admin/gate.hpp"
 
-#include <algorithm>
+#include <stdexcept>
 
-#include <fmt/format.h>
-
-#include "server/candidate/helpers.hpp"
 #include "server/http/json_writer.hpp"
 #include "server/http/problem.hpp"
+#include "server/http/request.hpp"
 #include "server/sessions.hpp"
 
 namespace zhiyuan::server::admin_http {
@@ -15,7 +13,7 @@ reply problem(errc e, std::string detail) { return {core::error{e, std::move(det
 
 void answer(request_context& ctx, reply& r) {
   if (r.error) {
-    fail(ctx, r.error->code, r.error->detail, r.retry_after, r.extra_members);
+    fail(ctx, *r.error, r.retry_after, r.extra_members);
     if (r.error->code == errc::unauthenticated) {
       ctx.res.headers.emplace_back("WWW-Authenticate", "Bearer");
     }
@@ -26,32 +24,6 @@ void answer(request_context& ctx, reply& r) {
     for (auto& h : r.headers) ctx.res.headers.push_back(std::move(h));
   }
   ctx.res.headers.emplace_back("Cache-Control", "no-store");
-}
-
-// ------------------------------------------------------------ request parts
-
-// The batch of a code such as "undergrad", or nullopt after a 400.
-std::optional<core::batch> batch_code(request_context& ctx, std::string_view code) {
-  auto b = core::parse_batch(code);
-  if (!b) fail(ctx, errc::invalid_field, "batch: a batch code such as undergrad");
-  return b;
-}
-
-// The batch named by query parameter `batch` (default 本科批), or nullopt after a 400.
-std::optional<core::batch> batch_param(request_context& ctx) {
-  const auto q = query_param(ctx.query, "batch");
-  if (!q.present) return core::batch::undergrad;
-  return batch_code(ctx, q.malformed ? std::string_view("?") : std::string_view(q.value));
-}
-
-// A path parameter that must be a positive integer id; nullopt after a 404.
-std::optional<std::int32_t> id_param(request_context& ctx, std::string_view name) {
-  auto v = parse_int<std::int32_t>(ctx.params.get(name));
-  if (!v || *v <= 0) {
-    fail(ctx, errc::not_found, fmt::format("no such {}", name));
-    return std::nullopt;
-  }
-  return v;
 }
 
 std::string peer_of(const request_context& ctx) { return std::string(ctx.peer); }

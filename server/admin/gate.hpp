@@ -1,10 +1,9 @@
 #pragma once
 
-// What the admin API's handlers share (server/admin_api.cpp, server/admin_ops_api.cpp): the
-// answer of a job run on a pool thread, request decoding, and `run_admin`, which checks the
-// session and the role before a job runs.
+// What the admin API's handlers share (server/admin/*.cpp): the answer of a job run on a pool
+// thread and `run_admin`, which checks the session and the role before a job runs. Requests
+// are decoded with the kit (server/http/request.hpp) before the job is queued.
 
-#include <charconv>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -14,21 +13,16 @@
 #include <utility>
 #include <vector>
 
-#include <simdjson.h>
-
 #include "core/admin.hpp"
-#include "core/batch.hpp"
 #include "core/result.hpp"
 #include "server/admin/context.hpp"
 #include "server/async.hpp"
-#include "server/candidate/helpers.hpp"
 #include "server/http/message.hpp"
 #include "storage/admin_store.hpp"
 
 namespace zhiyuan::server::admin_http {
 
 using core::errc;
-namespace dom = simdjson::dom;
 
 // What a job on a pool thread answers: a problem, or a status and body.
 struct reply {
@@ -43,16 +37,17 @@ struct reply {
 };
 
 reply problem(errc e, std::string detail);
-/// Writes `r` as the response (a problem, or its status, body, type and headers).
+inline reply problem(core::error e) { return {std::move(e)}; }
+/// Writes `r` as the response: its error through `fail` (with `WWW-Authenticate` on a 401), or
+/// its status, body, type and headers; never cached.
 void answer(request_context& ctx, reply& r);
 
-/// The batch named by query parameter `batch` (default 本科批), or nullopt after a 400.
-std::optional<core::batch> batch_param(request_context& ctx);
-/// The batch of a code such as "undergrad" (a JSON member's value), or nullopt after a 400.
-std::optional<core::batch> batch_code(request_context& ctx, std::string_view code);
-/// A path parameter that must be a positive integer id; nullopt after a 404.
-std::optional<std::int32_t> id_param(request_context& ctx, std::string_view name);
+/// The client's address, as audit rows record it.
 std::string peer_of(const request_context& ctx);
+
+/// What a JSON member `batch` must hold (worded as query_batch words the query parameter).
+inline constexpr std::string_view batch_codes =
+    "batch: one of early_undergrad, undergrad, early_vocational, vocational";
 
 using job = std::function<reply(pqxx::connection&, const storage::admin_actor&)>;
 

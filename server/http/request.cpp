@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/text.hpp"
+#include "core/time.hpp"
 
 namespace zhiyuan::server {
 
@@ -178,14 +179,6 @@ core::result<std::optional<std::int64_t>> query_positive(const request_context& 
   return v;
 }
 
-core::result<std::optional<std::int64_t>> query_page_id(const request_context& ctx) {
-  const auto t = query_param(ctx.query, "page_token");
-  if (!t.present) return std::optional<std::int64_t>();
-  const auto v = t.malformed ? std::nullopt : parse_id(t.value);
-  if (!v) return core::failure(errc::invalid_field, "page_token: from the previous page");
-  return std::optional<std::int64_t>(*v);
-}
-
 // ---------------------------------------------------------------- path
 
 core::result<core::batch> path_batch(const request_context& ctx) {
@@ -246,6 +239,36 @@ core::result<simdjson::dom::object> json_object_body(const request_context& ctx)
     return core::failure(errc::invalid_field, "body: a JSON object");
   }
   return obj;
+}
+
+// ---------------------------------------------------------------- more query decoders
+
+core::result<std::optional<std::size_t>> query_choice(
+    const request_context& ctx, std::string_view name,
+    std::initializer_list<std::string_view> options) {
+  const auto q = query_param(ctx.query, name);
+  if (!q.present || (q.value.empty() && !q.malformed)) return std::optional<std::size_t>();
+  const auto it = std::find(options.begin(), options.end(), q.value);
+  if (q.malformed || it == options.end()) {
+    // "name: a, b or c"
+    std::string expected;
+    for (auto o = options.begin(); o != options.end(); ++o) {
+      if (o != options.begin()) expected += o + 1 == options.end() ? " or " : ", ";
+      expected += *o;
+    }
+    return core::failure(errc::invalid_field, fmt::format("{}: {}", name, expected));
+  }
+  return std::optional<std::size_t>(static_cast<std::size_t>(it - options.begin()));
+}
+
+core::result<std::optional<std::int64_t>> query_time(const request_context& ctx,
+                                                     std::string_view name) {
+  const auto q = query_param(ctx.query, name);
+  if (!q.present || (q.value.empty() && !q.malformed)) return std::optional<std::int64_t>();
+  if (!q.malformed) {
+    if (const auto t = core::parse_rfc3339(q.value)) return std::optional<std::int64_t>(*t);
+  }
+  return core::failure(errc::invalid_field, fmt::format("{}: an RFC 3339 time", name));
 }
 
 }  // namespace zhiyuan::server

@@ -84,8 +84,6 @@ core::result<std::optional<core::track>> query_track(const request_context& ctx)
 core::result<std::optional<std::int64_t>> query_positive(const request_context& ctx,
                                                          std::string_view name,
                                                          std::int64_t max = INT64_MAX);
-/// The `page_token` parameter when it is a plain id (offices' lists): absent → nullopt.
-core::result<std::optional<std::int64_t>> query_page_id(const request_context& ctx);
 
 // ---------------------------------------------------------------- path
 
@@ -247,6 +245,39 @@ core::result<simdjson::dom::object> json_object_body(const request_context& ctx)
 template <typename T>
 core::result<simdjson::dom::object> json_fields<T>::parse(const request_context& ctx) {
   return json_object_body(ctx);
+}
+
+// ---------------------------------------------------------------- more query and body decoders
+
+/// A parameter that is one of `options`, as its index: absent or empty → nullopt; anything else
+/// → invalid_field listing them ("kind: announcement or reminder").
+core::result<std::optional<std::size_t>> query_choice(
+    const request_context& ctx, std::string_view name,
+    std::initializer_list<std::string_view> options);
+
+/// An RFC 3339 time parameter, in Unix seconds: absent or empty → nullopt; anything else →
+/// invalid_field naming it.
+core::result<std::optional<std::int64_t>> query_time(const request_context& ctx,
+                                                     std::string_view name);
+
+/// A json_fields::custom reader of a member holding a code that `parse` reads (a batch, a
+/// role...; `parse(std::string_view)` returns an optional): the code goes into `field`; a
+/// non-string or a code `parse` refuses is invalid_field with `detail`, which names the member.
+///
+///   .custom("role", true, json_code(&body::role, core::parse_admin_role,
+///                                   "role: viewer, operator or manager"))
+template <typename T, typename Field, typename Parse>
+auto json_code(Field T::*field, Parse parse, std::string_view detail) {
+  return [field, parse, detail](T& t, simdjson::dom::element v) -> std::optional<core::error> {
+    std::string_view s;
+    if (!v.get_string().get(s)) {
+      if (auto code = parse(s)) {
+        t.*field = *code;
+        return std::nullopt;
+      }
+    }
+    return core::error{core::errc::invalid_field, std::string(detail)};
+  };
 }
 
 }  // namespace zhiyuan::server

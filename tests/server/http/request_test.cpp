@@ -209,5 +209,61 @@ TEST(request, json_body_errors_name_the_member) {
   EXPECT_EQ(detail(R"({"name":"a","unit":1})"), "accepted");
 }
 
+TEST(request, positive_parameters_treat_empty_as_absent) {
+  EXPECT_FALSE(*query_positive(fake_request("").ctx, "unit"));
+  EXPECT_FALSE(*query_positive(fake_request("unit=").ctx, "unit"));
+  EXPECT_EQ(**query_positive(fake_request("unit=43").ctx, "unit"), 43);
+  for (const char* bad : {"unit=0", "unit=-1", "unit=043", "unit=x", "unit=%zz"}) {
+    const auto r = query_positive(fake_request(bad).ctx, "unit");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().detail, "unit: a positive integer") << bad;
+  }
+  const auto wide = query_positive(fake_request("unit=2147483648").ctx, "unit", 2147483647);
+  ASSERT_FALSE(wide);
+  EXPECT_EQ(wide.error().detail, "unit: an integer from 1 to 2147483647");
+}
+
+TEST(request, choices_are_named_by_their_index) {
+  const auto kind = [](std::string_view query) {
+    return query_choice(fake_request(query).ctx, "kind", {"announcement", "reminder"});
+  };
+  EXPECT_FALSE(*kind(""));
+  EXPECT_FALSE(*kind("kind="));
+  EXPECT_EQ(**kind("kind=reminder"), 1u);
+  EXPECT_EQ(kind("kind=notice").error().detail, "kind: announcement or reminder");
+  EXPECT_EQ(kind("kind=%zz").error().code, core::errc::invalid_field);
+  EXPECT_EQ(query_choice(fake_request("s=x").ctx, "s", {"a", "b", "c"}).error().detail,
+            "s: a, b or c");
+}
+
+TEST(request, times_are_rfc3339) {
+  EXPECT_FALSE(*query_time(fake_request("from=").ctx, "from"));
+  EXPECT_EQ(**query_time(fake_request("from=1970-01-01T00:01:00Z").ctx, "from"), 60);
+  EXPECT_EQ(query_time(fake_request("from=yesterday").ctx, "from").error().detail,
+            "from: an RFC 3339 time");
+}
+
+struct coded_body {
+  core::batch batch = core::batch::undergrad;
+  std::optional<core::batch> maybe;
+};
+
+TEST(request, json_codes_are_parsed_into_their_field) {
+  const auto decode_codes = [](std::string body) {
+    return json_fields<coded_body>(fake_request("", std::move(body)).ctx)
+        .custom("batch", true, json_code(&coded_body::batch, core::parse_batch, "batch: a code"))
+        .custom("maybe", false, json_code(&coded_body::maybe, core::parse_batch, "maybe: a code"))
+        .done();
+  };
+  const auto ok = decode_codes(R"({"batch":"vocational","maybe":"early_undergrad"})");
+  ASSERT_TRUE(ok) << ok.error().detail;
+  EXPECT_EQ(ok->batch, core::batch::vocational);
+  EXPECT_EQ(ok->maybe, core::batch::early_undergrad);
+  EXPECT_FALSE(decode_codes(R"({"batch":"vocational"})")->maybe);
+  EXPECT_EQ(decode_codes(R"({"batch":"x"})").error().detail, "batch: a code");
+  EXPECT_EQ(decode_codes(R"({"batch":3})").error().detail, "batch: a code");
+  EXPECT_EQ(decode_codes(R"({"maybe":"vocational"})").error().detail, "batch: required");
+}
+
 }  // namespace
 }  // namespace zhiyuan::server
