@@ -68,15 +68,8 @@ std::optional<session_table::live> session_table::find(const token_digest& key, 
       return live{e.candidate_id, e.passwords_set, e.pledged};
     }
   }
-  std::optional<std::int64_t> candidate;
-  {
-    std::unique_lock lock(st.mutex);
-    if (const auto it = st.map.find(key); it != st.map.end()) {
-      candidate = it->second.candidate_id;
-      st.map.erase(it);
-    }
-  }
-  if (candidate) index_remove(*candidate, key);
+  // Expired: gone from both indexes (erase() takes the unique lock).
+  erase(key);
   return std::nullopt;
 }
 

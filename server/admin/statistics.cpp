@@ -17,6 +17,7 @@
 #include "server/http/json_writer.hpp"
 #include "server/http/problem.hpp"
 #include "server/http/request.hpp"
+#include "server/identity.hpp"
 #include "storage/admin_store.hpp"
 #include "storage/encoding.hpp"
 
@@ -140,13 +141,7 @@ core::result<unfiled_query> decode_unfiled(const request_context& ctx) {
 
 void write_unfiled_row(json_writer& w, const storage::unfiled_row& row) {
   w.begin_object();
-  w.key("exam_no").value(row.exam_no);
-  w.key("name").value(row.name);
-  w.key("id_number").value(core::mask_id_number(row.id_number));
-  w.key("school").begin_object();
-  w.key("code").value(row.school_code);
-  w.key("name").value(row.school_name);
-  w.end_object();
+  write_identity(w, row);
   w.key("phone").value(core::mask_phone(row.phone));
   w.key("last_login");
   write_time_or_null(w, row.last_login_us);

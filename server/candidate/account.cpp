@@ -1,7 +1,5 @@
 // The candidate's account: sign-in (throttled), logout, passwords, the pledge, login history,
 // the profile, confirmations and contact details.
-#include <sodium.h>
-
 #include <fmt/format.h>
 #include <simdjson.h>
 
@@ -19,7 +17,9 @@
 #include "server/http/json_writer.hpp"
 #include "server/http/problem.hpp"
 #include "server/http/request.hpp"
+#include "server/identity.hpp"
 #include "server/login_guard.hpp"
+#include "server/password_hash.hpp"
 #include "storage/admin_store.hpp"
 #include "storage/auth_store.hpp"
 #include "storage/encoding.hpp"
@@ -29,10 +29,6 @@ namespace {
 
 using core::errc;
 namespace dom = simdjson::dom;
-
-// Argon2id at the production cost of DESIGN.md (OWASP minimum: t=2, m=19 MiB, p=1).
-constexpr unsigned long long hash_ops = 2;
-constexpr std::size_t hash_mem = 19u << 20;
 
 // The User-Agent as stored in the login history: at most 256 bytes of clean text (the header
 // may hold any bytes; the database takes UTF-8 only).
@@ -73,15 +69,9 @@ login_result verify_login(pqxx::connection* conn, std::int64_t candidate, const 
                           const std::string& ip, const std::string& agent) {
   login_result out;
   if (conn == nullptr) return out;
-  static const std::string dummy = [] {
-    char h[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str(h, "x", 1, hash_ops, hash_mem) != 0) return std::string();
-    return std::string(h);
-  }();
   std::optional<storage::account> acct;
   if (candidate != 0) acct = storage::find_account(*conn, candidate);
-  const std::string& hash = acct ? acct->login_hash : dummy;
-  const bool ok = crypto_pwhash_str_verify(hash.c_str(), pass.data(), pass.size()) == 0;
+  const bool ok = password_matches(acct ? acct->login_hash : unknown_account_hash(), pass);
   if (!acct || !ok) {
     if (acct) storage::record_failed_login(*conn, candidate, ip, agent);
     out.result = login_result::outcome::bad_password;
@@ -239,15 +229,13 @@ password_change change_passwords(pqxx::connection* conn, std::int64_t id, const 
   const auto acct = storage::find_account(*conn, id);
   if (!acct) return out;
   const std::string& current = req.current_password;
-  if (crypto_pwhash_str_verify(acct->login_hash.c_str(), current.data(), current.size()) != 0) {
+  if (!password_matches(acct->login_hash, current)) {
     out.result = password_change::outcome::wrong_current;
     return out;
   }
   const std::string& current_save = req.current_save_password;
   if (!acct->save_hash.empty() &&
-      (current_save.empty() ||
-       crypto_pwhash_str_verify(acct->save_hash.c_str(), current_save.data(),
-                                current_save.size()) != 0)) {
+      (current_save.empty() || !password_matches(acct->save_hash, current_save))) {
     out.result = password_change::outcome::wrong_current_save;
     return out;
   }
@@ -265,11 +253,9 @@ password_change change_passwords(pqxx::connection* conn, std::int64_t id, const 
     out.result = password_change::outcome::rejected;
     return out;
   }
-  char login_hash[crypto_pwhash_STRBYTES], save_hash[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str(login_hash, login_pw.data(), login_pw.size(), hash_ops, hash_mem) != 0 ||
-      crypto_pwhash_str(save_hash, save_pw.data(), save_pw.size(), hash_ops, hash_mem) != 0) {
-    return out;  // out of memory: unavailable
-  }
+  const std::string login_hash = hash_password(login_pw);
+  const std::string save_hash = hash_password(save_pw);
+  if (login_hash.empty() || save_hash.empty()) return out;  // out of memory: unavailable
   storage::set_passwords(*conn, id, login_hash, save_hash, keep);
   out.result = password_change::outcome::ok;
   return out;
@@ -475,13 +461,7 @@ asio::awaitable<void> me(request_context& ctx, candidate_api_context& api) {
   const storage::profile_row& row = **p;
   json_writer w(ctx.res.body);
   w.begin_object();
-  w.key("exam_no").value(row.exam_no);
-  w.key("name").value(row.name);
-  w.key("id_number").value(core::mask_id_number(row.id_number));
-  w.key("school").begin_object();
-  w.key("code").value(row.school_code);
-  w.key("name").value(row.school_name);
-  w.end_object();
+  write_identity(w, row);
   w.key("category").value(core::to_code(who->cat));
   w.key("track").value(core::to_code(who->trk));
   w.key("electives");

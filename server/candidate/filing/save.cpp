@@ -1,7 +1,5 @@
 #include "server/candidate/filing/save.hpp"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -22,6 +20,7 @@
 #include "server/http/problem.hpp"
 #include "server/http/request.hpp"
 #include "server/login_guard.hpp"
+#include "server/password_hash.hpp"
 #include "storage/auth_store.hpp"
 #include "storage/candidate_store.hpp"
 #include "storage/encoding.hpp"
@@ -200,8 +199,7 @@ asio::awaitable<bool> check_save_password(request_context& ctx, candidate_api_co
   auto verify = [id = s.candidate_id, password = std::move(password)](pqxx::connection* conn) {
     if (conn == nullptr) throw std::runtime_error("no database");
     const auto acct = storage::find_account(*conn, id);
-    return acct && !acct->save_hash.empty() &&
-           crypto_pwhash_str_verify(acct->save_hash.c_str(), password.data(), password.size()) == 0;
+    return acct && !acct->save_hash.empty() && password_matches(acct->save_hash, password);
   };
   auto ok = co_await run_on<bool>(*api.auth_pool, std::move(verify));
   if (!ok) {
