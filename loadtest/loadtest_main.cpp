@@ -13,8 +13,6 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/ip/address.hpp>
 
-#include <pqxx/pqxx>
-
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -91,8 +89,7 @@ loadtest::fault parse_fault(const std::string& text, double phases_s) {
 // --reconcile-acks: the check of a run's acks file, on its own (e.g. after restoring a backup).
 int reconcile_only(const std::string& acks_file, const std::string& database_url) {
   const auto acks = loadtest::read_acks_file(acks_file);
-  pqxx::connection conn(database_url);
-  const auto r = loadtest::reconcile(conn, acks, {});
+  const auto r = loadtest::reconcile(database_url, acks, {});
   for (const auto& p : r.problems) fmt::print("{}\n", p);
   fmt::print("reconciled {} history rows; inconsistent={}\n{}\n", r.history_rows, r.inconsistent,
              r.line());
@@ -211,10 +208,9 @@ int run(int argc, char** argv) {
   }
   const bool submitted = report.actions[static_cast<std::size_t>(loadtest::action::submit)].sent;
   if (!no_reconcile && submitted) {
-    pqxx::connection conn(database_url);
-    loadtest::reconcile_options ro;
+    storage::reconcile_options ro;
     ro.since = report.started_at - std::chrono::seconds(1);
-    summary.reconciled = loadtest::reconcile(conn, report.acks, ro);
+    summary.reconciled = loadtest::reconcile(database_url, report.acks, ro);
   }
   fmt::print("{}", loadtest::summary_text(summary));
   if (!json_file.empty()) loadtest::write_file(json_file, loadtest::report_json(summary));

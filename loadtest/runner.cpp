@@ -237,7 +237,7 @@ class worker {
   std::uint64_t foreign_receipts = 0;
   std::uint64_t retries = 0;
   std::vector<phase_report> phases;
-  std::vector<acked_receipt> acks;
+  std::vector<core::held_receipt> acks;
   steady::time_point last_answer{};
 
  private:

@@ -18,7 +18,7 @@
 //
 // Besides the whole run, every request is also counted in the phase its intended time falls in
 // (for the knee of a stepped run), every formal submission the server acknowledged is kept for
-// reconciliation (loadtest/reconcile.hpp), and the scenario's faults run at their seconds on a
+// reconciliation (storage/reconcile.hpp), and the scenario's faults run at their seconds on a
 // thread of their own. A thread that has max_in_flight requests outstanding drops further
 // arrivals (counted, never sent) rather than piling up memory without bound.
 
@@ -30,8 +30,8 @@
 #include <string>
 #include <vector>
 
+#include "core/receipt.hpp"
 #include "loadtest/histogram.hpp"
-#include "loadtest/reconcile.hpp"
 #include "loadtest/scenario.hpp"
 
 namespace zhiyuan::loadtest {
@@ -149,7 +149,7 @@ struct run_report {
   std::vector<phase_report> phases;
   std::vector<fault_report> faults;
   /// Every formal submission the server acknowledged (201, or 200 for a replay), in no order.
-  std::vector<acked_receipt> acks;
+  std::vector<core::held_receipt> acks;
 
   std::uint64_t arrivals() const noexcept;
   std::uint64_t sent() const noexcept;

@@ -664,16 +664,16 @@ class submitter {
 // The submitter's forms differ from round to round, so two versions with the same choices mean
 // one request was applied twice.
 int reconcile(const options& opt) {
-  std::vector<loadtest::acked_receipt> acks;
+  std::vector<core::held_receipt> acks;
   try {
     acks = loadtest::read_acks_file(opt.acks);
   } catch (const std::runtime_error& e) {
     die(e.what());
   }
   pqxx::connection conn(opt.database_url);
-  loadtest::reconcile_options ro;
+  storage::reconcile_options ro;
   ro.distinct_forms = true;
-  const auto r = loadtest::reconcile(conn, acks, ro);
+  const auto r = storage::reconcile(conn, acks, ro);
   for (const auto& p : r.problems) fmt::print(stderr, "{}\n", p);
   fmt::print(stderr, "history_rows={} inconsistent={}\n", r.history_rows, r.inconsistent);
   fmt::print("{}\n", r.line());
