@@ -28,7 +28,7 @@
 #include "loadtest/report.hpp"
 #include "loadtest/runner.hpp"
 #include "loadtest/scenario.hpp"
-#include "loadtest/synthetic_passwords.hpp"
+#include "province/synthetic_passwords.hpp"
 #include "storage/catalog_loader.hpp"
 
 namespace {

@@ -9,7 +9,7 @@
 //
 // Submit mode loads the catalog and the candidate directory from the database, takes the
 // candidates who can file 本科批 (eligible, with a non-trivial pool of groups), signs each in
-// with its synthetic login password (loadtest/synthetic_passwords.hpp; tokens may be cached in
+// with its synthetic login password (province/synthetic_passwords.hpp; tokens may be cached in
 // --tokens), then submits full forms (tests/crash/forms.hpp) over N keep-alive connections on
 // one io_context. Job j is candidate j mod n in round first_round + j / n, under the
 // Idempotency-Key "<exam_no>-r<round>"; the body is a pure function of (candidate, round), so
@@ -71,7 +71,7 @@
 #include "core/choices.hpp"
 #include "loadtest/http_connection.hpp"
 #include "loadtest/reconcile.hpp"
-#include "loadtest/synthetic_passwords.hpp"
+#include "province/synthetic_passwords.hpp"
 #include "server/schedule_config.hpp"
 #include "storage/catalog_loader.hpp"
 #include "tests/crash/forms.hpp"

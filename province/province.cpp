@@ -1,4 +1,4 @@
-#include "loadtest/province.hpp"
+#include "province/province.hpp"
 
 #include <fmt/format.h>
 

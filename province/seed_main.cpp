@@ -20,9 +20,9 @@
 #include <string>
 #include <thread>
 
-#include "loadtest/province.hpp"
-#include "loadtest/province_loader.hpp"
-#include "loadtest/synthetic_passwords.hpp"
+#include "province/province.hpp"
+#include "province/province_loader.hpp"
+#include "province/synthetic_passwords.hpp"
 #include "storage/database.hpp"
 
 namespace {

@@ -1,4 +1,4 @@
-#include "loadtest/province_loader.hpp"
+#include "province/province_loader.hpp"
 
 #include <fmt/format.h>
 
