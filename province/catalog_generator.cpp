@@ -228,7 +228,8 @@ struct group_seed {
   double target_score;  // current-year minimum score the group's prestige implies
 };
 
-// What the colleges' stream decided about one college.
+// What the colleges' stream decided about one college, kept for the groups added after all the
+// colleges (add_category_groups).
 struct college_profile {
   college_row row;
   std::string_view field;  // the distinctive word of its name
@@ -246,6 +247,9 @@ struct college_profile {
     return row.undergrad ? batch_early_undergrad : batch_early_vocational;
   }
 };
+
+// At most this many groups of one college in one batch and track.
+constexpr int max_groups_per_batch = 6;
 
 struct catalog_context {
   const province_options& o;
@@ -307,8 +311,8 @@ void add_majors(catalog_context& ctx, const college_profile& college, major_grou
   }
 }
 
-void add_group(catalog_context& ctx, college_profile& college, int batch, int track, int category,
-               bool special_type) {
+major_group_row& add_group(catalog_context& ctx, college_profile& college, int batch, int track,
+                           int category, bool special_type) {
   major_group_row g;
   g.group_id = static_cast<int>(ctx.p.major_groups.size()) + 1;
   g.college_code = college.row.code;
@@ -323,6 +327,7 @@ void add_group(catalog_context& ctx, college_profile& college, int batch, int tr
   ctx.seeds.push_back({ctx.p.major_groups.size(), std::min(target_score(ctx, g, z), 735.0)});
   ++college.groups_in[batch][track];
   ctx.p.major_groups.push_back(std::move(g));
+  return ctx.p.major_groups.back();
 }
 
 struct college_weights {
@@ -425,6 +430,57 @@ std::vector<college_profile> generate_colleges(catalog_context& ctx) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Every category a batch admits gets groups of its own. Arts and sports candidates reach every
+// batch's line, but the colleges' stream gives their categories groups in the early batches
+// only; so every college with arts (sports) groups also gets 1-2 (1) in its main batch, per
+// track, while it has room. Then each (batch, track, category) still without a group open to
+// every elective combination gets one at a college of the batch's level that has room: only a
+// catalog of a few colleges lacks any.
+
+bool has_open_group(const province& p, int batch, int track, int category) {
+  return std::any_of(p.major_groups.begin(), p.major_groups.end(), [&](const major_group_row& g) {
+    return g.batch == batch && g.track == track && g.category == category &&
+           g.req_second_kind == req_second_none && !g.special_type;
+  });
+}
+
+void add_main_batch_category_groups(catalog_context& ctx, std::vector<college_profile>& colleges) {
+  for (college_profile& c : colleges) {
+    for (int track : c.tracks) {
+      const int room = max_groups_per_batch - c.groups_in[c.main_batch()][track];
+      int arts = c.arts ? std::min(ctx.r.between(1, 2), room) : 0;
+      for (; arts > 0; --arts) add_group(ctx, c, c.main_batch(), track, category_arts, false);
+      if (c.sports && c.groups_in[c.main_batch()][track] < max_groups_per_batch) {
+        add_group(ctx, c, c.main_batch(), track, category_sports, false);
+      }
+    }
+  }
+}
+
+void cover_every_category(catalog_context& ctx, std::vector<college_profile>& colleges) {
+  const auto n = static_cast<int>(colleges.size());
+  for (int batch = 0; batch < 4; ++batch) {
+    for (int track = 0; track < 2; ++track) {
+      for (int category = 0; category < 3; ++category) {
+        if (has_open_group(ctx.p, batch, track, category)) continue;
+        const int first = ctx.r.below(n);
+        for (int k = 0; k < n; ++k) {
+          college_profile& c = colleges[static_cast<std::size_t>((first + k) % n)];
+          if (c.row.undergrad != undergrad_batch(batch) ||
+              c.groups_in[batch][track] >= max_groups_per_batch) {
+            continue;
+          }
+          major_group_row& g = add_group(ctx, c, batch, track, category, false);
+          g.req_second_kind = req_second_none;
+          g.req_subjects = 0;
+          break;
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Histories: each group's current-year rank share, held with a little noise, read back as a
 // score through each historical year's table and kept at or above that year's line.
 
@@ -470,8 +526,18 @@ void generate_catalog(const province_options& o, const line_set& lines, const sc
   std::vector<college_profile> colleges = generate_colleges(ctx);
   for (const college_profile& c : colleges) p.colleges.push_back(c.row);
 
+  // The groups that give every category of every batch groups of its own: appended, from a
+  // stream of their own, so the colleges' groups keep their ids and numbers.
+  std::vector<group_seed> category_seeds;
+  rng category_rng(o.seed, stream_category_groups);
+  catalog_context category_ctx{o, lines, category_rng, p, category_seeds};
+  add_main_batch_category_groups(category_ctx, colleges);
+  cover_every_category(category_ctx, colleges);
+
   rng history_rng(o.seed, stream_group_history);
   add_group_histories(seeds, sy, history_rng, p);
+  rng category_history_rng(o.seed, stream_category_history);
+  add_group_histories(category_seeds, sy, category_history_rng, p);
 }
 
 }  // namespace zhiyuan::loadtest::detail

@@ -32,6 +32,10 @@ inline constexpr std::uint64_t stream_units = 1;
 inline constexpr std::uint64_t stream_colleges = 2;
 inline constexpr std::uint64_t stream_group_history = 3;
 inline constexpr std::uint64_t stream_school_sizes = 4;
+// The groups that give every category a batch admits groups of its own (added after the
+// colleges' own), and their histories: streams of their own, so the rest is as it was.
+inline constexpr std::uint64_t stream_category_groups = 5;
+inline constexpr std::uint64_t stream_category_history = 6;
 inline constexpr std::uint64_t stream_history_population = 1000;  // + year * 2 + track
 inline constexpr std::uint64_t stream_school = 1ULL << 32;        // + school id
 
