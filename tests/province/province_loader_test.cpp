@@ -1,4 +1,4 @@
-// loadtest/province_loader against the PostgreSQL of the `database` ctest fixture, in a database
+// province/province_loader against the PostgreSQL of the `database` ctest fixture, in a database
 // of its own (created and dropped here), so that it never touches other tests' data.
 #include "province/province_loader.hpp"
 
