@@ -31,7 +31,7 @@ RUNS=${RUNS:-21}
 MODE=${MODE:-both}
 SEED=${SEED:-1}
 server_bin=$BUILD_DIR/server/zhiyuan-server
-seed_bin=$BUILD_DIR/loadtest/zhiyuan-seed
+seed_bin=$BUILD_DIR/province/zhiyuan-seed
 dbctl_bin=$BUILD_DIR/storage/zhiyuan-dbctl
 admin_bin=$BUILD_DIR/server/zhiyuan-admin
 for b in "$server_bin" "$seed_bin" "$dbctl_bin" "$admin_bin"; do

@@ -73,7 +73,7 @@ SERVER_ARGS=${SERVER_ARGS:-}
 LOADTEST_ARGS=${LOADTEST_ARGS:-}
 
 server_bin=$BUILD_DIR/server/zhiyuan-server
-seed_bin=$BUILD_DIR/loadtest/zhiyuan-seed
+seed_bin=$BUILD_DIR/province/zhiyuan-seed
 dbctl_bin=$BUILD_DIR/storage/zhiyuan-dbctl
 loadtest_bin=${LOADTEST_BIN:-$BUILD_DIR/loadtest/zhiyuan-loadtest}
 for b in "$server_bin" "$seed_bin" "$dbctl_bin" "$loadtest_bin"; do

@@ -6,7 +6,7 @@
 #
 # zhiyuan (one I/O thread) runs on the seeded test province (zhiyuan-seed --candidates
 # $CANDIDATES --kdf-cost test) in a private embedded cluster; the script signs in as the first
-# candidate with a score (synthetic password, loadtest/synthetic_passwords.hpp), fetches the page
+# candidate with a score (synthetic password, province/synthetic_passwords.hpp), fetches the page
 # once, saves its exact bytes and has nginx serve them. Both servers stay up for the whole run,
 # pinned to SERVER_CPU, and are measured one at a time in interleaved rounds (nginx, zhiyuan,
 # nginx, …) with wrk pinned to LOAD_CPU; the median requests/s per target is compared.
@@ -68,7 +68,7 @@ port[zhiyuan]=$(bench_free_port "${port[nginx]}")
 
 # --- build -----------------------------------------------------------------------------------
 server_bin="$BUILD_DIR/server/zhiyuan-server"
-seed_bin="$BUILD_DIR/loadtest/zhiyuan-seed"
+seed_bin="$BUILD_DIR/province/zhiyuan-seed"
 dbctl_bin="$BUILD_DIR/storage/zhiyuan-dbctl"
 if ((build)); then
   bench_log "building ($IO) into $BUILD_DIR"
@@ -113,7 +113,7 @@ url=$("$dbctl_bin" --var-dir "$VAR_DIR" url)
 exam_no=$(psql "$url" -Atc \
   "SELECT exam_no FROM candidates WHERE score IS NOT NULL ORDER BY candidate_id LIMIT 1")
 [[ $exam_no =~ ^[0-9]{14}$ ]] || bench_die "no candidate with a score in the province"
-# The synthetic login password (loadtest/synthetic_passwords.hpp, derivation version 1).
+# The synthetic login password (province/synthetic_passwords.hpp, derivation version 1).
 password=$(python3 - "$exam_no" <<'EOF'
 import sys
 h = 0xcbf29ce484222325

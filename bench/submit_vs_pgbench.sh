@@ -68,7 +68,7 @@ WRITERS=${WRITERS:-}
 SERVER_ARGS=${SERVER_ARGS:-}
 
 server_bin=$BUILD_DIR/server/zhiyuan-server
-seed_bin=$BUILD_DIR/loadtest/zhiyuan-seed
+seed_bin=$BUILD_DIR/province/zhiyuan-seed
 dbctl_bin=$BUILD_DIR/storage/zhiyuan-dbctl
 for b in "$server_bin" "$seed_bin" "$dbctl_bin" "$SUBMITTER"; do
   [[ -x $b ]] || bench_die "$b missing: build it first (ninja -C $BUILD_DIR)"

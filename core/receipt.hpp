@@ -42,4 +42,14 @@ std::string receipt_head(const receipt_fields& r);
 /// The last two lines.
 std::string receipt_tail(std::int64_t version, std::string_view prev_hash);
 
+/// A receipt a client holds after a formal submission was acknowledged: what it needs to find
+/// and check that submission in the stored history (storage::reconcile).
+struct held_receipt {
+  std::string exam_no;
+  batch b = batch::undergrad;
+  std::int64_t version = 0;
+  std::string receipt_hash;  ///< lower-case hex, as the receipt shows it
+  std::string key;           ///< the Idempotency-Key the submission was sent with
+};
+
 }  // namespace zhiyuan::core

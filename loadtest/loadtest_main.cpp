@@ -13,13 +13,12 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/ip/address.hpp>
 
-#include <pqxx/pqxx>
-
 #include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,7 +29,7 @@
 #include "loadtest/report.hpp"
 #include "loadtest/runner.hpp"
 #include "loadtest/scenario.hpp"
-#include "loadtest/synthetic_passwords.hpp"
+#include "province/synthetic_passwords.hpp"
 #include "storage/catalog_loader.hpp"
 
 namespace {
@@ -91,17 +90,16 @@ loadtest::fault parse_fault(const std::string& text, double phases_s) {
 // --reconcile-acks: the check of a run's acks file, on its own (e.g. after restoring a backup).
 int reconcile_only(const std::string& acks_file, const std::string& database_url) {
   const auto acks = loadtest::read_acks_file(acks_file);
-  pqxx::connection conn(database_url);
-  const auto r = loadtest::reconcile(conn, acks, {});
+  const auto r = loadtest::reconcile(database_url, acks, {});
   for (const auto& p : r.problems) fmt::print("{}\n", p);
   fmt::print("reconciled {} history rows; inconsistent={}\n{}\n", r.history_rows, r.inconsistent,
              r.line());
   return r.ok() ? 0 : 1;
 }
 
-int run(int argc, char** argv) {
-  CLI::App app{"zhiyuan-loadtest: an open-model load test of a zhiyuan server"};
+struct cli {
   std::string scenario_file;
+  std::string reconcile_file;
   std::string database_url;
   std::string host;
   std::uint16_t port = 0;
@@ -113,117 +111,111 @@ int run(int argc, char** argv) {
   double duration = 0;
   bool no_reconcile = false;
   loadtest::run_options opt;
-  opt.threads = std::max(1U, std::min(4U, std::thread::hardware_concurrency()));
-  std::string reconcile_file;
-  auto* scenario_option = app.add_option("--scenario", scenario_file, "scenario TOML file");
-  app.add_option("--reconcile-acks", reconcile_file,
+};
+
+void add_options(CLI::App& app, cli& c) {
+  c.opt.threads = std::max(1U, std::min(4U, std::thread::hardware_concurrency()));
+  auto* scenario_option = app.add_option("--scenario", c.scenario_file, "scenario TOML file");
+  app.add_option("--reconcile-acks", c.reconcile_file,
                  "only reconcile an acks file written by --acks against the database")
       ->excludes(scenario_option);
-  app.add_option("--database-url", database_url,
+  app.add_option("--database-url", c.database_url,
                  "libpq conninfo of the server's database (candidates and forms)")
       ->required();
-  app.add_option("--host", host, "override the scenario's target host (loopback only)");
-  app.add_option("--port", port, "override the scenario's target port");
-  app.add_option("--json", json_file, "write the full report as JSON to this file");
-  app.add_option("--html", html_file, "write a self-contained HTML report to this file");
-  app.add_option("--acks", acks_file,
+  app.add_option("--host", c.host, "override the scenario's target host (loopback only)");
+  app.add_option("--port", c.port, "override the scenario's target port");
+  app.add_option("--json", c.json_file, "write the full report as JSON to this file");
+  app.add_option("--html", c.html_file, "write a self-contained HTML report to this file");
+  app.add_option("--acks", c.acks_file,
                  "write every acknowledged submission (exam_no batch version hash key) here");
-  app.add_flag("--no-reconcile", no_reconcile,
+  app.add_flag("--no-reconcile", c.no_reconcile,
                "do not check the acknowledged submissions against the database");
-  app.add_option("--fault", fault_texts,
+  app.add_option("--fault", c.fault_texts,
                  "SECONDS:COMMAND, run COMMAND by /bin/sh at that second (repeatable; added to "
                  "the scenario's [[faults]])");
-  app.add_option("--rate", rate,
+  app.add_option("--rate", c.rate,
                  "replace the scenario's phases by one at this constant rate (requests/s)")
       ->check(CLI::Range(0.001, 1'000'000.0));
-  app.add_option("--duration", duration, "with --rate: the phase's length in seconds")
+  app.add_option("--duration", c.duration, "with --rate: the phase's length in seconds")
       ->check(CLI::Range(0.1, 86'400.0));
-  app.add_option("--retries", opt.retries,
+  app.add_option("--retries", c.opt.retries,
                  "resends of a request answered 503 or 429, after its Retry-After")
       ->check(CLI::Range(0U, 20U))
       ->capture_default_str();
-  app.add_option("--dispatch-tick-us", opt.dispatch_tick_us,
+  app.add_option("--dispatch-tick-us", c.opt.dispatch_tick_us,
                  "shortest sleep of the dispatcher; arrivals closer together go out together")
       ->check(CLI::Range(1U, 1000U))
       ->capture_default_str();
-  app.add_option("--max-in-flight", opt.max_in_flight,
+  app.add_option("--max-in-flight", c.opt.max_in_flight,
                  "requests outstanding per thread at most; further arrivals are dropped")
       ->check(CLI::Range(1ULL, 10'000'000ULL))
       ->capture_default_str();
-  app.add_option("--threads", opt.threads, "threads, each with its own io_context")
+  app.add_option("--threads", c.opt.threads, "threads, each with its own io_context")
       ->check(CLI::Range(1U, 256U))
       ->capture_default_str();
-  app.add_option("--connections", opt.connections_per_thread,
+  app.add_option("--connections", c.opt.connections_per_thread,
                  "keep-alive connections per thread at most")
       ->check(CLI::Range(1U, 65536U))
       ->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
+}
 
-  if (!reconcile_file.empty()) return reconcile_only(reconcile_file, database_url);
-  if (scenario_file.empty()) {
-    fmt::print(stderr, "zhiyuan-loadtest: --scenario or --reconcile-acks is required\n");
-    return 2;
-  }
+// The scenario with the command line's changes (--rate/--duration, --fault, --host, --port);
+// nullopt after printing why it cannot run.
+std::optional<loadtest::scenario> scenario_of(cli& c) {
   loadtest::scenario s;
   try {
-    s = loadtest::load_scenario(scenario_file);
+    s = loadtest::load_scenario(c.scenario_file);
   } catch (const loadtest::scenario_error& e) {
     fmt::print(stderr, "zhiyuan-loadtest: {}\n", e.what());
-    return 2;
+    return std::nullopt;
   }
-  if ((rate > 0) != (duration > 0)) {
+  if ((c.rate > 0) != (c.duration > 0)) {
     fmt::print(stderr, "zhiyuan-loadtest: --rate and --duration go together\n");
-    return 2;
+    return std::nullopt;
   }
-  if (rate > 0) {
-    s.phases = {loadtest::phase{"constant", duration, rate, rate}};
+  if (c.rate > 0) {
+    s.phases = {loadtest::phase{"constant", c.duration, c.rate, c.rate}};
     s.knee.reset();
-    s.max_duration_s = std::max(s.max_duration_s, duration + s.drain_s);
+    s.max_duration_s = std::max(s.max_duration_s, c.duration + s.drain_s);
   }
-  for (const auto& f : fault_texts) s.faults.push_back(parse_fault(f, s.phases_duration_s()));
-  opt.host = host.empty() ? s.target.host : host;
-  if (opt.host == "localhost") opt.host = "127.0.0.1";
-  opt.port = port != 0 ? port : s.target.port;
+  for (const auto& f : c.fault_texts) s.faults.push_back(parse_fault(f, s.phases_duration_s()));
+  c.opt.host = c.host.empty() ? s.target.host : c.host;
+  if (c.opt.host == "localhost") c.opt.host = "127.0.0.1";
+  c.opt.port = c.port != 0 ? c.port : s.target.port;
   // The tool is never aimed at someone else's machine.
   boost::system::error_code ec;
-  if (const auto address = boost::asio::ip::make_address(opt.host, ec);
+  if (const auto address = boost::asio::ip::make_address(c.opt.host, ec);
       ec || !address.is_loopback()) {
-    fmt::print(stderr, "zhiyuan-loadtest: --host must be a loopback address, not {}\n", opt.host);
-    return 2;
+    fmt::print(stderr, "zhiyuan-loadtest: --host must be a loopback address, not {}\n", c.opt.host);
+    return std::nullopt;
   }
+  return s;
+}
 
-  const auto accounts = load_accounts(s, database_url);
-  fmt::print("scenario {}: {:.1f}s of phases, {} candidates, target {}:{}, {} threads\n", s.name,
-             s.phases_duration_s(), accounts.size(), opt.host, opt.port, opt.threads);
-  std::fflush(stdout);
-  const auto report = loadtest::run(s, accounts, opt);
-
+// The acks file, the reconciliation, the reports and the checks of a finished run; its exit
+// status.
+int conclude(const cli& c, const loadtest::scenario& s, const loadtest::run_report& report) {
   loadtest::run_summary summary{s, report, loadtest::check_thresholds(s, report),
                                 loadtest::find_knee(s, report), std::nullopt};
-  if (!acks_file.empty()) {
+  if (!c.acks_file.empty()) {
     std::string lines;
     for (const auto& a : report.acks) lines += loadtest::ack_line(a) + '\n';
-    loadtest::write_file(acks_file, lines);
+    loadtest::write_file(c.acks_file, lines);
   }
   const bool submitted = report.actions[static_cast<std::size_t>(loadtest::action::submit)].sent;
-  if (!no_reconcile && submitted) {
-    pqxx::connection conn(database_url);
-    loadtest::reconcile_options ro;
+  if (!c.no_reconcile && submitted) {
+    storage::reconcile_options ro;
     ro.since = report.started_at - std::chrono::seconds(1);
-    summary.reconciled = loadtest::reconcile(conn, report.acks, ro);
+    summary.reconciled = loadtest::reconcile(c.database_url, report.acks, ro);
   }
   fmt::print("{}", loadtest::summary_text(summary));
-  if (!json_file.empty()) loadtest::write_file(json_file, loadtest::report_json(summary));
-  if (!html_file.empty()) loadtest::write_file(html_file, loadtest::report_html(summary));
+  if (!c.json_file.empty()) loadtest::write_file(c.json_file, loadtest::report_json(summary));
+  if (!c.html_file.empty()) loadtest::write_file(c.html_file, loadtest::report_html(summary));
   int broken = 0;
-  for (const auto& c : summary.checks) {
-    fmt::print("threshold {}: {:.4f} ({} {:.4f}) {}\n", c.key, c.measured,
-               c.at_least ? ">=" : "<=", c.limit, c.ok ? "ok" : "BROKEN");
-    if (!c.ok) ++broken;
+  for (const auto& check : summary.checks) {
+    fmt::print("threshold {}: {:.4f} ({} {:.4f}) {}\n", check.key, check.measured,
+               check.at_least ? ">=" : "<=", check.limit, check.ok ? "ok" : "BROKEN");
+    if (!check.ok) ++broken;
   }
   if (report.unreadable_receipts > 0) ++broken;
   if (summary.reconciled && !summary.reconciled->ok()) {
@@ -235,6 +227,30 @@ int run(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"zhiyuan-loadtest: an open-model load test of a zhiyuan server"};
+  cli c;
+  add_options(app, c);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (!c.reconcile_file.empty()) return reconcile_only(c.reconcile_file, c.database_url);
+  if (c.scenario_file.empty()) {
+    fmt::print(stderr, "zhiyuan-loadtest: --scenario or --reconcile-acks is required\n");
+    return 2;
+  }
+  const auto s = scenario_of(c);
+  if (!s) return 2;
+  const auto accounts = load_accounts(*s, c.database_url);
+  fmt::print("scenario {}: {:.1f}s of phases, {} candidates, target {}:{}, {} threads\n", s->name,
+             s->phases_duration_s(), accounts.size(), c.opt.host, c.opt.port, c.opt.threads);
+  std::fflush(stdout);
+  const auto report = loadtest::run(*s, accounts, c.opt);
+  return conclude(c, *s, report);
 }
 
 }  // namespace

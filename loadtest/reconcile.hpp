@@ -1,80 +1,28 @@
 #pragma once
 
-// Reconciliation of acknowledged formal submissions against PostgreSQL: the proof that a
-// receipt the server sent is a promise kept. Used by zhiyuan-loadtest at the end of a run and by
-// zhiyuan-submitter (the crash drills). The SQL is in storage/sql.hpp, "Reconciliation".
-//
-// For each acknowledged receipt (exam number, batch, version, receipt hash, Idempotency-Key):
-//   present:    the non-drill application_history row (exam number, batch, version) exists with
-//               the receipt's hash, that hash is SHA-256 of the canonical receipt rebuilt in SQL
-//               from the stored row (choices, accepted_at, previous hash: core/receipt.hpp), and
-//               the key's stored response names the same version and hash;
-//   lost:       no such row;
-//   mismatched: the row exists but one of the checks fails.
-// Over the acknowledged candidates' rows (only rows committed at or after `since`):
-//   duplicates:   versions beyond one per stored Idempotency-Key, per (candidate, batch); with
-//                 distinct_forms (every submission's form differs, as the submitter's do) also
-//                 versions beyond one per distinct form;
-//   inconsistent: applications rows that are not their history's latest version, history rows
-//                 whose hash is not that of their canonical receipt, prev_hash links broken
-//                 (all rows of the candidates, whoever wrote them).
+// The receipts a client holds, as a file (one line per receipt), and their reconciliation
+// against the database through storage::reconcile (storage/reconcile.hpp has the definitions of
+// present, lost, mismatched and duplicates). Used by zhiyuan-loadtest after a run (--acks,
+// --reconcile-acks) and by zhiyuan-submitter (the crash drills).
 
-#include <chrono>
-#include <cstdint>
-#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
-#include "core/batch.hpp"
-
-namespace pqxx {
-class connection_base;
-}
+#include "core/receipt.hpp"
+#include "storage/reconcile.hpp"
 
 namespace zhiyuan::loadtest {
 
-/// A receipt a client holds. `digest` is the receipt_hash in lowercase hex.
-struct acked_receipt {
-  std::string exam_no;
-  core::batch batch = core::batch::undergrad;
-  std::int64_t version = 0;
-  std::string digest;
-  std::string key;
-};
-
-struct reconcile_options {
-  /// Count duplicates only among rows committed at or after this instant (a run's start), so
-  /// that an earlier run's rows, whose keys may have expired, are not taken for duplicates.
-  std::optional<std::chrono::system_clock::time_point> since;
-  bool distinct_forms = false;
-};
-
-struct reconciliation {
-  std::uint64_t acked = 0;
-  std::uint64_t present = 0;
-  std::uint64_t lost = 0;
-  std::uint64_t mismatched = 0;
-  std::int64_t duplicates = 0;
-  std::int64_t inconsistent = 0;
-  std::int64_t history_rows = 0;      ///< non-drill history rows of the acknowledged candidates
-  std::vector<std::string> problems;  ///< the first few lost or mismatched receipts, described
-
-  bool ok() const noexcept {
-    return lost == 0 && mismatched == 0 && duplicates == 0 && inconsistent == 0 && present == acked;
-  }
-  /// "acked=N present=P lost=L mismatched=M duplicates=D"
-  std::string line() const;
-};
-
-/// Checks `acks` against the database `conn` is connected to (one transaction; temporary
-/// tables dropped at its end). Throws pqxx exceptions on database errors.
-reconciliation reconcile(pqxx::connection_base& conn, const std::vector<acked_receipt>& acks,
-                         const reconcile_options& opt);
-
-/// One acknowledged receipt per line: "exam_no batch version digest key" (batch by its code,
-/// e.g. undergrad). Throws std::runtime_error naming the file and line of a malformed one.
-std::vector<acked_receipt> read_acks_file(const std::string& path);
+/// One held receipt per line: "exam_no batch version receipt_hash key" (batch by its code, e.g.
+/// undergrad). Throws std::runtime_error naming the file and line of a malformed one.
+std::vector<core::held_receipt> read_acks_file(const std::string& path);
 /// The line read_acks_file reads back, without the newline.
-std::string ack_line(const acked_receipt& a);
+std::string ack_line(const core::held_receipt& a);
+
+/// storage::reconcile on a connection of its own to `database_url`.
+storage::reconciliation reconcile(const std::string& database_url,
+                                  std::span<const core::held_receipt> acks,
+                                  const storage::reconcile_options& opt);
 
 }  // namespace zhiyuan::loadtest

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "loadtest/reconcile.hpp"
 #include "loadtest/runner.hpp"
 #include "loadtest/scenario.hpp"
+#include "storage/reconcile.hpp"
 
 namespace zhiyuan::loadtest {
 
@@ -20,7 +20,7 @@ struct run_summary {
   const run_report& r;
   std::vector<threshold_result> checks;
   std::optional<knee_result> knee;
-  std::optional<reconciliation> reconciled;  ///< nullopt when not reconciled
+  std::optional<storage::reconciliation> reconciled;  ///< nullopt when not reconciled
 };
 
 /// The tables printed at the end of a run.

@@ -94,8 +94,8 @@ struct mix_entry {
 /// order (the run then ends when the pool is used up).
 enum class candidate_assignment { random, once };
 
-/// Candidates of the synthetic province (loadtest/province.hpp) that the run logs in as, with
-/// their documented passwords (loadtest/synthetic_passwords.hpp): candidate_ids
+/// Candidates of the synthetic province (province/province.hpp) that the run logs in as, with
+/// their documented passwords (province/synthetic_passwords.hpp): candidate_ids
 /// first, first + (skip + 1), first + 2 (skip + 1), ..., count of them.
 struct candidate_pool {
   std::int64_t first = 1;  ///< candidate_id (1-based, exam-number order)

@@ -8,8 +8,8 @@ cd "$root"
 scripts/setup.sh
 scripts/build.sh
 build=${ZHIYUAN_BUILD_DIR:-$root/build}
-if [[ -x "$build/loadtest/zhiyuan-seed" ]]; then
-  "$build/loadtest/zhiyuan-seed" --candidates "${ZHIYUAN_DEMO_CANDIDATES:-2000}" \
+if [[ -x "$build/province/zhiyuan-seed" ]]; then
+  "$build/province/zhiyuan-seed" --candidates "${ZHIYUAN_DEMO_CANDIDATES:-2000}" \
     --kdf-cost test --if-empty --var-dir "$root/var"
 fi
 exec "$build/server/zhiyuan-server" --config "$root/config/zhiyuan.toml" "$@"

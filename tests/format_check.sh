@@ -8,7 +8,7 @@ if [[ -z $cf ]]; then
   echo "format_check: clang-format not installed (scripts/setup.sh installs it)"
   exit 1
 fi
-mapfile -t files < <(find core storage server loadtest bench tests -name '*.cpp' -o -name '*.hpp' | sort)
+mapfile -t files < <(find core storage server province loadtest bench tests -name '*.cpp' -o -name '*.hpp' | sort)
 bad=()
 for f in "${files[@]}"; do
   "$cf" --dry-run -Werror "$f" >/dev/null 2>&1 || bad+=("$f")

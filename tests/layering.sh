@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The layering rule of STYLE.md: core/ includes only the standard library and core/;
-# storage/ never includes server/; loadtest/ never includes server/; server/ has no SQL;
-# server/http/ (the transport) includes no handler and no storage; server/admin/ includes nothing
-# of server/candidate/. Fails listing every offending line.
+# storage/ never includes server/; loadtest/ never includes server/, and its runner side never
+# includes storage/ or libpqxx; server/ has no SQL; server/http/ (the transport) includes no
+# handler and no storage; server/candidate/ and server/admin/ include nothing of each other.
+# Fails listing every offending line.
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root"
@@ -54,6 +55,25 @@ if grep -rnE '#[[:space:]]*include[[:space:]]*"server/' loadtest; then
   echo "layering: loadtest/ talks to the server over HTTP only"
   fail=1
 fi
+# storage/'s statements are its own: the tools call its functions (storage::reconcile) instead.
+tools=()
+for dir in loadtest province; do [[ -d $dir ]] && tools+=("$dir"); done
+if grep -rnE '#[[:space:]]*include[[:space:]]*"storage/sql' "${tools[@]}"; then
+  echo "layering: loadtest/ and province/ call storage/'s functions, never its SQL (storage/sql*)"
+  fail=1
+fi
+# The run itself speaks HTTP only: the runner side of loadtest/ never reaches the database
+# (preparing forms, reconciling and reporting may, through storage/'s interfaces).
+runner_side=(runner http_connection scenario histogram client tally actions faults)
+for name in "${runner_side[@]}"; do
+  for file in loadtest/"$name".hpp loadtest/"$name".cpp; do
+    [[ -f $file ]] || continue
+    if grep -nHE '#[[:space:]]*include[[:space:]]*("storage/|<pqxx)' "$file"; then
+      echo "layering: $file is the load generator's runner side: no storage/ and no libpqxx"
+      fail=1
+    fi
+  done
+done
 # server/ calls storage/'s interfaces but never speaks SQL itself: no libpqxx includes.
 if grep -rnE '#[[:space:]]*include[[:space:]]*<pqxx' server; then
   echo "layering: server/ must not include libpqxx (SQL lives in storage/)"

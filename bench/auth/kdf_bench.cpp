@@ -1,5 +1,5 @@
 // Argon2id verification per core, at the synthetic province's test cost and at the production
-// cost (loadtest/synthetic_passwords.hpp: t=2, 19 MiB). The server verifies one hash per sign-in
+// cost (province/synthetic_passwords.hpp: t=2, 19 MiB). The server verifies one hash per sign-in
 // and one per formal submission whose save password the session has not remembered
 // (auth.save_password_memo_minutes), with libsodium's crypto_pwhash_str_verify: exactly what is
 // timed here, single-threaded, so items_per_second is the rate per core.
@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "loadtest/synthetic_passwords.hpp"
+#include "province/synthetic_passwords.hpp"
 
 namespace {
 

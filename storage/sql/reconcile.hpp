@@ -1,10 +1,11 @@
 #pragma once
 
-// SQL of the reconciliation of acknowledged receipts, moved here verbatim from storage/sql.hpp.
+// The statements of storage::reconcile (storage/reconcile.cpp): a check of acknowledged
+// receipts against the stored history, which rebuilds the write path's receipt in SQL. Kept
+// apart from the server's statements (storage/sql/*.hpp) because only the tools send them.
 
 namespace zhiyuan::storage::sql {
 
-// ---- Reconciliation of acknowledged receipts (loadtest/reconcile.cpp) ----
 // One transaction: the acks are COPYed into reconcile_acks, the acknowledged candidates'
 // non-drill history rows copied into reconcile_rows with their receipt hash checked, each ack
 // classified into reconcile_result; all three are dropped at COMMIT.
@@ -29,7 +30,7 @@ inline constexpr const char* reconcile_collect_rows =
     "  E'\\n', 'UTF8')) AS hash_ok"
     " FROM application_history h JOIN candidates c USING (candidate_id)"
     " WHERE NOT h.drill AND c.exam_no IN (SELECT exam_no FROM reconcile_acks)";
-// outcome per ack: lost, mismatched or present (see loadtest/reconcile.hpp). The stored
+// outcome per ack: lost, mismatched or present (see storage/reconcile.hpp). The stored
 // response of the key must name the receipt's version and hash.
 inline constexpr const char* reconcile_classify =
     "CREATE TEMP TABLE reconcile_result ON COMMIT DROP AS"

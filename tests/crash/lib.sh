@@ -242,12 +242,19 @@ crash_wait_acks_above() {
   crash_die "no new receipts within $2 s (held: $(crash_acked), waiting for more than $floor)"
 }
 
+# Stops the submitter; fails unless it exits 0. It exits 3 when a receipt did not answer the
+# submission sent (another candidate, batch or form): such a receipt is never held, and the
+# drill fails on it.
 crash_stop_submitter() {
   crash_stop "$submitter_pid" 45
   local status=$crash_status
   crash_forget "$submitter_pid"
-  ((status == 0)) || { tail -n 20 "$submitter_log" >&2; crash_die "submitter exited with $status"; }
   grep '^result ' "$submitter_out" >&2 || true
+  if ((status == 3)); then
+    grep 'does not match\|unparsable receipt' "$submitter_log" | head -n 5 >&2 || true
+    crash_die "submitter got receipts that do not answer its submissions (exit 3)"
+  fi
+  ((status == 0)) || { tail -n 20 "$submitter_log" >&2; crash_die "submitter exited with $status"; }
 }
 
 # crash_reconcile ROUND: prints the reconciliation line; fails on any loss or duplicate.

@@ -14,7 +14,7 @@
 
 #include "core/admin.hpp"
 #include "core/import.hpp"
-#include "loadtest/province_loader.hpp"
+#include "province/province_loader.hpp"
 #include "server/admin/context.hpp"
 #include "storage/admin_store.hpp"
 #include "storage/database.hpp"

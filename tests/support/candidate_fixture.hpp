@@ -17,7 +17,7 @@
 
 #include "core/choices.hpp"
 #include "core/time.hpp"
-#include "loadtest/synthetic_passwords.hpp"
+#include "province/synthetic_passwords.hpp"
 #include "storage/catalog_loader.hpp"
 #include "storage/embedded_cluster.hpp"
 #include "tests/support/http_client.hpp"

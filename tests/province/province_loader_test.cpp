@@ -1,6 +1,6 @@
-// loadtest/province_loader against the PostgreSQL of the `database` ctest fixture, in a database
+// province/province_loader against the PostgreSQL of the `database` ctest fixture, in a database
 // of its own (created and dropped here), so that it never touches other tests' data.
-#include "loadtest/province_loader.hpp"
+#include "province/province_loader.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "loadtest/province_loader.hpp"
+#include "province/province_loader.hpp"
 
 #include <fmt/format.h>
 
@@ -158,17 +158,10 @@ std::vector<std::string> drop_candidate_constraints(pqxx::work& tx) {
   return recreate;
 }
 
-load_report load(pqxx::connection& conn, const province& p, const password_hashes& hashes,
-                 const std::function<void(std::size_t)>& wait_for_hashes,
-                 const load_options& options) {
-  if (hashes.size() != p.candidates.size()) {
-    throw std::invalid_argument(fmt::format("{} password hash pairs for {} candidates",
-                                            hashes.size(), p.candidates.size()));
-  }
-  load_report report;
-  pqxx::work tx(conn, "zhiyuan-seed");
-
-  auto start = steady::now();
+// Checks that the seed tables are empty or, with replace, empties them (TRUNCATE … CASCADE,
+// noting every table emptied); restarts the seed tables' sequences.
+void prepare(pqxx::work& tx, const load_options& options, load_report& report) {
+  const auto start = steady::now();
   const auto existing = tx.exec1(std::string(sql::count_seed_rows))[0].as<std::int64_t>();
   if (existing > 0) {
     if (!options.replace) {
@@ -186,7 +179,10 @@ load_report load(pqxx::connection& conn, const province& p, const password_hashe
     tx.exec("ALTER SEQUENCE " + row[0].as<std::string>() + " RESTART");
   }
   report.prepare_seconds = seconds_since(start);
+}
 
+// Every seed table but candidates and dataset_info, in an order their foreign keys accept.
+void copy_catalog(pqxx::work& tx, const province& p, load_report& report) {
   report.tables.push_back(copy_rows(
       tx, "units", {"id", "parent_id", "level", "code", "name", "lo", "hi"}, p.units,
       [](const unit_row& u, std::size_t) {
@@ -232,8 +228,13 @@ load_report load(pqxx::connection& conn, const province& p, const password_hashe
                 p.control_lines, [](const control_line_row& l, std::size_t) {
                   return std::forward_as_tuple(l.year, l.batch, l.track, l.category, l.score);
                 }));
+}
 
-  // Candidates last but one: their hashes may still be computed meanwhile.
+// The candidates in segments, each once its hashes are ready, with their constraints deferred
+// when the options say so.
+void copy_candidates(pqxx::work& tx, const province& p, const password_hashes& hashes,
+                     const std::function<void(std::size_t)>& wait_for_hashes,
+                     const load_options& options, load_report& report) {
   const bool must_set_passwords = false;
   const bool is_test_data = options.cost == kdf_cost::test;
   const columns candidate_columns = {
@@ -241,7 +242,7 @@ load_report load(pqxx::connection& conn, const province& p, const password_hashe
       "city_id",      "category",   "track",     "electives",          "score",       "rank",
       "eligible",     "login_hash", "save_hash", "must_set_passwords", "is_test_data"};
   table_load candidates{"candidates", 0, 0};
-  start = steady::now();
+  auto start = steady::now();
   std::vector<std::string> recreate;
   if (options.defer_candidate_constraints) recreate = drop_candidate_constraints(tx);
   for (std::size_t begin = 0; begin < p.candidates.size(); begin += candidate_segment) {
@@ -269,13 +270,27 @@ load_report load(pqxx::connection& conn, const province& p, const password_hashe
     for (const std::string& statement : recreate) tx.exec(statement);
     report.tables.push_back({"candidates: indexes, foreign keys", 0, seconds_since(start)});
   }
+}
 
+load_report load(pqxx::connection& conn, const province& p, const password_hashes& hashes,
+                 const std::function<void(std::size_t)>& wait_for_hashes,
+                 const load_options& options) {
+  if (hashes.size() != p.candidates.size()) {
+    throw std::invalid_argument(fmt::format("{} password hash pairs for {} candidates",
+                                            hashes.size(), p.candidates.size()));
+  }
+  load_report report;
+  pqxx::work tx(conn, "zhiyuan-seed");
+  prepare(tx, options, report);
+  copy_catalog(tx, p, report);
+  // Candidates last but one: their hashes may still be computed meanwhile.
+  copy_candidates(tx, p, hashes, wait_for_hashes, options, report);
   const auto facts = dataset_facts(p, options);
   report.tables.push_back(copy_rows(
       tx, "dataset_info", {"key", "value"}, facts,
       [](const auto& kv, std::size_t) { return std::forward_as_tuple(kv.first, kv.second); }));
 
-  start = steady::now();
+  const auto start = steady::now();
   tx.commit();
   report.commit_seconds = seconds_since(start);
   return report;

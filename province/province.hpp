@@ -28,6 +28,9 @@
 // - historical_scores: min_score/min_rank of each group in each historical year come from the
 //   group's prestige through that year's score table (a rank share held roughly constant), so they
 //   are consistent with score_tables. About 5% of (group, year) pairs are missing (new groups).
+// - major_groups: every batch has groups of every category it admits (arts and sports ones in
+//   the main batches too), so that every candidate eligible for a batch can list groups of it
+//   (province/catalog_generator.hpp). Those added for that come after the colleges' own groups.
 
 #include <cstdint>
 #include <optional>

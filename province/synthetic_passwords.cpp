@@ -1,4 +1,4 @@
-#include "loadtest/synthetic_passwords.hpp"
+#include "province/synthetic_passwords.hpp"
 
 #include <sodium.h>
 

@@ -29,7 +29,7 @@
 #include <string_view>
 #include <vector>
 
-#include "loadtest/province.hpp"
+#include "province/province.hpp"
 
 namespace zhiyuan::loadtest {
 

@@ -1,4 +1,4 @@
-#include "loadtest/province.hpp"
+#include "province/province.hpp"
 
 #include <gtest/gtest.h>
 #include <sodium.h>
@@ -14,8 +14,8 @@
 #include <tuple>
 #include <unordered_set>
 
-#include "loadtest/province_loader.hpp"
-#include "loadtest/synthetic_passwords.hpp"
+#include "province/province_loader.hpp"
+#include "province/synthetic_passwords.hpp"
 
 namespace zhiyuan::loadtest {
 namespace {

@@ -8,8 +8,8 @@
 
 #include <pqxx/connection>
 
-#include "loadtest/province.hpp"
-#include "loadtest/synthetic_passwords.hpp"
+#include "province/province.hpp"
+#include "province/synthetic_passwords.hpp"
 
 namespace zhiyuan::loadtest {
 

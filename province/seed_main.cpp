@@ -16,13 +16,14 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <pqxx/pqxx>
 #include <string>
 #include <thread>
 
-#include "loadtest/province.hpp"
-#include "loadtest/province_loader.hpp"
-#include "loadtest/synthetic_passwords.hpp"
+#include "province/province.hpp"
+#include "province/province_loader.hpp"
+#include "province/synthetic_passwords.hpp"
 #include "storage/database.hpp"
 
 namespace {
@@ -77,99 +78,89 @@ void print_statistics(const loadtest::province& p) {
              p.colleges.size(), p.major_groups.size(), p.majors.size(), p.historical_scores.size());
 }
 
-int run(int argc, char** argv) {
-  CLI::App app{"zhiyuan-seed: generate a synthetic province and load it into PostgreSQL"};
-  loadtest::province_options options;
+struct seed_options {
+  loadtest::province_options province;
   std::string cost_text = "production";
   std::string database_url;
   std::string var_dir = "var";
   bool replace = false, dry_run = false, keep_constraints = false, if_empty = false;
   int threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  app.add_option("--candidates", options.candidates, "registered candidates to generate")
+};
+
+void add_options(CLI::App& app, seed_options& o) {
+  app.add_option("--candidates", o.province.candidates, "registered candidates to generate")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  app.add_option("--seed", options.seed, "generator seed; same seed, same province")
+  app.add_option("--seed", o.province.seed, "generator seed; same seed, same province")
       ->capture_default_str();
-  app.add_option("--year", options.year, "current exam year; history is the 3 years before")
+  app.add_option("--year", o.province.year, "current exam year; history is the 3 years before")
       ->check(CLI::Range(2001, 2099))
       ->capture_default_str();
-  app.add_option("--kdf-cost", cost_text,
+  app.add_option("--kdf-cost", o.cost_text,
                  "password hashing cost: production (Argon2id t=2, 19 MiB) or test (libsodium "
                  "minimum; marks the data as test data)")
       ->check(CLI::IsMember({"test", "production"}))
       ->capture_default_str();
-  app.add_option("--database-url", database_url,
+  app.add_option("--database-url", o.database_url,
                  "libpq connection string; default: the embedded cluster under --var-dir");
-  app.add_option("--var-dir", var_dir, "embedded cluster location (<var-dir>/pg)")
+  app.add_option("--var-dir", o.var_dir, "embedded cluster location (<var-dir>/pg)")
       ->capture_default_str();
-  app.add_flag("--replace", replace,
+  app.add_flag("--replace", o.replace,
                "empty the seed tables first (TRUNCATE ... CASCADE: also empties every "
                "candidate-owned and office table)");
-  app.add_flag("--if-empty", if_empty,
+  app.add_flag("--if-empty", o.if_empty,
                "load only into an empty database; otherwise do nothing and succeed (the run "
                "command's demo province)");
-  app.add_option("--threads", threads, "generation and hashing threads")
+  app.add_option("--threads", o.threads, "generation and hashing threads")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  app.add_flag("--dry-run", dry_run, "generate only and print statistics");
-  app.add_flag("--keep-constraints", keep_constraints,
+  app.add_flag("--dry-run", o.dry_run, "generate only and print statistics");
+  app.add_flag("--keep-constraints", o.keep_constraints,
                "COPY candidates with their foreign keys and secondary indexes in place (slower) "
                "instead of re-creating them after the COPY in the same transaction");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  const loadtest::kdf_cost cost = *loadtest::parse_kdf_cost(cost_text);
+}
 
-  std::vector<stage> stages;
-  std::unique_ptr<storage::database> db;
-  if (!dry_run) {
-    // Database first, and the emptiness check, so that a refusal comes before minutes of work.
-    const auto start = steady::now();
-    storage::database_config config;
-    config.url = database_url;
-    config.embedded.var_dir = var_dir;
-    db = std::make_unique<storage::database>(std::move(config));
-    db->migrate();
-    pqxx::connection conn(db->connection_string());
-    const std::int64_t rows = loadtest::seed_rows(conn);
-    if (rows > 0 && if_empty && !replace) {
-      fmt::print("zhiyuan-seed: the database already holds a province ({} rows); left as is\n",
-                 rows);
-      return 0;
-    }
-    if (rows > 0 && !replace) {
-      fmt::print(stderr,
-                 "zhiyuan-seed: the database already holds {} rows in the seed tables; use "
-                 "--replace to empty them (TRUNCATE ... CASCADE also empties every "
-                 "candidate-owned and office table)\n",
-                 rows);
-      return 1;
-    }
-    fmt::print("database ready ({}) in {:.3f} s\n",
-               database_url.empty() ? "embedded cluster in " + var_dir : "--database-url",
-               seconds_since(start));
-  }
-
-  const auto total_start = steady::now();
-  auto start = steady::now();
-  const loadtest::province province = loadtest::generate_province(options, threads);
-  stages.push_back({"generate", province.candidates.size(), seconds_since(start)});
-  print_statistics(province);
-  if (dry_run) {
-    print_stages(stages);
-    fmt::print("province_generate_seconds={:.3f}\n", seconds_since(total_start));
-    return 0;
-  }
-
-  // Hashing runs on its own threads while the catalog and the first candidates are copied.
-  loadtest::password_hashing hashing(province.candidates, cost, threads);
+// The database, migrated, and the emptiness check, so that a refusal comes before minutes of
+// work. nullptr with `exit_status` set when there is nothing to do (or it is refused).
+std::unique_ptr<storage::database> open_database(const seed_options& o, int& exit_status) {
+  const auto start = steady::now();
+  storage::database_config config;
+  config.url = o.database_url;
+  config.embedded.var_dir = o.var_dir;
+  auto db = std::make_unique<storage::database>(std::move(config));
+  db->migrate();
   pqxx::connection conn(db->connection_string());
+  const std::int64_t rows = loadtest::seed_rows(conn);
+  if (rows > 0 && o.if_empty && !o.replace) {
+    fmt::print("zhiyuan-seed: the database already holds a province ({} rows); left as is\n", rows);
+    exit_status = 0;
+    return nullptr;
+  }
+  if (rows > 0 && !o.replace) {
+    fmt::print(stderr,
+               "zhiyuan-seed: the database already holds {} rows in the seed tables; use "
+               "--replace to empty them (TRUNCATE ... CASCADE also empties every "
+               "candidate-owned and office table)\n",
+               rows);
+    exit_status = 1;
+    return nullptr;
+  }
+  fmt::print("database ready ({}) in {:.3f} s\n",
+             o.database_url.empty() ? "embedded cluster in " + o.var_dir : "--database-url",
+             seconds_since(start));
+  return db;
+}
+
+// Hashes (on their own threads, while the catalog and the first candidates are copied) and
+// loads the province; appends the stages' times.
+void load(const seed_options& o, loadtest::kdf_cost cost, storage::database& db,
+          const loadtest::province& province, std::vector<stage>& stages) {
+  loadtest::password_hashing hashing(province.candidates, cost, o.threads);
+  pqxx::connection conn(db.connection_string());
   loadtest::load_options load;
-  load.replace = replace;
+  load.replace = o.replace;
   load.cost = cost;
-  load.defer_candidate_constraints = !keep_constraints;
+  load.defer_candidate_constraints = !o.keep_constraints;
   const loadtest::load_report report = loadtest::load_province(conn, province, hashing, load);
   if (!report.truncated.empty()) {
     std::string list;
@@ -188,6 +179,38 @@ int run(int argc, char** argv) {
     }
   }
   stages.push_back({"load: commit", 0, report.commit_seconds});
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"zhiyuan-seed: generate a synthetic province and load it into PostgreSQL"};
+  seed_options o;
+  add_options(app, o);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  const loadtest::kdf_cost cost = *loadtest::parse_kdf_cost(o.cost_text);
+
+  std::vector<stage> stages;
+  std::unique_ptr<storage::database> db;
+  if (!o.dry_run) {
+    int exit_status = 0;
+    db = open_database(o, exit_status);
+    if (db == nullptr) return exit_status;
+  }
+
+  const auto total_start = steady::now();
+  const auto start = steady::now();
+  const loadtest::province province = loadtest::generate_province(o.province, o.threads);
+  stages.push_back({"generate", province.candidates.size(), seconds_since(start)});
+  print_statistics(province);
+  if (o.dry_run) {
+    print_stages(stages);
+    fmt::print("province_generate_seconds={:.3f}\n", seconds_since(total_start));
+    return 0;
+  }
+  load(o, cost, *db, province, stages);
   const double total = seconds_since(total_start);
   stages.push_back({"total", 0, total});
   print_stages(stages);
