@@ -66,6 +66,116 @@ storage::write_path_options writer_options(const server::writer_settings& w,
   return o;
 }
 
+// Filing data and settings of the candidate API: catalog, reference data, directory, the
+// timetable of the file (until the province changes it), clock and limits.
+void load_filing_state(server::candidate_api_context& api, const storage::filing_data& data,
+                       const std::string& conninfo, const server::config& cfg) {
+  api.catalog.store(data.catalog);
+  api.reference.store(storage::load_reference_data(conninfo));
+  api.directory = data.directory;
+  api.schedule.set(server::load_schedule(cfg.filing.schedule_file), 0);
+  api.clock_offset_seconds = cfg.filing.clock_offset_seconds;
+  api.write_deadline = cfg.writer.deadline;
+  api.session_absolute = cfg.auth.session_absolute;
+  api.save_password_memo = cfg.auth.save_password_memo;
+}
+
+core::popularity_index load_popularity(const std::string& conninfo,
+                                       const storage::candidate_directory& directory) {
+  core::popularity_index loaded;
+  if (const auto bad = storage::load_popularity(conninfo, directory, loaded)) {
+    server::log_event(spdlog::level::warn, "popularity_rows_skipped",
+                      {{"rows", fmt::format("{}", bad)}, {"reason", "choices do not decode"}});
+  }
+  return loaded;
+}
+
+core::common_passwords load_common_passwords(const server::auth_settings& a) {
+  return core::common_passwords::parse(
+      a.common_passwords_file.empty()
+          ? std::string(server::shipped_common_passwords())
+          : server::read_text_file(a.common_passwords_file, "auth.common_passwords_file"));
+}
+
+// Sessions survive a restart. A restart counts as activity: the idle timer starts afresh
+// (last_seen is not written back on every request), the absolute expiry stays.
+void restore_sessions(server::session_table& sessions, const std::string& conninfo,
+                      std::int64_t now) {
+  for (const auto& s : storage::load_live_sessions(conninfo, now)) {
+    sessions.insert(s.hash, {s.candidate_id, s.expires_at, now, s.passwords_set, s.pledged});
+  }
+}
+
+server::admin_api_context admin_context(const server::admin_settings& a,
+                                        server::candidate_api_context& api,
+                                        storage::worker_pool& reads, storage::worker_pool& hashing,
+                                        server::login_guard& guard) {
+  server::admin_api_context admin{&reads,
+                                  &hashing,
+                                  &guard,
+                                  api.sessions,
+                                  api.common_passwords,
+                                  server::split_networks(a.trusted_networks),
+                                  a.session_idle_seconds,
+                                  static_cast<int>(a.export_page_rows),
+                                  [&api] { return api.now_micros(); }};
+  admin.schedule = &api.schedule;
+  admin.reminder_interval_seconds = a.reminder_interval_seconds;
+  admin.document_max_bytes = a.document_max_bytes;
+  admin.import_max_bytes = a.import_max_bytes;
+  admin.import_max_rows = a.import_max_rows;
+  return admin;
+}
+
+std::vector<server::route_spec> route_table(const server::system_state& state,
+                                            server::candidate_api_context& api,
+                                            server::admin_api_context& admin) {
+  auto table = server::system_routes(state);
+  for (auto& r : server::candidate_routes(api)) table.push_back(std::move(r));
+  for (auto& r : server::admin_routes(admin)) table.push_back(std::move(r));
+  for (auto& r : server::admin_ops_routes(admin)) table.push_back(std::move(r));
+  return table;
+}
+
+// Housekeeping. Each minute: the drill's data goes when the drill ends (checked before serving
+// too), and expired sessions leave memory. Every few seconds (`watch`): what other nodes changed
+// (timetable, snapshots), and the filing counters' deltas folded (readers add the deltas not
+// folded yet, so statistics stay exact and their reads stay short).
+void add_housekeeping(server::maintenance& chores, server::maintenance& watch,
+                      server::candidate_api_context& api, const std::string& conninfo,
+                      std::function<void()> refresh_schedule,
+                      server::snapshot_refresher& snapshots) {
+  const auto drill_close = [&api] { return api.schedule.get()->drill.close; };
+  chores.add("drill_purge", server::drill_purge_task(
+                                drill_close, [&api] { return api.now_seconds(); },
+                                [&conninfo, drill_close] {
+                                  return storage::purge_drill_data(conninfo, drill_close());
+                                }));
+  chores.add("session_sweep", [&api] { api.sessions->sweep(api.now_seconds()); });
+  watch.add("schedule_refresh", std::move(refresh_schedule));
+  watch.add("snapshots_refresh", [&snapshots] { snapshots.refresh(); });
+  watch.add("filing_counts_fold", [&conninfo] { storage::fold_filing_counts(conninfo); });
+}
+
+// Serves until SIGTERM or SIGINT, then drains (`stop_writes` flushes what was admitted).
+void serve_http(const server::config& cfg, const server::router& routes, server::metrics& stats,
+                server::system_state& state, server::admin_api_context& admin,
+                const storage::write_path& writes, std::function<void()> stop_writes) {
+  server::http_server http(cfg.server, routes, stats);
+  http.access_log = cfg.log.access;
+  // Browsing yields to submissions once the write path is past half its capacity.
+  http.shed_browsing = [&writes, half = cfg.writer.max_in_flight / 2] {
+    return writes.in_flight() > half;
+  };
+  http.admit_upload = [&admin](std::string_view authorization) {
+    return server::admin_http::admit_upload(admin, authorization);
+  };
+  http.start();
+  server::log_event(spdlog::level::info, "listening",
+                    {{"address", fmt::format("{}:{}", cfg.server.host, http.port())}});
+  server::wait_and_drain(http, state, cfg.server, {std::move(stop_writes)});
+}
+
 int serve(const server::config& cfg) {
   storage::database db(storage_config(cfg.database));
   const auto applied = db.migrate();
@@ -80,18 +190,10 @@ int serve(const server::config& cfg) {
   // Read before the snapshots: an import applied meanwhile is reloaded at the first refresh.
   auto imports_seen = storage::applied_imports(conninfo);
   const auto data = storage::load_filing_data(conninfo);
-  api.catalog.store(data.catalog);
-  api.reference.store(storage::load_reference_data(conninfo));
-  core::popularity_index loaded;
-  if (const auto bad = storage::load_popularity(conninfo, *data.directory, loaded)) {
-    server::log_event(spdlog::level::warn, "popularity_rows_skipped",
-                      {{"rows", fmt::format("{}", bad)}, {"reason", "choices do not decode"}});
-  }
-  server::shared_popularity popularity(std::move(loaded));
+  load_filing_state(api, data, conninfo, cfg);
+  server::shared_popularity popularity(load_popularity(conninfo, *data.directory));
   api.popularity = &popularity;
-  api.directory = data.directory;
-  // The file's timetable until the province changes it; then the newest stored revision.
-  api.schedule.set(server::load_schedule(cfg.filing.schedule_file), 0);
+  // The newest stored timetable wins over the file's, now and whenever another node stores one.
   const auto refresh_schedule = server::schedule_refresh_task(
       api.schedule, [&conninfo]() -> std::optional<server::stored_schedule> {
         auto s = storage::latest_schedule(conninfo);
@@ -100,14 +202,7 @@ int serve(const server::config& cfg) {
       });
   refresh_schedule();
   server::snapshot_refresher snapshots(conninfo, api, std::move(imports_seen));
-  api.clock_offset_seconds = cfg.filing.clock_offset_seconds;
-  api.write_deadline = cfg.writer.deadline;
-  api.session_absolute = cfg.auth.session_absolute;
-  api.save_password_memo = cfg.auth.save_password_memo;
-  const auto common = core::common_passwords::parse(
-      cfg.auth.common_passwords_file.empty()
-          ? std::string(server::shipped_common_passwords())
-          : server::read_text_file(cfg.auth.common_passwords_file, "auth.common_passwords_file"));
+  const auto common = load_common_passwords(cfg.auth);
   api.common_passwords = &common;
   const auto signer = server::receipt_signer::load_or_create(
       cfg.auth.receipt_key_file.empty() ? cfg.database.var_dir + "/receipt.key"
@@ -116,12 +211,7 @@ int serve(const server::config& cfg) {
   server::login_guard guard(cfg.auth.login_ip_per_minute);
   api.guard = &guard;
   server::session_table sessions(std::chrono::seconds(cfg.auth.session_idle).count());
-  for (const auto& s : storage::load_live_sessions(conninfo, api.now_seconds())) {
-    // A restart counts as activity: the idle timer starts afresh (last_seen is not written back
-    // on every request), the absolute expiry stays.
-    sessions.insert(s.hash,
-                    {s.candidate_id, s.expires_at, api.now_seconds(), s.passwords_set, s.pledged});
-  }
+  restore_sessions(sessions, conninfo, api.now_seconds());
   api.sessions = &sessions;
   storage::write_path writes(conninfo, writer_options(cfg.writer, data.directory->id_bound()));
   writes.start();
@@ -138,48 +228,18 @@ int serve(const server::config& cfg) {
                      {"sessions", fmt::format("{}", sessions.size())},
                      {"receipt_key_id", signer.key_id()}});
 
-  // Housekeeping: the drill's data goes when the drill ends (checked before serving, then each
-  // minute), and expired sessions leave memory.
   server::maintenance chores(std::chrono::seconds(60));
-  const auto drill_close = [&api] { return api.schedule.get()->drill.close; };
-  chores.add("drill_purge", server::drill_purge_task(
-                                drill_close, [&api] { return api.now_seconds(); },
-                                [&conninfo, drill_close] {
-                                  return storage::purge_drill_data(conninfo, drill_close());
-                                }));
-  chores.add("session_sweep", [&api, &sessions] { sessions.sweep(api.now_seconds()); });
+  server::maintenance watch(std::chrono::seconds(cfg.filing.schedule_refresh_seconds));
+  add_housekeeping(chores, watch, api, conninfo, refresh_schedule, snapshots);
   chores.start();
-  // Every few seconds: what other nodes changed, and the filing counters' deltas folded (readers
-  // add the deltas not folded yet, so statistics stay exact and their reads stay short).
-  server::maintenance schedule_watch(std::chrono::seconds(cfg.filing.schedule_refresh_seconds));
-  schedule_watch.add("schedule_refresh", refresh_schedule);
-  schedule_watch.add("snapshots_refresh", [&snapshots] { snapshots.refresh(); });
-  schedule_watch.add("filing_counts_fold", [&conninfo] { storage::fold_filing_counts(conninfo); });
-  schedule_watch.start();
+  watch.start();
 
   server::system_state state;
   state.database_reachable = [&health] { return health.reachable(); };
-  auto table = server::system_routes(state);
-  for (auto& r : server::candidate_routes(api)) table.push_back(std::move(r));
   server::login_guard admin_guard(cfg.admin.login_ip_per_minute);
-  server::admin_api_context admin{&reads,
-                                  &auth_pool,
-                                  &admin_guard,
-                                  &sessions,
-                                  &common,
-                                  server::split_networks(cfg.admin.trusted_networks),
-                                  cfg.admin.session_idle_seconds,
-                                  static_cast<int>(cfg.admin.export_page_rows),
-                                  [&api] { return api.now_micros(); }};
-  admin.schedule = &api.schedule;
+  auto admin = admin_context(cfg.admin, api, reads, auth_pool, admin_guard);
   admin.refresh_snapshots = [&snapshots] { return snapshots.refresh(); };
-  admin.reminder_interval_seconds = cfg.admin.reminder_interval_seconds;
-  admin.document_max_bytes = cfg.admin.document_max_bytes;
-  admin.import_max_bytes = cfg.admin.import_max_bytes;
-  admin.import_max_rows = cfg.admin.import_max_rows;
-  for (auto& r : server::admin_routes(admin)) table.push_back(std::move(r));
-  for (auto& r : server::admin_ops_routes(admin)) table.push_back(std::move(r));
-  const server::router routes(std::move(table));
+  const server::router routes(route_table(state, api, admin));
   server::metrics stats(routes.names());
   stats.add_exporter(
       [](const void* w) { return static_cast<const storage::write_path*>(w)->render_metrics(); },
@@ -187,23 +247,11 @@ int serve(const server::config& cfg) {
   state.stats = &stats;
   state.openapi = server::build_openapi(routes, server::route_docs());
 
-  server::http_server http(cfg.server, routes, stats);
-  http.access_log = cfg.log.access;
-  // Browsing yields to submissions once the write path is past half its capacity.
-  http.shed_browsing = [&writes, half = cfg.writer.max_in_flight / 2] {
-    return writes.in_flight() > half;
-  };
-  http.admit_upload = [&admin](std::string_view authorization) {
-    return server::admin_http::admit_upload(admin, authorization);
-  };
-  http.start();
-  server::log_event(spdlog::level::info, "listening",
-                    {{"address", fmt::format("{}:{}", cfg.server.host, http.port())}});
-  server::wait_and_drain(http, state, cfg.server, {[&] {
-                           writes.drain_and_stop(cfg.server.shutdown_timeout);
-                           auth_pool.stop();
-                           reads.stop();
-                         }});
+  serve_http(cfg, routes, stats, state, admin, writes, [&] {
+    writes.drain_and_stop(cfg.server.shutdown_timeout);
+    auth_pool.stop();
+    reads.stop();
+  });
   db.stop();
   return 0;
 }

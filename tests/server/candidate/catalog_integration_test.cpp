@@ -1,4 +1,4 @@
-// Integration tests of server/catalog_api.cpp: the catalog endpoints of a zhiyuan-server child
+// Integration tests of server/candidate/catalog/: the catalog endpoints of a zhiyuan-server child
 // process against the seeded test province, cross-checked with the database and with core's
 // validator. Candidates come from pick_case(200..299) only.
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
-// Integration tests of server/state_api.cpp: favourites, drafts (read, import), formal choices
-// (read, history, export) and notices, through HTTP against the seeded test province. Candidates
-// come from pick_case(300..399) only; each test resets its candidates' own rows first
-// so that it does not depend on what ran before.
+// Integration tests of server/candidate/ (favorites.cpp, notices.cpp, filing/): favourites, drafts
+// (read, import), formal choices (read, history, export) and notices, through HTTP against the
+// seeded test province. Candidates come from pick_case(300..399) only; each test resets its
+// candidates' own rows first so that it does not depend on what ran before.
 #include <gtest/gtest.h>
 #include <simdjson.h>
 

@@ -1,7 +1,7 @@
-// Admin API part 2 through HTTP: reminders (reach and rate limit), announcements, documents,
-// incidents and the authorization matrix of these endpoints against the shared test province;
-// the live schedule and CSV imports against a database of their own (they change what every
-// other test's server would see). Candidates pick_case(404..499).
+// server/admin/ (communications, incidents, province) through HTTP: reminders (reach and rate
+// limit), announcements, documents, incidents and the authorization matrix of these endpoints
+// against the shared test province; the live schedule and CSV imports against a database of their
+// own (they change what every other test's server would see). Candidates pick_case(404..499).
 #include <unistd.h>
 
 #include <fmt/format.h>
