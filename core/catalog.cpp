@@ -10,7 +10,16 @@ result<std::shared_ptr<const catalog>> catalog::build(std::vector<college> colle
                                                       std::vector<major> majors) {
   // The constructor is private, so make_shared cannot reach it.
   std::shared_ptr<catalog> c(new catalog());
+  if (auto r = c->set_colleges(std::move(colleges)); !r) return failure(r.error());
+  if (auto r = c->set_groups(std::move(groups)); !r) return failure(r.error());
+  if (auto r = c->index_group_ids(); !r) return failure(r.error());
+  c->index_dense_ids();
+  c->index_batches();
+  if (auto r = c->set_majors(std::move(majors)); !r) return failure(r.error());
+  return std::shared_ptr<const catalog>(std::move(c));
+}
 
+result<void> catalog::set_colleges(std::vector<college>&& colleges) {
   std::sort(colleges.begin(), colleges.end(),
             [](const college& x, const college& y) { return x.code < y.code; });
   for (std::size_t i = 1; i < colleges.size(); ++i) {
@@ -18,13 +27,16 @@ result<std::shared_ptr<const catalog>> catalog::build(std::vector<college> colle
       return failure(errc::invalid_field, "duplicate college code " + colleges[i].code);
     }
   }
-  c->colleges_ = std::move(colleges);
+  colleges_ = std::move(colleges);
+  return {};
+}
 
+result<void> catalog::set_groups(std::vector<major_group>&& groups) {
   std::sort(groups.begin(), groups.end(), [](const major_group& x, const major_group& y) {
     return x.b != y.b ? x.b < y.b : x.id < y.id;
   });
   for (const major_group& g : groups) {
-    if (c->find_college(g.college_code) == nullptr) {
+    if (find_college(g.college_code) == nullptr) {
       return failure(errc::invalid_field, "group " + std::to_string(g.id) + " has unknown college");
     }
     if (!g.requirement.first_met(g.trk)) {
@@ -32,49 +44,62 @@ result<std::shared_ptr<const catalog>> catalog::build(std::vector<college> colle
                      "group " + std::to_string(g.id) + " requirement contradicts its track");
     }
   }
-  c->groups_ = std::move(groups);
-  const auto n = static_cast<std::uint32_t>(c->groups_.size());
+  groups_ = std::move(groups);
+  return {};
+}
 
+result<void> catalog::index_group_ids() {
+  const auto n = static_cast<std::uint32_t>(groups_.size());
   std::vector<std::pair<group_id, std::uint32_t>> by_id(n);
-  for (std::uint32_t i = 0; i < n; ++i) by_id[i] = {c->groups_[i].id, i};
+  for (std::uint32_t i = 0; i < n; ++i) by_id[i] = {groups_[i].id, i};
   std::sort(by_id.begin(), by_id.end());
-  c->group_ids_.resize(n);
-  c->group_pos_.resize(n);
+  group_ids_.resize(n);
+  group_pos_.resize(n);
   for (std::uint32_t i = 0; i < n; ++i) {
     if (i > 0 && by_id[i].first == by_id[i - 1].first) {
       return failure(errc::invalid_field, "duplicate group id " + std::to_string(by_id[i].first));
     }
-    c->group_ids_[i] = by_id[i].first;
-    c->group_pos_[i] = by_id[i].second;
+    group_ids_[i] = by_id[i].first;
+    group_pos_[i] = by_id[i].second;
   }
+  return {};
+}
 
+void catalog::index_dense_ids() {
+  const auto n = static_cast<std::uint32_t>(groups_.size());
   // A direct table costs at most ~4 slots per group; beyond that, binary search it is.
   // Unsigned arithmetic: the span of arbitrary int64 ids may not fit in int64.
-  if (n > 0 && static_cast<std::uint64_t>(c->group_ids_.back()) -
-                       static_cast<std::uint64_t>(c->group_ids_.front()) <=
+  if (n > 0 && static_cast<std::uint64_t>(group_ids_.back()) -
+                       static_cast<std::uint64_t>(group_ids_.front()) <=
                    4ULL * n + 1024) {
-    c->dense_min_ = c->group_ids_.front();
-    c->dense_.assign(static_cast<std::size_t>(c->group_ids_.back() - c->dense_min_) + 1, 0);
+    dense_min_ = group_ids_.front();
+    dense_.assign(static_cast<std::size_t>(group_ids_.back() - dense_min_) + 1, 0);
     for (std::uint32_t i = 0; i < n; ++i) {
-      c->dense_[static_cast<std::size_t>(c->group_ids_[i] - c->dense_min_)] = c->group_pos_[i] + 1;
+      dense_[static_cast<std::size_t>(group_ids_[i] - dense_min_)] = group_pos_[i] + 1;
     }
   }
+}
 
+void catalog::index_batches() {
+  const auto n = static_cast<std::uint32_t>(groups_.size());
   for (std::size_t b = 0, i = 0; b <= batch_count; ++b) {
-    while (i < n && static_cast<std::size_t>(c->groups_[i].b) < b) ++i;
-    c->batch_begin_[b] = static_cast<std::uint32_t>(i);
+    while (i < n && static_cast<std::size_t>(groups_[i].b) < b) ++i;
+    batch_begin_[b] = static_cast<std::uint32_t>(i);
   }
+}
 
+result<void> catalog::set_majors(std::vector<major>&& majors) {
+  const auto n = static_cast<std::uint32_t>(groups_.size());
   // Order majors by their group's position, then code, so each group's majors are contiguous.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> order;  // (group position, major index)
   order.reserve(majors.size());
   for (std::uint32_t i = 0; i < majors.size(); ++i) {
-    auto it = std::lower_bound(c->group_ids_.begin(), c->group_ids_.end(), majors[i].group);
-    if (it == c->group_ids_.end() || *it != majors[i].group) {
+    auto it = std::lower_bound(group_ids_.begin(), group_ids_.end(), majors[i].group);
+    if (it == group_ids_.end() || *it != majors[i].group) {
       return failure(errc::invalid_field,
                      "major " + std::to_string(majors[i].id) + " has unknown group");
     }
-    order.emplace_back(c->group_pos_[static_cast<std::size_t>(it - c->group_ids_.begin())], i);
+    order.emplace_back(group_pos_[static_cast<std::size_t>(it - group_ids_.begin())], i);
   }
   std::sort(order.begin(), order.end(), [&](const auto& x, const auto& y) {
     if (x.first != y.first) return x.first < y.first;
@@ -82,22 +107,22 @@ result<std::shared_ptr<const catalog>> catalog::build(std::vector<college> colle
     const major& b = majors[y.second];
     return a.code != b.code ? a.code < b.code : a.id < b.id;
   });
-  c->majors_.reserve(majors.size());
-  c->major_begin_.assign(n + 1, 0);
+  majors_.reserve(majors.size());
+  major_begin_.assign(n + 1, 0);
   for (const auto& [pos, idx] : order) {
-    c->majors_.push_back(std::move(majors[idx]));
-    ++c->major_begin_[pos + 1];
+    majors_.push_back(std::move(majors[idx]));
+    ++major_begin_[pos + 1];
   }
-  for (std::uint32_t i = 0; i < n; ++i) c->major_begin_[i + 1] += c->major_begin_[i];
+  for (std::uint32_t i = 0; i < n; ++i) major_begin_[i + 1] += major_begin_[i];
 
-  c->major_ids_.reserve(c->majors_.size());
-  for (const major& m : c->majors_) c->major_ids_.push_back(m.id);
-  std::vector<major_id> ids = c->major_ids_;
+  major_ids_.reserve(majors_.size());
+  for (const major& m : majors_) major_ids_.push_back(m.id);
+  std::vector<major_id> ids = major_ids_;
   std::sort(ids.begin(), ids.end());
   if (auto d = std::adjacent_find(ids.begin(), ids.end()); d != ids.end()) {
     return failure(errc::invalid_field, "duplicate major id " + std::to_string(*d));
   }
-  return std::shared_ptr<const catalog>(std::move(c));
+  return {};
 }
 
 const major_group* catalog::find_group(group_id id) const noexcept {

@@ -124,6 +124,14 @@ class catalog {
  private:
   catalog() = default;
 
+  // The steps of build(), in order: each reads what the previous ones set.
+  result<void> set_colleges(std::vector<college>&& colleges);
+  result<void> set_groups(std::vector<major_group>&& groups);
+  result<void> index_group_ids();
+  void index_dense_ids();
+  void index_batches();
+  result<void> set_majors(std::vector<major>&& majors);
+
   std::vector<college> colleges_;         // Sorted by code.
   std::vector<major_group> groups_;       // Sorted by (batch, id): each batch is contiguous.
   std::vector<group_id> group_ids_;       // Group ids in id order, for a cache-friendly search.

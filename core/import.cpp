@@ -68,95 +68,132 @@ class row_reader {
   std::vector<import_error>& errors_;
 };
 
-}  // namespace
-
-std::optional<csv_table> parse_csv(std::string_view text, std::size_t max_rows,
-                                   std::vector<import_error>& errors) {
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  // Spreadsheets often save GBK: say so on the first line that is not UTF-8, and refuse
-  // control characters (a NUL would cut a value short in the database).
+// Spreadsheets often save GBK: say so on the first line that is not UTF-8, and refuse
+// control characters (a NUL would cut a value short in the database). False after an error.
+bool plain_text_lines(std::string_view text, std::vector<import_error>& errors) {
   std::size_t line_no = 1;
   for (std::size_t start = 0; start < text.size();) {
     const auto end = std::min(text.find('\n', start), text.size());
     const auto line = text.substr(start, end - start);
     if (!valid_utf8(line)) {
       errors.push_back({line_no, "", "not UTF-8: save the file as \"CSV UTF-8\""});
-      return std::nullopt;
+      return false;
     }
     if (std::any_of(line.begin(), line.end(), [](char c) {
           const auto u = static_cast<unsigned char>(c);
           return (u < 0x20 && c != '\t' && c != '\r') || u == 0x7F;
         })) {
       errors.push_back({line_no, "", "a control character"});
-      return std::nullopt;
+      return false;
     }
     start = end + 1;
     ++line_no;
   }
-  csv_table out;
-  std::vector<std::string> cells;
-  std::string cell;
-  std::size_t line = 1, row_line = 1;
-  bool quoted = false, in_row = false;
-  auto end_row = [&]() -> bool {
-    cells.push_back(std::move(cell));
-    cell.clear();
-    if (out.header.empty()) {
-      out.header = std::move(cells);
-    } else if (!(cells.size() == 1 && cells[0].empty())) {  // blank lines are skipped
-      if (cells.size() != out.header.size()) {
-        errors.push_back({row_line, "",
-                          "expected " + std::to_string(out.header.size()) + " cells, found " +
-                              std::to_string(cells.size())});
+  return true;
+}
+
+// Splits CSV text into the header and data rows one character at a time, remembering the line
+// each row starts on (a quoted cell may span lines).
+class csv_scanner {
+ public:
+  csv_scanner(std::size_t max_rows, std::vector<import_error>& errors)
+      : max_rows_(max_rows), errors_(errors) {}
+
+  // False after an error that stops the scan: too many rows, or an unterminated quote.
+  bool scan(std::string_view text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      const char c = text[i];
+      if (!in_row_) {
+        in_row_ = true;
+        row_line_ = line_;
       }
-      if (out.rows.size() == max_rows) {
-        errors.push_back({row_line, "", "more than " + std::to_string(max_rows) + " rows"});
+      if (quoted_) {
+        i += quoted_char(text, i);
+        continue;
+      }
+      if (c == '"' && cell_.empty()) {
+        quoted_ = true;
+      } else if (c == ',') {
+        cells_.push_back(std::move(cell_));
+        cell_.clear();
+      } else if (c == '\n' || c == '\r') {
+        if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+        ++line_;
+        if (!end_row()) return false;
+      } else {
+        cell_ += c;
+      }
+    }
+    if (quoted_) {
+      errors_.push_back({row_line_, "", "unterminated quoted field"});
+      return false;
+    }
+    return !in_row_ || end_row();
+  }
+
+  csv_table take() { return std::move(out_); }
+
+ private:
+  // Takes text[i] inside quotes; returns how many more characters it consumed ("" is one ").
+  std::size_t quoted_char(std::string_view text, std::size_t i) {
+    const char c = text[i];
+    if (c == '"') {
+      if (i + 1 < text.size() && text[i + 1] == '"') {
+        cell_ += '"';
+        return 1;
+      }
+      quoted_ = false;
+      return 0;
+    }
+    if (c == '\n') ++line_;
+    cell_ += c;
+    return 0;
+  }
+
+  // Ends the row at hand: the first is the header, blank lines are skipped. False once the file
+  // has more than max_rows_ data rows.
+  bool end_row() {
+    cells_.push_back(std::move(cell_));
+    cell_.clear();
+    if (out_.header.empty()) {
+      out_.header = std::move(cells_);
+    } else if (!(cells_.size() == 1 && cells_[0].empty())) {
+      if (cells_.size() != out_.header.size()) {
+        errors_.push_back({row_line_, "",
+                           "expected " + std::to_string(out_.header.size()) + " cells, found " +
+                               std::to_string(cells_.size())});
+      }
+      if (out_.rows.size() == max_rows_) {
+        errors_.push_back({row_line_, "", "more than " + std::to_string(max_rows_) + " rows"});
         return false;
       }
-      out.rows.push_back({row_line, std::move(cells)});
+      out_.rows.push_back({row_line_, std::move(cells_)});
     }
-    cells.clear();
-    in_row = false;
+    cells_.clear();
+    in_row_ = false;
     return true;
-  };
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (!in_row) {
-      in_row = true;
-      row_line = line;
-    }
-    if (quoted) {
-      if (c == '"') {
-        if (i + 1 < text.size() && text[i + 1] == '"') {
-          cell += '"';
-          ++i;
-        } else {
-          quoted = false;
-        }
-      } else {
-        if (c == '\n') ++line;
-        cell += c;
-      }
-      continue;
-    }
-    if (c == '"' && cell.empty()) {
-      quoted = true;
-    } else if (c == ',') {
-      cells.push_back(std::move(cell));
-      cell.clear();
-    } else if (c == '\n' || c == '\r') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      ++line;
-      if (!end_row()) return std::nullopt;
-    } else {
-      cell += c;
-    }
   }
-  if (quoted) {
-    errors.push_back({row_line, "", "unterminated quoted field"});
-    return std::nullopt;
-  }
-  if (in_row && !end_row()) return std::nullopt;
+
+  std::size_t max_rows_;
+  std::vector<import_error>& errors_;
+  csv_table out_;
+  std::vector<std::string> cells_;
+  std::string cell_;
+  std::size_t line_ = 1;
+  std::size_t row_line_ = 1;
+  bool quoted_ = false;
+  bool in_row_ = false;
+};
+
+}  // namespace
+
+std::optional<csv_table> parse_csv(std::string_view text, std::size_t max_rows,
+                                   std::vector<import_error>& errors) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  if (!plain_text_lines(text, errors)) return std::nullopt;
+  csv_scanner scanner(max_rows, errors);
+  if (!scanner.scan(text)) return std::nullopt;
+  csv_table out = scanner.take();
   if (out.header.empty()) {
     errors.push_back({1, "", "empty file: a header line is required"});
     return std::nullopt;

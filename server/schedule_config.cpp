@@ -151,9 +151,121 @@ std::string schedule_to_json(const core::schedule& s) {
   return out;
 }
 
+namespace {
+
+namespace dom = simdjson::dom;
+using issue_list = std::vector<core::schedule_issue>;
+
+// The RFC 3339 time at obj[key]; a missing or malformed one is an issue named path + key and
+// reads as 0, so that every field of the document is checked in one pass.
+core::unix_seconds json_instant(dom::object obj, std::string_view key, const std::string& path,
+                                issue_list& issues) {
+  std::string_view text;
+  const std::string field = path + std::string(key);
+  if (obj[key].get_string().get(text)) {
+    issues.push_back({field, "an RFC 3339 time, e.g. \"2023-06-29T08:00:00+08:00\""});
+    return core::unix_seconds{0};
+  }
+  const auto t = core::parse_rfc3339(text);
+  if (!t) {
+    issues.push_back({field, "an RFC 3339 time: " + t.error().detail});
+    return core::unix_seconds{0};
+  }
+  return *t;
+}
+
+// The window obj[open_key]..obj[close_key]; an issue with the open comes before one with the
+// close.
+core::window json_window(dom::object obj, std::string_view open_key, std::string_view close_key,
+                         const std::string& path, issue_list& issues) {
+  const auto open = json_instant(obj, open_key, path, issues);
+  const auto close = json_instant(obj, close_key, path, issues);
+  return {open, close};
+}
+
+void read_json_drill(dom::object root, core::schedule& s, issue_list& issues) {
+  dom::object drill;
+  if (root["drill"].get_object().get(drill)) {
+    issues.push_back({"drill", "an object with open and close"});
+  } else {
+    s.drill = json_window(drill, "open", "close", "drill.", issues);
+  }
+}
+
+void read_json_batches(dom::object root, core::schedule& s, issue_list& issues) {
+  dom::object batches;
+  if (root["batches"].get_object().get(batches)) {
+    issues.push_back({"batches", "an object with every batch"});
+    return;
+  }
+  for (auto [key, value] : batches) {
+    const std::string path = "batches." + std::string(key) + ".";
+    const auto b = core::parse_batch(key);
+    dom::object t;
+    if (!b || value.get_object().get(t)) {
+      issues.push_back({"batches." + std::string(key), "an object of a known batch"});
+      continue;
+    }
+    auto& bs = s.batches[core::index_of(*b)];
+    bs.formal = json_window(t, "formal_open", "formal_close", path, issues);
+    if (t["special_open"].error() != simdjson::NO_SUCH_FIELD ||
+        t["special_close"].error() != simdjson::NO_SUCH_FIELD) {
+      bs.special = json_window(t, "special_open", "special_close", path, issues);
+    }
+  }
+  for (const auto b : core::all_batches) {
+    if (s.of(b).formal.close == 0 && batches[core::to_code(b)].error()) {
+      issues.push_back({"batches." + std::string(core::to_code(b)), "missing"});
+    }
+  }
+}
+
+// One supplementary round at `path` ("supplementary[2].").
+core::supplementary_round read_json_round(dom::object t, const std::string& path,
+                                          issue_list& issues) {
+  core::supplementary_round r;
+  r.when = json_window(t, "open", "close", path, issues);
+  dom::array list;
+  if (t["batches"].get_array().get(list)) {
+    issues.push_back({path + "batches", "an array of batch codes"});
+    return r;
+  }
+  for (auto code : list) {
+    std::string_view c;
+    const auto b = code.get_string().get(c) ? std::nullopt : core::parse_batch(c);
+    if (!b) {
+      issues.push_back({path + "batches", "unknown batch code"});
+    } else {
+      r.batches.insert(*b);
+    }
+  }
+  return r;
+}
+
+// The supplementary rounds are optional; when present they must be an array of objects.
+void read_json_supplementary(dom::object root, core::schedule& s, issue_list& issues) {
+  if (root["supplementary"].error() == simdjson::NO_SUCH_FIELD) return;
+  dom::array rounds;
+  if (root["supplementary"].get_array().get(rounds)) {
+    issues.push_back({"supplementary", "an array of rounds"});
+    return;
+  }
+  std::size_t i = 0;
+  for (auto item : rounds) {
+    const std::string path = "supplementary[" + std::to_string(i++) + "].";
+    dom::object t;
+    if (item.get_object().get(t)) {
+      issues.push_back({path.substr(0, path.size() - 1), "an object"});
+      continue;
+    }
+    s.supplementary.push_back(read_json_round(t, path, issues));
+  }
+}
+
+}  // namespace
+
 core::schedule schedule_from_json(std::string_view json,
                                   std::vector<core::schedule_issue>& issues) {
-  namespace dom = simdjson::dom;
   core::schedule s;
   dom::parser parser;
   dom::object root;
@@ -161,90 +273,14 @@ core::schedule schedule_from_json(std::string_view json,
     issues.push_back({"", "a JSON object"});
     return s;
   }
-  auto instant = [&issues](dom::object obj, std::string_view key, const std::string& path) {
-    std::string_view text;
-    const std::string field = path + std::string(key);
-    if (obj[key].get_string().get(text)) {
-      issues.push_back({field, "an RFC 3339 time, e.g. \"2023-06-29T08:00:00+08:00\""});
-      return core::unix_seconds{0};
-    }
-    const auto t = core::parse_rfc3339(text);
-    if (!t) {
-      issues.push_back({field, "an RFC 3339 time: " + t.error().detail});
-      return core::unix_seconds{0};
-    }
-    return *t;
-  };
   std::int64_t year = 0;
   if (root["year"].get_int64().get(year)) issues.push_back({"year", "an integer"});
   s.year = static_cast<int>(year);
-  s.assisted_open = instant(root, "assisted_open", "");
-  s.confirm_deadline = instant(root, "confirm_deadline", "");
-  dom::object drill;
-  if (root["drill"].get_object().get(drill)) {
-    issues.push_back({"drill", "an object with open and close"});
-  } else {
-    s.drill = {instant(drill, "open", "drill."), instant(drill, "close", "drill.")};
-  }
-  dom::object batches;
-  if (root["batches"].get_object().get(batches)) {
-    issues.push_back({"batches", "an object with every batch"});
-  } else {
-    for (auto [key, value] : batches) {
-      const std::string path = "batches." + std::string(key) + ".";
-      const auto b = core::parse_batch(key);
-      dom::object t;
-      if (!b || value.get_object().get(t)) {
-        issues.push_back({"batches." + std::string(key), "an object of a known batch"});
-        continue;
-      }
-      auto& bs = s.batches[core::index_of(*b)];
-      bs.formal = {instant(t, "formal_open", path), instant(t, "formal_close", path)};
-      if (t["special_open"].error() != simdjson::NO_SUCH_FIELD ||
-          t["special_close"].error() != simdjson::NO_SUCH_FIELD) {
-        bs.special =
-            core::window{instant(t, "special_open", path), instant(t, "special_close", path)};
-      }
-    }
-    for (const auto b : core::all_batches) {
-      if (s.of(b).formal.close == 0 && batches[core::to_code(b)].error()) {
-        issues.push_back({"batches." + std::string(core::to_code(b)), "missing"});
-      }
-    }
-  }
-  dom::array rounds;
-  if (root["supplementary"].error() != simdjson::NO_SUCH_FIELD) {
-    if (root["supplementary"].get_array().get(rounds)) {
-      issues.push_back({"supplementary", "an array of rounds"});
-    } else {
-      std::size_t i = 0;
-      for (auto item : rounds) {
-        const std::string path = "supplementary[" + std::to_string(i++) + "].";
-        dom::object t;
-        if (item.get_object().get(t)) {
-          issues.push_back({path.substr(0, path.size() - 1), "an object"});
-          continue;
-        }
-        core::supplementary_round r;
-        r.when = {instant(t, "open", path), instant(t, "close", path)};
-        dom::array list;
-        if (t["batches"].get_array().get(list)) {
-          issues.push_back({path + "batches", "an array of batch codes"});
-        } else {
-          for (auto code : list) {
-            std::string_view c;
-            const auto b = code.get_string().get(c) ? std::nullopt : core::parse_batch(c);
-            if (!b) {
-              issues.push_back({path + "batches", "unknown batch code"});
-            } else {
-              r.batches.insert(*b);
-            }
-          }
-        }
-        s.supplementary.push_back(r);
-      }
-    }
-  }
+  s.assisted_open = json_instant(root, "assisted_open", "", issues);
+  s.confirm_deadline = json_instant(root, "confirm_deadline", "", issues);
+  read_json_drill(root, s, issues);
+  read_json_batches(root, s, issues);
+  read_json_supplementary(root, s, issues);
   if (issues.empty()) issues = core::check_schedule(s);
   return s;
 }

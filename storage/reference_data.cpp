@@ -75,12 +75,10 @@ core::score_table build_table(int year, int trk, const std::vector<core::score_c
   return *t;
 }
 
-}  // namespace
+// Each reader below appends its rows to `out` and folds every stored value into the
+// fingerprint `h`, in the order the rows come.
 
-std::shared_ptr<const reference_data> load_reference_data(pqxx::connection& conn) {
-  auto out = std::make_shared<reference_data>();
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  pqxx::read_transaction tx(conn);
+void read_history(pqxx::read_transaction& tx, reference_data& out, std::uint64_t& h) {
   for (const auto& r : tx.exec(sql::reference_history)) {
     reference_data::historical_score s;
     s.group = r[0].as<std::int64_t>();
@@ -92,9 +90,11 @@ std::shared_ptr<const reference_data> load_reference_data(pqxx::connection& conn
                            std::int64_t{s.min_rank}, std::int64_t{s.admitted}}) {
       hash_number(h, v);
     }
-    out->history.push_back(s);
+    out.history.push_back(s);
   }
+}
 
+void read_score_tables(pqxx::read_transaction& tx, reference_data& out, std::uint64_t& h) {
   // Rows come ordered by (year, track, score): one table per run of equal (year, track).
   std::vector<core::score_count> rows;
   std::vector<int> cumulative;
@@ -102,7 +102,7 @@ std::shared_ptr<const reference_data> load_reference_data(pqxx::connection& conn
   int trk = -1;
   const auto flush = [&] {
     if (rows.empty()) return;
-    out->tables.push_back({year, decode_track(trk), build_table(year, trk, rows, cumulative)});
+    out.tables.push_back({year, decode_track(trk), build_table(year, trk, rows, cumulative)});
     rows.clear();
     cumulative.clear();
   };
@@ -122,7 +122,9 @@ std::shared_ptr<const reference_data> load_reference_data(pqxx::connection& conn
     }
   }
   flush();
+}
 
+void read_control_lines(pqxx::read_transaction& tx, reference_data& out, std::uint64_t& h) {
   for (const auto& r : tx.exec(sql::reference_control_lines)) {
     reference_data::year_line l;
     l.year = r[0].as<int>();
@@ -133,8 +135,11 @@ std::shared_ptr<const reference_data> load_reference_data(pqxx::connection& conn
     for (int v : {l.year, r[1].as<int>(), r[2].as<int>(), r[3].as<int>(), l.line.min_score}) {
       hash_number(h, v);
     }
-    out->lines.push_back(l);
+    out.lines.push_back(l);
   }
+}
+
+void read_special_lines(pqxx::read_transaction& tx, reference_data& out, std::uint64_t& h) {
   for (const auto& r : tx.exec(sql::reference_special_lines)) {
     // "special_type_line.2023.physics" → year 2023, track physics.
     const std::string key = r[0].as<std::string>();
@@ -152,8 +157,20 @@ std::shared_ptr<const reference_data> load_reference_data(pqxx::connection& conn
     l.line.min_score = std::stoi(r[1].as<std::string>());
     h = core::fnv1a(key, h);
     hash_number(h, l.line.min_score);
-    out->lines.push_back(l);
+    out.lines.push_back(l);
   }
+}
+
+}  // namespace
+
+std::shared_ptr<const reference_data> load_reference_data(pqxx::connection& conn) {
+  auto out = std::make_shared<reference_data>();
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  pqxx::read_transaction tx(conn);
+  read_history(tx, *out, h);
+  read_score_tables(tx, *out, h);
+  read_control_lines(tx, *out, h);
+  read_special_lines(tx, *out, h);
   std::stable_sort(out->lines.begin(), out->lines.end(),
                    [](const auto& a, const auto& b) { return a.year < b.year; });
   out->fingerprint = h;

@@ -29,10 +29,36 @@ struct world {
   choice_list form;
 };
 
+// A second-subject requirement in the province's mix; `r` is uniform in 0..99.
+void set_second_requirement(subject_requirement& req, int r) {
+  if (r < 40) {
+    req.second = second_requirement::none;
+  } else if (r < 75) {
+    req.second = second_requirement::one;
+    req.a = subject::chemistry;
+  } else if (r < 90) {
+    req.second = second_requirement::both;
+    req.a = subject::chemistry;
+    req.b = subject::biology;
+  } else {
+    req.second = second_requirement::either;
+    req.a = subject::biology;
+    req.b = subject::geography;
+  }
+}
+
+// The majors of a group, with codes numbered from "01".
+void add_majors(const major_group& g, int count, major_id& next_major, std::vector<major>& majors) {
+  for (int j = 1; j <= count; ++j) {
+    std::string code = j < 10 ? "0" : "";
+    code.append(std::to_string(j));
+    majors.push_back({next_major++, g.id, std::move(code), "专业名称", 4, 4, 5800});
+  }
+}
+
 // A catalog of the size a province publishes: every college has groups in several batches and
 // both tracks, with a mix of subject requirements; majors get 1..9 per group.
-world make_world() {
-  std::mt19937 rng(2023);
+std::shared_ptr<const catalog> random_catalog(std::mt19937& rng) {
   std::vector<college> colleges;
   std::vector<major_group> groups;
   std::vector<major> majors;
@@ -56,67 +82,64 @@ world make_world() {
       g.trk = pick(rng) < 60 ? track::physics : track::history;
       g.requirement.first =
           g.trk == track::physics ? first_requirement::physics : first_requirement::history;
-      const int r = pick(rng);
-      if (r < 40) {
-        g.requirement.second = second_requirement::none;
-      } else if (r < 75) {
-        g.requirement.second = second_requirement::one;
-        g.requirement.a = subject::chemistry;
-      } else if (r < 90) {
-        g.requirement.second = second_requirement::both;
-        g.requirement.a = subject::chemistry;
-        g.requirement.b = subject::biology;
-      } else {
-        g.requirement.second = second_requirement::either;
-        g.requirement.a = subject::biology;
-        g.requirement.b = subject::geography;
-      }
+      set_second_requirement(g.requirement, pick(rng));
       g.plan_count = 20;
-      const int m = n_majors(rng);
-      for (int j = 1; j <= m; ++j) {
-        std::string code = j < 10 ? "0" : "";
-        code.append(std::to_string(j));
-        majors.push_back({next_major++, g.id, std::move(code), "专业名称", 4, 4, 5800});
-      }
+      add_majors(g, n_majors(rng), next_major, majors);
       groups.push_back(std::move(g));
     }
   }
-  world w;
   auto built = catalog::build(std::move(colleges), std::move(groups), std::move(majors));
   if (!built) throw std::runtime_error(built.error().detail);
-  w.cat = *built;
+  return *built;
+}
 
+// 本科批's formal window and the supplementary rounds of a 2023 timetable.
+schedule undergrad_schedule() {
   const auto at = [](const char* t) { return parse_rfc3339(t).value(); };
-  w.sched.year = 2023;
-  w.sched.assisted_open = at("2023-06-22T08:00:00+08:00");
-  w.sched.batches[index_of(batch::undergrad)].formal = {at("2023-06-29T08:00:00+08:00"),
-                                                        at("2023-07-02T17:00:00+08:00")};
+  schedule sched;
+  sched.year = 2023;
+  sched.assisted_open = at("2023-06-22T08:00:00+08:00");
+  sched.batches[index_of(batch::undergrad)].formal = {at("2023-06-29T08:00:00+08:00"),
+                                                      at("2023-07-02T17:00:00+08:00")};
   for (int day = 12; day < 32; day += 3) {
-    w.sched.supplementary.push_back({{at("2023-07-12T08:00:00+08:00") + day * 86400,
-                                      at("2023-07-12T17:00:00+08:00") + day * 86400},
-                                     {batch::undergrad}});
+    sched.supplementary.push_back({{at("2023-07-12T08:00:00+08:00") + day * 86400,
+                                    at("2023-07-12T17:00:00+08:00") + day * 86400},
+                                   {batch::undergrad}});
   }
+  return sched;
+}
 
-  w.who.trk = track::physics;
-  w.who.cat = category::regular;
-  w.who.electives = {subject::chemistry, subject::biology};
-  w.who.eligible = {{batch::undergrad}, true};
-
-  // 45 distinct eligible groups spread over the batch, 6 majors each where the group has them.
+// 45 distinct eligible groups spread over the batch, 6 majors each where the group has them.
+choice_list full_form(const catalog& cat, const candidate& who, std::mt19937& rng) {
   std::vector<const major_group*> eligible;
-  for (const major_group& g : w.cat->groups_in(batch::undergrad)) {
-    if (g.trk == track::physics && g.requirement.missing(w.who.electives).empty() &&
-        w.cat->majors_of(g).size() >= 6) {
+  for (const major_group& g : cat.groups_in(batch::undergrad)) {
+    if (g.trk == track::physics && g.requirement.missing(who.electives).empty() &&
+        cat.majors_of(g).size() >= 6) {
       eligible.push_back(&g);
     }
   }
   std::shuffle(eligible.begin(), eligible.end(), rng);
+  choice_list form;
   for (int i = 0; i < 45; ++i) {
     group_choice c{eligible[static_cast<std::size_t>(i)]->id, {}, i % 2 == 0, false};
-    auto ms = w.cat->majors_of(*eligible[static_cast<std::size_t>(i)]);
+    auto ms = cat.majors_of(*eligible[static_cast<std::size_t>(i)]);
     for (std::size_t j = 0; j < 6; ++j) c.majors.push_back(ms[ms.size() - 1 - j].id);
-    w.form.push_back(std::move(c));
+    form.push_back(std::move(c));
   }
+  return form;
+}
+
+world make_world() {
+  // One seed for the catalog and the form's pick, drawn in this order.
+  std::mt19937 rng(2023);
+  world w;
+  w.cat = random_catalog(rng);
+  w.sched = undergrad_schedule();
+  w.who.trk = track::physics;
+  w.who.cat = category::regular;
+  w.who.electives = {subject::chemistry, subject::biology};
+  w.who.eligible = {{batch::undergrad}, true};
+  w.form = full_form(*w.cat, w.who, rng);
   return w;
 }
 

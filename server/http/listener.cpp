@@ -123,13 +123,13 @@ void serialize(std::string& out, const response& res, std::string_view date,
   }
 }
 
-// The response for a request the parser rejected, or nothing if the stream just ended.
 // Admin uploads, whose bodies may reach server.upload_limit.
 bool is_upload(std::string_view target) {
   return target.starts_with("/api/v1/admin/documents") ||
          target.starts_with("/api/v1/admin/imports/");
 }
 
+// The response for a request the parser rejected, or nothing if the stream just ended.
 std::optional<core::errc> parse_failure(const beast::error_code& ec) {
   if (ec == http::error::header_limit) return core::errc::headers_too_large;
   if (ec == http::error::body_limit) return core::errc::payload_too_large;
@@ -257,6 +257,10 @@ class http_server::worker {
     }
   }
 
+  using request_parser = http::request_parser<http::string_body>;
+
+  // One connection, read like Beast's advanced server: wait for a request, read its head, admit
+  // and read its body, then route, handle and write; repeat while keep-alive holds.
   asio::awaitable<void> session(tcp::socket socket) {
     connection conn(std::move(socket));
     connections_.insert(&conn);
@@ -269,80 +273,16 @@ class http_server::worker {
       }
     } on_exit{*this, conn};
 
-    const auto& cfg = owner_.settings_;
-    std::optional<http::request_parser<http::string_body>> parser;
+    std::optional<request_parser> parser;
     for (;;) {
-      // Wait for the first byte of the next request under the idle timeout; once it has
-      // started, the whole request must arrive within the read timeout.
-      if (conn.buffer.size() == 0) {
-        if (owner_.draining()) break;
-        conn.idle = true;
-        conn.deadline = std::chrono::steady_clock::now() + cfg.idle_timeout;
-        auto [ec, n] = co_await conn.socket.async_read_some(conn.buffer.prepare(8192), use_tuple);
-        conn.idle = false;
-        if (ec) break;
-        conn.buffer.commit(n);
-      }
-      conn.deadline = std::chrono::steady_clock::now() + cfg.read_timeout;
-      parser.emplace();
-      parser->header_limit(header_limit);
-      // The head first: admin uploads (documents, imports) get their own, larger body limit;
-      // until the target is known the larger one holds (Beast checks Content-Length then).
-      parser->body_limit(std::max(cfg.body_limit, cfg.upload_limit));
-      parser->eager(false);
-      // Most requests are already whole in the buffer: parse them in place and only go back
-      // to the socket for the rest of a partial one.
-      beast::error_code ec;
-      conn.buffer.consume(parser->put(conn.buffer.data(), ec));
-      if (ec == http::error::need_more) {
-        ec = {};
-        auto [read_ec, n] =
-            co_await http::async_read_header(conn.socket, conn.buffer, *parser, use_tuple);
-        ec = read_ec;
-      }
+      if (!co_await wait_for_request(conn)) break;
+      beast::error_code ec = co_await read_head(conn, parser);
       if (!ec && !parser->is_done()) {
-        const std::size_t limit =
-            is_upload(parser->get().target()) ? cfg.upload_limit : cfg.body_limit;
-        parser->body_limit(limit);
-        const auto length = parser->content_length();
-        if (length && *length > limit) ec = http::error::body_limit;
-        if (!ec && limit > cfg.body_limit && (!length || *length > cfg.body_limit) &&
-            owner_.admit_upload) {
-          const auto& head = parser->get();
-          if (const auto refused = co_await owner_.admit_upload(
-                  std::string_view(head[http::field::authorization]))) {
-            co_await refuse(conn, refused->code, refused->detail);
-            break;
-          }
-        }
-        // A client that asked to be told first (curl does for large uploads) gets the interim
-        // answer now, instead of sending after its own timeout.
-        if (!ec && conn.buffer.size() == 0 &&
-            beast::iequals(parser->get()[http::field::expect], "100-continue")) {
-          static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
-          auto [write_ec, n] =
-              co_await asio::async_write(conn.socket, asio::buffer(go_on), use_tuple);
-          if (write_ec) break;
-        }
-        parser->eager(true);
-        if (!ec && conn.buffer.size() > 0) {
-          conn.buffer.consume(parser->put(conn.buffer.data(), ec));
-        }
-        if (ec == http::error::need_more || (!ec && !parser->is_done())) {
-          auto [read_ec, n] =
-              co_await http::async_read(conn.socket, conn.buffer, *parser, use_tuple);
-          ec = read_ec;
-        }
+        if (!co_await admit_body(conn, *parser)) break;
+        ec = co_await read_body(conn, *parser);
       }
       if (ec) {
-        auto failure = conn.timed_out ? std::nullopt : parse_failure(ec);
-        if (!failure) {
-          if (conn.timed_out) {
-            log_event(spdlog::level::info, "request_timeout", {{"remote", remote_of(conn)}});
-          }
-          break;
-        }
-        co_await refuse(conn, *failure, ec.message());
+        co_await end_unread(conn, ec);
         break;
       }
       const bool close = co_await handle(conn, parser->get());
@@ -351,6 +291,107 @@ class http_server::worker {
     beast::error_code ignored;
     conn.socket.shutdown(tcp::socket::shutdown_send, ignored);
     conn.socket.close(ignored);
+  }
+
+  // Waits for the first byte of the next request under the idle timeout; once it has started,
+  // the whole request must arrive within the read timeout. False when the connection ends: the
+  // server drains, or the client left or stayed idle too long.
+  asio::awaitable<bool> wait_for_request(connection& conn) {
+    if (conn.buffer.size() > 0) co_return true;
+    if (owner_.draining()) co_return false;
+    conn.idle = true;
+    conn.deadline = std::chrono::steady_clock::now() + owner_.settings_.idle_timeout;
+    auto [ec, n] = co_await conn.socket.async_read_some(conn.buffer.prepare(8192), use_tuple);
+    conn.idle = false;
+    if (ec) co_return false;
+    conn.buffer.commit(n);
+    co_return true;
+  }
+
+  // Reads a request's head into a fresh parser and holds the body that follows to its target's
+  // limit.
+  asio::awaitable<beast::error_code> read_head(connection& conn,
+                                               std::optional<request_parser>& parser) {
+    const auto& cfg = owner_.settings_;
+    conn.deadline = std::chrono::steady_clock::now() + cfg.read_timeout;
+    parser.emplace();
+    parser->header_limit(header_limit);
+    // The head first: admin uploads (documents, imports) get their own, larger body limit;
+    // until the target is known the larger one holds (Beast checks Content-Length then).
+    parser->body_limit(std::max(cfg.body_limit, cfg.upload_limit));
+    parser->eager(false);
+    // Most requests are already whole in the buffer: parse them in place and only go back
+    // to the socket for the rest of a partial one.
+    beast::error_code ec;
+    conn.buffer.consume(parser->put(conn.buffer.data(), ec));
+    if (ec == http::error::need_more) {
+      auto [read_ec, n] =
+          co_await http::async_read_header(conn.socket, conn.buffer, *parser, use_tuple);
+      ec = read_ec;
+    }
+    if (!ec && !parser->is_done()) ec = limit_body(*parser);
+    co_return ec;
+  }
+
+  // Sets the body limit the head's target calls for; a Content-Length past it fails at once.
+  beast::error_code limit_body(request_parser& parser) const {
+    const std::size_t limit = body_limit_for(parser.get().target());
+    parser.body_limit(limit);
+    const auto length = parser.content_length();
+    if (length && *length > limit) return http::error::body_limit;
+    return {};
+  }
+
+  std::size_t body_limit_for(std::string_view target) const {
+    const auto& cfg = owner_.settings_;
+    return is_upload(target) ? cfg.upload_limit : cfg.body_limit;
+  }
+
+  // Lets the client send the body it announced; false when the connection ends instead (an
+  // upload refused, or the interim answer could not be written).
+  asio::awaitable<bool> admit_body(connection& conn, request_parser& parser) {
+    const auto& cfg = owner_.settings_;
+    const std::size_t limit = body_limit_for(parser.get().target());
+    const auto length = parser.content_length();
+    if (limit > cfg.body_limit && (!length || *length > cfg.body_limit) && owner_.admit_upload) {
+      const std::string_view authorization = parser.get()[http::field::authorization];
+      if (const auto refused = co_await owner_.admit_upload(authorization)) {
+        co_await refuse(conn, refused->code, refused->detail);
+        co_return false;
+      }
+    }
+    // A client that asked to be told first (curl does for large uploads) gets the interim
+    // answer now, instead of sending after its own timeout.
+    if (conn.buffer.size() == 0 &&
+        beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+      static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+      auto [write_ec, n] = co_await asio::async_write(conn.socket, asio::buffer(go_on), use_tuple);
+      if (write_ec) co_return false;
+    }
+    co_return true;
+  }
+
+  // Reads the rest of the body: what the buffer already holds, then the socket if need be.
+  asio::awaitable<beast::error_code> read_body(connection& conn, request_parser& parser) {
+    parser.eager(true);
+    beast::error_code ec;
+    if (conn.buffer.size() > 0) conn.buffer.consume(parser.put(conn.buffer.data(), ec));
+    if (ec == http::error::need_more || (!ec && !parser.is_done())) {
+      auto [read_ec, n] = co_await http::async_read(conn.socket, conn.buffer, parser, use_tuple);
+      ec = read_ec;
+    }
+    co_return ec;
+  }
+
+  // A request that could not be read: one the parser rejected gets its problem; a timeout is
+  // logged; a stream that just ended needs nothing.
+  asio::awaitable<void> end_unread(connection& conn, const beast::error_code& ec) {
+    const auto failure = conn.timed_out ? std::nullopt : parse_failure(ec);
+    if (failure) {
+      co_await refuse(conn, *failure, ec.message());
+    } else if (conn.timed_out) {
+      log_event(spdlog::level::info, "request_timeout", {{"remote", remote_of(conn)}});
+    }
   }
 
   // Answers a request refused before routing (a bad head, an upload without a session) with a
