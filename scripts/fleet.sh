@@ -364,10 +364,18 @@ haproxy_servers() {
 haproxy_all_up() { [[ $(haproxy_servers | awk '$2 == "UP"' | wc -l) -eq 3 ]]; }
 
 up_haproxy() {
-  if [[ -z $(pid_of haproxy) ]]; then
+  local old
+  old=$(pid_of haproxy)
+  if [[ -z $old ]]; then
     log "starting HAProxy (https://127.0.0.1:$HTTPS_PORT, redirect :$HTTP_PORT, drills :$DRILL_PORT, stats :$STATS_PORT)"
     start haproxy haproxy -f "$etc/haproxy.cfg" -db
+  elif ! cmp -s "$etc/haproxy.cfg" "$run/haproxy.cfg"; then
+    # A changed configuration: a new process takes over the listeners, the old one finishes
+    # its connections and exits. The stick table starts empty (deploy/haproxy/haproxy.cfg).
+    log "reloading HAProxy (configuration changed; session stickiness is re-learned)"
+    start haproxy haproxy -f "$etc/haproxy.cfg" -db -sf "$old"
   fi
+  cp "$etc/haproxy.cfg" "$run/haproxy.cfg"
   wait_for "$FLEET_WAIT" "HAProxy with every node UP (log: $logs/haproxy.log)" haproxy_all_up
 }
 
@@ -418,7 +426,22 @@ cmd_down() {
     done
   fi
   stop etcd 10
+  sweep
   log "down"
+}
+
+# Anything still carrying this fleet's marker (e.g. an HAProxy that a reload replaced and that
+# is still finishing connections): SIGKILL.
+sweep() {
+  local env p
+  for env in /proc/[0-9]*/environ; do
+    p=${env#/proc/}
+    p=${p%/environ}
+    if tr '\0' '\n' 2>/dev/null <"$env" | grep -q "^FLEET_PIECE=$FLEET_DIR:"; then
+      log "left over: $p ($(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-80)): SIGKILL"
+      kill -KILL "$p" 2>/dev/null || true
+    fi
+  done
 }
 
 cmd_status() {
