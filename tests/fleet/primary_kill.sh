@@ -7,6 +7,7 @@
 #                             acknowledged (a sign-in every 100 ms through HAProxy; goal <= 15)
 # then brings the killed member back (scripts/fleet.sh up: Patroni rewinds it into a standby).
 # usage: tests/fleet/primary_kill.sh     env: KILL_AT (20 s into the load), see tests/fleet/lib.sh
+# shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 KILL_AT=${KILL_AT:-20}
 
