@@ -364,18 +364,21 @@ haproxy_servers() {
 haproxy_all_up() { [[ $(haproxy_servers | awk '$2 == "UP"' | wc -l) -eq 3 ]]; }
 
 up_haproxy() {
-  local old
+  local old sum
   old=$(pid_of haproxy)
+  # What HAProxy loads: its configuration and the certificate (replaced to install the
+  # province's).
+  sum=$(cat "$etc/haproxy.cfg" "$FLEET_DIR/tls/fleet.pem" | sha256sum)
   if [[ -z $old ]]; then
     log "starting HAProxy (https://127.0.0.1:$HTTPS_PORT, redirect :$HTTP_PORT, drills :$DRILL_PORT, stats :$STATS_PORT)"
     start haproxy haproxy -f "$etc/haproxy.cfg" -db
-  elif ! cmp -s "$etc/haproxy.cfg" "$run/haproxy.cfg"; then
-    # A changed configuration: a new process takes over the listeners, the old one finishes
-    # its connections and exits. The stick table starts empty (deploy/haproxy/haproxy.cfg).
-    log "reloading HAProxy (configuration changed; session stickiness is re-learned)"
+  elif [[ $sum != "$(cat "$run/haproxy.sum" 2>/dev/null)" ]]; then
+    # A new process takes over the listeners, the old one finishes its connections and exits.
+    # The stick table starts empty (deploy/haproxy/haproxy.cfg).
+    log "reloading HAProxy (configuration or certificate changed; session stickiness is re-learned)"
     start haproxy haproxy -f "$etc/haproxy.cfg" -db -sf "$old"
   fi
-  cp "$etc/haproxy.cfg" "$run/haproxy.cfg"
+  echo "$sum" >"$run/haproxy.sum"
   wait_for "$FLEET_WAIT" "HAProxy with every node UP (log: $logs/haproxy.log)" haproxy_all_up
 }
 
