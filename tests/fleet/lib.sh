@@ -6,7 +6,8 @@
 # frontend (127.0.0.1:8090: the generator has no TLS client), does its fault, checks every
 # acknowledged submission against the current primary (the generator's reconciliation, through
 # the multi-host read-write URL), prints its `target ...` lines with the command that measured
-# them, and leaves the fleet up and whole again.
+# them, and leaves the fleet up and whole again. Exit status: 0 when every target met its goal,
+# 1 when one missed it, 2 when the drill could not run.
 # env: DRILL_RATE (requests/s, 150), DRILL_SECONDS (60), FLEET_FILING_AT
 #      (2023-06-30T12:00:00+08:00), LOADTEST_BIN (build/loadtest/zhiyuan-loadtest), DRILL_OUT
 #      (var/fleet/drills/<drill>-<time>: reports, acks, logs).
@@ -37,9 +38,18 @@ drill_die() {
 }
 
 # target NAME VALUE GOAL COMMAND: the issue's "Record as" line and the command that measured it.
+# GOAL is "= N" or "<= N"; a missed goal (or no value) makes the drill exit 1 (drill_exit).
+drill_missed=0
 target() {
   printf 'target %s: %s (goal %s)\n  measured by: %s\n' "$1" "$2" "$3" "$4"
+  local op=${3%% *} limit=${3##* }
+  if ! awk -v v="$2" -v op="$op" -v l="$limit" 'BEGIN {
+      if (v !~ /^[0-9.]+$/) exit 1
+      exit !((op == "=" && v + 0 == l + 0) || (op == "<=" && v + 0 <= l + 0)) }'; then
+    drill_missed=1
+  fi
 }
+drill_exit() { exit "$drill_missed"; }
 
 drill_fleet_up() {
   [[ -x $LOADTEST_BIN ]] || drill_die "$LOADTEST_BIN not found: build first (scripts/build.sh)"
@@ -106,6 +116,7 @@ for a in d["actions"].values():
             statuses[status] += n
     for what, n in a["transport_errors"].items():
         statuses[what] += n
-print("errors=%d" % d["errors"], " ".join("%s:%d" % kv for kv in sorted(statuses.items())))
+print("errors=%d;" % d["errors"], "answers other than 2xx (404s of receipt_view are expected):",
+      " ".join("%s:%d" % kv for kv in sorted(statuses.items())))
 PY
 }

@@ -33,3 +33,4 @@ drill_log "node$VICTIM restarted"
 cmd="tests/fleet/node_kill.sh (DRILL_RATE=$DRILL_RATE DRILL_SECONDS=$DRILL_SECONDS KILL_AT=$KILL_AT VICTIM=$VICTIM; $DRILL_OUT)"
 target fleet_node_kill_lost "$(report_lost "$DRILL_OUT/surge.json")" "= 0" "$cmd"
 target fleet_resignins_after_node_kill "$resignins" "= 0" "$cmd"
+drill_exit

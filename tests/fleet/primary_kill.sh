@@ -50,3 +50,4 @@ drill_log "$killed back as synchronous standby after $((SECONDS - t0)) s"
 cmd="tests/fleet/primary_kill.sh (DRILL_RATE=$DRILL_RATE DRILL_SECONDS=$DRILL_SECONDS KILL_AT=$KILL_AT; $DRILL_OUT)"
 target fleet_primary_kill_lost "$(report_lost "$DRILL_OUT/surge.json")" "= 0" "$cmd"
 target fleet_write_recovery_s "$recovery" "<= 15" "$cmd"
+drill_exit

@@ -45,3 +45,4 @@ drill_log "load errors: $(report_errors "$DRILL_OUT/surge.json")"
 cmd="tests/fleet/rolling_restart.sh (DRILL_RATE=$DRILL_RATE DRILL_SECONDS=$DRILL_SECONDS ROLL_AT=$ROLL_AT; $DRILL_OUT)"
 target fleet_rolling_restart_lost "$(report_lost "$DRILL_OUT/surge.json")" "= 0" "$cmd"
 target fleet_rolling_restart_unretried_errors "$(json "$DRILL_OUT/surge.json" "d['errors']")" "= 0" "$cmd"
+drill_exit
