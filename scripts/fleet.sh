@@ -448,27 +448,33 @@ sweep() {
 }
 
 cmd_status() {
-  local bad=0 i code
+  local bad=0 i code etcd_ok=0
   [[ -d $FLEET_DIR/pg ]] && PGROOT=$(readlink -f "$FLEET_DIR/pg")
-  echo "== etcd (pid $(pid_of etcd))"
-  etcd_healthy 2>&1 | sed 's/^/  /' || bad=1
-  echo "== Patroni (pg1 pid $(pid_of pg1), pg2 pid $(pid_of pg2))"
-  if [[ -n $PGROOT && -f $PGROOT/pg1.yml ]]; then
+  running() { local p; p=$(pid_of "$1"); echo "${p:-not running}"; }
+  echo "== etcd (pid $(running etcd))"
+  if etcd_healthy >"$logs/status-etcd.txt" 2>&1; then etcd_ok=1; else bad=1; fi
+  sed 's/^/  /' "$logs/status-etcd.txt" | tail -n 1
+  echo "== Patroni (pg1 pid $(running pg1), pg2 pid $(running pg2))"
+  if ((etcd_ok)) && [[ -n $PGROOT && -f $PGROOT/pg1.yml ]]; then
     timeout 15 patronictl -c "$PGROOT/pg1.yml" list 2>&1 | sed 's/^/  /' || bad=1
   else
-    echo "  not configured (scripts/fleet.sh up)"
+    echo "  patronictl needs etcd; Patroni's REST API says:"
+    for i in 0 1; do
+      code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:${PATRONI_PORTS[i]}/health" || true)
+      echo "  pg$((i + 1)) 127.0.0.1:${PATRONI_PORTS[i]}/health=${code/#000/no answer}"
+    done
     bad=1
   fi
   echo "== zhiyuan nodes"
   for i in 1 2 3; do
-    code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:${NODE_PORTS[i - 1]}/readyz" 2>/dev/null || true)
-    echo "  node$i 127.0.0.1:${NODE_PORTS[i - 1]} pid=$(pid_of "node$i") /readyz=${code:-none}"
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:${NODE_PORTS[i - 1]}/readyz" || true)
+    echo "  node$i 127.0.0.1:${NODE_PORTS[i - 1]} pid $(running "node$i") /readyz=${code/#000/no answer}"
     [[ $code == 200 ]] || bad=1
   done
-  echo "== HAProxy (pid $(pid_of haproxy)): https://127.0.0.1:$HTTPS_PORT, drills http://127.0.0.1:$DRILL_PORT"
+  echo "== HAProxy (pid $(running haproxy)): https://127.0.0.1:$HTTPS_PORT, drills http://127.0.0.1:$DRILL_PORT"
   haproxy_servers 2>/dev/null | sed 's/^/  /' || true
   haproxy_all_up 2>/dev/null || bad=1
-  ((bad == 0)) && echo "fleet: healthy" || echo "fleet: NOT healthy"
+  if ((bad == 0)); then echo "fleet: healthy"; else echo "fleet: NOT healthy"; fi
   return "$bad"
 }
 
