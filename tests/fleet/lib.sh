@@ -25,6 +25,8 @@ DRILL_PORT=8090
 NODE_PORTS=(8081 8082 8083)
 PATRONI_PORTS=(8008 8009)
 export PGPASSFILE=$FLEET_DIR/secrets/pgpass
+# The drills' Python helpers leave no bytecode in the tree.
+export PYTHONDONTWRITEBYTECODE=1
 # The current primary, whichever node it is.
 DRILL_DB_URL="host=127.0.0.1,127.0.0.1 port=5441,5442 target_session_attrs=read-write connect_timeout=3 dbname=zhiyuan user=zhiyuan_owner"
 drill_name=$(basename "${BASH_SOURCE[1]}" .sh)
