@@ -13,8 +13,8 @@
 # The configuration comes from deploy/ (templates: @FLEET@ is the fleet directory, @PGROOT@ the
 # PostgreSQL data root, @ROOT@ the repository, @SECRET_*@ generated passwords), rendered into
 # var/fleet/etc/ on every `up`.
-# env: FLEET_DIR (var/fleet), ZHIYUAN_BUILD_DIR (build), SEED_BIN (build/province/zhiyuan-seed,
-#      else build/loadtest/zhiyuan-seed), FLEET_CANDIDATES (20000: the demo province's size,
+# env: FLEET_DIR (var/fleet), ZHIYUAN_BUILD_DIR (build), SEED_BIN (build/province/zhiyuan-seed),
+#      FLEET_CANDIDATES (20000: the demo province's size,
 #      loaded only into an empty database), FLEET_FILING_AT (empty: the real clock; an RFC 3339
 #      instant such as 2023-06-30T12:00:00+08:00 shifts the nodes' filing clock there, as the
 #      drills in tests/fleet/ do), FLEET_WAIT (120: seconds any one wait may take).
@@ -27,10 +27,7 @@ BUILD_DIR=${ZHIYUAN_BUILD_DIR:-$root/build}
 FLEET_CANDIDATES=${FLEET_CANDIDATES:-20000}
 FLEET_FILING_AT=${FLEET_FILING_AT:-}
 FLEET_WAIT=${FLEET_WAIT:-120}
-if [[ -z ${SEED_BIN:-} ]]; then
-  SEED_BIN=$BUILD_DIR/province/zhiyuan-seed
-  [[ -x $SEED_BIN ]] || SEED_BIN=$BUILD_DIR/loadtest/zhiyuan-seed
-fi
+SEED_BIN=${SEED_BIN:-$BUILD_DIR/province/zhiyuan-seed}
 SERVER_BIN=${SERVER_BIN:-$BUILD_DIR/server/zhiyuan-server}
 PG_BIN=/usr/lib/postgresql/15/bin
 
