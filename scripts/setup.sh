@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format
   libboost1.81-dev liburing-dev libsimdjson-dev libpqxx-dev libjemalloc-dev libsodium-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev libgtest-dev libbenchmark-dev libargon2-dev
-  postgresql-15 curl
+  postgresql-15 curl prometheus
   "$@"
 )
 
@@ -29,3 +29,13 @@ if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# Only promtool is wanted from prometheus (deploy/monitoring/check.sh): where the package's
+# postinst started the server (:9090), stop it and keep it from starting at boot.
+if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+  if [[ -d /run/systemd/system ]]; then
+    $sudo systemctl disable --now prometheus.service
+  elif [[ -x /etc/init.d/prometheus ]]; then
+    $sudo /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+  fi
+fi
