@@ -83,9 +83,21 @@ if os.system(f"promtool check rules {work}/dashboard_rules.yml > {work}/dashboar
 print(f"monitoring: {len(queries)} dashboard queries in {len(dashboards)} dashboards parse"
       if not failures else "monitoring: dashboard queries FAILED")
 
-# 4. Metric names read by rules and queries must be documented.
+# 4. Metric names read by rules and queries must be documented, and the panels the metrics
+# page names must exist.
 with open(os.path.join(root, "docs/metrics.md")) as f:
-    documented = set(re.findall(r"^\| `(\w+)`", f.read(), re.M))
+    metrics_md = f.read()
+documented = set(re.findall(r"^\| `(\w+)`", metrics_md, re.M))
+titles = set()
+for path in dashboards:
+    with open(path) as f:
+        titles |= {p.get("title") for p in walk_panels(json.load(f).get("panels", []))}
+named = set()
+for m in re.finditer(r'panels? ((?:"[^"|]+"(?:, )?)+)', metrics_md):
+    named |= set(re.findall(r'"([^"|]+)"', m.group(1)))
+missing_panels = sorted(named - titles)
+if missing_panels:
+    failures.append("docs/metrics.md names panels the dashboard lacks: " + ", ".join(missing_panels))
 rule_texts = []
 for path in sorted(glob.glob(os.path.join(mon, "rules/*.yml"))):
     with open(path) as f:
@@ -103,7 +115,8 @@ undocumented = sorted({n for n in read if base(n) not in documented})
 if undocumented:
     failures.append("read by a rule or query but not in docs/metrics.md: " + ", ".join(undocumented))
 else:
-    print(f"monitoring: all {len(read)} metric names read are in docs/metrics.md")
+    print(f"monitoring: all {len(read)} metric names read are in docs/metrics.md; "
+          f"the {len(named)} panels it names exist")
 
 # 5. Alerts and runbooks, one to one.
 alerts = {}
