@@ -107,6 +107,7 @@ struct cli {
   std::string html_file;
   std::string acks_file;
   std::vector<std::string> fault_texts;
+  std::string shard_text;
   double rate = 0;
   double duration = 0;
   bool no_reconcile = false;
@@ -133,6 +134,10 @@ void add_options(CLI::App& app, cli& c) {
   app.add_option("--fault", c.fault_texts,
                  "SECONDS:COMMAND, run COMMAND by /bin/sh at that second (repeatable; added to "
                  "the scenario's [[faults]])");
+  app.add_option("--shard", c.shard_text,
+                 "K/N: run shard K of N generators sharing the scenario (every N-th candidate "
+                 "from the K-th, 1/N of the rate, faults in shard 1 only); merge their --json "
+                 "reports with `zhiyuan-loadtest merge`");
   app.add_option("--rate", c.rate,
                  "replace the scenario's phases by one at this constant rate (requests/s)")
       ->check(CLI::Range(0.001, 1'000'000.0));
@@ -179,6 +184,12 @@ std::optional<loadtest::scenario> scenario_of(cli& c) {
     s.max_duration_s = std::max(s.max_duration_s, c.duration + s.drain_s);
   }
   for (const auto& f : c.fault_texts) s.faults.push_back(parse_fault(f, s.phases_duration_s()));
+  try {
+    if (!c.shard_text.empty()) loadtest::apply_shard(s, loadtest::parse_shard(c.shard_text));
+  } catch (const loadtest::scenario_error& e) {
+    fmt::print(stderr, "zhiyuan-loadtest: {}\n", e.what());
+    return std::nullopt;
+  }
   c.opt.host = c.host.empty() ? s.target.host : c.host;
   if (c.opt.host == "localhost") c.opt.host = "127.0.0.1";
   c.opt.port = c.port != 0 ? c.port : s.target.port;
