@@ -18,6 +18,8 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <thread>
@@ -25,6 +27,7 @@
 
 #include "core/batch.hpp"
 #include "loadtest/form_builder.hpp"
+#include "loadtest/merge.hpp"
 #include "loadtest/reconcile.hpp"
 #include "loadtest/report.hpp"
 #include "loadtest/runner.hpp"
@@ -108,6 +111,7 @@ struct cli {
   std::string acks_file;
   std::vector<std::string> fault_texts;
   std::string shard_text;
+  std::vector<std::string> merge_files;
   double rate = 0;
   double duration = 0;
   bool no_reconcile = false;
@@ -121,8 +125,7 @@ void add_options(CLI::App& app, cli& c) {
                  "only reconcile an acks file written by --acks against the database")
       ->excludes(scenario_option);
   app.add_option("--database-url", c.database_url,
-                 "libpq conninfo of the server's database (candidates and forms)")
-      ->required();
+                 "libpq conninfo of the server's database (candidates and forms)");
   app.add_option("--host", c.host, "override the scenario's target host (loopback only)");
   app.add_option("--port", c.port, "override the scenario's target port");
   app.add_option("--json", c.json_file, "write the full report as JSON to this file");
@@ -164,6 +167,21 @@ void add_options(CLI::App& app, cli& c) {
       ->capture_default_str();
 }
 
+// `merge SHARD.json… --scenario FILE`: the shards' reports merged exactly, reconciled once,
+// checked against the scenario's thresholds.
+void add_merge(CLI::App& app, cli& c) {
+  auto* merge = app.add_subcommand(
+      "merge", "merge the --json reports of a run's shards (--shard K/N) into one report");
+  merge->add_option("reports", c.merge_files, "the shards' --json reports")->required();
+  merge->add_option("--scenario", c.scenario_file, "the scenario the shards ran (thresholds)")
+      ->required();
+  merge->add_option("--database-url", c.database_url, "libpq conninfo, to reconcile")->required();
+  merge->add_option("--json", c.json_file, "write the merged report as JSON to this file");
+  merge->add_option("--html", c.html_file, "write the merged report as HTML to this file");
+  merge->add_option("--acks", c.acks_file, "write every shard's acknowledged submissions here");
+  merge->add_flag("--no-reconcile", c.no_reconcile, "do not reconcile the acknowledgements");
+}
+
 // The scenario with the command line's changes (--rate/--duration, --fault, --host, --port);
 // nullopt after printing why it cannot run.
 std::optional<loadtest::scenario> scenario_of(cli& c) {
@@ -201,6 +219,27 @@ std::optional<loadtest::scenario> scenario_of(cli& c) {
     return std::nullopt;
   }
   return s;
+}
+
+int conclude(const cli& c, const loadtest::scenario& s, const loadtest::run_report& report);
+
+int merge_only(const cli& c) {
+  loadtest::scenario s;
+  try {
+    s = loadtest::load_scenario(c.scenario_file);
+  } catch (const loadtest::scenario_error& e) {
+    fmt::print(stderr, "zhiyuan-loadtest: {}\n", e.what());
+    return 2;
+  }
+  std::vector<std::pair<std::string, std::string>> reports;
+  for (const auto& file : c.merge_files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + file);
+    reports.emplace_back(file, std::string(std::istreambuf_iterator<char>(in), {}));
+  }
+  const auto report = loadtest::merge_reports(reports);
+  fmt::print("merged {} shard reports of scenario {}\n", reports.size(), s.name);
+  return conclude(c, s, report);
 }
 
 // The acks file, the reconciliation, the reports and the checks of a finished run; its exit
@@ -244,10 +283,16 @@ int run(int argc, char** argv) {
   CLI::App app{"zhiyuan-loadtest: an open-model load test of a zhiyuan server"};
   cli c;
   add_options(app, c);
+  add_merge(app, c);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  }
+  if (!c.merge_files.empty()) return merge_only(c);
+  if (c.database_url.empty()) {
+    fmt::print(stderr, "zhiyuan-loadtest: --database-url is required\n");
+    return 2;
   }
   if (!c.reconcile_file.empty()) return reconcile_only(c.reconcile_file, c.database_url);
   if (c.scenario_file.empty()) {

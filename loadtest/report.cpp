@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "loadtest/merge.hpp"
 #include "loadtest/report_format.hpp"
 
 namespace zhiyuan::loadtest {
@@ -295,7 +296,7 @@ std::string report_json(const run_summary& in) {
                        c.acked, c.present, c.lost, c.mismatched, c.duplicates, c.inconsistent,
                        c.history_rows);
   }
-  return out + "}\n";
+  return out + R"(,"shard_data":)" + shard_json(r) + "}\n";
 }
 
 void write_file(const std::string& path, const std::string& content) {
