@@ -245,8 +245,12 @@ int merge_only(const cli& c) {
 // The acks file, the reconciliation, the reports and the checks of a finished run; its exit
 // status.
 int conclude(const cli& c, const loadtest::scenario& s, const loadtest::run_report& report) {
-  loadtest::run_summary summary{s, report, loadtest::check_thresholds(s, report),
-                                loadtest::find_knee(s, report), std::nullopt};
+  loadtest::run_summary summary{s,
+                                report,
+                                loadtest::check_thresholds(s, report),
+                                loadtest::find_knee(s, report),
+                                std::nullopt,
+                                !c.shard_text.empty() || !c.merge_files.empty()};
   if (!c.acks_file.empty()) {
     std::string lines;
     for (const auto& a : report.acks) lines += loadtest::ack_line(a) + '\n';

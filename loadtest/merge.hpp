@@ -1,8 +1,8 @@
 #pragma once
 
 // zhiyuan-loadtest merge: one run's report from the --json reports of its shards (--shard K/N,
-// on one machine or several). Each shard's report carries a "shard_data" member with what a
-// merge needs exactly: every histogram encoded (histogram::encode), the counters, the
+// on one machine or several). Each shard's report (and a merged one) carries a "shard_data" member
+// with what a merge needs exactly: every histogram encoded (histogram::encode), the counters, the
 // per-second series with their histograms, the acknowledged submissions. The merge adds the
 // histograms and counters (so its percentiles are those of one run over all the requests, never
 // an average of percentiles), aligns the per-second series on the shards' start times (to the

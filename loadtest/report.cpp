@@ -296,7 +296,8 @@ std::string report_json(const run_summary& in) {
                        c.acked, c.present, c.lost, c.mismatched, c.duplicates, c.inconsistent,
                        c.history_rows);
   }
-  return out + R"(,"shard_data":)" + shard_json(r) + "}\n";
+  if (in.with_shard_data) out += R"(,"shard_data":)" + shard_json(r);
+  return out + "}\n";
 }
 
 void write_file(const std::string& path, const std::string& content) {

@@ -52,7 +52,7 @@ run_report shard_report(std::mt19937_64& rng, int n, std::chrono::system_clock::
 
 std::string json_of(const run_report& r) {
   const scenario s;
-  return report_json(run_summary{s, r, {}, std::nullopt, std::nullopt});
+  return report_json(run_summary{s, r, {}, std::nullopt, std::nullopt, true});
 }
 
 TEST(merge, shards_reports_merge_into_the_run_over_all_their_requests) {

@@ -104,6 +104,8 @@ tamper_status=0
 ((tamper_status == 1)) || fail "tampered acks: exit $tamper_status, expected 1"
 grep -qE "^acked=$acked present=$((acked - 2)) lost=1 mismatched=1 " "$out/tampered.out" ||
   fail "tampered acks not detected: $(tail -1 "$out/tampered.out")"
+# Only sharded runs carry every acknowledgement in their JSON (shard_data, for the merge).
+if grep -q '"shard_data"' "$out/report.json"; then fail "an unsharded report carries shard_data"; fi
 # --shard K/N and merge: two shards at once (every other candidate, half the rate each); the
 # merge adds their histograms and counters, concatenates their acknowledgements and reconciles
 # them once, against the scenario's thresholds.
