@@ -144,6 +144,17 @@ core::result<save_request> parse_save_request(const request_context& ctx, const 
   thread_local ondemand::parser parser;
   ondemand::document doc;
   if (parser.iterate(body).get(doc)) return core::failure(errc::invalid_field, "body is not JSON");
+  // As every other body: a member nobody reads is refused, not silently ignored, first.
+  ondemand::object top;
+  if (doc.get_object().get(top)) return core::failure(errc::invalid_field, "body: a JSON object");
+  for (auto member : top) {
+    std::string_view key;
+    if (member.unescaped_key().get(key)) return core::failure(errc::invalid_field, "body");
+    if (key != "choices" && (!formal || key != "save_password")) {
+      return core::failure(errc::invalid_field, fmt::format("{} (unknown member)", key));
+    }
+  }
+  doc.rewind();
   auto choices = parse_choices(doc, cat);
   if (!choices) return core::failure(choices.error());
   r.choices = std::move(*choices);

@@ -128,6 +128,12 @@ TEST_F(filing_test, submissions_need_a_key_and_a_valid_form) {
     EXPECT_FALSE(v["choice"].error());
   }
 
+  // As every other body, a member the server does not know is refused, naming it.
+  auto unknown = submit(port(), token, unique_key("unknown"),
+                        R"({"choices":)" + c.choices + R"(,"save_pasword":"x"})");
+  EXPECT_EQ(unknown.status, 400u);
+  EXPECT_NE(unknown.body.find("save_pasword"), std::string::npos) << unknown.body;
+
   auto not_json = submit(port(), token, unique_key("nj"), "{choices:", "");
   EXPECT_EQ(not_json.status, 400u);
   // A wrongly typed field is named with its position.
@@ -165,7 +171,7 @@ TEST_F(filing_test, drafts_need_if_match_and_keep_incomplete_forms) {
   EXPECT_EQ(saved.header("etag"), quoted(v + 1));
   EXPECT_NE(saved.body.find("\"violations\":"), std::string::npos);
   auto stale = request(port(), "PUT", "/api/v1/drafts/undergrad",
-                       auth + "If-Match: " + quoted(v) + "\r\n", c.body);
+                       auth + "If-Match: " + quoted(v) + "\r\n", R"({"choices":[]})");
   EXPECT_EQ(stale.status, 412u) << stale.body;
 }
 
