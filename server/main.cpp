@@ -120,6 +120,7 @@ server::admin_api_context admin_context(const server::admin_settings& a,
                                   static_cast<int>(a.export_page_rows),
                                   [&api] { return api.now_micros(); }};
   admin.schedule = &api.schedule;
+  admin.clock_offset_seconds = api.clock_offset_seconds;
   admin.reminder_interval_seconds = a.reminder_interval_seconds;
   admin.document_max_bytes = a.document_max_bytes;
   admin.import_max_bytes = a.import_max_bytes;

@@ -399,11 +399,13 @@ std::string build_openapi(const router& routes, std::span<const embedded_text> f
   w.key("openapi").value("3.1.0");
   w.key("info").begin_object();
   w.key("title").value("zhiyuan");
-  w.key("version").value(version);
+  w.key("version").value(contract_version);
   w.key("description")
       .value(
           "Online college-application filing. Every error is RFC 9457 "
-          "application/problem+json with a stable `code` member and the `request_id`.");
+          "application/problem+json with a stable `code` member and the `request_id`. Units are "
+          "named by their codes, enumerations by names, and every time is RFC 3339 UTC on the "
+          "filing clock. Changes: see README, \"Contract changes\".");
   w.end_object();
 
   // Group routes by path: OpenAPI lists the methods of one path together.

@@ -249,7 +249,7 @@ std::unique_ptr<storage::write_op> make_write_op(const request_context& ctx,
     return op;
   }
   op->render = &render_submission;
-  op->render_context = api.signer;
+  op->render_context = &api;
   const std::string accepted = core::format_utc_micros(accepted_us);
   auto& submit = std::get<storage::submit_args>(op->args);
   const std::string choices_hex = hex(submit.choices_sha256.data(), submit.choices_sha256.size());
@@ -328,6 +328,7 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
   // A saved draft also reports what still stands between it and a valid submission; the notes
   // live here until the write is done.
   draft_notes notes;
+  notes.clock_offset_seconds = api.clock_offset_seconds;
   if (!formal) notes.findings = findings;
 
   // Validated: only now pay for the save password (Argon2id at most once per memo period).

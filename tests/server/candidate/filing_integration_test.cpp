@@ -8,9 +8,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "core/time.hpp"
 #include "tests/support/candidate_fixture.hpp"
 
 namespace zhiyuan::test {
@@ -67,6 +69,11 @@ TEST_F(filing_test, receipt_after_commit_matches_the_database_and_replays) {
   EXPECT_EQ(std::string_view(doc["batch"]), "undergrad");
   EXPECT_EQ(std::string_view(doc["choices_sha256"]), sha256_hex(c.canonical));
   const std::int64_t version = doc["version"];
+  // One clock: the server runs a rehearsal's moved clock, and the commit time is on it too.
+  const auto accepted = core::parse_rfc3339(std::string_view(doc["accepted_at"]));
+  const auto committed = core::parse_rfc3339(std::string_view(doc["committed_at"]));
+  ASSERT_TRUE(accepted && committed);
+  EXPECT_LE(std::llabs(*committed - *accepted), 60) << first.body;
 
   // The receipt's version is committed with exactly these choices.
   pqxx::connection conn(database_url());
