@@ -70,6 +70,13 @@ TEST(web_journey, a_candidate_files_and_the_page_verifies_the_receipt_after_a_dr
   EXPECT_EQ(std::string_view(doc["chain"]), "ok") << out;
   EXPECT_TRUE(bool(doc["dropped"])) << out;
   EXPECT_EQ(simdjson::dom::array(doc["errors"]).size(), 0u) << out;
+  // axe-core ran on every screen: no serious or critical violation anywhere.
+  std::size_t audited = 0;
+  for (auto [screen, found] : simdjson::dom::object(doc["axe"])) {
+    ++audited;
+    EXPECT_EQ(simdjson::dom::array(found).size(), 0u) << screen << ": " << out;
+  }
+  EXPECT_GE(audited, 4u) << out;
   // The page put the choices in the candidate's order (one was moved by keyboard).
   EXPECT_EQ(std::string_view(doc["receipt"]["choices_sha256"]), sha256_hex(c.canonical)) << out;
   // Two presses of 提交, one answer lost: one version, the one the page verified.

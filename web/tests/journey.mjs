@@ -5,7 +5,11 @@
 // (tests/server/web_journey_test.cpp), which checks it against the database.
 //
 // Env: BASE_URL, EXAM_NO, PASSWORD, SAVE_PASSWORD, CHOICES (a JSON array), SHOTS (a directory).
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const env = (k) => { if (!process.env[k]) throw new Error(`${k} is not set`); return process.env[k]; };
 const base = env('BASE_URL');
@@ -18,7 +22,18 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
-const result = { errors: [] };
+const result = { errors: [], axe: {} };
+
+// axe-core on the page as it stands: the serious and critical violations (WCAG 2.2 AA rules).
+// Evaluated through the DevTools protocol, so the page's CSP needs no exception for it.
+async function audit(page, name) {
+  await page.evaluate(axeSource);
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.length}`);
+  });
+  result.axe[name] = found;
+}
 try {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
   const page = await context.newPage();
@@ -27,6 +42,8 @@ try {
   page.setDefaultTimeout(15000);
 
   await page.goto(`${base}/`);
+  await page.waitForSelector('#exam_no');
+  await audit(page, 'login');
   await page.fill('#exam_no', env('EXAM_NO'));
   await page.fill('#password', env('PASSWORD'));
   await page.keyboard.press('Enter');
@@ -34,6 +51,7 @@ try {
   if (await page.$('#login_password')) throw new Error('this journey expects a candidate whose passwords are set');
   if (await page.$('#agree')) {
     await page.screenshot({ path: `${shots}/pledge-390x844.png`, fullPage: true });
+    await audit(page, 'pledge');
     await page.check('#agree');
     await page.click('button[type=submit]');
   }
@@ -57,6 +75,7 @@ try {
   await page.click('#save-draft');
   await page.waitForSelector('text=草稿已保存');
   await page.screenshot({ path: `${shots}/draft-390x844.png`, fullPage: true });
+  await audit(page, 'draft');
 
   // The first submission commits, but its answer never reaches the page.
   let dropped = false;
@@ -80,6 +99,7 @@ try {
   result.receipt = { version: receipt.version, receipt_hash: receipt.receipt_hash, choices_sha256: receipt.choices_sha256 };
   result.dropped = dropped;
   await page.screenshot({ path: `${shots}/receipt-390x844.png`, fullPage: true });
+  await audit(page, 'receipt');
   await page.setViewportSize({ width: 1366, height: 768 });
   await page.screenshot({ path: `${shots}/receipt-1366x768.png`, fullPage: true });
 
@@ -87,6 +107,7 @@ try {
   await page.waitForSelector('#chain');
   result.chain = await page.getAttribute('#chain', 'class');
   await page.screenshot({ path: `${shots}/history-1366x768.png`, fullPage: true });
+  await audit(page, 'history');
 } catch (e) {
   result.failure = String(e && e.stack || e);
 } finally {
