@@ -6,6 +6,7 @@
 #include <regex>
 #include <stdexcept>
 
+#include "server/config.hpp"
 #include "server/http/problem.hpp"
 
 namespace zhiyuan::server::web {
@@ -187,20 +188,11 @@ void add_browser_headers(std::vector<route_spec>& table, const web_context& web)
 
 std::vector<std::string> parse_origins(const std::string& list) {
   static const std::regex origin(R"(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)");
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    const auto comma = std::min(list.find(',', start), list.size());
-    std::string item = list.substr(start, comma - start);
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
-    if (!item.empty()) {
-      if (!std::regex_match(item, origin)) {
-        throw std::invalid_argument("'" + item + "' is not scheme://host[:port]");
-      }
-      out.push_back(std::move(item));
+  auto out = split_networks(list);
+  for (const auto& item : out) {
+    if (!std::regex_match(item, origin)) {
+      throw std::invalid_argument("'" + item + "' is not scheme://host[:port]");
     }
-    start = comma + 1;
   }
   return out;
 }
