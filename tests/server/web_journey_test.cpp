@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <pqxx/pqxx>
 
 #include "tests/support/candidate_fixture.hpp"
@@ -93,6 +95,38 @@ TEST(web_journey, a_candidate_files_and_the_page_verifies_the_receipt_after_a_dr
   for (const char* png : {"draft-390x844.png", "receipt-390x844.png", "receipt-1366x768.png"}) {
     EXPECT_TRUE(fs::exists(shots / png)) << png;
   }
+}
+
+// web/types/api.d.ts is what openapi-typescript makes of the /openapi.json this server serves:
+// a change of the contract that is not regenerated fails here (ZHIYUAN_UPDATE_TYPES=1 rewrites
+// it), and the types compile.
+TEST(web_types, the_committed_typescript_types_match_the_served_contract) {
+  const fs::path web = fs::path(ZHIYUAN_SOURCE_DIR) / "web";
+  if (!fs::exists(web / "node_modules/openapi-typescript")) {
+    GTEST_SKIP() << "needs web/node_modules (scripts/setup.sh runs npm ci)";
+  }
+  server_process server(start_server(0));
+  const auto doc = request(server.port(), "GET", "/openapi.json");
+  ASSERT_EQ(doc.status, 200u);
+  const fs::path spec = fs::path(ZHIYUAN_TEST_VAR_DIR) / "openapi.json";
+  const fs::path made = fs::path(ZHIYUAN_TEST_VAR_DIR) / "api.d.ts";
+  std::ofstream(spec, std::ios::binary) << doc.body;
+  const auto [log, status] =
+      run("node " + (web / "node_modules/openapi-typescript/bin/cli.js").string() + " " +
+          spec.string() + " -o " + made.string() + " 2>&1");
+  ASSERT_EQ(status, 0) << log;
+  const fs::path committed = web / "types/api.d.ts";
+  if (std::getenv("ZHIYUAN_UPDATE_TYPES") != nullptr)
+    fs::copy_file(made, committed, fs::copy_options::overwrite_existing);
+  const auto text = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_EQ(text(made), text(committed))
+      << "web/types/api.d.ts is stale: rerun this test with ZHIYUAN_UPDATE_TYPES=1";
+  const auto [tsc, tsc_status] = run("node " + (web / "node_modules/typescript/bin/tsc").string() +
+                                     " --noEmit --strict " + committed.string() + " 2>&1");
+  EXPECT_EQ(tsc_status, 0) << tsc;
 }
 
 }  // namespace
