@@ -122,8 +122,13 @@ TEST(web_types, the_committed_typescript_types_match_the_served_contract) {
     std::ifstream in(p, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
   };
-  EXPECT_EQ(text(made), text(committed))
+  EXPECT_TRUE(text(made) == text(committed))
       << "web/types/api.d.ts is stale: rerun this test with ZHIYUAN_UPDATE_TYPES=1";
+  // The contract's lint (web/.spectral.yaml): no error.
+  const auto [lint, lint_status] = run(
+      "node " + (web / "node_modules/@stoplight/spectral-cli/dist/index.js").string() + " lint " +
+      spec.string() + " -r " + (web / ".spectral.yaml").string() + " --fail-severity=error 2>&1");
+  EXPECT_EQ(lint_status, 0) << lint;
   const auto [tsc, tsc_status] = run("node " + (web / "node_modules/typescript/bin/tsc").string() +
                                      " --noEmit --strict " + committed.string() + " 2>&1");
   EXPECT_EQ(tsc_status, 0) << tsc;

@@ -1008,7 +1008,7 @@ export interface components {
             /** Format: date-time */
             committed_at: string;
             choices_sha256: string;
-            violations: unknown[];
+            violations: Record<string, never>[];
         };
         Choices: {
             group: number;
@@ -1059,7 +1059,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        entries?: unknown[];
+                        entries?: Record<string, never>[];
                         next_page_token?: string | null;
                     };
                 };
@@ -1419,7 +1419,7 @@ export interface operations {
                         exam_no?: string;
                         /** @description masked */
                         id_number?: string;
-                        batches?: unknown[];
+                        batches?: Record<string, never>[];
                     };
                 };
             };
@@ -1783,7 +1783,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        documents?: unknown[];
+                        documents?: Record<string, never>[];
                         next_page_token?: string | null;
                     };
                 };
@@ -2483,7 +2483,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        incidents?: unknown[];
+                        incidents?: Record<string, never>[];
                         next_page_token?: string | null;
                     };
                 };
@@ -3200,7 +3200,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        notices?: unknown[];
+                        notices?: Record<string, never>[];
                         next_page_token?: string | null;
                     };
                 };
@@ -3682,7 +3682,7 @@ export interface operations {
                     confirm_deadline: string;
                     drill: Record<string, never>;
                     batches: Record<string, never>;
-                    supplementary?: unknown[];
+                    supplementary?: Record<string, never>[];
                 };
             };
         };
@@ -4108,7 +4108,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        candidates?: unknown[];
+                        candidates?: Record<string, never>[];
                         next_page_token?: string | null;
                     };
                 };
