@@ -82,9 +82,19 @@ struct log_settings {
 };
 
 /// The effective configuration: defaults < config file < environment < command line.
+/// The hosted web app (server/web/).
+struct web_settings {
+  /// The built app and /docs, served from memory; empty or absent: no files, the API only.
+  std::string root = "web/dist";
+  /// Browser origins allowed to call the API from elsewhere ("https://a.example, ..."); empty:
+  /// none (the app served from web_root is same-origin and needs none).
+  std::string cors_origins;
+};
+
 struct config {
   std::string config_file;
   server_settings server;
+  web_settings web;
   database_settings database;
   filing_settings filing;
   writer_settings writer;

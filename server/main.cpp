@@ -24,6 +24,7 @@
 #include "server/maintenance.hpp"
 #include "server/route_docs.hpp"
 #include "server/schedule_config.hpp"
+#include "server/web/routes.hpp"
 #include "storage/admin_ops_store.hpp"
 #include "storage/admin_store.hpp"
 #include "storage/auth_store.hpp"
@@ -120,6 +121,7 @@ server::admin_api_context admin_context(const server::admin_settings& a,
                                   static_cast<int>(a.export_page_rows),
                                   [&api] { return api.now_micros(); }};
   admin.schedule = &api.schedule;
+  admin.clock_offset_seconds = api.clock_offset_seconds;
   admin.reminder_interval_seconds = a.reminder_interval_seconds;
   admin.document_max_bytes = a.document_max_bytes;
   admin.import_max_bytes = a.import_max_bytes;
@@ -129,11 +131,14 @@ server::admin_api_context admin_context(const server::admin_settings& a,
 
 std::vector<server::route_spec> route_table(const server::system_state& state,
                                             server::candidate_api_context& api,
-                                            server::admin_api_context& admin) {
+                                            server::admin_api_context& admin,
+                                            const server::web::web_context& web) {
   auto table = server::system_routes(state);
   for (auto& r : server::candidate_routes(api)) table.push_back(std::move(r));
   for (auto& r : server::admin_routes(admin)) table.push_back(std::move(r));
   for (auto& r : server::admin_ops_routes(admin)) table.push_back(std::move(r));
+  for (auto& r : server::web::web_routes(web)) table.push_back(std::move(r));
+  server::web::add_browser_headers(table, web);
   return table;
 }
 
@@ -239,7 +244,16 @@ int serve(const server::config& cfg) {
   server::login_guard admin_guard(cfg.admin.login_ip_per_minute);
   auto admin = admin_context(cfg.admin, api, reads, auth_pool, admin_guard);
   admin.refresh_snapshots = [&snapshots] { return snapshots.refresh(); };
-  const server::router routes(route_table(state, api, admin));
+  server::web::web_context web;
+  try {
+    web.cors_origins = server::web::parse_origins(cfg.web.cors_origins);
+  } catch (const std::invalid_argument& e) {
+    throw server::config_error("server.cors_origins", e.what());
+  }
+  web.site = server::web::static_site::load(cfg.web.root);
+  server::log_event(spdlog::level::info, "web_root",
+                    {{"path", cfg.web.root}, {"files", fmt::format("{}", web.site.size())}});
+  const server::router routes(route_table(state, api, admin, web));
   server::metrics stats(routes.names());
   stats.add_exporter(
       [](const void* w) { return static_cast<const storage::write_path*>(w)->render_metrics(); },

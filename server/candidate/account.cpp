@@ -14,6 +14,7 @@
 #include "server/candidate/session.hpp"
 #include "server/candidate/write_answer.hpp"
 #include "server/digest.hpp"
+#include "server/filing_clock.hpp"
 #include "server/http/json_writer.hpp"
 #include "server/http/problem.hpp"
 #include "server/http/request.hpp"
@@ -379,7 +380,7 @@ asio::awaitable<void> logins(request_context& ctx, candidate_api_context& api) {
   w.begin_object().key("logins").begin_array();
   for (const auto& r : *rows) {
     w.begin_object();
-    w.key("at").value(core::format_utc_micros(r.at_us));
+    w.key("at").value(format_db_time(r.at_us, api.clock_offset_seconds));
     w.key("ip").value(r.ip);
     w.key("user_agent").value(r.user_agent);
     w.key("outcome").value(r.outcome);
@@ -508,7 +509,8 @@ void render_profile_write(const storage::write_op& op, unsigned& status, std::st
   json_writer w(body);
   w.begin_object();
   w.key("profile_version").value(op.version);
-  w.key("committed_at").value(core::format_utc_micros(op.committed_at_us));
+  const auto& api = *static_cast<const candidate_api_context*>(op.render_context);
+  w.key("committed_at").value(format_db_time(op.committed_at_us, api.clock_offset_seconds));
   if (const auto* c = std::get_if<storage::confirm_args>(&op.args)) {
     w.key("confirmed").value(c->what);
   }
@@ -519,6 +521,7 @@ void render_profile_write(const storage::write_op& op, unsigned& status, std::st
 asio::awaitable<void> write_profile(request_context& ctx, candidate_api_context& api,
                                     std::unique_ptr<storage::write_op> op) {
   op->render = &render_profile_write;
+  op->render_context = &api;
   auto out = co_await submit_write(*api.writes, std::move(op));
   answer_write(ctx, out);
 }

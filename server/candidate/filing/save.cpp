@@ -144,6 +144,17 @@ core::result<save_request> parse_save_request(const request_context& ctx, const 
   thread_local ondemand::parser parser;
   ondemand::document doc;
   if (parser.iterate(body).get(doc)) return core::failure(errc::invalid_field, "body is not JSON");
+  // As every other body: a member nobody reads is refused, not silently ignored, first.
+  ondemand::object top;
+  if (doc.get_object().get(top)) return core::failure(errc::invalid_field, "body: a JSON object");
+  for (auto member : top) {
+    std::string_view key;
+    if (member.unescaped_key().get(key)) return core::failure(errc::invalid_field, "body");
+    if (key != "choices" && (!formal || key != "save_password")) {
+      return core::failure(errc::invalid_field, fmt::format("{} (unknown member)", key));
+    }
+  }
+  doc.rewind();
   auto choices = parse_choices(doc, cat);
   if (!choices) return core::failure(choices.error());
   r.choices = std::move(*choices);
@@ -238,7 +249,7 @@ std::unique_ptr<storage::write_op> make_write_op(const request_context& ctx,
     return op;
   }
   op->render = &render_submission;
-  op->render_context = api.signer;
+  op->render_context = &api;
   const std::string accepted = core::format_utc_micros(accepted_us);
   auto& submit = std::get<storage::submit_args>(op->args);
   const std::string choices_hex = hex(submit.choices_sha256.data(), submit.choices_sha256.size());
@@ -317,6 +328,7 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
   // A saved draft also reports what still stands between it and a valid submission; the notes
   // live here until the write is done.
   draft_notes notes;
+  notes.clock_offset_seconds = api.clock_offset_seconds;
   if (!formal) notes.findings = findings;
 
   // Validated: only now pay for the save password (Argon2id at most once per memo period).
