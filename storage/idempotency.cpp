@@ -40,9 +40,9 @@ void replay_from_history(write_op& op, const pqxx::row& row) {
   op.has_prev_hash = prev_hash && parse_digest(*prev_hash, op.prev_hash);
   op.accepted_at_us = accepted_us.value_or(0);
   op.committed_at_us = committed_us.value_or(0);
+  if (op.render_after_commit) return;
   unsigned status = 200;
   if (op.render != nullptr) op.render(op, status, op.response_body);
-  op.response_status = status;
 }
 
 // A committed submission's record is slim: no response, the version it wrote.
@@ -79,7 +79,7 @@ void look_up_keys(pqxx::work& tx, write_batch& b) {
       op.status = op_status::unavailable;  // not written by this version; never expected
     } else if (slim) {
       replay_from_history(op, row);
-      op.response_status = static_cast<unsigned>(status);
+      if (!op.render_after_commit) op.response_status = static_cast<unsigned>(status);
     } else {
       op.status = op_status::replayed;
       op.response_status = static_cast<unsigned>(status);
@@ -95,12 +95,15 @@ void record_keys(pqxx::work& tx, write_batch& b) {
   for (std::size_t i = 0; i < b.ops.size(); ++i) {
     if (!b.fresh[i]) continue;
     write_op& op = *b.ops[i];
-    unsigned status = 200;
-    op.response_body.clear();
-    if (op.render != nullptr) op.render(op, status, op.response_body);
-    op.response_status = status;
-    if (!is_keyed(op.kind())) continue;
     const bool slim = slim_record(op);
+    unsigned status = slim ? 201 : 200;
+    op.response_body.clear();
+    // A slim record stores no response: its receipt may be signed after COMMIT, off the writer.
+    if (op.render != nullptr && !(slim && op.render_after_commit)) {
+      op.render(op, status, op.response_body);
+    }
+    if (!(slim && op.render_after_commit)) op.response_status = status;
+    if (!is_keyed(op.kind())) continue;
     const auto* choices = slim ? args_as<choices_args>(op) : nullptr;
     append_int(a[0], op.candidate_id);
     append_quoted(a[1], op.idempotency_key);

@@ -142,6 +142,10 @@ struct write_op : mpsc_node {
   std::chrono::steady_clock::time_point deadline;  ///< give up (503) after this
   response_renderer render = nullptr;
   const void* render_context = nullptr;  ///< the server's, for `render` (e.g. a signing key)
+  /// A submission whose receipt is not stored (slim record): when set, the writer does not
+  /// render a committed or replayed one; the server renders it after completion, off the
+  /// writer thread and outside the transaction (`response_status` stays 0).
+  bool render_after_commit = false;
   completion done = nullptr;
   void* context = nullptr;  ///< the server's, untouched by storage
 

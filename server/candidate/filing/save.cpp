@@ -246,6 +246,8 @@ std::unique_ptr<storage::write_op> make_write_op(const request_context& ctx,
   }
   op->render = &render_submission;
   op->render_context = api.signer;
+  // Signed on this I/O thread after COMMIT (answer_write), not on the writer in its transaction.
+  op->render_after_commit = true;
   const std::string accepted = core::format_utc_micros(accepted_us);
   auto& submit = std::get<storage::submit_args>(op->args);
   const std::string choices_hex = hex(submit.choices_sha256.data(), submit.choices_sha256.size());
