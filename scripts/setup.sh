@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config clang-format
-  libboost1.81-dev liburing-dev libsimdjson-dev libpqxx-dev libjemalloc-dev libsodium-dev
+  libboost1.81-dev liburing-dev libsimdjson-dev libpqxx-dev libjemalloc-dev libsodium-dev libssl-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev libgtest-dev libbenchmark-dev libargon2-dev
   postgresql-15 curl prometheus
   # The web app's build and browser journeys (web/): Node.js, headless Chromium, CJK fonts.

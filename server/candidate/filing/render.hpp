@@ -1,8 +1,9 @@
 #pragma once
 
 // How filing answers look: the responses of saved drafts and formal submissions (rendered on the
-// writer thread before COMMIT and stored with the idempotency record, so that a replay returns
-// the same bytes), stored versions' receipts, and the choices as the client sent them.
+// writer thread; a draft's is stored with the idempotency record, a submission's receipt is
+// rendered again from its history row on a replay: the same bytes either way), stored versions'
+// receipts, and the choices as the client sent them.
 
 #include <cstdint>
 #include <optional>
