@@ -20,6 +20,9 @@ struct server_settings {
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds drain_delay{2'000};
   std::chrono::milliseconds shutdown_timeout{15'000};
+  /// CIDRs of the proxies whose PROXY v2 header or X-Forwarded-For names the real client
+  /// (server/http/client_address.hpp); empty: every TCP peer is the client.
+  std::string trusted_proxies;
 };
 
 }  // namespace zhiyuan::server
