@@ -55,6 +55,10 @@ const std::vector<key_def>& keys() {
        field_of<&config::server, &server_settings::read_timeout>},
       {"server.idle_timeout_ms", "a keep-alive connection idle this long is closed", kind::millis,
        field_of<&config::server, &server_settings::idle_timeout>},
+      {"server.handler_timeout_ms",
+       "a request read whole must be answered within this long, or its connection is cut "
+       "(must exceed writer.deadline_ms)",
+       kind::millis, field_of<&config::server, &server_settings::handler_timeout>},
       {"server.trusted_proxies",
        "CIDRs of proxies whose PROXY v2 header or X-Forwarded-For names the client (e.g. "
        "HAProxy's address); empty: the TCP peer is the client",
@@ -360,6 +364,9 @@ void validate(const config& c) {
     throw config_error("writer.max_queue_per_writer", "must be at least 1");
   }
   if (w.deadline.count() < 100) throw config_error("writer.deadline_ms", "at least 100");
+  if (s.handler_timeout <= w.deadline) {
+    throw config_error("server.handler_timeout_ms", "must exceed writer.deadline_ms");
+  }
   if (c.auth.hash_threads == 0 || c.auth.hash_threads > 256) {
     throw config_error("auth.hash_threads", "between 1 and 256");
   }

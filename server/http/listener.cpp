@@ -469,6 +469,8 @@ class http_server::worker {
 
   asio::awaitable<bool> handle(connection& conn, const http_request& req) {
     const auto start = std::chrono::steady_clock::now();
+    // The request is read: from here its handling is bounded, not its reading.
+    conn.deadline = start + owner_.settings_.handler_timeout;
     auto& stats = owner_.stats_;
     stats.in_flight.fetch_add(1, std::memory_order_relaxed);
 
