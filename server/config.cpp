@@ -301,9 +301,9 @@ std::string env_name(std::string_view key) {
 
 // Variables the server itself does not read but the build's tools do (tests, benchmarks).
 bool tool_variable(std::string_view name) {
-  static constexpr std::string_view prefixes[] = {"ZHIYUAN_CONFIG",    "ZHIYUAN_TEST_",
-                                                  "ZHIYUAN_BENCH_",    "ZHIYUAN_STORAGE_TEST_",
-                                                  "ZHIYUAN_LOADTEST_", "ZHIYUAN_DEMO_"};
+  static constexpr std::string_view prefixes[] = {
+      "ZHIYUAN_CONFIG", "ZHIYUAN_BUILD_DIR",     "ZHIYUAN_IO",        "ZHIYUAN_TEST_",
+      "ZHIYUAN_BENCH_", "ZHIYUAN_STORAGE_TEST_", "ZHIYUAN_LOADTEST_", "ZHIYUAN_DEMO_"};
   for (auto p : prefixes) {
     if (name == p || (p.back() == '_' && name.rfind(p, 0) == 0)) return true;
   }

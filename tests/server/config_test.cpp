@@ -142,7 +142,8 @@ TEST(config, unknown_environment_variable_is_an_error) {
     EXPECT_EQ(e.key(), "ZHIYUAN_SERVER_TRUSTED_PROXY");
   }
   // The config file's own variable and the build tools' variables are not keys but allowed.
-  src.env_names = {"ZHIYUAN_SERVER_PORT", "ZHIYUAN_CONFIG", "ZHIYUAN_BENCH_VAR_DIR"};
+  src.env_names = {"ZHIYUAN_SERVER_PORT", "ZHIYUAN_CONFIG", "ZHIYUAN_BENCH_VAR_DIR",
+                   "ZHIYUAN_BUILD_DIR"};
   EXPECT_NO_THROW(resolve_config(src));
 }
 

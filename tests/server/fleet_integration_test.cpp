@@ -1,5 +1,5 @@
 // Two zhiyuan-server nodes on one database (issue 17): any node serves any session, and what
-// one node revokes the other refuses within a second. Candidates pick_case(400..499).
+// one node revokes the other refuses within a second. Candidates pick_case(500..599).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -61,7 +61,7 @@ server_process* fleet_test::a_ = nullptr;
 server_process* fleet_test::b_ = nullptr;
 
 TEST_F(fleet_test, a_session_signed_in_on_one_node_works_on_the_other) {
-  const auto c = pick_case(400);
+  const auto c = pick_case(500);
   const std::string token = login(a(), c.exam_no);
   ASSERT_FALSE(token.empty());
   const auto r = get_me(b(), token);
@@ -75,7 +75,7 @@ TEST_F(fleet_test, a_session_signed_in_on_one_node_works_on_the_other) {
 }
 
 TEST_F(fleet_test, logout_on_one_node_is_refused_on_the_other_within_a_second) {
-  const auto c = pick_case(401);
+  const auto c = pick_case(501);
   const std::string token = login(a(), c.exam_no);
   ASSERT_EQ(get_me(a(), token).status, 200u);
   ASSERT_EQ(get_me(b(), token).status, 200u);  // both nodes cache it now
@@ -88,7 +88,7 @@ TEST_F(fleet_test, logout_on_one_node_is_refused_on_the_other_within_a_second) {
 }
 
 TEST_F(fleet_test, a_password_change_on_one_node_ends_the_other_sessions_on_the_other) {
-  const auto c = pick_case(402);
+  const auto c = pick_case(502);
   reset_to_first_login(c.exam_no);
   const std::string first_pw = loadtest::synthetic_login_password(c.exam_no);
   const std::string changing = login(a(), c.exam_no);
@@ -139,7 +139,7 @@ void set_stored_failures(const std::string& exam_no, int failures, int ago = 0) 
 // core::throttle_policy: a wait after 5 consecutive failures. Spread over two nodes, the sixth
 // attempt waits as it would on one node (each node alone has seen at most three).
 TEST_F(fleet_test, failures_spread_over_both_nodes_throttle_at_the_count_of_one_node) {
-  const auto c = pick_case(403);
+  const auto c = pick_case(503);
   set_stored_failures(c.exam_no, -1);
   for (int i = 0; i < 5; ++i) {
     const auto r = wrong_login(i % 2 == 0 ? a() : b(), c.exam_no);
@@ -156,7 +156,7 @@ TEST_F(fleet_test, failures_spread_over_both_nodes_throttle_at_the_count_of_one_
 // their wait of 16 s), the tenth on B locks the account, and A refuses it at once (it has seen
 // none of the ten itself).
 TEST_F(fleet_test, an_account_locked_through_one_node_is_locked_on_the_other) {
-  const auto c = pick_case(404);
+  const auto c = pick_case(504);
   set_stored_failures(c.exam_no, 9, 20);
   EXPECT_EQ(wrong_login(b(), c.exam_no).status, 401u);
   const auto r = wrong_login(a(), c.exam_no);
@@ -182,7 +182,7 @@ std::string proxy_v2_header() {
 // names, by X-Forwarded-For or by a PROXY v2 header; from an untrusted peer the header is
 // ignored.
 TEST_F(fleet_test, the_client_address_is_believed_from_trusted_proxies_only) {
-  const auto c = pick_case(405);
+  const auto c = pick_case(505);
   const std::string body = login_body(c.exam_no);
   auto forwarded = request(a(), "POST", "/api/v1/auth/login",
                            json_header() + "X-Forwarded-For: 192.0.2.1, 198.51.100.23\r\n", body);
