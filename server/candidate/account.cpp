@@ -40,7 +40,8 @@ std::string user_agent_of(const request_context& ctx) {
 // ------------------------------------------------------------------ sign-in
 
 struct login_result {
-  enum class outcome { ok, bad_password, unavailable } result = outcome::unavailable;
+  enum class outcome { ok, bad_password, throttled, unavailable } result = outcome::unavailable;
+  login_guard::verdict throttle;  ///< when throttled: the fleet's verdict
   std::string token;
   token_digest digest{};
   bool must_set_passwords = true;
@@ -63,26 +64,51 @@ core::result<login_body> parse_login(const request_context& ctx) {
   return body;
 }
 
-// On the hashing pool: the password against the account's hash; a failure is recorded in the
-// login history. Unknown exam numbers (`candidate` 0) cost the same hash as known ones: no
-// account enumeration.
-login_result verify_login(pqxx::connection* conn, std::int64_t candidate, const std::string& pass,
-                          const std::string& ip, const std::string& agent) {
+// A sign-in attempt as the hashing pool sees it.
+struct login_attempt {
+  std::int64_t candidate = 0;
+  std::string password;
+  std::string ip;
+  std::string agent;
+  std::int64_t now_us = 0;
+  const fleet_login_guard* fleet = nullptr;
+};
+
+// On the hashing pool: the fleet's throttles (shared by every node), then the password
+// against the account's hash; a failure is recorded in the login history. Unknown exam numbers
+// (`candidate` 0) cost the same hash as known ones: no account enumeration.
+login_result verify_login(pqxx::connection* conn, const login_attempt& a) {
   login_result out;
   if (conn == nullptr) return out;
+  if (a.fleet != nullptr) {
+    out.throttle = a.fleet->admit(*conn, a.candidate, login_guard::secret::login, a.now_us);
+    if (out.throttle.retry_after > 0) {
+      out.result = login_result::outcome::throttled;
+      return out;
+    }
+  }
   std::optional<storage::account> acct;
-  if (candidate != 0) acct = storage::find_account(*conn, candidate);
-  const bool ok = password_matches(acct ? acct->login_hash : unknown_account_hash(), pass);
+  if (a.candidate != 0) acct = storage::find_account(*conn, a.candidate);
+  const bool ok = password_matches(acct ? acct->login_hash : unknown_account_hash(), a.password);
   if (!acct || !ok) {
-    if (acct) storage::record_failed_login(*conn, candidate, ip, agent);
+    if (acct) storage::record_failed_login(*conn, a.candidate, a.ip, a.agent);
     out.result = login_result::outcome::bad_password;
     return out;
   }
+  if (a.fleet != nullptr) a.fleet->succeeded(*conn, a.candidate, login_guard::secret::login);
   out.token = session_table::new_token(out.digest);
   out.must_set_passwords = acct->must_set_passwords;
   out.pledge_required = acct->pledge_required;
   out.result = login_result::outcome::ok;
   return out;
+}
+
+// Answers a refused attempt: account_locked when the account is locked, else too_many_requests.
+void fail_throttled(request_context& ctx, const login_guard::verdict& v) {
+  fail(ctx, v.account_locked ? errc::account_locked : errc::too_many_requests,
+       v.account_locked ? "too many wrong passwords; this account is locked for a while"
+                        : "too many sign-in attempts; slow down",
+       static_cast<unsigned>(v.retry_after));
 }
 
 // The new session's token, in the body and as the session cookie.
@@ -108,23 +134,22 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
 
   const auto who = api.candidate_by_exam_no(body->exam_no);
   const std::int64_t candidate = who ? who->id : 0;
+  // This node's memory first: a refusal costs no database round trip.
   const auto verdict =
       api.guard->admit(candidate, login_guard::secret::login, ctx.peer, api.now_micros());
-  if (verdict.retry_after > 0) {
-    co_return fail(ctx, verdict.account_locked ? errc::account_locked : errc::too_many_requests,
-                   verdict.account_locked
-                       ? "too many wrong passwords; this account is locked for a while"
-                       : "too many sign-in attempts; slow down",
-                   static_cast<unsigned>(verdict.retry_after));
-  }
-  // As PostgreSQL's inet takes it: without an IPv6 zone ("fe80::1%eth0").
-  const std::string ip(ctx.peer.substr(0, ctx.peer.find('%')));
-  const std::string agent = user_agent_of(ctx);
+  if (verdict.retry_after > 0) co_return fail_throttled(ctx, verdict);
   const std::int64_t now = api.now_seconds();
   const std::int64_t expires = now + std::chrono::seconds(api.session_absolute).count();
-
-  auto verify = [candidate, pass = std::move(body->password), agent, ip](pqxx::connection* conn) {
-    return verify_login(conn, candidate, pass, ip, agent);
+  // As PostgreSQL's inet takes it: without an IPv6 zone ("fe80::1%eth0").
+  login_attempt attempt{candidate,
+                        std::move(body->password),
+                        std::string(ctx.peer.substr(0, ctx.peer.find('%'))),
+                        user_agent_of(ctx),
+                        api.now_micros(),
+                        api.fleet_guard};
+  const std::string ip = attempt.ip, agent = attempt.agent;
+  auto verify = [attempt = std::move(attempt)](pqxx::connection* conn) {
+    return verify_login(conn, attempt);
   };
   // Named and moved: see run_on about GCC 12 and prvalue arguments of coroutines.
   auto r = co_await run_on<login_result>(*api.auth_pool, std::move(verify));
@@ -132,6 +157,7 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
     api.guard->unchecked(candidate, login_guard::secret::login);
     co_return fail(ctx, errc::unavailable, "sign-in is busy; retry shortly", 1);
   }
+  if (r->result == login_result::outcome::throttled) co_return fail_throttled(ctx, r->throttle);
   if (r->result == login_result::outcome::bad_password) {
     co_return fail(ctx, errc::unauthenticated, "exam number or password is wrong");
   }

@@ -186,7 +186,10 @@ class http_server::worker {
       if (!ec) peer = ep.address().to_string();
     }
     tcp::socket socket;
-    std::string peer;  ///< the client's address, e.g. "127.0.0.1"; empty if unknown
+    std::string peer;           ///< the client's address, e.g. "127.0.0.1"; empty if unknown
+    bool peer_trusted = false;  ///< the TCP peer is a trusted proxy (server.trusted_proxies)
+    bool proxied = false;       ///< `peer` came from a PROXY v2 header
+    std::string forwarded;      ///< this request's client by X-Forwarded-For
     beast::flat_buffer buffer;
     std::string out;
     response res;
@@ -274,7 +277,8 @@ class http_server::worker {
     } on_exit{*this, conn};
 
     std::optional<request_parser> parser;
-    for (;;) {
+    bool open = co_await read_proxy_header(conn);
+    while (open) {
       if (!co_await wait_for_request(conn)) break;
       beast::error_code ec = co_await read_head(conn, parser);
       if (!ec && !parser->is_done()) {
@@ -291,6 +295,45 @@ class http_server::worker {
     beast::error_code ignored;
     conn.socket.shutdown(tcp::socket::shutdown_send, ignored);
     conn.socket.close(ignored);
+  }
+
+  // From a trusted proxy (server.trusted_proxies) a connection may start with a PROXY v2
+  // header naming the real client (HAProxy send-proxy-v2); from anyone else none is looked
+  // for. False when the connection must end (a malformed header, the peer left).
+  asio::awaitable<bool> read_proxy_header(connection& conn) {
+    conn.peer_trusted =
+        !owner_.trusted_proxies_.empty() && owner_.trusted_proxies_.contains(conn.peer);
+    if (!conn.peer_trusted) co_return true;
+    conn.deadline = std::chrono::steady_clock::now() + owner_.settings_.idle_timeout;
+    for (;;) {
+      const auto data = conn.buffer.data();
+      proxy_header h;
+      const auto r =
+          parse_proxy_v2({static_cast<const std::uint8_t*>(data.data()), data.size()}, h);
+      if (r == proxy_parse::not_proxy) co_return true;
+      if (r == proxy_parse::invalid) co_return false;
+      if (r == proxy_parse::ok) {
+        conn.buffer.consume(h.length);
+        if (!h.source.empty()) {
+          conn.peer = h.source;
+          conn.proxied = true;
+        }
+        co_return true;
+      }
+      auto [ec, n] = co_await conn.socket.async_read_some(conn.buffer.prepare(536), use_tuple);
+      if (ec) co_return false;
+      conn.buffer.commit(n);
+    }
+  }
+
+  // The request's client: the TCP peer (or the PROXY header's source), or from a trusted
+  // proxy without a PROXY header, X-Forwarded-For's rightmost untrusted address.
+  std::string_view client_of(connection& conn, const http_request& req) {
+    if (!conn.peer_trusted || conn.proxied) return conn.peer;
+    const auto it = req.find("X-Forwarded-For");
+    if (it == req.end()) return conn.peer;
+    conn.forwarded = forwarded_client(it->value(), owner_.trusted_proxies_);
+    return conn.forwarded.empty() ? std::string_view(conn.peer) : conn.forwarded;
   }
 
   // Waits for the first byte of the next request under the idle timeout; once it has started,
@@ -410,8 +453,24 @@ class http_server::worker {
   }
 
   // Routes and answers one request; returns whether the connection must close.
+  // The prelude when it wants the request (http_server::prelude), then the route's handler
+  // unless the prelude answered.
+  asio::awaitable<void> dispatch(request_context& ctx, const route_spec& route) {
+    if (owner_.wants_prelude && owner_.wants_prelude(ctx)) {
+      const bool go_on = co_await owner_.prelude(ctx);
+      if (!go_on) co_return;
+    }
+    if (const auto* sync = std::get_if<sync_handler>(&route.handler)) {
+      (*sync)(ctx);
+    } else {
+      co_await std::get<async_handler>(route.handler)(ctx);
+    }
+  }
+
   asio::awaitable<bool> handle(connection& conn, const http_request& req) {
     const auto start = std::chrono::steady_clock::now();
+    // The request is read: from here its handling is bounded, not its reading.
+    conn.deadline = start + owner_.settings_.handler_timeout;
     auto& stats = owner_.stats_;
     stats.in_flight.fetch_add(1, std::memory_order_relaxed);
 
@@ -430,7 +489,7 @@ class http_server::worker {
     const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
 
     conn.res.reset();
-    request_context ctx{req, path, query, {}, rid, trace, conn.peer, conn.res};
+    request_context ctx{req, path, query, {}, rid, trace, client_of(conn, req), conn.res};
     const route_match m = owner_.routes_.match(req.method(), path);
     std::size_t route_index = metrics::unmatched;
     const route_spec* route =
@@ -445,12 +504,7 @@ class http_server::worker {
       route_index = m.index;
       ctx.params = m.params;
       try {
-        const auto& h = route->handler;
-        if (const auto* sync = std::get_if<sync_handler>(&h)) {
-          (*sync)(ctx);
-        } else {
-          co_await std::get<async_handler>(h)(ctx);
-        }
+        co_await dispatch(ctx, *route);
       } catch (const std::exception& e) {
         // A bug, not a client error: log it with the request id and keep serving.
         log_event(spdlog::level::err, "handler_failed",
@@ -549,7 +603,10 @@ class http_server::worker {
 };
 
 http_server::http_server(const server_settings& settings, const router& routes, metrics& stats)
-    : settings_(settings), routes_(routes), stats_(stats) {}
+    : settings_(settings),
+      trusted_proxies_(settings.trusted_proxies),
+      routes_(routes),
+      stats_(stats) {}
 
 http_server::~http_server() { stop(); }
 

@@ -12,6 +12,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/result.hpp"
+#include "server/http/client_address.hpp"
 #include "server/http/metrics.hpp"
 #include "server/http/router.hpp"
 #include "server/http/settings.hpp"
@@ -51,6 +52,14 @@ class http_server {
   /// Gets the Authorization header.
   std::function<boost::asio::awaitable<std::optional<core::error>>(std::string_view)> admit_upload;
 
+  /// An asynchronous step before a matched route's handler, for what a synchronous handler
+  /// needs but must not wait for on an I/O thread (e.g. loading a session this node does not
+  /// cache). `wants_prelude` is asked for every matched request (from every I/O thread: cheap
+  /// and thread-safe); when true, `prelude` is awaited first and the handler runs only if it
+  /// returns true (false: the prelude has answered in ctx.res). Set both before start().
+  std::function<bool(const request_context&)> wants_prelude;
+  std::function<boost::asio::awaitable<bool>(request_context&)> prelude;
+
   /// Whether the server is draining (set by stop_accepting).
   bool draining() const noexcept { return draining_.load(std::memory_order_relaxed); }
 
@@ -58,6 +67,7 @@ class http_server {
   class worker;
 
   const server_settings& settings_;
+  const network_list trusted_proxies_;
   const router& routes_;
   metrics& stats_;
   std::atomic<bool> draining_{false};
