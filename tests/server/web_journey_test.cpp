@@ -98,7 +98,7 @@ TEST(web_journey, a_candidate_files_and_the_page_verifies_the_receipt_after_a_dr
 }
 
 // web/types/api.d.ts is what openapi-typescript makes of the /openapi.json this server serves:
-// a change of the contract that is not regenerated fails here (ZHIYUAN_UPDATE_TYPES=1 rewrites
+// a change of the contract that is not regenerated fails here (ZHIYUAN_TEST_UPDATE_TYPES=1 rewrites
 // it), and the types compile.
 TEST(web_types, the_committed_typescript_types_match_the_served_contract) {
   const fs::path web = fs::path(ZHIYUAN_SOURCE_DIR) / "web";
@@ -116,14 +116,14 @@ TEST(web_types, the_committed_typescript_types_match_the_served_contract) {
           spec.string() + " -o " + made.string() + " 2>&1");
   ASSERT_EQ(status, 0) << log;
   const fs::path committed = web / "types/api.d.ts";
-  if (std::getenv("ZHIYUAN_UPDATE_TYPES") != nullptr)
+  if (std::getenv("ZHIYUAN_TEST_UPDATE_TYPES") != nullptr)
     fs::copy_file(made, committed, fs::copy_options::overwrite_existing);
   const auto text = [](const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
   };
   EXPECT_TRUE(text(made) == text(committed))
-      << "web/types/api.d.ts is stale: rerun this test with ZHIYUAN_UPDATE_TYPES=1";
+      << "web/types/api.d.ts is stale: rerun this test with ZHIYUAN_TEST_UPDATE_TYPES=1";
   // The contract's lint (web/.spectral.yaml): no error.
   const auto [lint, lint_status] = run(
       "node " + (web / "node_modules/@stoplight/spectral-cli/dist/index.js").string() + " lint " +

@@ -954,7 +954,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database is reachable and the server is not draining. */
+        /** Readiness: the database is reachable and the server is not draining. A 503 problem carries `reason`: `draining` (take the node out of rotation) or `database_unreachable`. */
         get: operations["GET /readyz"];
         put?: never;
         post?: never;
