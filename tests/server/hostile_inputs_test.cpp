@@ -5,8 +5,6 @@
 // heads. Each must be answered with a 4xx application/problem+json carrying a code, and none
 // may change the rows of the candidate and the admin it aims at (digest before and after).
 // Candidates pick_case(600..609); admin accounts are unique per run.
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -229,21 +227,8 @@ SELECT md5(concat_ws('|',
   (SELECT count(*) FROM schedule_revisions s WHERE s.changed_by = ANY($2::int[]))))
 )~";
 
-std::string run_tag() {
-  return std::to_string(getpid()) + "h" +
-         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007);
-}
-
-class hostile_inputs_test : public ::testing::Test {
+class hostile_inputs_test : public admin_server_suite<hostile_inputs_test> {
  protected:
-  static void SetUpTestSuite() {
-    server_ = new server_process(
-        server_args(offset_to(formal_open_instant), {"--admin.login_ip_per_minute", "100000"}));
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
   void TearDown() override {
     if (HasFailure())
       std::fprintf(
@@ -252,10 +237,7 @@ class hostile_inputs_test : public ::testing::Test {
               .substr(server_->output().size() > 20000 ? server_->output().size() - 20000 : 0)
               .c_str());
   }
-  static std::uint16_t port() { return server_->port(); }
-  static server_process* server_;
 };
-server_process* hostile_inputs_test::server_ = nullptr;
 
 // What a hostile request must get: a 4xx problem naming a code.
 std::string judge(const http_reply& r) {
@@ -286,7 +268,7 @@ TEST_F(hostile_inputs_test, every_hostile_input_is_a_4xx_problem_and_changes_not
     school = r[1].as<std::string>();
     province = r[2].as<std::string>();
   }
-  const std::string tag = run_tag();
+  const std::string tag = run_unique_tag();
   auto manager = make_admin_account(conn, province, core::admin_role::manager, "hostile.m." + tag);
   auto other = make_admin_account(conn, school, core::admin_role::manager, "hostile.o." + tag);
   admin_login(port(), manager);

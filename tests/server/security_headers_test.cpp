@@ -4,8 +4,6 @@
 // header names a server version. Reads go with a signed-in candidate's or manager's token;
 // writes go without one (a 401 or 4xx must carry the headers too, and nothing is changed).
 // Candidate pick_case(640).
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -52,9 +50,7 @@ TEST(security_headers, every_route_answers_nosniff_a_cache_policy_and_no_version
     school = r[0].as<std::string>();
     province = r[1].as<std::string>();
   }
-  const std::string tag =
-      std::to_string(getpid()) + "s" +
-      std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007);
+  const std::string tag = run_unique_tag();
   auto manager = make_admin_account(conn, province, core::admin_role::manager, "headers.m." + tag);
   const std::string admin = bearer(admin_login(server.port(), manager));
   const std::string cand = bearer(ready_session(server.port(), c.exam_no));

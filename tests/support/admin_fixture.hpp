@@ -3,8 +3,12 @@
 // Admin accounts for integration tests: made through storage with a known password (the first
 // login's change already done) and signed in over HTTP.
 
+#include <unistd.h>
+
+#include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -16,6 +20,32 @@
 #include "tests/support/candidate_fixture.hpp"
 
 namespace zhiyuan::test {
+
+// A tag unique to this run (process and instant), for the names of accounts a test makes.
+inline std::string run_unique_tag() {
+  static const std::string tag =
+      std::to_string(getpid()) + "x" +
+      std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1'000'000'007);
+  return tag;
+}
+
+// A suite sharing one server, at the formal window of 本科批, whose per-address admin sign-in
+// limit is lifted (its tests sign many accounts in from one address). `Suite` keeps each
+// suite's server its own.
+template <typename Suite>
+class admin_server_suite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new server_process(
+        server_args(offset_to(formal_open_instant), {"--admin.login_ip_per_minute", "100000"}));
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  static std::uint16_t port() { return server_->port(); }
+  static inline server_process* server_ = nullptr;
+};
 
 struct admin_account {
   std::int32_t id = 0;

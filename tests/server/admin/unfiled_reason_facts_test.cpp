@@ -2,8 +2,6 @@
 // already_submitted for a batch the candidate has submitted and with not_eligible for a batch
 // the candidate is not eligible for, nothing recorded; accepted for an eligible candidate who
 // has not filed. Candidates pick_case(610..619); admin accounts are unique per run.
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -16,20 +14,7 @@
 namespace zhiyuan::test {
 namespace {
 
-class unfiled_reason_facts_test : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    server_ = new server_process(
-        server_args(offset_to(formal_open_instant), {"--admin.login_ip_per_minute", "100000"}));
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static std::uint16_t port() { return server_->port(); }
-  static server_process* server_;
-};
-server_process* unfiled_reason_facts_test::server_ = nullptr;
+class unfiled_reason_facts_test : public admin_server_suite<unfiled_reason_facts_test> {};
 
 std::int64_t count(pqxx::connection& conn, const std::string& exam_no) {
   pqxx::work tx(conn);
@@ -53,9 +38,7 @@ TEST_F(unfiled_reason_facts_test, reasons_are_refused_for_submitted_and_ineligib
                    .as<std::string>();
     tx.commit();
   }
-  const std::string tag =
-      std::to_string(getpid()) + "f" +
-      std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000007);
+  const std::string tag = run_unique_tag();
   auto op = make_admin_account(conn, province, core::admin_role::operator_, "facts.op." + tag);
   const std::string admin = bearer(admin_login(port(), op)) + json_header();
   auto reason = [&](const std::string& exam_no, std::string_view batch) {
