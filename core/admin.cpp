@@ -94,4 +94,16 @@ std::string_view unit_level_code(int stored) noexcept {
   return level_codes[static_cast<std::size_t>(stored)];
 }
 
+std::optional<error> unfiled_reason_refusal(const unfiled_facts& facts) {
+  if (facts.submitted) {
+    return error{errc::already_submitted,
+                 "the candidate has submitted this batch; a reason for not filing would "
+                 "contradict it"};
+  }
+  if (!facts.eligible) {
+    return error{errc::not_eligible, "the candidate is not eligible for this batch"};
+  }
+  return std::nullopt;
+}
+
 }  // namespace zhiyuan::core

@@ -4,6 +4,8 @@
 #include <optional>
 #include <string_view>
 
+#include "core/result.hpp"
+
 namespace zhiyuan::core {
 
 /// An admission-office account's role. Ordered: a higher role may do everything a lower one
@@ -64,6 +66,17 @@ std::string_view label_zh(unfiled_reason r) noexcept;
 /// The code or the Chinese label.
 std::optional<unfiled_reason> parse_unfiled_reason(std::string_view text) noexcept;
 std::optional<unfiled_reason> unfiled_reason_from_int(int stored) noexcept;
+
+/// What the database knows of a candidate and one batch when an office records an unfiled
+/// reason.
+struct unfiled_facts {
+  bool eligible = false;   ///< the batch is among the candidate's eligible ones
+  bool submitted = false;  ///< a formal (not drill) submission of the batch exists
+};
+/// Whether a reason for not filing may be recorded: only for a batch the candidate is eligible
+/// for and has not submitted (a reason beside a submission would contradict it).
+/// nullopt when it may; else already_submitted or not_eligible.
+std::optional<error> unfiled_reason_refusal(const unfiled_facts& facts);
 
 /// What happens to an incident report (异常情况上报), stored as 0..2 in this order.
 enum class incident_event : std::uint8_t { comment, acknowledge, resolve };

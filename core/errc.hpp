@@ -32,6 +32,8 @@ enum class errc : std::uint8_t {
   idempotency_key_required,   ///< A formal submission needs an Idempotency-Key header.
   idempotency_key_in_flight,  ///< The same key is still being processed; retry later.
   idempotency_key_reused,     ///< The key was used before with a different body.
+  already_submitted,          ///< The candidate has submitted this batch; no unfiled reason.
+  not_eligible,               ///< The candidate is not eligible for this batch.
   // The candidate's account.
   passwords_required,   ///< First sign-in: set the login and save passwords first.
   pledge_required,      ///< The filing pledge (承诺书) must be accepted before any write.
@@ -91,6 +93,10 @@ constexpr std::string_view to_code(errc e) noexcept {
       return "wrong_save_password";
     case errc::confirmation_closed:
       return "confirmation_closed";
+    case errc::already_submitted:
+      return "already_submitted";
+    case errc::not_eligible:
+      return "not_eligible";
     case errc::account_locked:
       return "account_locked";
     case errc::unavailable:

@@ -308,13 +308,18 @@ std::optional<admin_candidate_row> load_admin_candidate(pqxx::connection& conn,
   return c;
 }
 
-std::int64_t put_unfiled_reason(pqxx::connection& conn, const admin_actor& who,
-                                const std::string& exam_no, std::int16_t batch, std::int16_t reason,
-                                const std::string& note, const std::string& ip) {
+core::result<std::int64_t> put_unfiled_reason(pqxx::connection& conn, const admin_actor& who,
+                                              const std::string& exam_no, std::int16_t batch,
+                                              std::int16_t reason, const std::string& note,
+                                              const std::string& ip) {
   pqxx::work tx(conn);
+  const auto facts = tx.exec_params(sql::admin_reason_facts, exam_no, who.unit_id, batch);
+  if (facts.empty()) return std::int64_t{0};
+  if (auto refused = core::unfiled_reason_refusal({facts[0][1].as<bool>(), facts[0][2].as<bool>()}))
+    return core::failure(std::move(*refused));
   const auto r = tx.exec_params(sql::admin_put_reason, exam_no, who.unit_id, batch, reason, note,
                                 who.admin_id);
-  if (r.empty()) return 0;
+  if (r.empty()) return std::int64_t{0};
   audit(tx, {1, who.admin_id, who.unit_id, "candidate.unfiled_reason", exam_no,
              fmt::format(R"({{"batch":"{}","reason":"{}"}})", core::to_code(decode_batch(batch)),
                          core::to_code(*core::unfiled_reason_from_int(reason))),

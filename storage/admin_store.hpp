@@ -12,6 +12,8 @@
 
 #include <pqxx/connection>
 
+#include "core/result.hpp"
+
 namespace zhiyuan::storage {
 
 /// What admin sign-in needs to know about an account.
@@ -219,11 +221,13 @@ std::vector<unfiled_row> load_unfiled_page(pqxx::connection& conn, std::int32_t 
 std::optional<admin_candidate_row> load_admin_candidate(pqxx::connection& conn,
                                                         const std::string& exam_no,
                                                         std::int32_t actor_unit);
-/// Records the reason (and audits it, one transaction); the candidate's id, or 0 when the
-/// candidate is out of scope.
-std::int64_t put_unfiled_reason(pqxx::connection& conn, const admin_actor& who,
-                                const std::string& exam_no, std::int16_t batch, std::int16_t reason,
-                                const std::string& note, const std::string& ip);
+/// Records the reason (and audits it, one transaction) if core::unfiled_reason_refusal allows
+/// it on the facts read in that transaction: the candidate's id, 0 when the candidate is out of
+/// scope, or the refusal.
+core::result<std::int64_t> put_unfiled_reason(pqxx::connection& conn, const admin_actor& who,
+                                              const std::string& exam_no, std::int16_t batch,
+                                              std::int16_t reason, const std::string& note,
+                                              const std::string& ip);
 /// Sets a one-time login password (hash), forces new passwords at next sign-in, ends the
 /// candidate's sessions and audits it, in one transaction; the candidate's id, or 0 when out
 /// of scope.

@@ -100,7 +100,8 @@ asio::awaitable<void> put_reason(request_context& ctx, admin_api_context& api) {
                                                            const storage::admin_actor& who) {
     const auto id = storage::put_unfiled_reason(conn, who, exam, storage::encode_batch(b.batch),
                                                 static_cast<std::int16_t>(b.reason), b.note, ip);
-    if (id == 0) return problem(errc::not_found, "no such candidate");
+    if (!id) return problem(id.error());
+    if (*id == 0) return problem(errc::not_found, "no such candidate");
     reply r;
     json_writer w(r.body);
     w.begin_object();

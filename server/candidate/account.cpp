@@ -617,7 +617,7 @@ core::result<core::contact_details> parse_contact(const request_context& ctx) {
         return core::error{errc::invalid_field, fmt::format("address.{} (unknown member)", key)};
       }
       std::string_view text;
-      if (value.get_string().get(text) || text.size() > 512) {
+      if (value.get_string().get(text) || text.size() > 512 || text.find('\0') != text.npos) {
         return core::error{errc::invalid_field, fmt::format("address.{}: a string", key)};
       }
       *it->second = std::string(text);

@@ -54,6 +54,10 @@ std::string_view title_of(core::errc e) noexcept {
       return "Wrong save password";
     case errc::confirmation_closed:
       return "Confirmations are closed";
+    case errc::already_submitted:
+      return "Already submitted";
+    case errc::not_eligible:
+      return "Not eligible for this batch";
     case errc::account_locked:
       return "Account temporarily locked";
     case errc::unavailable:
@@ -115,6 +119,10 @@ unsigned http_status(core::errc e) noexcept {
       return 403;
     case errc::confirmation_closed:
       return 403;
+    case errc::already_submitted:
+      return 409;
+    case errc::not_eligible:
+      return 422;
     case errc::account_locked:
       return 429;
     case errc::unavailable:

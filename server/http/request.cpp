@@ -1,6 +1,7 @@
 #include "server/http/request.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -22,7 +23,15 @@ bool is_json(const http_request& req) {
   auto it = req.find(http::field::content_type);
   if (it == req.end()) return false;
   std::string_view v = it->value();
-  return v.substr(0, 16) == "application/json";
+  // The media type exactly (case-insensitive, RFC 9110 8.3.1), then nothing or its parameters:
+  // "application/jsonx" or "application/json-seq" is another type.
+  constexpr std::string_view type = "application/json";
+  if (v.size() < type.size()) return false;
+  for (std::size_t i = 0; i < type.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(v[i])) != type[i]) return false;
+  }
+  return v.size() == type.size() || v[type.size()] == ';' || v[type.size()] == ' ' ||
+         v[type.size()] == '\t';
 }
 
 std::string clean_header_text(std::string_view text, std::size_t max_bytes) {

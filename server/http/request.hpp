@@ -118,9 +118,10 @@ core::result<std::string> idempotency_key(const http_request& req);
 ///   if (!body) co_return fail(ctx, body.error());
 ///
 /// The body must be application/json (else unsupported_media) holding an object (else
-/// invalid_field "body: a JSON object"); a member no call names is refused as unknown. The first
-/// failure wins, unknown members first. The parsed document lives until the next body is read
-/// on this thread, so `done()` must come before the handler waits for anything.
+/// invalid_field "body: a JSON object"); a member no call names, or one given twice, is refused.
+/// The first failure wins, unknown and duplicated members first. The parsed document lives until
+/// the next body is read on this thread, so `done()` must come before the handler waits for
+/// anything.
 template <typename T>
 class json_fields {
  public:
@@ -133,8 +134,10 @@ class json_fields {
                     bool required = true) {
     return member(name, required, [&](simdjson::dom::element v) -> bool {
       std::string_view s;
-      if (v.get_string().get(s) || s.size() > max_bytes) {
-        return refuse(name, "a string of at most " + std::to_string(max_bytes) + " bytes");
+      // PostgreSQL's text holds no NUL, and no field of this API has a use for one.
+      if (v.get_string().get(s) || s.size() > max_bytes || s.find('\0') != s.npos) {
+        return refuse(name,
+                      "a string of at most " + std::to_string(max_bytes) + " bytes without NUL");
       }
       value_.*field = std::string(s);
       return true;
@@ -189,8 +192,16 @@ class json_fields {
   /// Every member named by the calls above was read: the struct, or the first failure.
   core::result<T> done() {
     if (object_) {
+      // A member given twice is refused: which one counts would be a guess (RFC 8259 4).
+      std::array<bool, 16> seen{};
       for (auto [key, unused] : *object_) {
-        if (!named(key)) return core::failure(core::errc::invalid_field, unknown(key));
+        const auto i = index_of(key);
+        if (i == named_) return core::failure(core::errc::invalid_field, unknown(key));
+        if (seen[i]) {
+          return core::failure(core::errc::invalid_field,
+                               std::string(key) + " (duplicated member)");
+        }
+        seen[i] = true;
       }
     }
     if (error_) return core::failure(error_->code, std::move(error_->detail));
@@ -225,11 +236,12 @@ class json_fields {
     return false;
   }
 
-  bool named(std::string_view key) const {
+  // The position of `key` among the named members, or named_ when none names it.
+  std::size_t index_of(std::string_view key) const {
     for (std::size_t i = 0; i < named_; ++i) {
-      if (names_[i] == key) return true;
+      if (names_[i] == key) return i;
     }
-    return false;
+    return named_;
   }
 
   core::result<simdjson::dom::object> object_;

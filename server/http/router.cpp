@@ -1,6 +1,7 @@
 #include "server/http/router.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 namespace zhiyuan::server {
@@ -19,7 +20,26 @@ void for_each_segment(std::string_view path, Fn&& fn) {
   }
 }
 
+bool same_name(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) ==
+           std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
 }  // namespace
+
+void secure_defaults(response& res) {
+  bool nosniff = false, cache = false, etag = false;
+  for (const auto& [name, value] : res.headers) {
+    nosniff = nosniff || same_name(name, "X-Content-Type-Options");
+    cache = cache || same_name(name, "Cache-Control");
+    etag = etag || same_name(name, "ETag");
+  }
+  // Browsers must not guess a type other than the one sent (a JSON body read as HTML).
+  if (!nosniff) res.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  if (!cache) res.headers.emplace_back("Cache-Control", etag ? "private, no-cache" : "no-store");
+}
 
 router::router(std::vector<route_spec> routes) : routes_(std::move(routes)) {
   for (const auto& r : routes_) {

@@ -36,24 +36,47 @@ struct route_spec {
   bool in_contract = true;
 };
 
+/// What every answer of a route carries unless its handler chose otherwise:
+/// `X-Content-Type-Options: nosniff`, and `Cache-Control: no-store` (`private, no-cache` when
+/// the answer has an ETag to revalidate), so that no cache keeps personal data by default.
+void secure_defaults(response& res);
+
+namespace detail {
+// Runs an awaitable handler, then completes its answer's headers.
+template <typename Context, typename Fn>
+boost::asio::awaitable<void> run_with_defaults(request_context& ctx, Context& c, Fn fn) {
+  co_await fn(ctx, c);
+  secure_defaults(ctx.res);
+}
+}  // namespace detail
+
 /// Binds `fn(request_context&, Context&)` to the context it serves: a sync_handler when `fn`
-/// returns void, an async_handler when it returns an awaitable. Every route table registers its
-/// handlers this way.
+/// returns void, an async_handler when it returns an awaitable; either completes the answer
+/// with secure_defaults. Every route table registers its handlers this way.
 template <typename Context, typename Fn>
 std::variant<sync_handler, async_handler> handler_for(Context& c, Fn fn) {
   if constexpr (std::is_void_v<std::invoke_result_t<Fn, request_context&, Context&>>) {
-    return sync_handler([&c, fn](request_context& ctx) { fn(ctx, c); });
+    return sync_handler([&c, fn](request_context& ctx) {
+      fn(ctx, c);
+      secure_defaults(ctx.res);
+    });
   } else {
-    return async_handler([&c, fn](request_context& ctx) { return fn(ctx, c); });
+    return async_handler(
+        [&c, fn](request_context& ctx) { return detail::run_with_defaults(ctx, c, fn); });
   }
 }
 /// The same for a context the routes own together (it lives as long as the last of them).
 template <typename Context, typename Fn>
 std::variant<sync_handler, async_handler> handler_for(std::shared_ptr<Context> c, Fn fn) {
   if constexpr (std::is_void_v<std::invoke_result_t<Fn, request_context&, Context&>>) {
-    return sync_handler([c, fn](request_context& ctx) { fn(ctx, *c); });
+    return sync_handler([c, fn](request_context& ctx) {
+      fn(ctx, *c);
+      secure_defaults(ctx.res);
+    });
   } else {
-    return async_handler([c, fn](request_context& ctx) { return fn(ctx, *c); });
+    // The route holds `c`, and the route table outlives every request.
+    return async_handler(
+        [c, fn](request_context& ctx) { return detail::run_with_defaults(ctx, *c, fn); });
   }
 }
 

@@ -153,6 +153,20 @@ inline constexpr const char* admin_candidate = R"~(
     JOIN units a ON a.id = $2 AND a.lo <= s.lo AND s.hi <= a.hi WHERE c.exam_no = $1
 )~";
 
+// What an unfiled reason for candidate $1 (exam number, inside the actor's unit $2) and batch
+// $3 is checked against: the candidate's id, whether it is eligible for the batch and whether it
+// has submitted it. The row lock holds a first submission (its insert takes a key-share lock on
+// the candidate) until the reason is written.
+inline constexpr const char* admin_reason_facts = R"~(
+    SELECT c.candidate_id, (c.eligible::int & (1 << $3::int)) <> 0,
+    EXISTS (SELECT 1 FROM applications p WHERE p.candidate_id = c.candidate_id
+      AND p.batch = $3::smallint AND NOT p.drill)
+    FROM candidates c
+    JOIN units s ON s.id = c.school_id JOIN units a ON a.id = $2
+      AND a.lo <= s.lo AND s.hi <= a.hi WHERE c.exam_no = $1
+    FOR UPDATE OF c
+)~";
+
 // Records why candidate $1 (exam number, inside the actor's unit $2) has not filed batch $3:
 // reason $4, note $5, by admin $6. Returns the candidate's id.
 inline constexpr const char* admin_put_reason = R"~(

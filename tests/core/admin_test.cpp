@@ -60,5 +60,18 @@ TEST(admin_test, unfiled_reasons_accept_codes_and_chinese_labels) {
   EXPECT_FALSE(unfiled_reason_from_int(6));
 }
 
+TEST(admin_test, unfiled_reasons_only_for_eligible_unsubmitted_batches) {
+  EXPECT_FALSE(unfiled_reason_refusal({.eligible = true, .submitted = false}));
+  const auto submitted = unfiled_reason_refusal({.eligible = true, .submitted = true});
+  ASSERT_TRUE(submitted);
+  EXPECT_EQ(submitted->code, errc::already_submitted);
+  const auto ineligible = unfiled_reason_refusal({.eligible = false, .submitted = false});
+  ASSERT_TRUE(ineligible);
+  EXPECT_EQ(ineligible->code, errc::not_eligible);
+  // A submission without eligibility (a later score correction) is still a submission.
+  EXPECT_EQ(unfiled_reason_refusal({.eligible = false, .submitted = true})->code,
+            errc::already_submitted);
+}
+
 }  // namespace
 }  // namespace zhiyuan::core

@@ -97,7 +97,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Operators and managers: record why a candidate of one's subtree has not filed a batch. Audited. */
+        /** Operators and managers: record why a candidate of one's subtree has not filed a batch: only a batch the candidate is eligible for (else 422 not_eligible) and has not submitted (else 409 already_submitted). Audited. */
         put: operations["PUT /api/v1/admin/candidates/{exam_no}/unfiled-reason"];
         post?: never;
         delete?: never;
@@ -977,7 +977,7 @@ export interface components {
             instance?: string;
             request_id: string;
             /** @enum {string} */
-            code: "bad_request" | "invalid_field" | "unsupported_media_type" | "payload_too_large" | "headers_too_large" | "not_found" | "method_not_allowed" | "unauthenticated" | "forbidden" | "conflict" | "precondition_failed" | "precondition_required" | "validation_failed" | "window_closed" | "too_many_requests" | "idempotency_key_required" | "idempotency_key_in_flight" | "idempotency_key_reused" | "passwords_required" | "pledge_required" | "wrong_save_password" | "confirmation_closed" | "account_locked" | "unavailable" | "request_timeout" | "internal";
+            code: "bad_request" | "invalid_field" | "unsupported_media_type" | "payload_too_large" | "headers_too_large" | "not_found" | "method_not_allowed" | "unauthenticated" | "forbidden" | "conflict" | "precondition_failed" | "precondition_required" | "validation_failed" | "window_closed" | "too_many_requests" | "idempotency_key_required" | "idempotency_key_in_flight" | "idempotency_key_reused" | "already_submitted" | "not_eligible" | "passwords_required" | "pledge_required" | "wrong_save_password" | "confirmation_closed" | "account_locked" | "unavailable" | "request_timeout" | "internal";
         };
         /** @description A signed receipt (回执), sent only after COMMIT. SHA-256 of `canonical` is `receipt_hash`; `signature` is Ed25519 over `canonical` with the key of GET /api/v1/receipts/public-key; `prev_hash` is the previous version's receipt_hash (a hash chain). */
         Receipt: {
@@ -1717,6 +1717,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Problem; code: conflict, idempotency_key_in_flight, already_submitted */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Problem; code: payload_too_large */
             413: {
                 headers: {
@@ -1728,6 +1737,15 @@ export interface operations {
             };
             /** @description Problem; code: unsupported_media_type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem; code: validation_failed, idempotency_key_reused, not_eligible */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2424,7 +2442,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem; code: validation_failed, idempotency_key_reused */
+            /** @description Problem; code: validation_failed, idempotency_key_reused, not_eligible */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3141,7 +3159,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem; code: validation_failed, idempotency_key_reused */
+            /** @description Problem; code: validation_failed, idempotency_key_reused, not_eligible */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3777,7 +3795,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem; code: validation_failed, idempotency_key_reused */
+            /** @description Problem; code: validation_failed, idempotency_key_reused, not_eligible */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4426,7 +4444,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem; code: conflict, idempotency_key_in_flight */
+            /** @description Problem; code: conflict, idempotency_key_in_flight, already_submitted */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4858,7 +4876,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem; code: conflict, idempotency_key_in_flight */
+            /** @description Problem; code: conflict, idempotency_key_in_flight, already_submitted */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4885,7 +4903,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem; code: validation_failed, idempotency_key_reused */
+            /** @description Problem; code: validation_failed, idempotency_key_reused, not_eligible */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5784,7 +5802,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem; code: conflict, idempotency_key_in_flight */
+            /** @description Problem; code: conflict, idempotency_key_in_flight, already_submitted */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5820,7 +5838,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem; code: validation_failed, idempotency_key_reused */
+            /** @description Problem; code: validation_failed, idempotency_key_reused, not_eligible */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5963,7 +5981,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem; code: conflict, idempotency_key_in_flight */
+            /** @description Problem; code: conflict, idempotency_key_in_flight, already_submitted */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6221,7 +6239,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem; code: conflict, idempotency_key_in_flight */
+            /** @description Problem; code: conflict, idempotency_key_in_flight, already_submitted */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6248,7 +6266,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem; code: validation_failed, idempotency_key_reused */
+            /** @description Problem; code: validation_failed, idempotency_key_reused, not_eligible */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6365,7 +6383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem; code: conflict, idempotency_key_in_flight */
+            /** @description Problem; code: conflict, idempotency_key_in_flight, already_submitted */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -6773,7 +6791,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem; code: validation_failed, idempotency_key_reused */
+            /** @description Problem; code: validation_failed, idempotency_key_reused, not_eligible */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7021,7 +7039,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem; code: validation_failed, idempotency_key_reused */
+            /** @description Problem; code: validation_failed, idempotency_key_reused, not_eligible */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -68,7 +68,11 @@ core::result<core::choice_list> parse_choices(ondemand::document& doc, const cor
         }
         for (auto m : majors) {
           std::string_view code;
-          if (code_count == codes.size() || m.get_string().get(code)) {
+          // A code is a few printable characters: anything else is no typo but a hostile body.
+          if (code_count == codes.size() || m.get_string().get(code) || code.empty() ||
+              code.size() > 16 || std::any_of(code.begin(), code.end(), [](char ch) {
+                return static_cast<unsigned char>(ch) < 0x20;
+              })) {
             return bad(fmt::format(".majors[{}]", code_count));
           }
           codes[code_count++] = code;
@@ -147,12 +151,22 @@ core::result<save_request> parse_save_request(const request_context& ctx, const 
   // As every other body: a member nobody reads is refused, not silently ignored, first.
   ondemand::object top;
   if (doc.get_object().get(top)) return core::failure(errc::invalid_field, "body: a JSON object");
+  // A member given twice is refused too: which one counts would be a guess (RFC 8259 4).
+  bool seen_choices = false, seen_password = false;
   for (auto member : top) {
     std::string_view key;
     if (member.unescaped_key().get(key)) return core::failure(errc::invalid_field, "body");
+    bool& seen = key == "choices" ? seen_choices : seen_password;
     if (key != "choices" && (!formal || key != "save_password")) {
       return core::failure(errc::invalid_field, fmt::format("{} (unknown member)", key));
     }
+    if (seen) return core::failure(errc::invalid_field, fmt::format("{} (duplicated member)", key));
+    seen = true;
+  }
+  // On-Demand reads lazily: content after the object would otherwise pass unseen (the
+  // location past the last token is out of bounds).
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
+    return core::failure(errc::invalid_field, "body: one JSON object and nothing after it");
   }
   doc.rewind();
   auto choices = parse_choices(doc, cat);

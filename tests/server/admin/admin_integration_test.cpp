@@ -17,7 +17,7 @@
 #include "core/admin.hpp"
 #include "server/admin/context.hpp"
 #include "storage/admin_store.hpp"
-#include "tests/support/candidate_fixture.hpp"
+#include "tests/support/admin_fixture.hpp"
 
 namespace zhiyuan::test {
 namespace {
@@ -117,21 +117,8 @@ std::int64_t scalar(const std::string& query) {
   return tx.exec1(query)[0].as<std::int64_t>();
 }
 
-class admin_api_test : public ::testing::Test {
- protected:
-  // Many sign-ins from one address: the per-address limit is lifted.
-  static void SetUpTestSuite() {
-    server_ = new server_process(
-        server_args(offset_to(formal_open_instant), {"--admin.login_ip_per_minute", "100000"}));
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  std::uint16_t port() const { return server_->port(); }
-  static server_process* server_;
-};
-server_process* admin_api_test::server_ = nullptr;
+// Many sign-ins from one address: the per-address limit is lifted.
+class admin_api_test : public admin_server_suite<admin_api_test> {};
 
 // ------------------------------------------------------------------ matrix
 

@@ -26,6 +26,8 @@ TEST(problem, statuses_follow_http_semantics) {
   EXPECT_EQ(http_status(errc::precondition_required), 428u);
   EXPECT_EQ(http_status(errc::too_many_requests), 429u);
   EXPECT_EQ(http_status(errc::headers_too_large), 431u);
+  EXPECT_EQ(http_status(errc::already_submitted), 409u);
+  EXPECT_EQ(http_status(errc::not_eligible), 422u);
   EXPECT_EQ(http_status(errc::internal), 500u);
   EXPECT_EQ(http_status(errc::unavailable), 503u);
 }

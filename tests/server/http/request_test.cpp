@@ -199,8 +199,18 @@ TEST(request, json_body_errors_name_the_member) {
   EXPECT_EQ(detail("{"), "invalid_field: body: a JSON object");
   EXPECT_EQ(detail(R"({"unit":1})"), "invalid_field: name: required");
   EXPECT_EQ(detail(R"({"name":"123456789","unit":1})"),
-            "invalid_field: name: a string of at most 8 bytes");
-  EXPECT_EQ(detail(R"({"name":7,"unit":1})"), "invalid_field: name: a string of at most 8 bytes");
+            "invalid_field: name: a string of at most 8 bytes without NUL");
+  EXPECT_EQ(detail(R"({"name":7,"unit":1})"),
+            "invalid_field: name: a string of at most 8 bytes without NUL");
+  EXPECT_EQ(detail(R"({"name":"a\u0000b","unit":1})"),
+            "invalid_field: name: a string of at most 8 bytes without NUL");
+  // A member given twice is refused, not resolved by a guess.
+  EXPECT_EQ(detail(R"({"name":"a","unit":1,"name":"b"})"),
+            "invalid_field: name (duplicated member)");
+  // The media type exactly, in any case, with or without parameters.
+  EXPECT_EQ(detail(R"({"name":"a","unit":1})", "application/jsonx"),
+            "unsupported_media_type: send application/json");
+  EXPECT_EQ(detail(R"({"name":"a","unit":1})", "Application/JSON; charset=utf-8"), "accepted");
   EXPECT_EQ(detail(R"({"name":"a","unit":0})"),
             "invalid_field: unit: an integer from 1 to 2147483647");
   EXPECT_EQ(detail(R"({"name":"a","unit":1,"flag":"yes"})"), "invalid_field: flag: true or false");
