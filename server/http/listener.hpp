@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include "core/result.hpp"
 #include "server/http/metrics.hpp"
@@ -18,8 +19,9 @@
 
 namespace zhiyuan::server {
 
-/// The HTTP/1.1 server: one io_context per thread, each with its own SO_REUSEPORT acceptor,
-/// its own connections and no shared mutable state but atomics (Seastar/h2o style).
+/// The HTTP/1.1 server: one loop per thread, each with its own SO_REUSEPORT listener, its own
+/// connections and no shared mutable state but atomics (Seastar/h2o style). The loop is the
+/// native io_uring one (uring_loop.cpp) or Asio's on epoll (listener.cpp), by server.io.
 class http_server {
  public:
   http_server(const server_settings& settings, const router& routes, metrics& stats);
@@ -51,18 +53,33 @@ class http_server {
   /// Gets the Authorization header.
   std::function<boost::asio::awaitable<std::optional<core::error>>(std::string_view)> admit_upload;
 
+  /// The transport in use once started: "uring" or "epoll" (server.io).
+  std::string_view transport() const noexcept { return transport_; }
+
   /// Whether the server is draining (set by stop_accepting).
   bool draining() const noexcept { return draining_.load(std::memory_order_relaxed); }
 
  private:
   class worker;
+  class uring_worker;
+
+  // The io_uring side, in uring_loop.cpp (where uring_worker is complete).
+  struct uring_worker_deleter {
+    void operator()(uring_worker* w) const noexcept;
+  };
+  bool use_uring();
+  void start_uring(boost::asio::ip::tcp::endpoint ep, unsigned n);
+  void stop_accepting_uring();
+  void stop_uring();
 
   const server_settings& settings_;
   const router& routes_;
   metrics& stats_;
   std::atomic<bool> draining_{false};
   std::uint16_t port_ = 0;
+  std::string_view transport_ = "epoll";
   std::vector<std::unique_ptr<worker>> workers_;
+  std::vector<std::unique_ptr<uring_worker, uring_worker_deleter>> uring_workers_;
   std::vector<std::thread> threads_;
 };
 

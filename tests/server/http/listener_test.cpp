@@ -1,6 +1,6 @@
 // The HTTP server in-process with a test route table: the catch-all turns a handler's
 // exception into a logged 500 and the connection and process keep serving; async handlers
-// complete on the connection's executor.
+// complete on the connection's executor. Every test runs on both transports (server.io).
 #include "server/http/listener.hpp"
 
 #include <gtest/gtest.h>
@@ -47,14 +47,16 @@ std::vector<route_spec> test_routes() {
   return r;
 }
 
-class listener_test : public ::testing::Test {
+class listener_test : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
     settings_.port = 0;
     settings_.io_threads = 2;
+    settings_.io = GetParam();
     server_ = std::make_unique<http_server>(settings_, routes_, stats_);
     server_->shed_browsing = [this] { return overloaded_.load(); };
     server_->start();
+    ASSERT_EQ(server_->transport(), std::string_view(GetParam()));
   }
   void TearDown() override { server_->stop(); }
 
@@ -65,7 +67,7 @@ class listener_test : public ::testing::Test {
   std::unique_ptr<http_server> server_;
 };
 
-TEST_F(listener_test, handler_exception_is_500_and_connection_keeps_serving) {
+TEST_P(listener_test, handler_exception_is_500_and_connection_keeps_serving) {
   test::raw_connection c(server_->port());
   c.send("GET /boom HTTP/1.1\r\nHost: x\r\n\r\n");
   auto boom = c.read_reply();
@@ -79,7 +81,7 @@ TEST_F(listener_test, handler_exception_is_500_and_connection_keeps_serving) {
   EXPECT_EQ(ok->status, 200u);
 }
 
-TEST_F(listener_test, async_handlers_answer_and_their_exceptions_are_caught) {
+TEST_P(listener_test, async_handlers_answer_and_their_exceptions_are_caught) {
   test::raw_connection c(server_->port());
   c.send("GET /later/7 HTTP/1.1\r\nHost: x\r\n\r\nGET /async-boom HTTP/1.1\r\nHost: x\r\n\r\n");
   auto first = c.read_reply();
@@ -90,7 +92,7 @@ TEST_F(listener_test, async_handlers_answer_and_their_exceptions_are_caught) {
   EXPECT_EQ(second->status, 500u);
 }
 
-TEST_F(listener_test, metrics_record_routes_and_statuses) {
+TEST_P(listener_test, metrics_record_routes_and_statuses) {
   for (const char* t : {"/ok", "/ok", "/boom", "/missing"}) {
     test::request(server_->port(), "GET", t);
   }
@@ -104,7 +106,7 @@ TEST_F(listener_test, metrics_record_routes_and_statuses) {
             std::string::npos);
 }
 
-TEST_F(listener_test, browsing_is_shed_under_load_and_other_routes_are_not) {
+TEST_P(listener_test, browsing_is_shed_under_load_and_other_routes_are_not) {
   EXPECT_EQ(test::request(server_->port(), "GET", "/browse").status, 200u);
   overloaded_ = true;
   auto shed = test::request(server_->port(), "GET", "/browse");
@@ -116,7 +118,7 @@ TEST_F(listener_test, browsing_is_shed_under_load_and_other_routes_are_not) {
   EXPECT_NE(stats_.render().find("zhiyuan_http_shed_browsing_total 1"), std::string::npos);
 }
 
-TEST_F(listener_test, stop_accepting_refuses_new_connections) {
+TEST_P(listener_test, stop_accepting_refuses_new_connections) {
   test::raw_connection idle(server_->port());
   idle.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n");
   ASSERT_TRUE(idle.read_reply());
@@ -124,6 +126,9 @@ TEST_F(listener_test, stop_accepting_refuses_new_connections) {
   EXPECT_TRUE(idle.peer_closed());  // idle keep-alive connections are closed at once
   EXPECT_TRUE(server_->draining());
 }
+
+INSTANTIATE_TEST_SUITE_P(transports, listener_test, ::testing::Values("uring", "epoll"),
+                         [](const auto& info) { return std::string(info.param); });
 
 }  // namespace
 }  // namespace zhiyuan::server
