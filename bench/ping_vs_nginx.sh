@@ -80,36 +80,7 @@ fi
 
 # --- nginx configuration ---------------------------------------------------------------------
 ngx="$BENCH_TMP/nginx"
-mkdir -p "$ngx"
-cat >"$ngx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-user root;
-pid $ngx/nginx.pid;
-error_log $ngx/error.log warn;
-events {
-    worker_connections 4096;
-}
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    keepalive_timeout 65;
-    client_body_temp_path $ngx/client_body;
-    proxy_temp_path $ngx/proxy;
-    fastcgi_temp_path $ngx/fastcgi;
-    uwsgi_temp_path $ngx/uwsgi;
-    scgi_temp_path $ngx/scgi;
-    server {
-        listen 127.0.0.1:${port[nginx]};
-        location = /api/v1/ping {
-            default_type application/json;
-            return 200 '{"pong":true}';
-        }
-    }
-}
-EOF
-nginx -t -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/error.log" >"$BENCH_TMP/nginx-t.log" 2>&1 ||
-  { cat "$BENCH_TMP/nginx-t.log" >&2; bench_die "nginx rejected its configuration"; }
+bench_nginx_ping_conf "$ngx" "${port[nginx]}"
 
 # --- one target at a time --------------------------------------------------------------------
 url_of() { echo "http://127.0.0.1:${port[$1]}/api/v1/ping"; }

@@ -59,30 +59,8 @@ done
 targets=("${kept[@]}")
 
 ngx="$BENCH_TMP/nginx"
-mkdir -p "$ngx"
 port=$(bench_free_port)
-cat >"$ngx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-user root;
-pid $ngx/nginx.pid;
-error_log $ngx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    keepalive_timeout 65;
-    client_body_temp_path $ngx/client_body;
-    proxy_temp_path $ngx/proxy;
-    fastcgi_temp_path $ngx/fastcgi;
-    uwsgi_temp_path $ngx/uwsgi;
-    scgi_temp_path $ngx/scgi;
-    server {
-        listen 127.0.0.1:$port;
-        location = /api/v1/ping { default_type application/json; return 200 '{"pong":true}'; }
-    }
-}
-EOF
+bench_nginx_ping_conf "$ngx" "$port"
 url="http://127.0.0.1:$port/api/v1/ping"
 
 # Starts target $1 on SERVER_CPU; sets target_pid.
