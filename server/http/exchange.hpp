@@ -76,7 +76,9 @@ class exchange {
   exchange(const exchange&) = delete;
   exchange& operator=(const exchange&) = delete;
 
-  /// An asynchronous step is left to await (an async handler).
+  /// An asynchronous step is left to await (an async handler). Both loops await only through
+  /// pending()/run_pending(), so a further asynchronous step before the handler (a "prelude"
+  /// hook) is added here once and runs on both transports.
   bool pending() const noexcept { return pending_ != nullptr; }
   /// Runs it; a handler that throws is answered 500 and logged.
   boost::asio::awaitable<void> run_pending();

@@ -2,6 +2,7 @@
 // io_uring completion tags, pipelining in order across waiting handlers, a request split at
 // every byte, the head and body limits, 100-continue and upload admission, timeouts, the
 // connection limit, streamed bodies and many completions posted from a foreign thread.
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +36,46 @@ TEST(uring_tag, packs_op_generation_and_slot) {
   EXPECT_EQ(u.slot, 0xfffffffeu);
   // Only 24 bits of the generation are kept: a wrapped generation still compares equal.
   EXPECT_EQ(uring::unpack(uring::pack({uring::op::recv, 0x1000001, 3})).generation, 1u);
+}
+
+// A multishot receive that finds no free buffer ends with ENOBUFS; once buffers are returned, a
+// re-armed receive gets the rest, in order.
+TEST(uring_ring, multishot_receive_ends_with_enobufs_and_resumes_after_recycling) {
+  uring::ring r;
+  ASSERT_FALSE(r.init(2));
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  std::string sent(uring::ring::buffer_size * 2 + 1000, '\0');
+  for (std::size_t i = 0; i < sent.size(); ++i) sent[i] = static_cast<char>('a' + i % 26);
+  ASSERT_EQ(write(fds[1], sent.data(), sent.size()), static_cast<ssize_t>(sent.size()));
+  std::string got;
+  bool saw_enobufs = false;
+  for (int round = 0; round < 4 && got.size() < sent.size(); ++round) {
+    io_uring_sqe* sqe = r.sqe();
+    io_uring_prep_recv_multishot(sqe, fds[0], nullptr, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = uring::ring::buffer_group;
+    bool more = true;
+    std::vector<unsigned> used;
+    while (more && got.size() < sent.size()) {
+      io_uring_cqe* cqe = nullptr;
+      ASSERT_GE(io_uring_submit_and_wait(r.get(), 1), 0);
+      ASSERT_EQ(io_uring_peek_cqe(r.get(), &cqe), 0);
+      more = (cqe->flags & IORING_CQE_F_MORE) != 0;
+      if (cqe->res == -ENOBUFS) saw_enobufs = true;
+      if (cqe->res > 0) {
+        const unsigned id = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+        got.append(r.buffer(id), cqe->res);
+        used.push_back(id);
+      }
+      io_uring_cqe_seen(r.get(), cqe);
+    }
+    for (unsigned id : used) r.recycle(id);
+  }
+  EXPECT_TRUE(saw_enobufs);
+  EXPECT_EQ(got, sent);
+  close(fds[0]);
+  close(fds[1]);
 }
 
 // In a child process whose io_uring_setup(2) fails with EPERM (a seccomp filter): auto falls
