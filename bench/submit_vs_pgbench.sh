@@ -240,8 +240,9 @@ run_c() {
   local name=$1 first_round=$2
   shift 2
   metrics >"$BENCH_TMP/metrics-$name-before.txt"
-  local pg0 sv0 acked
+  local pg0 sv0 acked wal0
   pg0=$(pg_ticks)
+  wal0=$(psql "$url" -qAtc "SELECT pg_current_wal_insert_lsn()")
   sv0=$(bench_proc_ticks "$server_pid")
   local perf_pid=
   if [[ ${PERF:-0} == 1 && $name == max ]]; then
@@ -260,11 +261,13 @@ run_c() {
   acked=$(result_field "$BENCH_TMP/submit-$name.out" acked)
   cpu_pg[$name]=$(us_per_op $(($(pg_ticks) - pg0)) "$acked")
   cpu_server[$name]=$(us_per_op $(($(bench_proc_ticks "$server_pid") - sv0)) "$acked")
+  wal_per_op[$name]=$(psql "$url" -qAtc \
+    "SELECT round(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$wal0') / greatest($acked, 1))")
   cpu_client[$name]=$(awk -v s="$(result_field "$BENCH_TMP/submit-$name.out" cpu_s)" -v n="$acked" \
     'BEGIN {printf "%.0f", n ? s * 1e6 / n : 0}')
   grep '^result ' "$BENCH_TMP/submit-$name.out" >&2
 }
-declare -A cpu_pg cpu_server cpu_client
+declare -A cpu_pg cpu_server cpu_client wal_per_op
 
 bench_log "(c) zhiyuan: durable submissions at maximum rate, $CONNECTIONS connections, ${DURATION}s"
 run_c max 1000
@@ -309,6 +312,12 @@ done
 ratio_a=$(awk -v c="$rate_c" -v a="$tps_a" 'BEGIN {printf "%.2f", c / a}')
 ratio_b=$(awk -v c="$rate_c" -v b="$rows_b" 'BEGIN {printf "%.2f", c / b}')
 load=$(cut -d' ' -f1-3 /proc/loadavg)
+# The issue's CPU targets: pgbench (a)'s PostgreSQL CPU per one-row transaction over the whole
+# (server + PostgreSQL) CPU of a durable submission, and half rate against maximum rate.
+cpu_ratio=$(awk -v a="$pg_a" -v p="${cpu_pg[max]}" -v s="${cpu_server[max]}" \
+  'BEGIN {printf "%.2f", p + s ? a / (p + s) : 0}')
+cpu_half_ratio=$(awk -v hp="${cpu_pg[half]}" -v hs="${cpu_server[half]}" -v p="${cpu_pg[max]}" \
+  -v s="${cpu_server[max]}" 'BEGIN {printf "%.2f", p + s ? (hp + hs) / (p + s) : 0}')
 
 cat <<EOF
 
@@ -321,6 +330,12 @@ cat <<EOF
 
 target submit_vs_pgbench: $ratio_a (goal >= 3)
 target submit_vs_pg_batched: $ratio_b (goal >= 0.3)
+target submit_cpu_vs_pgbench: $cpu_ratio (goal >= 3)
+target submit_server_cpu_us: ${cpu_server[max]} (goal <= 50)
+target submit_pg_cpu_us: ${cpu_pg[max]} (goal <= 60)
+target submit_p99_ms_at_half_max: ${p99_h} (goal <= 30)
+target submit_cpu_half_vs_max: $cpu_half_ratio (goal <= 1.5)
+WAL per submission: ${wal_per_op[max]} bytes (c), ${wal_per_op[half]} bytes (c/2)
 
 writer batch sizes (c):   $hist_max
 writer batch sizes (c/2): $hist_half

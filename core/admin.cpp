@@ -57,6 +57,8 @@ std::optional<unfiled_reason> unfiled_reason_from_int(int stored) noexcept {
 namespace {
 constexpr std::array<std::string_view, 3> event_codes = {"comment", "acknowledge", "resolve"};
 constexpr std::array<std::string_view, 3> status_codes = {"open", "acknowledged", "resolved"};
+constexpr std::array<std::string_view, 4> severity_codes = {"low", "medium", "high", "critical"};
+constexpr std::array<std::string_view, 4> level_codes = {"province", "city", "county", "school"};
 }  // namespace
 
 std::string_view to_code(incident_event e) noexcept {
@@ -73,6 +75,23 @@ std::optional<incident_event> parse_incident_event(std::string_view code) noexce
 std::string_view incident_status_code(int status) noexcept {
   if (status < 0 || status >= static_cast<int>(status_codes.size())) return "open";
   return status_codes[static_cast<std::size_t>(status)];
+}
+
+std::string_view incident_severity_code(int stored) noexcept {
+  if (stored < 0 || stored >= static_cast<int>(severity_codes.size())) return "low";
+  return severity_codes[static_cast<std::size_t>(stored)];
+}
+
+std::optional<int> parse_incident_severity(std::string_view code) noexcept {
+  for (std::size_t i = 0; i < severity_codes.size(); ++i) {
+    if (severity_codes[i] == code) return static_cast<int>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view unit_level_code(int stored) noexcept {
+  if (stored < 0 || stored >= static_cast<int>(level_codes.size())) return "school";
+  return level_codes[static_cast<std::size_t>(stored)];
 }
 
 }  // namespace zhiyuan::core

@@ -86,4 +86,11 @@ constexpr int incident_status_after(int status, incident_event e) noexcept {
 /// "open", "acknowledged", "resolved".
 std::string_view incident_status_code(int status) noexcept;
 
+/// An incident's severity, stored as 0..3: "low", "medium", "high", "critical".
+std::string_view incident_severity_code(int stored) noexcept;
+std::optional<int> parse_incident_severity(std::string_view code) noexcept;
+
+/// A unit's level, stored as 0..3: "province", "city", "county", "school".
+std::string_view unit_level_code(int stored) noexcept;
+
 }  // namespace zhiyuan::core

@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "core/admin.hpp"
 #include "core/text.hpp"
 
 namespace zhiyuan::core {
@@ -225,9 +226,8 @@ std::optional<std::vector<std::size_t>> map_columns(const std::vector<std::strin
 }
 
 std::optional<int> parse_unit_level(std::string_view text) noexcept {
-  static constexpr std::string_view names[] = {"province", "city", "county", "school"};
   for (int i = 0; i < 4; ++i) {
-    if (text == names[i] || (text.size() == 1 && text[0] == '0' + i)) return i;
+    if (text == unit_level_code(i) || (text.size() == 1 && text[0] == '0' + i)) return i;
   }
   return std::nullopt;
 }

@@ -1,6 +1,9 @@
 #include "loadtest/histogram.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <stdexcept>
 
@@ -91,6 +94,57 @@ std::vector<histogram::bucket> histogram::buckets() const {
   std::vector<bucket> out;
   for_each_bucket([&out](const bucket& b) { out.push_back(b); });
   return out;
+}
+
+std::string histogram::encode() const {
+  std::string out = fmt::format("{} {} {} {} {} {} {}", digits_, highest_us_, total_, sum_, min(),
+                                max_, saturated_);
+  for_each_bucket([&out](const bucket& b) { out += fmt::format(" {}:{}", b.low, b.count); });
+  return out;
+}
+
+namespace {
+
+// Reads the next unsigned integer of `text` after optional spaces, ending at `stop` (which is
+// consumed) or at a space or the end; throws std::invalid_argument naming `what` otherwise.
+std::uint64_t next_number(std::string_view& text, char stop, const char* what) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  std::uint64_t v = 0;
+  const char* const last = text.data() + text.size();
+  const auto [end, ec] = std::from_chars(text.data(), last, v);
+  const bool ended = stop == ' ' ? end == last || *end == ' ' : end != last && *end == stop;
+  if (ec != std::errc() || !ended) {
+    throw std::invalid_argument(fmt::format("histogram::decode: bad {}", what));
+  }
+  text.remove_prefix(static_cast<std::size_t>(end - text.data()) + (stop == ' ' ? 0 : 1));
+  return v;
+}
+
+}  // namespace
+
+histogram histogram::decode(std::string_view text) {
+  const auto digits = next_number(text, ' ', "significant digits");
+  const auto highest = next_number(text, ' ', "highest value");
+  histogram h(digits == 2 || digits == 3 ? static_cast<int>(digits) : 0, highest);
+  const auto total = next_number(text, ' ', "count");
+  h.sum_ = next_number(text, ' ', "sum");
+  const auto min = next_number(text, ' ', "min");
+  h.max_ = next_number(text, ' ', "max");
+  h.saturated_ = next_number(text, ' ', "saturated count");
+  while (text.find_first_not_of(' ') != std::string_view::npos) {
+    const auto low = next_number(text, ':', "bucket");
+    const auto count = next_number(text, ' ', "bucket count");
+    if (low > highest || h.lowest_equivalent(low) != low || count == 0) {
+      throw std::invalid_argument(fmt::format("histogram::decode: {} is no bucket's low end", low));
+    }
+    h.counts_[h.index_of(low)] += count;
+    h.total_ += count;
+  }
+  if (h.total_ != total || (total > 0 && (min > h.max_ || h.max_ > highest))) {
+    throw std::invalid_argument("histogram::decode: the buckets do not add up to the count");
+  }
+  h.min_ = total == 0 ? UINT64_MAX : min;
+  return h;
 }
 
 }  // namespace zhiyuan::loadtest

@@ -22,6 +22,8 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace zhiyuan::loadtest {
@@ -99,6 +101,14 @@ class histogram {
 
   /// The non-empty buckets, for a latency-spectrum chart.
   std::vector<bucket> buckets() const;
+
+  /// Everything the histogram holds as one line of text ("DIGITS HIGHEST COUNT SUM MIN MAX
+  /// SATURATED" then "LOW:COUNT" per non-empty bucket), so that another process can rebuild it
+  /// exactly (zhiyuan-loadtest merge: shards' histograms are merged, never their percentiles).
+  std::string encode() const;
+  /// The histogram `encode` wrote; std::invalid_argument when the text is not one (a bucket
+  /// that is not one of this layout's, counts that do not add up, a bad configuration).
+  static histogram decode(std::string_view text);
 
  private:
   // Index = s * H + (v >> s), where s is how far v must shift right to fit below S: s = 0 gives

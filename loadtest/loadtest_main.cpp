@@ -18,6 +18,8 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <thread>
@@ -25,6 +27,7 @@
 
 #include "core/batch.hpp"
 #include "loadtest/form_builder.hpp"
+#include "loadtest/merge.hpp"
 #include "loadtest/reconcile.hpp"
 #include "loadtest/report.hpp"
 #include "loadtest/runner.hpp"
@@ -107,6 +110,8 @@ struct cli {
   std::string html_file;
   std::string acks_file;
   std::vector<std::string> fault_texts;
+  std::string shard_text;
+  std::vector<std::string> merge_files;
   double rate = 0;
   double duration = 0;
   bool no_reconcile = false;
@@ -120,8 +125,7 @@ void add_options(CLI::App& app, cli& c) {
                  "only reconcile an acks file written by --acks against the database")
       ->excludes(scenario_option);
   app.add_option("--database-url", c.database_url,
-                 "libpq conninfo of the server's database (candidates and forms)")
-      ->required();
+                 "libpq conninfo of the server's database (candidates and forms)");
   app.add_option("--host", c.host, "override the scenario's target host (loopback only)");
   app.add_option("--port", c.port, "override the scenario's target port");
   app.add_option("--json", c.json_file, "write the full report as JSON to this file");
@@ -133,6 +137,10 @@ void add_options(CLI::App& app, cli& c) {
   app.add_option("--fault", c.fault_texts,
                  "SECONDS:COMMAND, run COMMAND by /bin/sh at that second (repeatable; added to "
                  "the scenario's [[faults]])");
+  app.add_option("--shard", c.shard_text,
+                 "K/N: run shard K of N generators sharing the scenario (every N-th candidate "
+                 "from the K-th, 1/N of the rate, faults in shard 1 only); merge their --json "
+                 "reports with `zhiyuan-loadtest merge`");
   app.add_option("--rate", c.rate,
                  "replace the scenario's phases by one at this constant rate (requests/s)")
       ->check(CLI::Range(0.001, 1'000'000.0));
@@ -159,6 +167,21 @@ void add_options(CLI::App& app, cli& c) {
       ->capture_default_str();
 }
 
+// `merge SHARD.json… --scenario FILE`: the shards' reports merged exactly, reconciled once,
+// checked against the scenario's thresholds.
+void add_merge(CLI::App& app, cli& c) {
+  auto* merge = app.add_subcommand(
+      "merge", "merge the --json reports of a run's shards (--shard K/N) into one report");
+  merge->add_option("reports", c.merge_files, "the shards' --json reports")->required();
+  merge->add_option("--scenario", c.scenario_file, "the scenario the shards ran (thresholds)")
+      ->required();
+  merge->add_option("--database-url", c.database_url, "libpq conninfo, to reconcile")->required();
+  merge->add_option("--json", c.json_file, "write the merged report as JSON to this file");
+  merge->add_option("--html", c.html_file, "write the merged report as HTML to this file");
+  merge->add_option("--acks", c.acks_file, "write every shard's acknowledged submissions here");
+  merge->add_flag("--no-reconcile", c.no_reconcile, "do not reconcile the acknowledgements");
+}
+
 // The scenario with the command line's changes (--rate/--duration, --fault, --host, --port);
 // nullopt after printing why it cannot run.
 std::optional<loadtest::scenario> scenario_of(cli& c) {
@@ -179,6 +202,12 @@ std::optional<loadtest::scenario> scenario_of(cli& c) {
     s.max_duration_s = std::max(s.max_duration_s, c.duration + s.drain_s);
   }
   for (const auto& f : c.fault_texts) s.faults.push_back(parse_fault(f, s.phases_duration_s()));
+  try {
+    if (!c.shard_text.empty()) loadtest::apply_shard(s, loadtest::parse_shard(c.shard_text));
+  } catch (const loadtest::scenario_error& e) {
+    fmt::print(stderr, "zhiyuan-loadtest: {}\n", e.what());
+    return std::nullopt;
+  }
   c.opt.host = c.host.empty() ? s.target.host : c.host;
   if (c.opt.host == "localhost") c.opt.host = "127.0.0.1";
   c.opt.port = c.port != 0 ? c.port : s.target.port;
@@ -192,11 +221,36 @@ std::optional<loadtest::scenario> scenario_of(cli& c) {
   return s;
 }
 
+int conclude(const cli& c, const loadtest::scenario& s, const loadtest::run_report& report);
+
+int merge_only(const cli& c) {
+  loadtest::scenario s;
+  try {
+    s = loadtest::load_scenario(c.scenario_file);
+  } catch (const loadtest::scenario_error& e) {
+    fmt::print(stderr, "zhiyuan-loadtest: {}\n", e.what());
+    return 2;
+  }
+  std::vector<std::pair<std::string, std::string>> reports;
+  for (const auto& file : c.merge_files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + file);
+    reports.emplace_back(file, std::string(std::istreambuf_iterator<char>(in), {}));
+  }
+  const auto report = loadtest::merge_reports(reports);
+  fmt::print("merged {} shard reports of scenario {}\n", reports.size(), s.name);
+  return conclude(c, s, report);
+}
+
 // The acks file, the reconciliation, the reports and the checks of a finished run; its exit
 // status.
 int conclude(const cli& c, const loadtest::scenario& s, const loadtest::run_report& report) {
-  loadtest::run_summary summary{s, report, loadtest::check_thresholds(s, report),
-                                loadtest::find_knee(s, report), std::nullopt};
+  loadtest::run_summary summary{s,
+                                report,
+                                loadtest::check_thresholds(s, report),
+                                loadtest::find_knee(s, report),
+                                std::nullopt,
+                                !c.shard_text.empty() || !c.merge_files.empty()};
   if (!c.acks_file.empty()) {
     std::string lines;
     for (const auto& a : report.acks) lines += loadtest::ack_line(a) + '\n';
@@ -233,10 +287,16 @@ int run(int argc, char** argv) {
   CLI::App app{"zhiyuan-loadtest: an open-model load test of a zhiyuan server"};
   cli c;
   add_options(app, c);
+  add_merge(app, c);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  }
+  if (!c.merge_files.empty()) return merge_only(c);
+  if (c.database_url.empty()) {
+    fmt::print(stderr, "zhiyuan-loadtest: --database-url is required\n");
+    return 2;
   }
   if (!c.reconcile_file.empty()) return reconcile_only(c.reconcile_file, c.database_url);
   if (c.scenario_file.empty()) {

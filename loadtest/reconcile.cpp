@@ -23,19 +23,27 @@ std::vector<core::held_receipt> read_acks_file(const std::string& path) {
   while (std::getline(in, line)) {
     ++number;
     if (line.empty()) continue;
-    std::istringstream fields(line);
-    core::held_receipt a;
-    std::string batch;
-    const auto malformed = [&] {
-      return std::runtime_error(fmt::format("{}:{}: malformed line '{}'", path, number, line));
-    };
-    if (!(fields >> a.exam_no >> batch >> a.version >> a.receipt_hash >> a.key)) throw malformed();
-    const auto b = core::parse_batch(batch);
-    if (!b || a.exam_no.size() != 14) throw malformed();
-    a.b = *b;
-    out.push_back(std::move(a));
+    try {
+      out.push_back(parse_ack_line(line));
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(fmt::format("{}:{}: {}", path, number, e.what()));
+    }
   }
   return out;
+}
+
+core::held_receipt parse_ack_line(const std::string& line) {
+  std::istringstream fields(line);
+  core::held_receipt a;
+  std::string batch;
+  const auto malformed = [&] {
+    return std::runtime_error(fmt::format("malformed line '{}'", line));
+  };
+  if (!(fields >> a.exam_no >> batch >> a.version >> a.receipt_hash >> a.key)) throw malformed();
+  const auto b = core::parse_batch(batch);
+  if (!b || a.exam_no.size() != 14) throw malformed();
+  a.b = *b;
+  return a;
 }
 
 storage::reconciliation reconcile(const std::string& database_url,

@@ -19,6 +19,8 @@ namespace zhiyuan::loadtest {
 std::vector<core::held_receipt> read_acks_file(const std::string& path);
 /// The line read_acks_file reads back, without the newline.
 std::string ack_line(const core::held_receipt& a);
+/// One such line; std::runtime_error("malformed line '…'") when it is not one.
+core::held_receipt parse_ack_line(const std::string& line);
 
 /// storage::reconcile on a connection of its own to `database_url`.
 storage::reconciliation reconcile(const std::string& database_url,

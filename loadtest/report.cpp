@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "loadtest/merge.hpp"
 #include "loadtest/report_format.hpp"
 
 namespace zhiyuan::loadtest {
@@ -295,6 +296,7 @@ std::string report_json(const run_summary& in) {
                        c.acked, c.present, c.lost, c.mismatched, c.duplicates, c.inconsistent,
                        c.history_rows);
   }
+  if (in.with_shard_data) out += R"(,"shard_data":)" + shard_json(r);
   return out + "}\n";
 }
 

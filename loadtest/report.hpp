@@ -21,6 +21,9 @@ struct run_summary {
   std::vector<threshold_result> checks;
   std::optional<knee_result> knee;
   std::optional<storage::reconciliation> reconciled;  ///< nullopt when not reconciled
+  /// Adds "shard_data" to the JSON (loadtest/merge.hpp): for runs with --shard and merges only,
+  /// as it holds every acknowledgement.
+  bool with_shard_data = false;
 };
 
 /// The tables printed at the end of a run.

@@ -1,6 +1,7 @@
 #include "loadtest/scenario.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <initializer_list>
@@ -487,6 +488,44 @@ scenario load_scenario(const std::string& path) {
   text << in.rdbuf();
   if (in.bad()) throw scenario_error(path, "cannot read the scenario file", std::nullopt);
   return parse_scenario(text.str(), path);
+}
+
+shard parse_shard(std::string_view text) {
+  shard k;
+  const auto slash = text.find('/');
+  const auto number = [](std::string_view t, unsigned& out) {
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
+    return ec == std::errc() && end == t.data() + t.size();
+  };
+  if (slash == std::string_view::npos || !number(text.substr(0, slash), k.index) ||
+      !number(text.substr(slash + 1), k.count) || k.index < 1 || k.index > k.count ||
+      k.count > 1000) {
+    throw scenario_error("--shard", fmt::format("'{}' is not K/N with 1 <= K <= N <= 1000", text),
+                         std::nullopt);
+  }
+  return k;
+}
+
+void apply_shard(scenario& s, shard k) {
+  if (k.count == 1) return;
+  auto& pool = s.candidates;
+  const auto n = static_cast<std::int64_t>(k.count);
+  const auto before = static_cast<std::int64_t>(k.index) - 1;
+  if (pool.count < n) {
+    throw scenario_error("candidates.count",
+                         fmt::format("{} candidates cannot be split into {} shards", pool.count, n),
+                         std::nullopt);
+  }
+  pool.first += before * (pool.skip + 1);
+  pool.count = (pool.count - before + n - 1) / n;
+  pool.skip = (pool.skip + 1) * n - 1;
+  for (auto& p : s.phases) {
+    p.rate_from /= static_cast<double>(n);
+    p.rate_to /= static_cast<double>(n);
+  }
+  // Shards draw different arrival times and candidates, yet each is reproducible.
+  s.seed += before;
+  if (k.index != 1) s.faults.clear();
 }
 
 }  // namespace zhiyuan::loadtest

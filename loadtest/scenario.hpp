@@ -179,4 +179,17 @@ scenario parse_scenario(std::string_view toml_text, std::string_view source_name
 /// Reads and parses a scenario file; throws scenario_error (also when it cannot be read).
 scenario load_scenario(const std::string& path);
 
+/// One of N generators sharing a run (zhiyuan-loadtest --shard K/N; `index` is K, 1-based).
+struct shard {
+  unsigned index = 1;
+  unsigned count = 1;
+};
+/// "K/N" with 1 <= K <= N <= 1000; throws scenario_error (key "--shard") otherwise.
+shard parse_shard(std::string_view text);
+/// Makes `s` shard k's part of the run: every N-th candidate of the pool from the K-th (the
+/// shards' pools are disjoint and together the whole pool), every phase's rate divided by N, a
+/// seed of its own, and the faults only in shard 1 (a fault acts once on the system under
+/// test). Throws scenario_error when the pool has fewer candidates than shards.
+void apply_shard(scenario& s, shard k);
+
 }  // namespace zhiyuan::loadtest

@@ -180,6 +180,7 @@ void merge_tallies(std::span<const tally* const> threads, run_report& r) {
     }
     out.p50_ms = static_cast<double>(merged.value_at_percentile(50)) / 1000;
     out.p99_ms = static_cast<double>(merged.value_at_percentile(99)) / 1000;
+    out.latency = merged.encode();
     r.per_second.push_back(out);
   }
 }

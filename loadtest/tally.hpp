@@ -54,6 +54,7 @@ struct second_sample {
   double p50_ms = 0;
   double p99_ms = 0;
   std::array<std::uint64_t, action_count> by_action{};  ///< answered requests per action
+  std::string latency;  ///< the second's histogram (2 digits), encoded: shards merge it exactly
 };
 
 /// The requests whose intended time fell in one phase of the scenario.

@@ -35,12 +35,7 @@ asio::awaitable<std::optional<R>> run_on(storage::worker_pool& pool, Fn fn) {
         // std::function needs a copyable job; the move-only handler lives in a shared_ptr.
         auto h = std::make_shared<decltype(handler)>(std::move(handler));
         const bool queued = pool.try_post([h, ex, fn = std::move(fn)](auto* conn) mutable {
-          std::optional<R> r;
-          try {
-            r.emplace(fn(conn));
-          } catch (...) {
-            r.reset();
-          }
+          std::optional<R> r = storage::worker_pool::call_retrying<R>(fn, conn);
           asio::post(ex, [h, r = std::move(r)]() mutable { (*h)(std::move(r)); });
         });
         if (!queued) asio::post(ex, [h]() mutable { (*h)(std::optional<R>{}); });

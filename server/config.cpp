@@ -9,8 +9,12 @@
 #include <set>
 #include <sstream>
 
+#include <unistd.h>
+
 #include <toml++/toml.h>
 #include <CLI/CLI.hpp>
+
+#include "server/http/client_address.hpp"
 
 namespace zhiyuan::server {
 namespace {
@@ -49,10 +53,22 @@ const std::vector<key_def>& keys() {
        field_of<&config::server, &server_settings::body_limit>},
       {"server.upload_limit", "body limit of admin uploads (documents, imports)", kind::size,
        field_of<&config::server, &server_settings::upload_limit>},
+      {"server.web_root", "the built web app and /docs, served from memory (empty: none)",
+       kind::text, field_of<&config::web, &web_settings::root>},
+      {"server.cors_origins", "origins allowed to call the API cross-origin, comma-separated",
+       kind::text, field_of<&config::web, &web_settings::cors_origins>},
       {"server.read_timeout_ms", "a started request must arrive whole within this", kind::millis,
        field_of<&config::server, &server_settings::read_timeout>},
       {"server.idle_timeout_ms", "a keep-alive connection idle this long is closed", kind::millis,
        field_of<&config::server, &server_settings::idle_timeout>},
+      {"server.handler_timeout_ms",
+       "a request read whole must be answered within this long, or its connection is cut "
+       "(must exceed writer.deadline_ms)",
+       kind::millis, field_of<&config::server, &server_settings::handler_timeout>},
+      {"server.trusted_proxies",
+       "CIDRs of proxies whose PROXY v2 header or X-Forwarded-For names the client (e.g. "
+       "HAProxy's address); empty: the TCP peer is the client",
+       kind::text, field_of<&config::server, &server_settings::trusted_proxies>},
       {"server.drain_delay_ms",
        "on SIGTERM, /readyz answers 503 this long before the "
        "listener closes",
@@ -289,6 +305,29 @@ std::string env_name(std::string_view key) {
   return out;
 }
 
+// Variables the server itself does not read but the build's tools do (tests, benchmarks).
+bool tool_variable(std::string_view name) {
+  static constexpr std::string_view prefixes[] = {
+      "ZHIYUAN_CONFIG", "ZHIYUAN_BUILD_DIR",     "ZHIYUAN_IO",        "ZHIYUAN_TEST_",
+      "ZHIYUAN_BENCH_", "ZHIYUAN_STORAGE_TEST_", "ZHIYUAN_LOADTEST_", "ZHIYUAN_DEMO_"};
+  for (auto p : prefixes) {
+    if (name == p || (p.back() == '_' && name.rfind(p, 0) == 0)) return true;
+  }
+  return false;
+}
+
+// Unknown ZHIYUAN_* variables are errors like unknown keys: a typo in a unit file must stop
+// the start instead of silently leaving the default in force.
+void check_env_names(const std::vector<std::string>& names) {
+  std::set<std::string> known;
+  for (const auto& k : keys()) known.insert(env_name(k.name));
+  for (const auto& n : names) {
+    if (known.count(n) == 0 && !tool_variable(n)) {
+      throw config_error(n, "unknown environment variable (no such configuration key)");
+    }
+  }
+}
+
 void validate(const config& c) {
   const auto& s = c.server;
   if (s.host.empty()) throw config_error("server.host", "must not be empty");
@@ -301,6 +340,11 @@ void validate(const config& c) {
     throw config_error("server.body_limit", "must be between 1024 and 67108864 bytes");
   }
   if (s.read_timeout.count() == 0) throw config_error("server.read_timeout_ms", "must be > 0");
+  try {
+    network_list{s.trusted_proxies};
+  } catch (const std::invalid_argument& e) {
+    throw config_error("server.trusted_proxies", e.what());
+  }
   if (s.idle_timeout.count() == 0) throw config_error("server.idle_timeout_ms", "must be > 0");
   if (s.shutdown_timeout.count() == 0) {
     throw config_error("server.shutdown_timeout_ms", "must be > 0");
@@ -329,6 +373,9 @@ void validate(const config& c) {
     throw config_error("writer.max_queue_per_writer", "must be at least 1");
   }
   if (w.deadline.count() < 100) throw config_error("writer.deadline_ms", "at least 100");
+  if (s.handler_timeout <= w.deadline) {
+    throw config_error("server.handler_timeout_ms", "must exceed writer.deadline_ms");
+  }
   if (c.auth.hash_threads == 0 || c.auth.hash_threads > 256) {
     throw config_error("auth.hash_threads", "between 1 and 256");
   }
@@ -404,10 +451,20 @@ env_lookup process_environment() {
   };
 }
 
+std::vector<std::string> process_environment_names() {
+  std::vector<std::string> out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    if (entry.rfind("ZHIYUAN_", 0) == 0) out.emplace_back(entry.substr(0, entry.find('=')));
+  }
+  return out;
+}
+
 config resolve_config(const config_sources& src) {
   config c;
   c.config_file = src.file_name;
   apply_file(c, src);
+  check_env_names(src.env_names);
   if (src.env) {
     for (const auto& k : keys()) {
       if (auto v = src.env(env_name(k.name))) assign(k, c, *v);
@@ -451,6 +508,7 @@ std::optional<config> load_config(int argc, char** argv) {
   }
   config_sources src;
   src.env = process_environment();
+  src.env_names = process_environment_names();
   if (file.empty()) {
     if (auto v = src.env("ZHIYUAN_CONFIG")) file = *v;
   }

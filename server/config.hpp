@@ -82,9 +82,19 @@ struct log_settings {
 };
 
 /// The effective configuration: defaults < config file < environment < command line.
+/// The hosted web app (server/web/).
+struct web_settings {
+  /// The built app and /docs, served from memory; empty or absent: no files, the API only.
+  std::string root = "web/dist";
+  /// Browser origins allowed to call the API from elsewhere ("https://a.example, ..."); empty:
+  /// none (the app served from web_root is same-origin and needs none).
+  std::string cors_origins;
+};
+
 struct config {
   std::string config_file;
   server_settings server;
+  web_settings web;
   database_settings database;
   filing_settings filing;
   writer_settings writer;
@@ -107,12 +117,16 @@ class config_error : public std::runtime_error {
 /// Environment lookup, injectable for tests.
 using env_lookup = std::function<std::optional<std::string>(const std::string& name)>;
 env_lookup process_environment();
+/// The names of the ZHIYUAN_* variables of this process's environment.
+std::vector<std::string> process_environment_names();
 
 /// Sources of configuration, lowest precedence first.
 struct config_sources {
-  std::string file_text;                         ///< TOML text of the config file (may be empty)
-  std::string file_name;                         ///< for messages
-  env_lookup env;                                ///< ZHIYUAN_<SECTION>_<KEY>
+  std::string file_text;  ///< TOML text of the config file (may be empty)
+  std::string file_name;  ///< for messages
+  env_lookup env;         ///< ZHIYUAN_<SECTION>_<KEY>
+  /// Every ZHIYUAN_* name set in the environment: a name that is no key is an error.
+  std::vector<std::string> env_names;
   std::map<std::string, std::string> overrides;  ///< "section.key" → value (command line)
 };
 

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "core/throttle.hpp"
+#include "storage/throttle_store.hpp"
 
 namespace zhiyuan::server {
 
@@ -48,5 +49,32 @@ class login_guard {
   std::unordered_map<std::int64_t, core::account_failures> accounts_;  // key: account * 2 + kind
   std::unordered_map<std::string, core::token_bucket> addresses_;
 };
+
+/// login_guard's account throttles kept in PostgreSQL for the whole fleet (issue 17): a guesser
+/// spreading attempts on an account over N nodes gets the budget of one node. Same policy, same
+/// verdicts; called on a pool thread with its connection (a row lock per decision), after the
+/// node's own login_guard has screened the attempt from memory (which also keeps the
+/// per-address limit, per node).
+class fleet_login_guard {
+ public:
+  explicit fleet_login_guard(core::throttle_policy policy = {});
+
+  /// As login_guard::admit for the account alone (account 0: admitted, nothing stored).
+  login_guard::verdict admit(pqxx::connection& conn, std::int64_t account, login_guard::secret kind,
+                             std::int64_t now_us) const;
+  void succeeded(pqxx::connection& conn, std::int64_t account, login_guard::secret kind) const;
+  void unchecked(pqxx::connection& conn, std::int64_t account, login_guard::secret kind) const;
+  /// Deletes the rows with nothing left to say (housekeeping).
+  void purge(const std::string& conninfo, std::int64_t now_us) const;
+
+ private:
+  core::throttle_policy policy_;
+};
+
+/// The decision both guards make: the account's wait, else the address's token, else the
+/// attempt is admitted and counted as a failure of the account. Either may be null.
+login_guard::verdict decide_attempt(core::account_failures* account, core::token_bucket* address,
+                                    std::int64_t now_us, double ip_per_minute,
+                                    const core::throttle_policy& policy);
 
 }  // namespace zhiyuan::server

@@ -11,6 +11,7 @@
 #include "server/admin/gate.hpp"
 #include "server/candidate/context.hpp"
 #include "server/candidate/receipts.hpp"
+#include "server/candidate/session.hpp"
 #include "server/candidate/snapshots.hpp"
 #include "server/config.hpp"
 #include "server/http/listener.hpp"
@@ -24,13 +25,17 @@
 #include "server/maintenance.hpp"
 #include "server/route_docs.hpp"
 #include "server/schedule_config.hpp"
+#include "server/session_sync.hpp"
+#include "server/web/routes.hpp"
 #include "storage/admin_ops_store.hpp"
 #include "storage/admin_store.hpp"
 #include "storage/auth_store.hpp"
 #include "storage/candidate_store.hpp"
 #include "storage/catalog_loader.hpp"
 #include "storage/database.hpp"
+#include "storage/notification_listener.hpp"
 #include "storage/reference_data.hpp"
+#include "storage/session_store.hpp"
 #include "storage/worker_pool.hpp"
 #include "storage/write_path.hpp"
 
@@ -90,6 +95,30 @@ core::popularity_index load_popularity(const std::string& conninfo,
   return loaded;
 }
 
+// Popularity counts every node's commits (issue 17): loaded whole at start, then refreshed
+// from the database every few seconds. The cursor is read before the load, so that nothing
+// committed between the two is missed (what is read twice is recorded twice, harmlessly).
+struct popularity_links {
+  popularity_links(const std::string& conninfo, server::candidate_api_context& api,
+                   const storage::candidate_directory& directory)
+      : cursor(storage::popularity_changes_since(conninfo, 0).second),
+        index(load_popularity(conninfo, directory)),
+        refresher(
+            index,
+            [&conninfo, this](std::int64_t at) {
+              return storage::popularity_changes_since(conninfo, at != 0 ? at : cursor);
+            },
+            [&api](std::int64_t id) {
+              const auto who = api.candidate(id);
+              return who ? who->score : 0;
+            }) {
+    api.popularity = &index;
+  }
+  std::int64_t cursor;
+  server::shared_popularity index;
+  server::popularity_refresher refresher;
+};
+
 core::common_passwords load_common_passwords(const server::auth_settings& a) {
   return core::common_passwords::parse(
       a.common_passwords_file.empty()
@@ -120,6 +149,7 @@ server::admin_api_context admin_context(const server::admin_settings& a,
                                   static_cast<int>(a.export_page_rows),
                                   [&api] { return api.now_micros(); }};
   admin.schedule = &api.schedule;
+  admin.clock_offset_seconds = api.clock_offset_seconds;
   admin.reminder_interval_seconds = a.reminder_interval_seconds;
   admin.document_max_bytes = a.document_max_bytes;
   admin.import_max_bytes = a.import_max_bytes;
@@ -129,13 +159,34 @@ server::admin_api_context admin_context(const server::admin_settings& a,
 
 std::vector<server::route_spec> route_table(const server::system_state& state,
                                             server::candidate_api_context& api,
-                                            server::admin_api_context& admin) {
+                                            server::admin_api_context& admin,
+                                            const server::web::web_context& web) {
   auto table = server::system_routes(state);
   for (auto& r : server::candidate_routes(api)) table.push_back(std::move(r));
   for (auto& r : server::admin_routes(admin)) table.push_back(std::move(r));
   for (auto& r : server::admin_ops_routes(admin)) table.push_back(std::move(r));
+  for (auto& r : server::web::web_routes(web)) table.push_back(std::move(r));
+  server::web::add_browser_headers(table, web);
   return table;
 }
+
+// What keeps a node in step with the fleet (issue 17): what other nodes revoke or change in
+// sessions is heard on the sessions channel (each (re)connect of the listener catches up on
+// what it may have missed), and sign-in throttles are counted in the database.
+struct fleet_links {
+  fleet_links(const std::string& conninfo, server::candidate_api_context& api)
+      : feed(conninfo),
+        listener(
+            conninfo, storage::sessions_channel(),
+            [&api](std::string_view p) { server::apply_session_notice(*api.sessions, p); },
+            [this, &api] { server::catch_up_revocations(*api.sessions, feed); }),
+        guard() {
+    api.fleet_guard = &guard;
+  }
+  storage::session_feed feed;
+  storage::notification_listener listener;
+  server::fleet_login_guard guard;
+};
 
 // Housekeeping. Each minute: the drill's data goes when the drill ends (checked before serving
 // too), and expired sessions leave memory. Every few seconds (`watch`): what other nodes changed
@@ -143,8 +194,8 @@ std::vector<server::route_spec> route_table(const server::system_state& state,
 // folded yet, so statistics stay exact and their reads stay short).
 void add_housekeeping(server::maintenance& chores, server::maintenance& watch,
                       server::candidate_api_context& api, const std::string& conninfo,
-                      std::function<void()> refresh_schedule,
-                      server::snapshot_refresher& snapshots) {
+                      std::function<void()> refresh_schedule, server::snapshot_refresher& snapshots,
+                      fleet_links& fleet, popularity_links& popularity) {
   const auto drill_close = [&api] { return api.schedule.get()->drill.close; };
   chores.add("drill_purge", server::drill_purge_task(
                                 drill_close, [&api] { return api.now_seconds(); },
@@ -155,12 +206,20 @@ void add_housekeeping(server::maintenance& chores, server::maintenance& watch,
   watch.add("schedule_refresh", std::move(refresh_schedule));
   watch.add("snapshots_refresh", [&snapshots] { snapshots.refresh(); });
   watch.add("filing_counts_fold", [&conninfo] { storage::fold_filing_counts(conninfo); });
+  chores.add("throttle_purge",
+             [&api, &fleet, &conninfo] { fleet.guard.purge(conninfo, api.now_micros()); });
+  watch.add("popularity_refresh", [&popularity] { popularity.refresher.refresh(); });
+  watch.add("session_catch_up",
+            [&api, &fleet] { server::catch_up_revocations(*api.sessions, fleet.feed); });
+  watch.add("idle_timers_write_back",
+            [&api, &fleet] { server::write_back_idle_timers(*api.sessions, fleet.feed); });
 }
 
 // Serves until SIGTERM or SIGINT, then drains (`stop_writes` flushes what was admitted).
 void serve_http(const server::config& cfg, const server::router& routes, server::metrics& stats,
-                server::system_state& state, server::admin_api_context& admin,
-                const storage::write_path& writes, std::function<void()> stop_writes) {
+                server::system_state& state, server::candidate_api_context& api,
+                server::admin_api_context& admin, const storage::write_path& writes,
+                std::function<void()> stop_writes) {
   server::http_server http(cfg.server, routes, stats);
   http.access_log = cfg.log.access;
   // Browsing yields to submissions once the write path is past half its capacity.
@@ -170,6 +229,11 @@ void serve_http(const server::config& cfg, const server::router& routes, server:
   http.admit_upload = [&admin](std::string_view authorization) {
     return server::admin_http::admit_upload(admin, authorization);
   };
+  // A token this node does not cache is looked up on the read pool, never on an I/O thread.
+  http.wants_prelude = [&api](const server::request_context& ctx) {
+    return server::needs_session_lookup(ctx, api);
+  };
+  http.prelude = [&api](server::request_context& ctx) { return server::look_up_session(ctx, api); };
   http.start();
   server::log_event(spdlog::level::info, "listening",
                     {{"address", fmt::format("{}:{}", cfg.server.host, http.port())},
@@ -192,8 +256,7 @@ int serve(const server::config& cfg) {
   auto imports_seen = storage::applied_imports(conninfo);
   const auto data = storage::load_filing_data(conninfo);
   load_filing_state(api, data, conninfo, cfg);
-  server::shared_popularity popularity(load_popularity(conninfo, *data.directory));
-  api.popularity = &popularity;
+  popularity_links popularity(conninfo, api, *data.directory);
   // The newest stored timetable wins over the file's, now and whenever another node stores one.
   const auto refresh_schedule = server::schedule_refresh_task(
       api.schedule, [&conninfo]() -> std::optional<server::stored_schedule> {
@@ -214,6 +277,7 @@ int serve(const server::config& cfg) {
   server::session_table sessions(std::chrono::seconds(cfg.auth.session_idle).count());
   restore_sessions(sessions, conninfo, api.now_seconds());
   api.sessions = &sessions;
+  fleet_links fleet(conninfo, api);
   storage::write_path writes(conninfo, writer_options(cfg.writer, data.directory->id_bound()));
   writes.start();
   api.writes = &writes;
@@ -231,7 +295,7 @@ int serve(const server::config& cfg) {
 
   server::maintenance chores(std::chrono::seconds(60));
   server::maintenance watch(std::chrono::seconds(cfg.filing.schedule_refresh_seconds));
-  add_housekeeping(chores, watch, api, conninfo, refresh_schedule, snapshots);
+  add_housekeeping(chores, watch, api, conninfo, refresh_schedule, snapshots, fleet, popularity);
   chores.start();
   watch.start();
 
@@ -240,7 +304,16 @@ int serve(const server::config& cfg) {
   server::login_guard admin_guard(cfg.admin.login_ip_per_minute);
   auto admin = admin_context(cfg.admin, api, reads, auth_pool, admin_guard);
   admin.refresh_snapshots = [&snapshots] { return snapshots.refresh(); };
-  const server::router routes(route_table(state, api, admin));
+  server::web::web_context web;
+  try {
+    web.cors_origins = server::web::parse_origins(cfg.web.cors_origins);
+  } catch (const std::invalid_argument& e) {
+    throw server::config_error("server.cors_origins", e.what());
+  }
+  web.site = server::web::static_site::load(cfg.web.root);
+  server::log_event(spdlog::level::info, "web_root",
+                    {{"path", cfg.web.root}, {"files", fmt::format("{}", web.site.size())}});
+  const server::router routes(route_table(state, api, admin, web));
   server::metrics stats(routes.names());
   stats.add_exporter(
       [](const void* w) { return static_cast<const storage::write_path*>(w)->render_metrics(); },
@@ -248,7 +321,7 @@ int serve(const server::config& cfg) {
   state.stats = &stats;
   state.openapi = server::build_openapi(routes, server::route_docs());
 
-  serve_http(cfg, routes, stats, state, admin, writes, [&] {
+  serve_http(cfg, routes, stats, state, api, admin, writes, [&] {
     writes.drain_and_stop(cfg.server.shutdown_timeout);
     auth_pool.stop();
     reads.stop();

@@ -34,4 +34,23 @@ std::int64_t shared_popularity::dropped() const {
   return index_.dropped();
 }
 
+popularity_refresher::popularity_refresher(shared_popularity& index, fetch_fn fetch, score_fn score)
+    : index_(index), fetch_(std::move(fetch)), score_(std::move(score)) {}
+
+std::size_t popularity_refresher::refresh() {
+  auto [changes, next] = fetch_(cursor_us_);
+  cursor_us_ = next;
+  std::set<version_key> seen;
+  std::size_t recorded = 0;
+  for (const auto& c : changes) {
+    const version_key key{c.candidate_id, static_cast<int>(c.b), c.version};
+    seen.insert(key);
+    if (seen_.count(key) != 0) continue;
+    index_.record(c.candidate_id, c.b, score_(c.candidate_id), c.choices);
+    ++recorded;
+  }
+  seen_ = std::move(seen);
+  return recorded;
+}
+
 }  // namespace zhiyuan::server

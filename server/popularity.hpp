@@ -2,11 +2,17 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <span>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include "core/popularity.hpp"
+#include "storage/reference_data.hpp"
 
 namespace zhiyuan::server {
 
@@ -30,6 +36,32 @@ class shared_popularity {
  private:
   mutable std::shared_mutex mutex_;
   core::popularity_index index_;
+};
+
+/// Keeps a shared_popularity in step with every node's commits (issue 17), not only this
+/// node's: each refresh records the formal choices committed since the previous one
+/// (storage::popularity_changes_since). Rows read again in the overlap are skipped when the
+/// previous refresh saw the same version. Not thread-safe: one maintenance thread calls it.
+class popularity_refresher {
+ public:
+  /// Changes since the cursor and the next cursor (storage::popularity_changes_since).
+  using fetch_fn = std::function<std::pair<std::vector<storage::popularity_change>, std::int64_t>(
+      std::int64_t cursor_us)>;
+  /// The score a candidate's choices count with (as at start: the directory's).
+  using score_fn = std::function<int(std::int64_t candidate_id)>;
+
+  popularity_refresher(shared_popularity& index, fetch_fn fetch, score_fn score);
+  /// Records what was committed since the last call; returns how many changes it recorded.
+  /// The first call asks `fetch` with cursor 0 (storage's: the clock only).
+  std::size_t refresh();
+
+ private:
+  using version_key = std::tuple<std::int64_t, int, std::int64_t>;
+  shared_popularity& index_;
+  fetch_fn fetch_;
+  score_fn score_;
+  std::int64_t cursor_us_ = 0;
+  std::set<version_key> seen_;  ///< what the previous refresh read
 };
 
 }  // namespace zhiyuan::server

@@ -50,6 +50,7 @@ void session_table::insert(const token_digest& key, const session& s) {
       st.map.erase(it);
     }
     st.map.try_emplace(key, s);
+    st.absent.erase(key);
   }
   if (replaced && *replaced != s.candidate_id) index_remove(*replaced, key);
   index_add(s.candidate_id, key);
@@ -71,6 +72,47 @@ std::optional<session_table::live> session_table::find(const token_digest& key, 
   // Expired: gone from both indexes (erase() takes the unique lock).
   erase(key);
   return std::nullopt;
+}
+
+bool session_table::resolved_here(const token_digest& key, std::int64_t now) const {
+  const auto& st = stripe_of(key);
+  std::shared_lock lock(st.mutex);
+  if (const auto it = st.map.find(key); it != st.map.end()) {
+    const entry& e = it->second;
+    return now < e.expires_at && now - e.last_seen.load(std::memory_order_relaxed) < idle_seconds_;
+  }
+  const auto a = st.absent.find(key);
+  return a != st.absent.end() && now < a->second;
+}
+
+void session_table::remember_absent(const token_digest& key, std::int64_t until) {
+  auto& st = stripe_of(key);
+  std::unique_lock lock(st.mutex);
+  if (st.absent.size() >= max_absent_per_stripe) {
+    // Bounded: a flood of made-up tokens must not grow memory. Forget the entries that end
+    // soonest (half of them), which costs at worst one more lookup each.
+    std::vector<std::int64_t> ends;
+    for (const auto& [k, t] : st.absent) ends.push_back(t);
+    std::nth_element(ends.begin(), ends.begin() + ends.size() / 2, ends.end());
+    const std::int64_t cut = ends[ends.size() / 2];
+    std::erase_if(st.absent, [cut](const auto& kv) { return kv.second <= cut; });
+  }
+  st.absent[key] = until;
+}
+
+std::vector<std::pair<token_digest, std::int64_t>> session_table::take_touched(
+    std::int64_t min_advance) {
+  std::vector<std::pair<token_digest, std::int64_t>> out;
+  for (auto& st : stripes_) {
+    std::shared_lock lock(st.mutex);
+    for (auto& [key, e] : st.map) {
+      const std::int64_t seen = e.last_seen.load(std::memory_order_relaxed);
+      if (seen - e.written.load(std::memory_order_relaxed) < min_advance) continue;
+      e.written.store(seen, std::memory_order_relaxed);
+      out.emplace_back(key, seen);
+    }
+  }
+  return out;
 }
 
 void session_table::erase(const token_digest& key) {
@@ -121,6 +163,7 @@ std::size_t session_table::sweep(std::int64_t now) {
         if (expired) gone.emplace_back(e.candidate_id, kv.first);
         return expired;
       });
+      std::erase_if(st.absent, [now](const auto& kv) { return now >= kv.second; });
     }
     for (const auto& [candidate, key] : gone) index_remove(candidate, key);
     gone.clear();

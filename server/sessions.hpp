@@ -42,6 +42,7 @@ class session_table {
   };
 
   session_table(std::int64_t idle_seconds) : idle_seconds_(idle_seconds) {}
+  std::int64_t idle_seconds() const noexcept { return idle_seconds_; }
 
   void insert(const token_digest& key, const session& s);
   /// The live session's candidate and account state; refreshes its idle timer. Expired
@@ -56,6 +57,17 @@ class session_table {
 
   /// Ends every session of `candidate` except `keep` (after a password change).
   void erase_others(std::int64_t candidate, const token_digest& keep);
+
+  /// Whether this node can answer for the token at `now` without the database: a live session
+  /// in memory, or a token recently found to be no live session (remember_absent). No refresh.
+  bool resolved_here(const token_digest& key, std::int64_t now) const;
+  /// Remembers until `until` that the token is no live session (bounded: the oldest half of
+  /// a full stripe is forgotten).
+  void remember_absent(const token_digest& key, std::int64_t until);
+
+  /// The sessions whose idle timer moved at least `min_advance` seconds past what was last
+  /// taken (or loaded), with their last use; marks them taken. For writing idle timers back.
+  std::vector<std::pair<token_digest, std::int64_t>> take_touched(std::int64_t min_advance);
 
   /// Removes the sessions expired at `now` (absolute or idle); returns how many. Run it
   /// periodically: lookups remove only the expired sessions they meet.
@@ -94,11 +106,13 @@ class session_table {
         : candidate_id(s.candidate_id),
           expires_at(s.expires_at),
           last_seen(s.last_seen_at),
+          written(s.last_seen_at),
           passwords_set(s.passwords_set),
           pledged(s.pledged) {}
     std::int64_t candidate_id;
     std::int64_t expires_at;
     std::atomic<std::int64_t> last_seen;
+    std::atomic<std::int64_t> written;  ///< the last_seen the database has (or was sent)
     bool passwords_set;
     bool pledged;
     password_memo save_memo{};
@@ -107,8 +121,10 @@ class session_table {
   struct stripe {
     mutable std::shared_mutex mutex;
     std::unordered_map<token_digest, entry, key_hash> map;
+    std::unordered_map<token_digest, std::int64_t, key_hash> absent;  ///< digest → until
   };
   static constexpr std::size_t stripes = 64;
+  static constexpr std::size_t max_absent_per_stripe = 4096;
 
   stripe& stripe_of(const token_digest& d) { return stripes_[d[31] % stripes]; }
   const stripe& stripe_of(const token_digest& d) const { return stripes_[d[31] % stripes]; }

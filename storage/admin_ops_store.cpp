@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <pqxx/pqxx>
 
+#include "core/admin.hpp"
+#include "core/batch.hpp"
 #include "core/units.hpp"
 #include "storage/candidate_store.hpp"
 #include "storage/encoding.hpp"
@@ -84,45 +86,45 @@ import_outcome refuse(pqxx::connection& conn, const admin_actor& who, const std:
 
 // ---------------------------------------------------------------- reminders and notices
 
-reminder_outcome send_reminder(pqxx::connection& conn, const admin_actor& who, std::int32_t unit_id,
+reminder_outcome send_reminder(pqxx::connection& conn, const admin_actor& who, const unit_ref& unit,
                                std::int16_t batch, const std::string& title,
                                const std::string& body, std::int64_t interval_seconds,
                                const std::string& ip) {
   pqxx::work tx(conn);
   reminder_outcome out;
   // One reminder per unit and batch at a time on every node: the rate limit holds under races.
-  tx.exec_params(sql::ops_reminder_lock, lock_key::reminders + batch, unit_id);
+  tx.exec_params(sql::ops_reminder_lock, lock_key::reminders + batch, unit.id);
   const auto wait =
-      tx.exec_params(sql::ops_reminder_wait, unit_id, who.unit_id, batch, interval_seconds);
+      tx.exec_params(sql::ops_reminder_wait, unit.id, who.unit_id, batch, interval_seconds);
   if (wait.empty()) return out;
   if (const auto seconds = wait[0][0].as<std::int64_t>(0); seconds > 0) {
     out.result = reminder_outcome::kind::too_soon;
     out.retry_after = seconds;
     return out;
   }
-  const auto r = tx.exec_params1(sql::ops_send_reminder, unit_id, who.unit_id, batch, title, body,
+  const auto r = tx.exec_params1(sql::ops_send_reminder, unit.id, who.unit_id, batch, title, body,
                                  who.admin_id);
   if (r[0].is_null()) return out;
   out.result = reminder_outcome::kind::sent;
   out.notice_id = r[0].as<std::int64_t>();
   out.recipients = r[1].as<std::int64_t>();
-  audit(tx, who, "reminder.send", std::to_string(unit_id),
-        fmt::format(R"({{"notice_id":{},"batch":{},"recipients":{}}})", out.notice_id, batch,
-                    out.recipients),
+  audit(tx, who, "reminder.send", unit.code,
+        fmt::format(R"({{"notice_id":{},"batch":"{}","recipients":{}}})", out.notice_id,
+                    core::to_code(decode_batch(batch)), out.recipients),
         ip);
   tx.commit();
   return out;
 }
 
 std::optional<office_notice_row> post_notice(pqxx::connection& conn, const admin_actor& who,
-                                             std::int32_t unit_id, std::int16_t batch,
+                                             const unit_ref& unit, std::int16_t batch,
                                              const std::string& title, const std::string& body,
                                              const std::string& ip) {
   pqxx::work tx(conn);
   std::optional<std::int16_t> b;
   if (batch >= 0) b = batch;
   const auto r =
-      tx.exec_params(sql::ops_post_notice, unit_id, who.unit_id, b, title, body, who.admin_id);
+      tx.exec_params(sql::ops_post_notice, unit.id, who.unit_id, b, title, body, who.admin_id);
   if (r.empty()) return std::nullopt;
   office_notice_row n;
   n.id = r[0][0].as<std::int64_t>();
@@ -130,9 +132,9 @@ std::optional<office_notice_row> post_notice(pqxx::connection& conn, const admin
   n.batch = batch;
   n.title = title;
   n.body = body;
-  n.unit.id = unit_id;
+  n.unit = unit;
   n.author = who.username;
-  audit(tx, who, "notice.post", std::to_string(unit_id),
+  audit(tx, who, "notice.post", unit.code,
         fmt::format(R"({{"notice_id":{},"title":{}}})", n.id, json_text(title)), ip);
   tx.commit();
   return n;
@@ -239,7 +241,9 @@ incident_row report_incident(pqxx::connection& conn, const admin_actor& who,
   i.description = description;
   i.reported_by = who.username;
   audit(tx, who, "incident.report", std::to_string(i.id),
-        fmt::format(R"({{"category":{},"severity":{}}})", json_text(category), severity), ip);
+        fmt::format(R"({{"category":{},"severity":"{}"}})", json_text(category),
+                    core::incident_severity_code(severity)),
+        ip);
   tx.commit();
   return i;
 }

@@ -28,9 +28,10 @@ struct reminder_outcome {
   std::int64_t recipients = 0;
   std::int64_t retry_after = 0;  ///< seconds, when too_soon
 };
-/// A reminder of batch `batch` to every eligible candidate of unit `unit_id`'s subtree without
-/// a real formal submission, at most one per unit and batch each `interval_seconds`; audited.
-reminder_outcome send_reminder(pqxx::connection& conn, const admin_actor& who, std::int32_t unit_id,
+/// A reminder of batch `batch` to every eligible candidate of `unit`'s subtree without a real
+/// formal submission, at most one per unit and batch each `interval_seconds`; audited (target:
+/// the unit's code).
+reminder_outcome send_reminder(pqxx::connection& conn, const admin_actor& who, const unit_ref& unit,
                                std::int16_t batch, const std::string& title,
                                const std::string& body, std::int64_t interval_seconds,
                                const std::string& ip);
@@ -46,10 +47,10 @@ struct office_notice_row {
   std::string author;
   std::int64_t recipients = 0;
 };
-/// An announcement to unit `unit_id`'s subtree (inside the actor's unit); nullopt when out of
-/// scope. Audited.
+/// An announcement to `unit`'s subtree (inside the actor's unit); nullopt when out of scope.
+/// Audited (target: the unit's code).
 std::optional<office_notice_row> post_notice(pqxx::connection& conn, const admin_actor& who,
-                                             std::int32_t unit_id, std::int16_t batch,
+                                             const unit_ref& unit, std::int16_t batch,
                                              const std::string& title, const std::string& body,
                                              const std::string& ip);
 /// Notices to units inside the actor's unit and announcements of the units above it.

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <pqxx/pqxx>
 
+#include "core/admin.hpp"
+#include "core/batch.hpp"
 #include "storage/encoding.hpp"
 #include "storage/migrate.hpp"
 #include "storage/sql/admin.hpp"
@@ -237,10 +239,12 @@ std::vector<unit_stats> load_unit_stats(pqxx::connection& conn, std::int32_t uni
 }
 
 std::vector<std::pair<std::int64_t, std::int64_t>> load_submission_timeline(
-    pqxx::connection& conn, std::int32_t unit_id, std::int16_t batch, std::int32_t actor_unit) {
+    pqxx::connection& conn, std::int32_t unit_id, std::int16_t batch, std::int32_t actor_unit,
+    std::int64_t clock_offset_seconds) {
   pqxx::read_transaction tx(conn);
   std::vector<std::pair<std::int64_t, std::int64_t>> out;
-  for (const auto& r : tx.exec_params(sql::admin_stats_timeline, unit_id, batch, actor_unit)) {
+  for (const auto& r : tx.exec_params(sql::admin_stats_timeline, unit_id, batch, actor_unit,
+                                      clock_offset_seconds)) {
     out.emplace_back(r[0].as<std::int64_t>(), r[1].as<std::int64_t>());
   }
   return out;
@@ -312,7 +316,9 @@ std::int64_t put_unfiled_reason(pqxx::connection& conn, const admin_actor& who,
                                 who.admin_id);
   if (r.empty()) return 0;
   audit(tx, {1, who.admin_id, who.unit_id, "candidate.unfiled_reason", exam_no,
-             fmt::format(R"({{"batch":{},"reason":{}}})", batch, reason), ip});
+             fmt::format(R"({{"batch":"{}","reason":"{}"}})", core::to_code(decode_batch(batch)),
+                         core::to_code(*core::unfiled_reason_from_int(reason))),
+             ip});
   tx.commit();
   return r[0][0].as<std::int64_t>();
 }
@@ -356,7 +362,9 @@ admin_user_change create_admin_user(pqxx::connection& conn, const admin_actor& w
   }
   const auto id = r[0][0].as<std::int32_t>();
   audit(tx, {1, who.admin_id, who.unit_id, "admin.user_create", username,
-             fmt::format(R"({{"admin_id":{},"role":{}}})", id, role), ip});
+             fmt::format(R"({{"admin_id":{},"role":"{}"}})", id,
+                         core::to_code(*core::admin_role_from_int(role))),
+             ip});
   // Read back through the scoped list statement: one shape for every account answer.
   for (const auto& row : tx.exec_params(sql::admin_list_users, who.unit_id, id - 1, 1)) {
     out.user = user_of(row);
@@ -386,7 +394,7 @@ admin_user_change update_admin_user(pqxx::connection& conn, const admin_actor& w
   if (disabled) detail += std::string("\"disabled\":") + (*disabled ? "true" : "false");
   if (role) {
     if (detail.size() > 1) detail += ',';
-    detail += fmt::format(R"("role":{})", *role);
+    detail += fmt::format(R"("role":"{}")", core::to_code(*core::admin_role_from_int(*role)));
   }
   if (hash) {
     if (detail.size() > 1) detail += ',';

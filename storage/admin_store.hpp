@@ -204,9 +204,11 @@ void fold_filing_counts(const std::string& conninfo);
 /// The unit's statistics first, then each direct child's; empty when out of scope.
 std::vector<unit_stats> load_unit_stats(pqxx::connection& conn, std::int32_t unit_id,
                                         std::int16_t batch, std::int32_t actor_unit);
-/// Real formal submissions per hour: (hour as unix seconds, count).
+/// Real formal submissions per hour of the filing clock (commit times plus
+/// `clock_offset_seconds`): (hour as unix seconds on that clock, count).
 std::vector<std::pair<std::int64_t, std::int64_t>> load_submission_timeline(
-    pqxx::connection& conn, std::int32_t unit_id, std::int16_t batch, std::int32_t actor_unit);
+    pqxx::connection& conn, std::int32_t unit_id, std::int16_t batch, std::int32_t actor_unit,
+    std::int64_t clock_offset_seconds);
 /// One page of the unfiled list after candidate `after`.
 std::vector<unfiled_row> load_unfiled_page(pqxx::connection& conn, std::int32_t unit_id,
                                            std::int16_t batch, std::int32_t actor_unit,

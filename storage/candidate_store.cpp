@@ -141,8 +141,14 @@ std::optional<stored_response> find_stored_response(pqxx::connection& conn,
   single_read tx(conn);
   const auto r = tx.exec_params(sql::state_stored_response, candidate_id, key);
   if (r.empty()) return std::nullopt;
-  return stored_response{r[0][0].as<std::string>(), r[0][1].as<unsigned>(),
-                         r[0][2].as<std::string>()};
+  const pqxx::row row = r[0];
+  stored_response out{row[6].as<std::string>(), row[7].as<unsigned>(), row[8].as<std::string>()};
+  if (row[9].as<bool>()) {
+    // A slim record whose version is gone (purged drill data) has nothing to replay.
+    if (row[0].is_null()) return std::nullopt;
+    out.receipt = application_of(row);
+  }
+  return out;
 }
 
 }  // namespace zhiyuan::storage

@@ -96,7 +96,9 @@ std::int64_t purge_drill_data(const std::string& conninfo, std::int64_t drill_cl
 struct stored_response {
   std::string request_hash_hex;  ///< SHA-256 of method, path and body, lower-case hex
   unsigned status = 0;
-  std::string body;
+  std::string body;  ///< empty when `receipt` is set
+  /// A formal submission's record: the version it wrote, whose receipt is the response.
+  std::optional<application_row> receipt;
 };
 std::optional<stored_response> find_stored_response(pqxx::connection& conn,
                                                     std::int64_t candidate_id,

@@ -19,12 +19,17 @@ database::database(database_config config) {
 
 database::~database() = default;
 
+std::string with_parameter(const std::string& conninfo, const std::string& key,
+                           const std::string& value) {
+  if (conninfo.rfind("postgres://", 0) == 0 || conninfo.rfind("postgresql://", 0) == 0) {
+    return conninfo + (conninfo.find('?') == std::string::npos ? '?' : '&') + key + "=" + value;
+  }
+  return conninfo + " " + key + "=" + value;
+}
+
 std::string as_user(const std::string& conninfo, const std::string& user) {
   if (user.empty()) return conninfo;
-  if (conninfo.rfind("postgres://", 0) == 0 || conninfo.rfind("postgresql://", 0) == 0) {
-    return conninfo + (conninfo.find('?') == std::string::npos ? '?' : '&') + "user=" + user;
-  }
-  return conninfo + " user=" + user;
+  return with_parameter(conninfo, "user", user);
 }
 
 std::size_t database::migrate() {
@@ -55,7 +60,7 @@ bool health_monitor::probe_now() {
   try {
     // A fresh connection each time: a probe must notice a restarted server and must not
     // hold a backend open between probes.
-    pqxx::connection conn(conninfo_ + " connect_timeout=2");
+    pqxx::connection conn(with_parameter(conninfo_, "connect_timeout", "2"));
     pqxx::nontransaction tx(conn);
     tx.exec(sql::ping);
     ok = true;

@@ -45,6 +45,11 @@ class database {
 /// reused: give the role's own URL (database.app_url) instead. Empty `user`: unchanged.
 std::string as_user(const std::string& conninfo, const std::string& user);
 
+/// `conninfo` with `key=value` added, in the form the string is written in (a URI's query or
+/// a conninfo's keyword list; the last occurrence wins in libpq).
+std::string with_parameter(const std::string& conninfo, const std::string& key,
+                           const std::string& value);
+
 /// Probes the database from its own thread so that `/readyz` answers from memory and never
 /// blocks an I/O thread on the network.
 class health_monitor {

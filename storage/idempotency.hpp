@@ -14,7 +14,8 @@
 
 namespace zhiyuan::storage {
 
-/// Another transaction recorded one of the batch's keys after our lookup: roll back, retry.
+/// Another transaction (another node) recorded one of the batch's keys after our lookup, or
+/// inserted a first version the batch meant to insert: roll back, retry.
 struct key_race : std::exception {
   const char* what() const noexcept override { return "idempotency key recorded concurrently"; }
 };

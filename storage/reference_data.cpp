@@ -213,4 +213,22 @@ std::size_t load_popularity(const std::string& conninfo, const candidate_directo
   return undecodable;
 }
 
+std::pair<std::vector<popularity_change>, std::int64_t> popularity_changes_since(
+    const std::string& conninfo, std::int64_t cursor_us) {
+  pqxx::connection conn(conninfo);
+  // One snapshot: the next cursor is not later than what the rows show.
+  pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn);
+  const auto next = tx.exec1(sql::popularity_clock_us)[0].as<std::int64_t>();
+  std::vector<popularity_change> out;
+  if (cursor_us == 0) return {std::move(out), next};
+  for (const auto& r : tx.exec_params(sql::popularity_changed_since, cursor_us)) {
+    auto choices = core::decode_canonical(std::string_view(r[3].c_str(), r[3].size()));
+    if (!choices) continue;  // advice: one bad row must not stop the others
+    out.push_back({r[0].as<std::int64_t>(), decode_batch(r[1].as<int>()), r[2].as<std::int64_t>(),
+                   std::move(*choices)});
+  }
+  tx.commit();
+  return {std::move(out), next};
+}
+
 }  // namespace zhiyuan::storage

@@ -74,6 +74,19 @@ std::shared_ptr<const reference_data> load_reference_data(const std::string& con
 /// choices read from application_history at the current version), each with the candidate's
 /// score from `dir`. Reads in keyset pages so memory stays flat whatever the province's size.
 /// Returns how many stored choice lists did not decode (skipped; the caller logs them).
+/// A candidate's current formal choices of a batch, as committed.
+struct popularity_change {
+  std::int64_t candidate_id = 0;
+  core::batch b{};
+  std::int64_t version = 0;
+  std::vector<core::group_choice> choices;
+};
+
+/// The formal choices committed since `cursor_us` (the database's clock, with overlap; 0: only
+/// the clock is read) and the next cursor. Undecodable rows are skipped.
+std::pair<std::vector<popularity_change>, std::int64_t> popularity_changes_since(
+    const std::string& conninfo, std::int64_t cursor_us);
+
 std::size_t load_popularity(const std::string& conninfo, const candidate_directory& dir,
                             core::popularity_index& out);
 

@@ -1,8 +1,37 @@
 #include "storage/worker_pool.hpp"
 
+#include <poll.h>
+
 #include <pqxx/pqxx>
 
 namespace zhiyuan::storage {
+namespace {
+
+// The pool thread's connection slot and connection string, for reopen_connection().
+thread_local std::unique_ptr<pqxx::connection>* current_slot = nullptr;
+thread_local const std::string* current_conninfo = nullptr;
+
+// An idle connection has nothing to read: readable means the server closed it or sent a
+// FATAL (restart, failover, idle timeout), found with one poll instead of a failed query.
+bool closed_while_idle(pqxx::connection& conn) {
+  pollfd p{conn.sock(), POLLIN, 0};
+  return conn.sock() < 0 || ::poll(&p, 1, 0) != 0;
+}
+
+}  // namespace
+
+pqxx::connection* worker_pool::reopen_connection() {
+  if (current_slot == nullptr || current_conninfo == nullptr || current_conninfo->empty()) {
+    return nullptr;
+  }
+  current_slot->reset();
+  try {
+    *current_slot = std::make_unique<pqxx::connection>(*current_conninfo);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+  return current_slot->get();
+}
 
 worker_pool::worker_pool(std::string name, unsigned threads, std::size_t max_queue,
                          std::string conninfo)
@@ -41,6 +70,8 @@ std::size_t worker_pool::queued() const {
 
 void worker_pool::run() {
   std::unique_ptr<pqxx::connection> conn;
+  current_slot = &conn;
+  current_conninfo = &conninfo_;
   for (;;) {
     job j;
     {
@@ -50,6 +81,7 @@ void worker_pool::run() {
       j = std::move(queue_.front());
       queue_.pop_front();
     }
+    if (conn && closed_while_idle(*conn)) conn.reset();
     if (!conninfo_.empty() && (!conn || !conn->is_open())) {
       try {
         conn = std::make_unique<pqxx::connection>(conninfo_);

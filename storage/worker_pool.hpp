@@ -6,11 +6,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <pqxx/connection>
+#include <pqxx/except>
 
 namespace zhiyuan::storage {
 
@@ -35,6 +37,31 @@ class worker_pool {
   void stop();
 
   std::size_t queued() const;
+
+  /// Called from inside a job after its connection broke (pqxx::broken_connection): replaces
+  /// the calling pool thread's connection with a fresh one and returns it, or nullptr when it
+  /// cannot connect (or the caller is no pool thread). After a failover every pooled
+  /// connection is dead; a reader retries once on the new one instead of answering 503.
+  static pqxx::connection* reopen_connection();
+
+  /// `fn(conn)`'s result, retried once on a fresh connection when the connection broke
+  /// (a failover, a restart). Safe: a transaction that lost its connection did not commit (a
+  /// lost COMMIT is pqxx::in_doubt_error, which is not retried). nullopt when `fn` threw.
+  template <typename R, typename Fn>
+  static std::optional<R> call_retrying(Fn& fn, pqxx::connection* conn) {
+    try {
+      return fn(conn);
+    } catch (const pqxx::broken_connection&) {
+      if (auto* fresh = reopen_connection()) {
+        try {
+          return fn(fresh);
+        } catch (...) {
+        }
+      }
+    } catch (...) {
+    }
+    return std::nullopt;
+  }
   const std::string& name() const noexcept { return name_; }
 
  private:

@@ -18,8 +18,8 @@ namespace zhiyuan::storage {
 
 using op_ptr = std::unique_ptr<write_op>;
 
-/// Array parameters of the widest statement (the submission's), candidate_id included.
-inline constexpr std::size_t max_arrays = 7;
+/// Array parameters of the widest statement (the idempotency record's), candidate_id included.
+inline constexpr std::size_t max_arrays = 8;
 
 /// A writer's scratch for one transaction, reused batch after batch (no allocation once warm):
 /// the batch's ops by candidate, which of them are fresh, and the array-literal buffers.

@@ -5,11 +5,13 @@
 #include <optional>
 #include <stdexcept>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
 #include "storage/columns.hpp"
 #include "storage/encoding.hpp"
+#include "storage/idempotency.hpp"
 #include "storage/pg_arrays.hpp"
 #include "storage/sql/write_path.hpp"
 
@@ -213,6 +215,18 @@ void apply(pqxx::work& tx, write_batch& b) {
     if (i == write_batch::npos) continue;
     read_common(*b.ops[i], row);
     k::read(*b.ops[i], row);
+  }
+  if constexpr (std::is_base_of_v<choices_args, Args>) {
+    // An op without a base version cannot conflict: it was skipped because another node
+    // inserted the first version concurrently (ON CONFLICT waited for its COMMIT). Rerun the
+    // batch, which then updates that version.
+    for (std::size_t i = 0; i < b.ops.size(); ++i) {
+      const auto* args = std::get_if<Args>(&b.ops[i]->args);
+      if (b.fresh[i] && args != nullptr && args->base_version < 0 &&
+          b.ops[i]->status == op_status::conflict) {
+        throw key_race{};
+      }
+    }
   }
 }
 

@@ -125,8 +125,10 @@ using completion = void (*)(std::unique_ptr<write_op> op);
 /// Intrusive: the `mpsc_node` base (`next`) links it into its candidate's mailbox (no
 /// allocation per enqueue).
 ///
-/// On `replayed` only `response_status` and `response_body` are meaningful (the stored
-/// response); `version`, `committed_at_us` and `prev_hash` are filled on `committed` only.
+/// On `replayed` `response_status` and `response_body` are the stored response (a submission's
+/// receipt rendered again from the version its slim record names, whose `version`,
+/// `committed_at_us`, `accepted_at_us` and hashes are then filled); `version`,
+/// `committed_at_us` and `prev_hash` are otherwise filled on `committed` only.
 struct write_op : mpsc_node {
   // --- input, filled by the server ---
   std::int64_t candidate_id = 0;
@@ -140,6 +142,10 @@ struct write_op : mpsc_node {
   std::chrono::steady_clock::time_point deadline;  ///< give up (503) after this
   response_renderer render = nullptr;
   const void* render_context = nullptr;  ///< the server's, for `render` (e.g. a signing key)
+  /// A submission whose receipt is not stored (slim record): when set, the writer does not
+  /// render a committed or replayed one; the server renders it after completion, off the
+  /// writer thread and outside the transaction (`response_status` stays 0).
+  bool render_after_commit = false;
   completion done = nullptr;
   void* context = nullptr;  ///< the server's, untouched by storage
 

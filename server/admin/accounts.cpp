@@ -16,6 +16,7 @@
 #include "server/admin/gate.hpp"
 #include "server/admin/routes.hpp"
 #include "server/async.hpp"
+#include "server/filing_clock.hpp"
 #include "server/http/json_writer.hpp"
 #include "server/http/problem.hpp"
 #include "server/http/request.hpp"
@@ -131,7 +132,6 @@ void write_signed_in(std::string& out, const login_outcome& r, std::int64_t idle
   w.key("token").value(r.token);
   w.key("must_change_password").value(r.must_change_password);
   w.key("role").value(core::to_code(*core::admin_role_from_int(r.role)));
-  w.key("unit_id").value(static_cast<std::int64_t>(r.unit_id));
   w.key("idle_timeout_seconds").value(idle_seconds);
   w.end_object();
 }
@@ -207,20 +207,20 @@ asio::awaitable<void> me(request_context& ctx, admin_api_context& api) {
 }
 
 struct password_change {
-  std::string old_password;
+  std::string current_password;
   std::string new_password;
 };
 
 asio::awaitable<void> change_password(request_context& ctx, admin_api_context& api) {
   auto body = json_fields<password_change>(ctx)
-                  .text("old_password", &password_change::old_password, 64)
+                  .text("current_password", &password_change::current_password, 64)
                   .text("new_password", &password_change::new_password, 64)
                   .done();
   if (!body) co_return fail(ctx, body.error());
   job fn = [pw = std::move(*body), common = api.common_passwords, ip = peer_of(ctx)](
                pqxx::connection& conn, const storage::admin_actor& who) {
-    if (!password_matches(storage::admin_password_hash(conn, who.admin_id), pw.old_password)) {
-      return problem(errc::invalid_field, "old_password: wrong password");
+    if (!password_matches(storage::admin_password_hash(conn, who.admin_id), pw.current_password)) {
+      return problem(errc::invalid_field, "current_password: wrong password");
     }
     core::password_context pc{"", "", "", common};
     const auto rule = core::check_password(pw.new_password, pc);
@@ -229,7 +229,7 @@ asio::awaitable<void> change_password(request_context& ctx, admin_api_context& a
       detail += core::message_en(rule);
       return problem(errc::validation_failed, detail);
     }
-    if (pw.new_password == pw.old_password) {
+    if (pw.new_password == pw.current_password) {
       return problem(errc::validation_failed, "new_password: unchanged");
     }
     const std::string hash = hash_password(pw.new_password);
@@ -244,7 +244,7 @@ asio::awaitable<void> change_password(request_context& ctx, admin_api_context& a
 
 // ------------------------------------------------------------ accounts in scope
 
-void write_user(json_writer& w, const storage::admin_user_row& u) {
+void write_user(json_writer& w, const storage::admin_user_row& u, std::int64_t offset) {
   w.begin_object();
   w.key("id").value(static_cast<std::int64_t>(u.admin_id));
   w.key("username").value(u.username);
@@ -254,7 +254,7 @@ void write_user(json_writer& w, const storage::admin_user_row& u) {
   write_unit(w, u.unit);
   w.key("disabled").value(u.disabled);
   w.key("must_change_password").value(u.must_change_password);
-  w.key("created_at").value(core::format_utc_micros(u.created_us));
+  w.key("created_at").value(format_db_time(u.created_us, offset));
   w.end_object();
 }
 
@@ -270,34 +270,35 @@ std::optional<std::string> username_of(std::string_view u) {
 asio::awaitable<void> list_users(request_context& ctx, admin_api_context& api) {
   const auto after = query_positive(ctx, "page_token", INT32_MAX);
   if (!after) co_return fail(ctx, after.error());
-  job fn = [after = static_cast<std::int32_t>(after->value_or(0))](
-               pqxx::connection& conn, const storage::admin_actor& who) {
+  job fn = [after = static_cast<std::int32_t>(after->value_or(0)),
+            offset = api.clock_offset_seconds](pqxx::connection& conn,
+                                               const storage::admin_actor& who) {
     return page_of("users", storage::list_admin_users(conn, who.unit_id, after, list_page_rows),
-                   list_page_rows, &storage::admin_user_row::admin_id, write_user);
+                   list_page_rows, &storage::admin_user_row::admin_id,
+                   [offset](json_writer& w, const auto& u) { write_user(w, u, offset); });
   };
   co_await run_admin(ctx, api, {core::admin_capability::manage_accounts}, std::move(fn));
 }
 
 struct new_user {
   std::string username;
-  std::int32_t unit = 0;
+  std::string unit;  ///< its code
   core::admin_role role = core::admin_role::viewer;
 };
 
 // On the hashing pool: the account with a one-time password, returned once.
 reply create_user_job(pqxx::connection& conn, const storage::admin_actor& who, const new_user& u,
-                      const std::string& ip) {
+                      const std::string& ip, std::int64_t offset) {
   if (!core::may_grant(*core::admin_role_from_int(who.role), u.role)) {
     return problem(errc::forbidden, "role: above your own");
   }
   // Outside the subtree nothing is hashed (the insert checks the scope again).
-  if (!storage::unit_in_scope(conn, u.unit, who.unit_id)) {
-    return problem(errc::not_found, "no such unit");
-  }
+  const auto unit = storage::unit_code_in_scope(conn, u.unit, who.unit_id);
+  if (!unit) return problem(errc::not_found, "no such unit");
   const std::string password = one_time_password();
   const std::string hash = hash_password(password);
   if (hash.empty()) throw std::runtime_error("out of memory");
-  const auto out = storage::create_admin_user(conn, who, u.username, u.unit,
+  const auto out = storage::create_admin_user(conn, who, u.username, unit->id,
                                               static_cast<std::int16_t>(u.role), hash, ip);
   using o = storage::admin_user_change::outcome;
   if (out.result == o::name_taken) return problem(errc::conflict, "username: taken");
@@ -307,7 +308,7 @@ reply create_user_job(pqxx::connection& conn, const storage::admin_actor& who, c
   json_writer w(r.body);
   w.begin_object();
   w.key("user");
-  write_user(w, out.user);
+  write_user(w, out.user, offset);
   w.key("initial_password").value(password);
   w.end_object();
   return r;
@@ -319,13 +320,13 @@ asio::awaitable<void> create_user(request_context& ctx, admin_api_context& api) 
           .custom("username", true,
                   json_code(&new_user::username, username_of,
                             "username: 3-64 letters, digits, '.', '_' or '-'"))
-          .integer("unit", &new_user::unit, 1, INT32_MAX)
+          .custom("unit", true, json_code(&new_user::unit, unit_code_of, "unit: a unit code"))
           .custom("role", true, json_code(&new_user::role, core::parse_admin_role, role_codes))
           .done();
   if (!body) co_return fail(ctx, body.error());
-  job fn = [u = std::move(*body), ip = peer_of(ctx)](pqxx::connection& conn,
-                                                     const storage::admin_actor& who) {
-    return create_user_job(conn, who, u, ip);
+  job fn = [u = std::move(*body), ip = peer_of(ctx), offset = api.clock_offset_seconds](
+               pqxx::connection& conn, const storage::admin_actor& who) {
+    return create_user_job(conn, who, u, ip, offset);
   };
   co_await run_admin(ctx, api, {core::admin_capability::manage_accounts}, std::move(fn),
                      api.hashing);
@@ -339,7 +340,7 @@ struct user_change {
 
 // The change of another account of the subtree (a reset on the hashing pool).
 reply update_user_job(pqxx::connection& conn, const storage::admin_actor& who, std::int32_t id,
-                      const user_change& c, const std::string& ip) {
+                      const user_change& c, const std::string& ip, std::int64_t offset) {
   if (id == who.admin_id) {
     return problem(errc::forbidden, "not your own account (POST /api/v1/admin/me/password)");
   }
@@ -368,7 +369,7 @@ reply update_user_job(pqxx::connection& conn, const storage::admin_actor& who, s
   json_writer w(r.body);
   w.begin_object();
   w.key("user");
-  write_user(w, out.user);
+  write_user(w, out.user, offset);
   if (c.reset_password) w.key("one_time_password").value(password);
   w.end_object();
   return r;
@@ -398,9 +399,10 @@ asio::awaitable<void> update_user(request_context& ctx, admin_api_context& api) 
     co_return fail(ctx, errc::invalid_field, "body: one of disabled, role, reset_password");
   }
   const bool reset = body->reset_password;
-  job fn = [id = static_cast<std::int32_t>(*id), c = *body, ip = peer_of(ctx)](
-               pqxx::connection& conn, const storage::admin_actor& who) {
-    return update_user_job(conn, who, id, c, ip);
+  job fn = [id = static_cast<std::int32_t>(*id), c = *body, ip = peer_of(ctx),
+            offset = api.clock_offset_seconds](pqxx::connection& conn,
+                                               const storage::admin_actor& who) {
+    return update_user_job(conn, who, id, c, ip, offset);
   };
   co_await run_admin(ctx, api, {core::admin_capability::manage_accounts}, std::move(fn),
                      reset ? api.hashing : nullptr);

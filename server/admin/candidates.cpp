@@ -22,7 +22,8 @@
 namespace zhiyuan::server::admin_http {
 namespace {
 
-void write_batch_status(json_writer& w, const storage::admin_candidate_row& c, core::batch b) {
+void write_batch_status(json_writer& w, const storage::admin_candidate_row& c, core::batch b,
+                        std::int64_t offset) {
   const auto stored = storage::encode_batch(b);
   storage::admin_candidate_row::batch_status s;
   for (const auto& x : c.batches) {
@@ -36,42 +37,42 @@ void write_batch_status(json_writer& w, const storage::admin_candidate_row& c, c
                                             : "not_filed");
   w.key("submitted_version").value(s.submitted_version);
   w.key("submitted_at");
-  write_time_or_null(w, s.submitted_at_us);
+  write_time_or_null(w, s.submitted_at_us, offset);
   w.key("draft_version").value(s.draft_version);
   w.key("unfiled_reason");
   write_reason_or_null(w, s.reason);
   w.end_object();
 }
 
-void write_candidate(json_writer& w, const storage::admin_candidate_row& c) {
+void write_candidate(json_writer& w, const storage::admin_candidate_row& c, std::int64_t offset) {
   w.begin_object();
   w.key("exam_no").value(c.exam_no);
   w.key("name").value(c.name);
   w.key("id_number").value(core::mask_id_number(c.id_number));
   w.key("school").begin_object();
-  w.key("id").value(static_cast<std::int64_t>(c.school_id));
   w.key("code").value(c.school_code);
   w.key("name").value(c.school_name);
   w.end_object();
   w.key("phone").value(core::mask_phone(c.phone));
   w.key("must_set_passwords").value(c.must_set_passwords);
   w.key("last_login");
-  write_time_or_null(w, c.last_login_us);
+  write_time_or_null(w, c.last_login_us, offset);
   w.key("batches").begin_array();
-  for (const auto b : core::all_batches) write_batch_status(w, c, b);
+  for (const auto b : core::all_batches) write_batch_status(w, c, b, offset);
   w.end_array();
   w.end_object();
 }
 
 asio::awaitable<void> candidate(request_context& ctx, admin_api_context& api) {
   const std::string exam(ctx.params.get("exam_no"));
-  job fn = [exam, ip = peer_of(ctx)](pqxx::connection& conn, const storage::admin_actor& who) {
+  job fn = [exam, ip = peer_of(ctx), offset = api.clock_offset_seconds](
+               pqxx::connection& conn, const storage::admin_actor& who) {
     const auto c = storage::load_admin_candidate(conn, exam, who.unit_id);
     if (!c) return problem(errc::not_found, "no such candidate");
     storage::append_audit(conn, {1, who.admin_id, who.unit_id, "candidate.read", exam, "", ip});
     reply r;
     json_writer w(r.body);
-    write_candidate(w, *c);
+    write_candidate(w, *c, offset);
     return r;
   };
   co_await run_admin(ctx, api, {core::admin_capability::candidate_data}, std::move(fn));

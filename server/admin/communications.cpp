@@ -12,6 +12,7 @@
 #include "server/admin/encode.hpp"
 #include "server/admin/gate.hpp"
 #include "server/admin/routes.hpp"
+#include "server/filing_clock.hpp"
 #include "server/http/json_writer.hpp"
 #include "server/http/problem.hpp"
 #include "server/http/request.hpp"
@@ -28,17 +29,20 @@ constexpr int page_rows = 100;
 // ------------------------------------------------------------ reminders
 
 struct reminder_body {
-  std::int32_t unit = 0;
+  std::string unit;  ///< its code
   core::batch batch = core::batch::undergrad;
   std::string message;
 };
 
 reply send_reminder_job(pqxx::connection& conn, const storage::admin_actor& who,
                         const reminder_body& b, std::int64_t interval, const std::string& ip) {
-  std::string title = "填报提醒 (";
-  title += core::to_code(b.batch);
-  title += ')';
-  const auto out = storage::send_reminder(conn, who, b.unit, storage::encode_batch(b.batch), title,
+  const auto unit = storage::unit_code_in_scope(conn, b.unit, who.unit_id);
+  if (!unit) return problem(errc::not_found, "no such unit");
+  // Candidates read the title: the batch by its Chinese name.
+  std::string title = "填报提醒（";
+  title += core::name_zh(b.batch);
+  title += "）";
+  const auto out = storage::send_reminder(conn, who, *unit, storage::encode_batch(b.batch), title,
                                           b.message, interval, ip);
   using k = storage::reminder_outcome::kind;
   if (out.result == k::out_of_scope) return problem(errc::not_found, "no such unit");
@@ -53,7 +57,7 @@ reply send_reminder_job(pqxx::connection& conn, const storage::admin_actor& who,
   json_writer w(r.body);
   w.begin_object();
   w.key("notice_id").value(out.notice_id);
-  w.key("unit_id").value(static_cast<std::int64_t>(b.unit));
+  w.key("unit").value(unit->code);
   w.key("batch").value(core::to_code(b.batch));
   w.key("recipients").value(out.recipients);
   w.end_object();
@@ -63,7 +67,7 @@ reply send_reminder_job(pqxx::connection& conn, const storage::admin_actor& who,
 asio::awaitable<void> send_reminder(request_context& ctx, admin_api_context& api) {
   auto body =
       json_fields<reminder_body>(ctx)
-          .integer("unit", &reminder_body::unit, 1, INT32_MAX)
+          .custom("unit", true, json_code(&reminder_body::unit, unit_code_of, "unit: a unit code"))
           .custom("batch", true, json_code(&reminder_body::batch, core::parse_batch, batch_codes))
           .text("message", &reminder_body::message, 2000)
           .done();
@@ -78,7 +82,7 @@ asio::awaitable<void> send_reminder(request_context& ctx, admin_api_context& api
 
 // ------------------------------------------------------------ notices
 
-void write_notice(json_writer& w, const storage::office_notice_row& n) {
+void write_notice(json_writer& w, const storage::office_notice_row& n, std::int64_t offset) {
   w.begin_object();
   w.key("id").value(n.id);
   w.key("kind").value(n.kind == 1 ? "reminder" : "announcement");
@@ -93,44 +97,44 @@ void write_notice(json_writer& w, const storage::office_notice_row& n) {
   w.key("unit");
   write_unit(w, n.unit);
   w.key("author").value(n.author);
-  w.key("created_at").value(core::format_utc_micros(n.created_us));
+  w.key("created_at").value(format_db_time(n.created_us, offset));
   if (n.kind == 1) w.key("recipients").value(n.recipients);
   w.end_object();
 }
 
 struct notice_body {
-  std::int32_t unit = 0;
+  std::string unit;  ///< its code
   std::string title;
   std::string body;
   std::string batch;  ///< a batch code, or empty: every batch
 };
 
 reply post_notice_job(pqxx::connection& conn, const storage::admin_actor& who, const notice_body& n,
-                      std::int16_t batch, const std::string& ip) {
-  const auto target = storage::unit_in_scope(conn, n.unit, who.unit_id);
+                      std::int16_t batch, const std::string& ip, std::int64_t offset) {
+  const auto target = storage::unit_code_in_scope(conn, n.unit, who.unit_id);
   if (!target) return problem(errc::not_found, "no such unit");
   // Province-wide announcements are the province managers' (issue 7).
   if (target->level == 0 &&
       !core::may_run_province(*core::admin_role_from_int(who.role), who.unit_level)) {
     return problem(errc::forbidden, "only the province's managers publish province-wide");
   }
-  auto posted = storage::post_notice(conn, who, n.unit, batch, n.title, n.body, ip);
+  auto posted = storage::post_notice(conn, who, *target, batch, n.title, n.body, ip);
   if (!posted) return problem(errc::not_found, "no such unit");
-  posted->unit = *target;
   reply r;
   r.status = 201;
   json_writer w(r.body);
-  write_notice(w, *posted);
+  write_notice(w, *posted, offset);
   return r;
 }
 
 asio::awaitable<void> post_notice(request_context& ctx, admin_api_context& api) {
-  auto body = json_fields<notice_body>(ctx)
-                  .integer("unit", &notice_body::unit, 1, INT32_MAX)
-                  .text("title", &notice_body::title, 200)
-                  .text("body", &notice_body::body, 10000)
-                  .text("batch", &notice_body::batch, 32, false)
-                  .done();
+  auto body =
+      json_fields<notice_body>(ctx)
+          .custom("unit", true, json_code(&notice_body::unit, unit_code_of, "unit: a unit code"))
+          .text("title", &notice_body::title, 200)
+          .text("body", &notice_body::body, 10000)
+          .text("batch", &notice_body::batch, 32, false)
+          .done();
   if (!body) co_return fail(ctx, body.error());
   if (body->title.empty() || body->body.empty()) {
     co_return fail(ctx, errc::invalid_field, "title, body: not empty");
@@ -141,9 +145,9 @@ asio::awaitable<void> post_notice(request_context& ctx, admin_api_context& api) 
     if (!b) co_return fail(ctx, errc::invalid_field, batch_codes);
     batch = storage::encode_batch(*b);
   }
-  job fn = [n = std::move(*body), batch, ip = peer_of(ctx)](pqxx::connection& conn,
-                                                            const storage::admin_actor& who) {
-    return post_notice_job(conn, who, n, batch, ip);
+  job fn = [n = std::move(*body), batch, ip = peer_of(ctx), offset = api.clock_offset_seconds](
+               pqxx::connection& conn, const storage::admin_actor& who) {
+    return post_notice_job(conn, who, n, batch, ip, offset);
   };
   co_await run_admin(ctx, api, {admin_capability::publish}, std::move(fn));
 }
@@ -155,10 +159,12 @@ asio::awaitable<void> list_notices(request_context& ctx, admin_api_context& api)
   const auto kind = query_choice(ctx, "kind", {"announcement", "reminder"});
   if (!kind) co_return fail(ctx, kind.error());
   job fn = [before = before->value_or(0),
-            kind = static_cast<std::int16_t>(kind->has_value() ? **kind : -1)](
-               pqxx::connection& conn, const storage::admin_actor& who) {
+            kind = static_cast<std::int16_t>(kind->has_value() ? **kind : -1),
+            offset = api.clock_offset_seconds](pqxx::connection& conn,
+                                               const storage::admin_actor& who) {
     return page_of("notices", storage::list_notices(conn, who.unit_id, before, page_rows, kind),
-                   page_rows, &storage::office_notice_row::id, write_notice);
+                   page_rows, &storage::office_notice_row::id,
+                   [offset](json_writer& w, const auto& n) { write_notice(w, n, offset); });
   };
   co_await run_admin(ctx, api, {admin_capability::statistics}, std::move(fn));
 }
@@ -187,14 +193,14 @@ std::optional<std::string_view> document_type(std::string_view header_value) {
   return std::nullopt;
 }
 
-void write_document(json_writer& w, const storage::document_row& d) {
+void write_document(json_writer& w, const storage::document_row& d, std::int64_t offset) {
   w.begin_object();
   w.key("id").value(d.id);
   w.key("title").value(d.title);
   w.key("filename").value(d.filename);
   w.key("content_type").value(d.content_type);
   w.key("size").value(d.size);
-  w.key("uploaded_at").value(core::format_utc_micros(d.uploaded_us));
+  w.key("uploaded_at").value(format_db_time(d.uploaded_us, offset));
   w.key("uploaded_by").value(d.uploaded_by);
   w.end_object();
 }
@@ -245,14 +251,15 @@ core::result<upload> decode_upload(const request_context& ctx, std::size_t max_b
 asio::awaitable<void> upload_document(request_context& ctx, admin_api_context& api) {
   auto u = decode_upload(ctx, api.document_max_bytes);
   if (!u) co_return fail(ctx, u.error());
-  job fn = [u = std::move(*u), content = ctx.request.body(), ip = peer_of(ctx)](
-               pqxx::connection& conn, const storage::admin_actor& who) {
+  job fn = [u = std::move(*u), content = ctx.request.body(), ip = peer_of(ctx),
+            offset = api.clock_offset_seconds](pqxx::connection& conn,
+                                               const storage::admin_actor& who) {
     const auto d =
         storage::insert_document(conn, who, u.title, u.filename, std::string(u.type), content, ip);
     reply r;
     r.status = 201;
     json_writer w(r.body);
-    write_document(w, d);
+    write_document(w, d, offset);
     return r;
   };
   co_await run_admin(ctx, api, {admin_capability::province_operations, false, true}, std::move(fn));
@@ -261,9 +268,11 @@ asio::awaitable<void> upload_document(request_context& ctx, admin_api_context& a
 asio::awaitable<void> list_documents(request_context& ctx, admin_api_context& api) {
   const auto before = query_positive(ctx, "page_token");
   if (!before) co_return fail(ctx, before.error());
-  job fn = [before = before->value_or(0)](pqxx::connection& conn, const storage::admin_actor&) {
+  job fn = [before = before->value_or(0), offset = api.clock_offset_seconds](
+               pqxx::connection& conn, const storage::admin_actor&) {
     return page_of("documents", storage::list_documents(conn, before, page_rows), page_rows,
-                   &storage::document_row::id, write_document);
+                   &storage::document_row::id,
+                   [offset](json_writer& w, const auto& d) { write_document(w, d, offset); });
   };
   co_await run_admin(ctx, api, {admin_capability::statistics}, std::move(fn));
 }

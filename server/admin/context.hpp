@@ -29,6 +29,8 @@ struct admin_api_context {
   std::int64_t idle_seconds = 15 * 60;
   int export_page_rows = 2000;  ///< rows per database round trip of a streamed export
   std::function<std::int64_t()> now_micros;
+  /// The filing clock's offset (server/filing_clock.hpp): every time an answer carries is on it.
+  std::int64_t clock_offset_seconds = 0;
   // ---- operations (admin_ops_routes)
   schedule_holder* schedule = nullptr;  ///< the live timetable; a PUT swaps it at once
   /// Reloads the snapshots an applied import changed (candidate/snapshots.hpp); true when they

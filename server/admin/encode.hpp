@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,11 +16,18 @@
 
 namespace zhiyuan::server::admin_http {
 
-/// `{"id","code","name"}` of a unit, with `"level"` when asked.
+/// `{"code","name"}` of a unit, with `"level"` (province, city, county, school) when asked. A
+/// unit is named by its code everywhere in the API; its internal id never appears.
 void write_unit(json_writer& w, const storage::unit_ref& u, bool with_level = false);
 
-/// A time in microseconds as RFC 3339 UTC, or null when it is 0 (never happened).
-void write_time_or_null(json_writer& w, std::int64_t micros);
+/// A time the database stamped (unix µs) as RFC 3339 UTC on the filing clock
+/// (server/filing_clock.hpp), or null when it is 0 (never happened).
+void write_time_or_null(json_writer& w, std::int64_t micros, std::int64_t clock_offset_seconds);
+
+/// A unit code as paths, queries and bodies give it: 1-32 letters, digits, '.', '_' or '-'.
+std::optional<std::string> unit_code_of(std::string_view code);
+/// The `{unit}` segment as a unit code, else not_found ("no such unit").
+core::result<std::string> path_unit_code(const request_context& ctx);
 
 /// The code of a stored unfiled reason (core::unfiled_reason), or "" when unknown.
 std::string_view reason_code(std::int16_t stored);

@@ -13,6 +13,7 @@
 #include "server/admin/gate.hpp"
 #include "server/admin/routes.hpp"
 #include "server/async.hpp"
+#include "server/filing_clock.hpp"
 #include "server/http/csv.hpp"
 #include "server/http/json_writer.hpp"
 #include "server/http/problem.hpp"
@@ -26,18 +27,19 @@ namespace {
 
 constexpr int list_page_rows = 200;
 
-// The unit of the path and the batch of the query (default 本科批) every figure is about.
+// The unit of the path (its code) and the batch of the query (default 本科批) every figure is
+// about.
 struct unit_batch {
-  std::int32_t unit = 0;
+  std::string unit;
   core::batch batch = core::batch::undergrad;
 };
 
 core::result<unit_batch> decode_unit_batch(const request_context& ctx) {
-  const auto unit = path_id(ctx, "unit", INT32_MAX);
+  auto unit = path_unit_code(ctx);
   if (!unit) return core::failure(unit.error());
   const auto b = query_batch(ctx, core::batch::undergrad);
   if (!b) return core::failure(b.error());
-  return unit_batch{static_cast<std::int32_t>(*unit), **b};
+  return unit_batch{std::move(*unit), **b};
 }
 
 // ------------------------------------------------------------ statistics
@@ -71,8 +73,10 @@ asio::awaitable<void> unit_stats(request_context& ctx, admin_api_context& api) {
   const auto q = decode_unit_batch(ctx);
   if (!q) co_return fail(ctx, q.error());
   job fn = [q = *q](pqxx::connection& conn, const storage::admin_actor& who) {
+    const auto unit = storage::unit_code_in_scope(conn, q.unit, who.unit_id);
+    if (!unit) return problem(errc::not_found, "no such unit");
     const auto rows =
-        storage::load_unit_stats(conn, q.unit, storage::encode_batch(q.batch), who.unit_id);
+        storage::load_unit_stats(conn, unit->id, storage::encode_batch(q.batch), who.unit_id);
     if (rows.empty()) return problem(errc::not_found, "no such unit");
     reply r;
     json_writer w(r.body);
@@ -92,17 +96,17 @@ asio::awaitable<void> unit_stats(request_context& ctx, admin_api_context& api) {
 asio::awaitable<void> stats_timeline(request_context& ctx, admin_api_context& api) {
   const auto q = decode_unit_batch(ctx);
   if (!q) co_return fail(ctx, q.error());
-  job fn = [q = *q](pqxx::connection& conn, const storage::admin_actor& who) {
-    if (!storage::unit_in_scope(conn, q.unit, who.unit_id)) {
-      return problem(errc::not_found, "no such unit");
-    }
+  job fn = [q = *q, offset = api.clock_offset_seconds](pqxx::connection& conn,
+                                                       const storage::admin_actor& who) {
+    const auto unit = storage::unit_code_in_scope(conn, q.unit, who.unit_id);
+    if (!unit) return problem(errc::not_found, "no such unit");
     const auto hours = storage::load_submission_timeline(
-        conn, q.unit, storage::encode_batch(q.batch), who.unit_id);
+        conn, unit->id, storage::encode_batch(q.batch), who.unit_id, offset);
     reply r;
     json_writer w(r.body);
     w.begin_object();
     w.key("batch").value(core::to_code(q.batch));
-    w.key("unit_id").value(static_cast<std::int64_t>(q.unit));
+    w.key("unit").value(unit->code);
     w.key("hours").begin_array();
     for (const auto& [hour, n] : hours) {
       w.begin_object();
@@ -121,8 +125,9 @@ asio::awaitable<void> stats_timeline(request_context& ctx, admin_api_context& ap
 
 struct unfiled_query {
   unit_batch of;
-  bool csv = false;        ///< the whole list streamed as CSV, else one JSON page
-  std::int64_t after = 0;  ///< a JSON page starts after this candidate id
+  std::int64_t clock_offset_seconds = 0;  ///< the filing clock's, for sign-in times
+  bool csv = false;                       ///< the whole list streamed as CSV, else one JSON page
+  std::int64_t after = 0;                 ///< a JSON page starts after this candidate id
 };
 
 core::result<unfiled_query> decode_unfiled(const request_context& ctx) {
@@ -136,15 +141,15 @@ core::result<unfiled_query> decode_unfiled(const request_context& ctx) {
     return core::failure(core::errc::invalid_field,
                          "page_token: as returned by the previous JSON page");
   }
-  return unfiled_query{*of, csv, after->value_or(0)};
+  return unfiled_query{std::move(*of), 0, csv, after->value_or(0)};
 }
 
-void write_unfiled_row(json_writer& w, const storage::unfiled_row& row) {
+void write_unfiled_row(json_writer& w, const storage::unfiled_row& row, std::int64_t offset) {
   w.begin_object();
   write_identity(w, row);
   w.key("phone").value(core::mask_phone(row.phone));
   w.key("last_login");
-  write_time_or_null(w, row.last_login_us);
+  write_time_or_null(w, row.last_login_us, offset);
   w.key("draft").value(row.has_draft);
   w.key("reason");
   write_reason_or_null(w, row.reason);
@@ -154,38 +159,39 @@ void write_unfiled_row(json_writer& w, const storage::unfiled_row& row) {
 
 // The audit row, then a JSON page (a CSV export's rows stream after the head).
 reply list_unfiled(pqxx::connection& conn, const storage::admin_actor& who, const unfiled_query& q,
-                   const std::string& ip) {
-  const auto target = storage::unit_in_scope(conn, q.of.unit, who.unit_id);
+                   const std::string& ip, std::int32_t& unit_id) {
+  const auto target = storage::unit_code_in_scope(conn, q.of.unit, who.unit_id);
   if (!target) return problem(errc::not_found, "no such unit");
+  unit_id = target->id;
   const std::string batch_code(core::to_code(q.of.batch));
   // Every read and export of candidate data is audited before the data leaves.
   storage::append_audit(
-      conn, {1, who.admin_id, who.unit_id, q.csv ? "unfiled.export" : "unfiled.list", target->code,
-             audit_detail({{"unit_id", std::to_string(q.of.unit)},
-                           {"batch", batch_code},
-                           {"format", q.csv ? "csv" : "json"}}),
-             ip});
+      conn,
+      {1, who.admin_id, who.unit_id, q.csv ? "unfiled.export" : "unfiled.list", target->code,
+       audit_detail(
+           {{"unit", target->code}, {"batch", batch_code}, {"format", q.csv ? "csv" : "json"}}),
+       ip});
   reply r;
   if (q.csv) return r;
-  const auto rows = storage::load_unfiled_page(conn, q.of.unit, storage::encode_batch(q.of.batch),
+  const auto rows = storage::load_unfiled_page(conn, target->id, storage::encode_batch(q.of.batch),
                                                who.unit_id, q.after, list_page_rows);
   json_writer w(r.body);
   w.begin_object();
   w.key("batch").value(batch_code);
-  w.key("unit_id").value(static_cast<std::int64_t>(q.of.unit));
+  w.key("unit").value(target->code);
   w.key("candidates").begin_array();
-  for (const auto& row : rows) write_unfiled_row(w, row);
+  for (const auto& row : rows) write_unfiled_row(w, row, q.clock_offset_seconds);
   w.end_array();
   write_next_page_token(w, rows, list_page_rows, &storage::unfiled_row::candidate_id);
   w.end_object();
   return r;
 }
 
-void append_csv_row(std::string& out, const storage::unfiled_row& row) {
+void append_csv_row(std::string& out, const storage::unfiled_row& row, std::int64_t offset) {
   const std::string id_number = core::mask_id_number(row.id_number);
   const std::string phone = core::mask_phone(row.phone);
   const std::string last_login =
-      row.last_login_us != 0 ? core::format_utc_micros(row.last_login_us) : std::string();
+      row.last_login_us != 0 ? format_db_time(row.last_login_us, offset) : std::string();
   // Stored text is guarded against spreadsheet formulas; what the server itself writes is not.
   const std::pair<std::string_view, bool> fields[] = {{row.exam_no, true},
                                                       {row.name, true},
@@ -194,7 +200,7 @@ void append_csv_row(std::string& out, const storage::unfiled_row& row) {
                                                       {row.school_name, true},
                                                       {phone, true},
                                                       {last_login, false},
-                                                      {row.has_draft ? "draft" : "none", false},
+                                                      {row.has_draft ? "true" : "false", false},
                                                       {reason_code(row.reason), false},
                                                       {row.note, true}};
   for (std::size_t i = 0; i < std::size(fields); ++i) {
@@ -211,6 +217,7 @@ struct export_cursor {
   std::int16_t batch = 0;
   std::int32_t actor_unit = 0;
   int page_rows = 2000;
+  std::int64_t clock_offset_seconds = 0;
   std::int64_t after = 0;
 };
 
@@ -223,7 +230,7 @@ asio::awaitable<stream_step> next_csv_chunk(std::shared_ptr<export_cursor> cur,
   };
   auto rows = co_await run_on<std::vector<storage::unfiled_row>>(*cur->pool, std::move(load));
   if (!rows) co_return stream_step::failed;
-  for (const auto& row : *rows) append_csv_row(chunk, row);
+  for (const auto& row : *rows) append_csv_row(chunk, row, cur->clock_offset_seconds);
   if (rows->size() < static_cast<std::size_t>(cur->page_rows)) co_return stream_step::done;
   cur->after = rows->back().candidate_id;
   co_return stream_step::more;
@@ -231,15 +238,16 @@ asio::awaitable<stream_step> next_csv_chunk(std::shared_ptr<export_cursor> cur,
 
 // The export's head (a BOM and the header line); its rows stream page by page after it.
 void start_export(request_context& ctx, admin_api_context& api, const unit_batch& of,
-                  std::int32_t actor_unit) {
-  auto cur = std::make_shared<export_cursor>(export_cursor{
-      api.queries, of.unit, storage::encode_batch(of.batch), actor_unit, api.export_page_rows, 0});
+                  std::int32_t unit_id, std::int32_t actor_unit) {
+  auto cur = std::make_shared<export_cursor>(
+      export_cursor{api.queries, unit_id, storage::encode_batch(of.batch), actor_unit,
+                    api.export_page_rows, api.clock_offset_seconds, 0});
   ctx.res.content_type = "text/csv; charset=utf-8";
   ctx.res.body = "\xEF\xBB\xBF";  // BOM: spreadsheets then read the file as UTF-8
   ctx.res.body +=
       "exam_no,name,id_number,school_code,school_name,phone,last_login,draft,reason,note\r\n";
   std::string disposition = "attachment; filename=\"unfiled-";
-  disposition += std::to_string(of.unit);
+  disposition += of.unit;
   disposition += '-';
   disposition += core::to_code(of.batch);
   disposition += ".csv\"";
@@ -248,18 +256,20 @@ void start_export(request_context& ctx, admin_api_context& api, const unit_batch
 }
 
 asio::awaitable<void> unfiled(request_context& ctx, admin_api_context& api) {
-  const auto q = decode_unfiled(ctx);
+  auto q = decode_unfiled(ctx);
   if (!q) co_return fail(ctx, q.error());
-  // The stream needs the actor's unit: the job hands it back to this coroutine.
+  q->clock_offset_seconds = api.clock_offset_seconds;
+  // The stream needs the actor's unit and the listed one: the job hands them back.
   std::int32_t actor_unit = 0;
-  job fn = [&actor_unit, q = *q, ip = peer_of(ctx)](pqxx::connection& conn,
-                                                    const storage::admin_actor& who) {
+  std::int32_t unit_id = 0;
+  job fn = [&actor_unit, &unit_id, q = *q, ip = peer_of(ctx)](pqxx::connection& conn,
+                                                              const storage::admin_actor& who) {
     actor_unit = who.unit_id;  // read back on the I/O thread after the job completes
-    return list_unfiled(conn, who, q, ip);
+    return list_unfiled(conn, who, q, ip, unit_id);
   };
   co_await run_admin(ctx, api, {core::admin_capability::candidate_data}, std::move(fn));
   if (!q->csv || ctx.res.status != 200) co_return;
-  start_export(ctx, api, q->of, actor_unit);
+  start_export(ctx, api, q->of, unit_id, actor_unit);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "server/candidate/session.hpp"
 #include "server/candidate/write_answer.hpp"
 #include "server/digest.hpp"
+#include "server/filing_clock.hpp"
 #include "server/http/json_writer.hpp"
 #include "server/http/problem.hpp"
 #include "server/http/request.hpp"
@@ -39,7 +40,8 @@ std::string user_agent_of(const request_context& ctx) {
 // ------------------------------------------------------------------ sign-in
 
 struct login_result {
-  enum class outcome { ok, bad_password, unavailable } result = outcome::unavailable;
+  enum class outcome { ok, bad_password, throttled, unavailable } result = outcome::unavailable;
+  login_guard::verdict throttle;  ///< when throttled: the fleet's verdict
   std::string token;
   token_digest digest{};
   bool must_set_passwords = true;
@@ -62,26 +64,51 @@ core::result<login_body> parse_login(const request_context& ctx) {
   return body;
 }
 
-// On the hashing pool: the password against the account's hash; a failure is recorded in the
-// login history. Unknown exam numbers (`candidate` 0) cost the same hash as known ones: no
-// account enumeration.
-login_result verify_login(pqxx::connection* conn, std::int64_t candidate, const std::string& pass,
-                          const std::string& ip, const std::string& agent) {
+// A sign-in attempt as the hashing pool sees it.
+struct login_attempt {
+  std::int64_t candidate = 0;
+  std::string password;
+  std::string ip;
+  std::string agent;
+  std::int64_t now_us = 0;
+  const fleet_login_guard* fleet = nullptr;
+};
+
+// On the hashing pool: the fleet's throttles (shared by every node), then the password
+// against the account's hash; a failure is recorded in the login history. Unknown exam numbers
+// (`candidate` 0) cost the same hash as known ones: no account enumeration.
+login_result verify_login(pqxx::connection* conn, const login_attempt& a) {
   login_result out;
   if (conn == nullptr) return out;
+  if (a.fleet != nullptr) {
+    out.throttle = a.fleet->admit(*conn, a.candidate, login_guard::secret::login, a.now_us);
+    if (out.throttle.retry_after > 0) {
+      out.result = login_result::outcome::throttled;
+      return out;
+    }
+  }
   std::optional<storage::account> acct;
-  if (candidate != 0) acct = storage::find_account(*conn, candidate);
-  const bool ok = password_matches(acct ? acct->login_hash : unknown_account_hash(), pass);
+  if (a.candidate != 0) acct = storage::find_account(*conn, a.candidate);
+  const bool ok = password_matches(acct ? acct->login_hash : unknown_account_hash(), a.password);
   if (!acct || !ok) {
-    if (acct) storage::record_failed_login(*conn, candidate, ip, agent);
+    if (acct) storage::record_failed_login(*conn, a.candidate, a.ip, a.agent);
     out.result = login_result::outcome::bad_password;
     return out;
   }
+  if (a.fleet != nullptr) a.fleet->succeeded(*conn, a.candidate, login_guard::secret::login);
   out.token = session_table::new_token(out.digest);
   out.must_set_passwords = acct->must_set_passwords;
   out.pledge_required = acct->pledge_required;
   out.result = login_result::outcome::ok;
   return out;
+}
+
+// Answers a refused attempt: account_locked when the account is locked, else too_many_requests.
+void fail_throttled(request_context& ctx, const login_guard::verdict& v) {
+  fail(ctx, v.account_locked ? errc::account_locked : errc::too_many_requests,
+       v.account_locked ? "too many wrong passwords; this account is locked for a while"
+                        : "too many sign-in attempts; slow down",
+       static_cast<unsigned>(v.retry_after));
 }
 
 // The new session's token, in the body and as the session cookie.
@@ -107,23 +134,22 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
 
   const auto who = api.candidate_by_exam_no(body->exam_no);
   const std::int64_t candidate = who ? who->id : 0;
+  // This node's memory first: a refusal costs no database round trip.
   const auto verdict =
       api.guard->admit(candidate, login_guard::secret::login, ctx.peer, api.now_micros());
-  if (verdict.retry_after > 0) {
-    co_return fail(ctx, verdict.account_locked ? errc::account_locked : errc::too_many_requests,
-                   verdict.account_locked
-                       ? "too many wrong passwords; this account is locked for a while"
-                       : "too many sign-in attempts; slow down",
-                   static_cast<unsigned>(verdict.retry_after));
-  }
-  // As PostgreSQL's inet takes it: without an IPv6 zone ("fe80::1%eth0").
-  const std::string ip(ctx.peer.substr(0, ctx.peer.find('%')));
-  const std::string agent = user_agent_of(ctx);
+  if (verdict.retry_after > 0) co_return fail_throttled(ctx, verdict);
   const std::int64_t now = api.now_seconds();
   const std::int64_t expires = now + std::chrono::seconds(api.session_absolute).count();
-
-  auto verify = [candidate, pass = std::move(body->password), agent, ip](pqxx::connection* conn) {
-    return verify_login(conn, candidate, pass, ip, agent);
+  // As PostgreSQL's inet takes it: without an IPv6 zone ("fe80::1%eth0").
+  login_attempt attempt{candidate,
+                        std::move(body->password),
+                        std::string(ctx.peer.substr(0, ctx.peer.find('%'))),
+                        user_agent_of(ctx),
+                        api.now_micros(),
+                        api.fleet_guard};
+  const std::string ip = attempt.ip, agent = attempt.agent;
+  auto verify = [attempt = std::move(attempt)](pqxx::connection* conn) {
+    return verify_login(conn, attempt);
   };
   // Named and moved: see run_on about GCC 12 and prvalue arguments of coroutines.
   auto r = co_await run_on<login_result>(*api.auth_pool, std::move(verify));
@@ -131,6 +157,7 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
     api.guard->unchecked(candidate, login_guard::secret::login);
     co_return fail(ctx, errc::unavailable, "sign-in is busy; retry shortly", 1);
   }
+  if (r->result == login_result::outcome::throttled) co_return fail_throttled(ctx, r->throttle);
   if (r->result == login_result::outcome::bad_password) {
     co_return fail(ctx, errc::unauthenticated, "exam number or password is wrong");
   }
@@ -379,7 +406,7 @@ asio::awaitable<void> logins(request_context& ctx, candidate_api_context& api) {
   w.begin_object().key("logins").begin_array();
   for (const auto& r : *rows) {
     w.begin_object();
-    w.key("at").value(core::format_utc_micros(r.at_us));
+    w.key("at").value(format_db_time(r.at_us, api.clock_offset_seconds));
     w.key("ip").value(r.ip);
     w.key("user_agent").value(r.user_agent);
     w.key("outcome").value(r.outcome);
@@ -508,7 +535,8 @@ void render_profile_write(const storage::write_op& op, unsigned& status, std::st
   json_writer w(body);
   w.begin_object();
   w.key("profile_version").value(op.version);
-  w.key("committed_at").value(core::format_utc_micros(op.committed_at_us));
+  const auto& api = *static_cast<const candidate_api_context*>(op.render_context);
+  w.key("committed_at").value(format_db_time(op.committed_at_us, api.clock_offset_seconds));
   if (const auto* c = std::get_if<storage::confirm_args>(&op.args)) {
     w.key("confirmed").value(c->what);
   }
@@ -519,6 +547,7 @@ void render_profile_write(const storage::write_op& op, unsigned& status, std::st
 asio::awaitable<void> write_profile(request_context& ctx, candidate_api_context& api,
                                     std::unique_ptr<storage::write_op> op) {
   op->render = &render_profile_write;
+  op->render_context = &api;
   auto out = co_await submit_write(*api.writes, std::move(op));
   answer_write(ctx, out);
 }

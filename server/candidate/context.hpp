@@ -23,6 +23,7 @@
 namespace zhiyuan::server {
 
 class login_guard;
+class fleet_login_guard;
 class receipt_signer;
 
 /// What the candidate-facing handlers work with. Built by main; shared by every I/O thread.
@@ -42,8 +43,9 @@ struct candidate_api_context {
   storage::worker_pool* auth_pool = nullptr;  ///< Argon2id and sign-in queries
   storage::worker_pool* reads = nullptr;      ///< queries of a candidate's own state
   session_table* sessions = nullptr;
-  login_guard* guard = nullptr;            ///< sign-in throttling
-  const receipt_signer* signer = nullptr;  ///< Ed25519 key of the receipts
+  login_guard* guard = nullptr;                    ///< sign-in throttling, this node's memory
+  const fleet_login_guard* fleet_guard = nullptr;  ///< sign-in throttling, the fleet's (or none)
+  const receipt_signer* signer = nullptr;          ///< Ed25519 key of the receipts
   const core::common_passwords* common_passwords = nullptr;
   shared_popularity* popularity = nullptr;  ///< who chose which group (committed data)
   /// How long a session remembers a verified save password.

@@ -19,6 +19,7 @@
 #include "server/candidate/own_state.hpp"
 #include "server/candidate/session.hpp"
 #include "server/candidate/write_answer.hpp"
+#include "server/filing_clock.hpp"
 #include "server/http/json_writer.hpp"
 #include "server/http/problem.hpp"
 #include "server/http/request.hpp"
@@ -207,14 +208,15 @@ std::string display_name(const core::catalog& cat, std::int16_t kind, const std:
   return name;
 }
 
-void write_favorite(json_writer& w, const core::catalog& cat, const storage::favorite_row& f) {
+void write_favorite(json_writer& w, const core::catalog& cat, const storage::favorite_row& f,
+                    std::int64_t offset) {
   const core::major_group* g = nullptr;
   const std::string name = display_name(cat, f.kind, f.target, &g);
   w.begin_object();
   w.key("kind").value(f.kind == 0 ? "college" : "group");
   w.key("id").value(f.target);
   w.key("category").value(f.category);
-  w.key("created_at").value(core::format_utc_micros(f.created_at_us));
+  w.key("created_at").value(format_db_time(f.created_at_us, offset));
   if (name.empty()) {
     w.key("name").null();
   } else {
@@ -228,7 +230,8 @@ void write_favorite(json_writer& w, const core::catalog& cat, const storage::fav
   w.end_object();
 }
 
-// A favourite's response, stored with the idempotency record (runs on the writer thread).
+// A favourite's response, stored with the idempotency record (runs on the writer thread). A
+// removal's `op.render_context` is a bool: whether the favourite was there.
 void render_favorite(const storage::write_op& op, unsigned& status, std::string& body) {
   status = 200;
   body.clear();
@@ -240,7 +243,7 @@ void render_favorite(const storage::write_op& op, unsigned& status, std::string&
   if (const auto* put = std::get_if<storage::favorite_put_args>(&op.args)) {
     w.key("category").value(put->category);
   } else {
-    w.key("deleted").value(true);
+    w.key("deleted").value(*static_cast<const bool*>(op.render_context));
   }
   w.end_object();
 }
@@ -269,7 +272,7 @@ asio::awaitable<void> get_favorites(request_context& ctx, candidate_api_context&
   w.key("max_categories").value(static_cast<std::int64_t>(max_categories));
   w.key("max_items").value(static_cast<std::int64_t>(max_favorites));
   w.key("items").begin_array();
-  for (const auto& f : *items) write_favorite(w, *catalog, f);
+  for (const auto& f : *items) write_favorite(w, *catalog, f, api.clock_offset_seconds);
   w.end_array();
   w.end_object();
   private_response(ctx);
@@ -305,12 +308,20 @@ asio::awaitable<void> delete_favorite(request_context& ctx, candidate_api_contex
   auto target = path_favorite(ctx);
   if (!target) co_return fail(ctx, target.error());
   if (auto open = favourites_open(api); !open) co_return fail(ctx, open.error());
-  // Removing works for targets no longer in the plan, and for absent favourites.
+  // Removing works for targets no longer in the plan. The answer says whether a favourite was
+  // there to remove (committed data, read before the write), so a retry stays harmless and
+  // truthful: `"deleted": false` the second time.
+  auto items = co_await load_favorites(api, session->candidate_id);
+  if (!items) co_return busy_reading(ctx);
+  const bool present = std::any_of(items->begin(), items->end(), [&](const auto& f) {
+    return f.kind == target->kind && f.target == target->target;
+  });
   storage::favorite_delete_args del;
   del.kind = target->kind;
   del.target = std::move(target->target);
   auto op = new_write_op(ctx, api, std::move(del), session->candidate_id);
   op->render = &render_favorite;
+  op->render_context = &present;  // lives until the write is done
   auto out = co_await submit_write(*api.writes, std::move(op));
   answer_write(ctx, out);
 }

@@ -11,6 +11,7 @@
 #include "server/candidate/context.hpp"
 #include "server/candidate/own_state.hpp"
 #include "server/candidate/session.hpp"
+#include "server/filing_clock.hpp"
 #include "server/http/json_writer.hpp"
 #include "server/http/problem.hpp"
 #include "server/http/request.hpp"
@@ -25,7 +26,7 @@ using core::errc;
 constexpr int notices_default_limit = 50;
 constexpr int notices_max_limit = 100;
 
-void write_notice(json_writer& w, const storage::notice_row& n) {
+void write_notice(json_writer& w, const storage::notice_row& n, std::int64_t offset) {
   w.begin_object();
   w.key("id").value(n.id);
   w.key("kind").value(n.kind == 0 ? "announcement" : "reminder");
@@ -36,7 +37,7 @@ void write_notice(json_writer& w, const storage::notice_row& n) {
   }
   w.key("title").value(n.title);
   w.key("body").value(n.body);
-  w.key("created_at").value(core::format_utc_micros(n.created_at_us));
+  w.key("created_at").value(format_db_time(n.created_at_us, offset));
   w.key("read").value(n.read);
   w.end_object();
 }
@@ -62,7 +63,7 @@ asio::awaitable<void> get_notices(request_context& ctx, candidate_api_context& a
   json_writer w(ctx.res.body);
   w.begin_object();
   w.key("notices").begin_array();
-  for (const auto& n : *notices) write_notice(w, n);
+  for (const auto& n : *notices) write_notice(w, n, api.clock_offset_seconds);
   w.end_array();
   if (more) {
     w.key("next_before").value(notices->back().id);

@@ -47,6 +47,7 @@ receipt_signer receipt_signer::generate() {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
   receipt_signer s;
   crypto_sign_keypair(s.public_.data(), s.secret_.data());
+  s.derive_key_id();
   return s;
 }
 
@@ -88,6 +89,7 @@ receipt_signer receipt_signer::load_or_create(const std::string& path) {
   receipt_signer s;
   crypto_sign_seed_keypair(s.public_.data(), s.secret_.data(), seed.data());
   sodium_memzero(seed.data(), seed.size());
+  s.derive_key_id();
   return s;
 }
 
@@ -113,10 +115,10 @@ std::string receipt_signer::public_key_pem() const {
          "\n-----END PUBLIC KEY-----\n";
 }
 
-std::string receipt_signer::key_id() const {
-  std::array<unsigned char, crypto_hash_sha256_BYTES> h;
-  crypto_hash_sha256(h.data(), public_.data(), public_.size());
-  return hex(h.data(), 8);
+void receipt_signer::derive_key_id() {
+  const auto h =
+      sha256_of(std::string_view(reinterpret_cast<const char*>(public_.data()), public_.size()));
+  key_id_ = hex(h.data(), 8);
 }
 
 std::string canonical_receipt_of(const receipt_view& r) {

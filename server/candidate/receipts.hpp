@@ -31,11 +31,15 @@ class receipt_signer {
   std::string public_key_base64() const;
   std::string public_key_pem() const;
   /// A short id of the key: the first 16 hex digits of SHA-256 of the public key.
-  std::string key_id() const;
+  const std::string& key_id() const { return key_id_; }
 
  private:
+  // Computed once with the key pair: every receipt carries it.
+  void derive_key_id();
+
   std::array<std::uint8_t, 64> secret_{};
   std::array<std::uint8_t, 32> public_{};
+  std::string key_id_;
 };
 
 /// One committed version as stored.

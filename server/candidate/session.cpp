@@ -1,9 +1,52 @@
 #include "server/candidate/session.hpp"
 
+#include "server/async.hpp"
 #include "server/http/problem.hpp"
 #include "server/http/request.hpp"
+#include "storage/session_store.hpp"
 
 namespace zhiyuan::server {
+namespace {
+
+// How long a token the database does not know is answered 401 from memory.
+constexpr std::int64_t absent_seconds = 5;
+
+std::string_view token_of(const request_context& ctx) {
+  return presented_token(header(ctx.request, "Authorization"), header(ctx.request, "Cookie"));
+}
+
+}  // namespace
+
+bool needs_session_lookup(const request_context& ctx, const candidate_api_context& api) {
+  if (ctx.path.starts_with("/api/v1/admin/") || !ctx.path.starts_with("/api/v1/")) return false;
+  const auto digest = session_table::digest_of(token_of(ctx));
+  return digest && !api.sessions->resolved_here(*digest, api.now_seconds());
+}
+
+boost::asio::awaitable<bool> look_up_session(request_context& ctx, candidate_api_context& api) {
+  const auto digest = *session_table::digest_of(token_of(ctx));
+  const std::int64_t now = api.now_seconds();
+  // Another node's idle timer reaches the database up to a tenth of the limit late
+  // (session_sync): that much slack, so that a session in use elsewhere is not refused here.
+  const std::int64_t idle = api.sessions->idle_seconds() + api.sessions->idle_seconds() / 10;
+  auto find = [digest, now, idle](pqxx::connection* conn) {
+    if (conn == nullptr) throw std::runtime_error("no database connection");
+    return storage::find_session(*conn, digest, now, idle);
+  };
+  auto r = co_await run_on<std::optional<storage::stored_session>>(*api.reads, std::move(find));
+  if (!r) {
+    fail(ctx, core::errc::unavailable, "cannot check the session now; retry shortly", 1);
+    co_return false;
+  }
+  if (const auto& s = *r) {
+    // This request is the session's latest use.
+    api.sessions->insert(digest,
+                         {s->candidate_id, s->expires_at, now, s->passwords_set, s->pledged});
+  } else {
+    api.sessions->remember_absent(digest, now + absent_seconds);
+  }
+  co_return true;
+}
 
 std::optional<session_info> authenticate(request_context& ctx, candidate_api_context& api) {
   const std::string_view token =

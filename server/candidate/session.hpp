@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <optional>
 
+#include <boost/asio/awaitable.hpp>
+
 #include "core/result.hpp"
 #include "server/candidate/context.hpp"
 #include "server/http/message.hpp"
@@ -25,6 +27,16 @@ struct session_info {
 /// The session behind the request's bearer token or cookie, or nullopt after writing a 401
 /// (with `WWW-Authenticate: Bearer`).
 std::optional<session_info> authenticate(request_context& ctx, candidate_api_context& api);
+
+/// For http_server::wants_prelude: whether the request (not an office's, /api/v1/admin/)
+/// presents a candidate token this node can answer for neither way from memory.
+bool needs_session_lookup(const request_context& ctx, const candidate_api_context& api);
+
+/// For http_server::prelude: loads the token's session from the database (the fleet's truth)
+/// into this node's cache, or remembers briefly that it is none, on the read pool; then the
+/// handler authenticates from memory as usual. False after answering 503 when the database
+/// could not say (a 401 would sign a valid session out).
+boost::asio::awaitable<bool> look_up_session(request_context& ctx, candidate_api_context& api);
 
 /// Whether the candidate may write (passwords set, pledge accepted); otherwise writes the 403
 /// (passwords_required / pledge_required) and returns false.

@@ -53,6 +53,13 @@ void answer_write(request_context& ctx, const write_outcome& out) {
   switch (op.status) {
     case storage::op_status::committed:
     case storage::op_status::replayed:
+      if (op.render_after_commit && op.response_status == 0 && op.render != nullptr) {
+        // A submission's receipt, signed here in parallel on the I/O threads.
+        op.render(op, ctx.res.status, ctx.res.body);
+        ctx.res.content_type = "application/json";
+        return;
+      }
+      [[fallthrough]];
     case storage::op_status::conflict:
       ctx.res.status = op.response_status;
       ctx.res.content_type =

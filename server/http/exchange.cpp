@@ -62,11 +62,49 @@ std::string_view id_source::next(char* buf) {
   return {buf, r.size};
 }
 
+client_origin::client_origin(std::string tcp_peer, const network_list& trusted)
+    : peer_(std::move(tcp_peer)), trusted_(!trusted.empty() && trusted.contains(peer_)) {
+  awaiting_ = trusted_;
+}
+
+proxy_parse client_origin::take_proxy_header(std::span<const std::uint8_t> data,
+                                             std::size_t& consumed) {
+  consumed = 0;
+  proxy_header h;
+  const proxy_parse r = parse_proxy_v2(data, h);
+  if (r == proxy_parse::need_more) return r;
+  awaiting_ = false;
+  if (r == proxy_parse::ok) {
+    consumed = h.length;
+    // LOCAL (the proxy's own health check) names no client: the peer stays the proxy.
+    if (!h.source.empty()) {
+      peer_ = std::move(h.source);
+      proxied_ = true;
+    }
+  }
+  return r;
+}
+
+std::string_view client_origin::client_of(const http_request& req, const network_list& trusted) {
+  if (!trusted_ || proxied_) return peer_;
+  const auto it = req.find("X-Forwarded-For");
+  if (it == req.end()) return peer_;
+  forwarded_ = forwarded_client(it->value(), trusted);
+  return forwarded_.empty() ? std::string_view(peer_) : forwarded_;
+}
+
 exchange::exchange(const exchange_env& env, id_source& ids, const http_request& req,
-                   std::string_view peer, response& res)
+                   client_origin& origin, response& res)
     : env_(env),
       start_(std::chrono::steady_clock::now()),
-      ctx_{req, path_of(req.target()), query_of(req.target()), {}, {}, {}, peer, res} {
+      ctx_{req,
+           path_of(req.target()),
+           query_of(req.target()),
+           {},
+           {},
+           {},
+           origin.client_of(req, env.trusted_proxies),
+           res} {
   env.stats.in_flight.fetch_add(1, std::memory_order_relaxed);
   if (auto it = req.find("X-Request-Id"); it != req.end() && acceptable_request_id(it->value())) {
     rid_ = it->value();
@@ -91,10 +129,17 @@ exchange::exchange(const exchange_env& env, id_source& ids, const http_request& 
   } else if (route != nullptr) {
     route_index_ = m.index;
     ctx_.params = m.params;
-    if (const auto* sync = std::get_if<sync_handler>(&route->handler)) {
+    try {
+      prelude_ = env.wants_prelude && env.wants_prelude(ctx_);
+    } catch (...) {
+      handler_threw(std::current_exception());
+      return;
+    }
+    const auto* sync = std::get_if<sync_handler>(&route->handler);
+    if (sync != nullptr && !prelude_) {
       run_sync(*sync);
     } else {
-      pending_ = &std::get<async_handler>(route->handler);
+      pending_ = route;
     }
   } else if (m.outcome == route_match::kind::method_not_allowed) {
     set_problem(res, core::errc::method_not_allowed,
@@ -115,9 +160,18 @@ void exchange::run_sync(const sync_handler& h) {
 }
 
 boost::asio::awaitable<void> exchange::run_pending() {
-  const async_handler* h = std::exchange(pending_, nullptr);
+  const route_spec* route = std::exchange(pending_, nullptr);
   try {
-    co_await (*h)(ctx_);
+    if (std::exchange(prelude_, false)) {
+      // False: the prelude has answered in ctx_.res (e.g. the session is unknown).
+      const bool go_on = co_await env_.prelude(ctx_);
+      if (!go_on) co_return;
+    }
+    if (const auto* sync = std::get_if<sync_handler>(&route->handler)) {
+      (*sync)(ctx_);
+    } else {
+      co_await std::get<async_handler>(route->handler)(ctx_);
+    }
   } catch (...) {
     handler_threw(std::current_exception());
   }
@@ -125,6 +179,7 @@ boost::asio::awaitable<void> exchange::run_pending() {
 
 void exchange::handler_threw(std::exception_ptr e) {
   pending_ = nullptr;
+  prelude_ = false;
   std::string what = "unknown exception";
   try {
     std::rethrow_exception(e);

@@ -11,6 +11,7 @@
 #include <exception>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,7 @@
 #include <boost/beast/http/parser.hpp>
 
 #include "core/errc.hpp"
+#include "server/http/client_address.hpp"
 #include "server/http/message.hpp"
 #include "server/http/metrics.hpp"
 #include "server/http/router.hpp"
@@ -56,31 +58,66 @@ struct id_source {
   std::string_view next(char* buf);
 };
 
+/// Who a connection's client is (issue 17): the TCP peer; from a trusted proxy
+/// (server.trusted_proxies), the source its PROXY v2 header names at the start of the
+/// connection, or else each request's X-Forwarded-For. Both loops keep one per connection.
+class client_origin {
+ public:
+  /// A new connection from `tcp_peer` (e.g. "127.0.0.1"; empty if unknown).
+  client_origin(std::string tcp_peer, const network_list& trusted);
+
+  /// The connection may still start with a PROXY v2 header (its peer is trusted and nothing
+  /// has been looked at yet).
+  bool awaits_proxy_header() const noexcept { return awaiting_; }
+  /// Looks for the PROXY v2 header in the connection's first bytes: need_more (receive more and
+  /// call again), ok (the first `consumed` bytes are the header), not_proxy (HTTP follows),
+  /// invalid (the connection must end). Once it returned other than need_more, it is not asked
+  /// again.
+  proxy_parse take_proxy_header(std::span<const std::uint8_t> data, std::size_t& consumed);
+
+  /// The client of `req` on this connection; valid until the next call.
+  std::string_view client_of(const http_request& req, const network_list& trusted);
+  /// The TCP peer or the PROXY header's source.
+  const std::string& peer() const noexcept { return peer_; }
+
+ private:
+  std::string peer_;
+  std::string forwarded_;  ///< this request's client by X-Forwarded-For
+  bool trusted_ = false;   ///< the TCP peer is a trusted proxy
+  bool proxied_ = false;   ///< peer_ came from a PROXY v2 header
+  bool awaiting_ = false;
+};
+
 /// What a loop needs of its server to answer requests (all shared, read-only or atomic).
 struct exchange_env {
   const server_settings& settings;
   const router& routes;
   metrics& stats;
   const std::function<bool()>& shed_browsing;
+  /// http_server::wants_prelude and prelude: a step before a matched route's handler.
+  const std::function<bool(const request_context&)>& wants_prelude;
+  const std::function<boost::asio::awaitable<bool>(request_context&)>& prelude;
+  const network_list& trusted_proxies;
   bool access_log = false;
 };
 
 /// One request from routing to its metrics. Not movable: the context points into it.
 class exchange {
  public:
-  /// Names the request (X-Request-Id or a fresh id, traceparent), routes it, sheds a browsing
-  /// route under load and runs a synchronous handler; `pending()` tells whether an
-  /// asynchronous step remains, which the loop runs with run_pending().
-  exchange(const exchange_env& env, id_source& ids, const http_request& req, std::string_view peer,
+  /// Names the request (X-Request-Id or a fresh id, traceparent), takes its client from
+  /// `origin`, routes it, sheds a browsing route under load and runs a synchronous handler
+  /// that needs no prelude; `pending()` tells whether an asynchronous step remains (the
+  /// prelude, an async handler), which the loop runs with run_pending().
+  exchange(const exchange_env& env, id_source& ids, const http_request& req, client_origin& origin,
            response& res);
   exchange(const exchange&) = delete;
   exchange& operator=(const exchange&) = delete;
 
-  /// An asynchronous step is left to await (an async handler). Both loops await only through
-  /// pending()/run_pending(), so a further asynchronous step before the handler (a "prelude"
-  /// hook) is added here once and runs on both transports.
+  /// An asynchronous step is left to await: the prelude (http_server::prelude) and then the
+  /// handler, or an async handler alone. Both loops await only through pending()/run_pending().
   bool pending() const noexcept { return pending_ != nullptr; }
-  /// Runs it; a handler that throws is answered 500 and logged.
+  /// Runs it; the handler is skipped when the prelude answered; a prelude or handler that
+  /// throws is answered 500 and logged.
   boost::asio::awaitable<void> run_pending();
   /// The same for a loop that ran the step itself and saw it throw.
   void handler_threw(std::exception_ptr e);
@@ -92,6 +129,11 @@ class exchange {
   /// The access-log line, if enabled (after the response went out).
   void log_access() const;
 
+  /// When the connection is cut if the answer is not ready: the request is read, so from here
+  /// its handling is bounded (server.handler_timeout), not its reading.
+  std::chrono::steady_clock::time_point deadline() const noexcept {
+    return start_ + env_.settings.handler_timeout;
+  }
   std::string_view request_id() const noexcept { return rid_; }
   const response& res() const noexcept { return ctx_.res; }
 
@@ -105,7 +147,8 @@ class exchange {
   std::string_view trace_;
   request_context ctx_;
   std::size_t route_index_ = metrics::unmatched;
-  const async_handler* pending_ = nullptr;
+  const route_spec* pending_ = nullptr;  ///< the route whose handler is still to run
+  bool prelude_ = false;                 ///< the prelude runs first
   double elapsed_ = 0;
 };
 

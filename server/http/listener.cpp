@@ -43,9 +43,7 @@ using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT
 class http_server::worker {
  public:
   explicit worker(http_server& owner)
-      : owner_(owner),
-        env_{owner.settings_, owner.routes_, owner.stats_, owner.shed_browsing, owner.access_log},
-        acceptor_(io_) {}
+      : owner_(owner), env_(owner.exchange_environment()), acceptor_(io_) {}
 
   asio::io_context& io() { return io_; }
 
@@ -80,13 +78,15 @@ class http_server::worker {
   // Deadlines are checked by one sweeper per worker instead of a timer per operation: arming
   // and cancelling a timer twice per request cost more than the request itself (bench/).
   struct connection {
-    explicit connection(tcp::socket s) : socket(std::move(s)) {
+    connection(tcp::socket s, const network_list& trusted)
+        : socket(std::move(s)), origin(peer_of(socket), trusted) {}
+    static std::string peer_of(const tcp::socket& socket) {
       beast::error_code ec;
       const auto ep = socket.remote_endpoint(ec);
-      if (!ec) peer = ep.address().to_string();
+      return ec ? std::string() : ep.address().to_string();
     }
     tcp::socket socket;
-    std::string peer;  ///< the client's address, e.g. "127.0.0.1"; empty if unknown
+    client_origin origin;  ///< the client's address: TCP peer, PROXY header, X-Forwarded-For
     beast::flat_buffer buffer;
     std::string out;
     response res;
@@ -155,7 +155,7 @@ class http_server::worker {
   // One connection, read like Beast's advanced server: wait for a request, read its head, admit
   // and read its body, then route, handle and write; repeat while keep-alive holds.
   asio::awaitable<void> session(tcp::socket socket) {
-    connection conn(std::move(socket));
+    connection conn(std::move(socket), owner_.trusted_proxies_);
     connections_.insert(&conn);
     struct guard {
       worker& w;
@@ -167,7 +167,8 @@ class http_server::worker {
     } on_exit{*this, conn};
 
     std::optional<request_parser> parser;
-    for (;;) {
+    bool open = co_await read_proxy_header(conn);
+    while (open) {
       if (!co_await wait_for_request(conn)) break;
       beast::error_code ec = co_await read_head(conn, parser);
       if (!ec && !parser->is_done()) {
@@ -184,6 +185,25 @@ class http_server::worker {
     beast::error_code ignored;
     conn.socket.shutdown(tcp::socket::shutdown_send, ignored);
     conn.socket.close(ignored);
+  }
+
+  // From a trusted proxy (server.trusted_proxies) a connection may start with a PROXY v2
+  // header naming the real client (HAProxy send-proxy-v2); from anyone else none is looked
+  // for. False when the connection must end (a malformed header, the peer left).
+  asio::awaitable<bool> read_proxy_header(connection& conn) {
+    if (!conn.origin.awaits_proxy_header()) co_return true;
+    conn.deadline = std::chrono::steady_clock::now() + owner_.settings_.idle_timeout;
+    for (;;) {
+      const auto data = conn.buffer.data();
+      std::size_t consumed = 0;
+      const auto r = conn.origin.take_proxy_header(
+          {static_cast<const std::uint8_t*>(data.data()), data.size()}, consumed);
+      conn.buffer.consume(consumed);
+      if (r != proxy_parse::need_more) co_return r != proxy_parse::invalid;
+      auto [ec, n] = co_await conn.socket.async_read_some(conn.buffer.prepare(536), use_tuple);
+      if (ec) co_return false;
+      conn.buffer.commit(n);
+    }
   }
 
   // Waits for the first byte of the next request under the idle timeout; once it has started,
@@ -279,7 +299,8 @@ class http_server::worker {
 
   // Routes and answers one request; returns whether the connection must close.
   asio::awaitable<bool> handle(connection& conn, const http_request& req) {
-    exchange ex(env_, ids_, req, conn.peer, conn.res);
+    exchange ex(env_, ids_, req, conn.origin, conn.res);
+    conn.deadline = ex.deadline();
     if (ex.pending()) co_await ex.run_pending();
     bool close = ex.finish(owner_.draining());
     conn.out.clear();
@@ -340,9 +361,17 @@ class http_server::worker {
 };
 
 http_server::http_server(const server_settings& settings, const router& routes, metrics& stats)
-    : settings_(settings), routes_(routes), stats_(stats) {}
+    : settings_(settings),
+      trusted_proxies_(settings.trusted_proxies),
+      routes_(routes),
+      stats_(stats) {}
 
 http_server::~http_server() { stop(); }
+
+exchange_env http_server::exchange_environment() const {
+  return {settings_,     routes_, stats_,           shed_browsing,
+          wants_prelude, prelude, trusted_proxies_, access_log};
+}
 
 void http_server::start() {
   unsigned n = settings_.io_threads;

@@ -13,11 +13,14 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "core/result.hpp"
+#include "server/http/client_address.hpp"
 #include "server/http/metrics.hpp"
 #include "server/http/router.hpp"
 #include "server/http/settings.hpp"
 
 namespace zhiyuan::server {
+
+struct exchange_env;
 
 /// The HTTP/1.1 server: one loop per thread, each with its own SO_REUSEPORT listener, its own
 /// connections and no shared mutable state but atomics (Seastar/h2o style). The loop is the
@@ -56,6 +59,14 @@ class http_server {
   /// The transport in use once started: "uring" or "epoll" (server.io).
   std::string_view transport() const noexcept { return transport_; }
 
+  /// An asynchronous step before a matched route's handler, for what a synchronous handler
+  /// needs but must not wait for on an I/O thread (e.g. loading a session this node does not
+  /// cache). `wants_prelude` is asked for every matched request (from every I/O thread: cheap
+  /// and thread-safe); when true, `prelude` is awaited first and the handler runs only if it
+  /// returns true (false: the prelude has answered in ctx.res). Set both before start().
+  std::function<bool(const request_context&)> wants_prelude;
+  std::function<boost::asio::awaitable<bool>(request_context&)> prelude;
+
   /// Whether the server is draining (set by stop_accepting).
   bool draining() const noexcept { return draining_.load(std::memory_order_relaxed); }
 
@@ -67,12 +78,15 @@ class http_server {
   struct uring_worker_deleter {
     void operator()(uring_worker* w) const noexcept;
   };
+  // What both loops answer requests with (exchange.hpp), once the hooks are set.
+  exchange_env exchange_environment() const;
   bool use_uring();
   void start_uring(boost::asio::ip::tcp::endpoint ep, unsigned n);
   void stop_accepting_uring();
   void stop_uring();
 
   const server_settings& settings_;
+  const network_list trusted_proxies_;
   const router& routes_;
   metrics& stats_;
   std::atomic<bool> draining_{false};

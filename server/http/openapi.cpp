@@ -217,7 +217,9 @@ doc_set read_docs(std::span<const embedded_text> files) {
 // Every route has exactly one doc and every doc a route; otherwise the list of both.
 void check_pairing(const router& routes, const doc_set& docs) {
   std::string missing, orphans;
-  for (const auto& name : routes.names()) {
+  for (std::size_t i = 0; i < routes.names().size(); ++i) {
+    const auto& name = routes.names()[i];
+    if (!routes.routes()[i].in_contract) continue;
     if (!docs.routes.contains(name)) missing += (missing.empty() ? "" : ", ") + name;
   }
   for (const auto& [name, d] : docs.routes) {
@@ -399,16 +401,19 @@ std::string build_openapi(const router& routes, std::span<const embedded_text> f
   w.key("openapi").value("3.1.0");
   w.key("info").begin_object();
   w.key("title").value("zhiyuan");
-  w.key("version").value(version);
+  w.key("version").value(contract_version);
   w.key("description")
       .value(
           "Online college-application filing. Every error is RFC 9457 "
-          "application/problem+json with a stable `code` member and the `request_id`.");
+          "application/problem+json with a stable `code` member and the `request_id`. Units are "
+          "named by their codes, enumerations by names, and every time is RFC 3339 UTC on the "
+          "filing clock. Changes: see README, \"Contract changes\".");
   w.end_object();
 
   // Group routes by path: OpenAPI lists the methods of one path together.
   std::map<std::string, std::vector<std::size_t>> by_path;
   for (std::size_t i = 0; i < routes.routes().size(); ++i) {
+    if (!routes.routes()[i].in_contract) continue;
     by_path[routes.routes()[i].pattern].push_back(i);
   }
   w.key("paths").begin_object();

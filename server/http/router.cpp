@@ -30,7 +30,13 @@ router::router(std::vector<route_spec> routes) : routes_(std::move(routes)) {
     std::size_t params = 0;
     for_each_segment(r.pattern, [&](std::string_view s) {
       const bool is_param = s.size() >= 2 && s.front() == '{' && s.back() == '}';
-      if (is_param) {
+      if (!segs.empty() && segs.back().is_rest) {
+        throw std::invalid_argument("{*rest} must be the last segment of " + r.pattern);
+      }
+      if (is_param && s[1] == '*') {
+        ++params;
+        segs.push_back({std::string(s.substr(2, s.size() - 3)), true, true});
+      } else if (is_param) {
         ++params;
         segs.push_back({std::string(s.substr(1, s.size() - 2)), true});
       } else {
@@ -58,14 +64,19 @@ bool router::match_pattern(const std::vector<segment>& pattern, std::string_view
   params.size = 0;
   std::size_t i = 0;
   bool ok = true;
+  bool rest_taken = false;
   for_each_segment(path, [&](std::string_view s) {
-    if (!ok) return;
+    if (!ok || rest_taken) return;
     if (i == pattern.size()) {
       ok = false;
       return;
     }
     const segment& p = pattern[i++];
-    if (p.is_param) {
+    if (p.is_rest) {
+      // The segments of a path are views into it: the rest runs from this one to its end.
+      params.items[params.size++] = {p.text, std::string_view(s.data(), path.end() - s.data())};
+      rest_taken = true;
+    } else if (p.is_param) {
       if (s.empty()) {
         ok = false;
         return;
@@ -82,15 +93,21 @@ route_match router::match(http::verb method, std::string_view path) const {
   route_match m;
   std::vector<std::string_view> allowed;
   route_params params;
-  for (std::size_t i = 0; i < routes_.size(); ++i) {
-    if (!match_pattern(segments_[i], path, params)) continue;
-    if (routes_[i].method == method) {
-      m.outcome = route_match::kind::found;
-      m.index = i;
-      m.params = params;
-      return m;
+  // Fallbacks ({*rest}) only for paths no other pattern matches.
+  const auto is_fallback = [this](std::size_t i) {
+    return !segments_[i].empty() && segments_[i].back().is_rest;
+  };
+  for (int pass = 0; pass < 2 && allowed.empty(); ++pass) {
+    for (std::size_t i = 0; i < routes_.size(); ++i) {
+      if (is_fallback(i) != (pass == 1) || !match_pattern(segments_[i], path, params)) continue;
+      if (routes_[i].method == method) {
+        m.outcome = route_match::kind::found;
+        m.index = i;
+        m.params = params;
+        return m;
+      }
+      allowed.push_back(http::to_string(routes_[i].method));
     }
-    allowed.push_back(http::to_string(routes_[i].method));
   }
   if (allowed.empty()) return m;
   std::sort(allowed.begin(), allowed.end());

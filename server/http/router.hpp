@@ -31,6 +31,9 @@ struct route_spec {
   std::string pattern;
   std::variant<sync_handler, async_handler> handler;
   route_priority priority = route_priority::normal;
+  /// Whether the route is part of the API contract (/openapi.json, paired with its docs); the
+  /// hosted web app's files and CORS preflights are not.
+  bool in_contract = true;
 };
 
 /// Binds `fn(request_context&, Context&)` to the context it serves: a sync_handler when `fn`
@@ -62,7 +65,9 @@ struct route_match {
   std::string allow;  ///< for method_not_allowed: "GET, POST"
 };
 
-/// Immutable after construction; shared by every I/O thread by const reference.
+/// Immutable after construction; shared by every I/O thread by const reference. A pattern may
+/// end in a `{*name}` segment that takes the rest of the path (possibly empty); such a route is
+/// a fallback, tried only for paths no other route's pattern matches.
 class router {
  public:
   /// Throws std::invalid_argument on a malformed pattern or a duplicate route.
@@ -77,6 +82,7 @@ class router {
   struct segment {
     std::string text;
     bool is_param;
+    bool is_rest = false;  ///< `{*name}`: the rest of the path
   };
   static bool match_pattern(const std::vector<segment>& pattern, std::string_view path,
                             route_params& params);

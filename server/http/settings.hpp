@@ -21,8 +21,15 @@ struct server_settings {
   std::size_t upload_limit = 16u << 20;
   std::chrono::milliseconds read_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
+  /// A request read whole may take this long to be answered (a write waits up to
+  /// writer.deadline_ms for its COMMIT) before the connection is cut. Must exceed that deadline:
+  /// were it read_timeout, a write answered at its deadline would race the cut (HAProxy: 502).
+  std::chrono::milliseconds handler_timeout{30'000};
   std::chrono::milliseconds drain_delay{2'000};
   std::chrono::milliseconds shutdown_timeout{15'000};
+  /// CIDRs of the proxies whose PROXY v2 header or X-Forwarded-For names the real client
+  /// (server/http/client_address.hpp); empty: every TCP peer is the client.
+  std::string trusted_proxies;
 };
 
 }  // namespace zhiyuan::server

@@ -8,10 +8,13 @@ namespace {
 void livez(request_context& ctx, const system_state&) { ctx.res.body = R"({"status":"ok"})"; }
 
 void readyz(request_context& ctx, const system_state& state) {
+  // `reason` tells a load balancer's check the two 503s apart without matching prose: a
+  // draining node leaves rotation, a node that lost the database (a failover) stays.
   if (state.draining.load(std::memory_order_relaxed)) {
-    fail(ctx, core::errc::unavailable, "draining: shutting down");
+    fail(ctx, core::errc::unavailable, "draining: shutting down", 0, R"("reason":"draining")");
   } else if (!state.database_reachable || !state.database_reachable()) {
-    fail(ctx, core::errc::unavailable, "database unreachable");
+    fail(ctx, core::errc::unavailable, "database unreachable", 0,
+         R"("reason":"database_unreachable")");
   } else {
     ctx.res.body = R"({"status":"ready"})";
   }

@@ -68,9 +68,7 @@ std::string address_text(const sockaddr_storage& a) {
 class http_server::uring_worker {
  public:
   explicit uring_worker(http_server& owner)
-      : owner_(owner),
-        env_{owner.settings_, owner.routes_, owner.stats_, owner.shed_browsing, owner.access_log},
-        exec_(io_.get_executor(), &waker_) {
+      : owner_(owner), env_(owner.exchange_environment()), exec_(io_.get_executor(), &waker_) {
     waker_.fd = eventfd(0, EFD_CLOEXEC);
     if (waker_.fd < 0) throw_errno("eventfd");
   }
@@ -129,9 +127,9 @@ class http_server::uring_worker {
   struct connection {
     int fd = -1;
     std::uint32_t generation = 0;
-    std::string peer;  ///< the client's address, e.g. "127.0.0.1"; empty if unknown
-    std::string in;    ///< received bytes not parsed yet
-    std::string out;   ///< answers waiting for the send in flight
+    std::optional<client_origin> origin;  ///< the client: TCP peer, PROXY header, X-Forwarded-For
+    std::string in;                       ///< received bytes not parsed yet
+    std::string out;                      ///< answers waiting for the send in flight
     std::string sending;
     std::size_t sent = 0;
     std::optional<request_parser> parser;
@@ -178,6 +176,9 @@ class http_server::uring_worker {
       if (const auto now = clock::now(); now >= next_sweep) {
         sweep(now);
         next_sweep = now + sweep_interval;
+        // A timer on the io_context (a handler's steady_timer) expires without waking the ring:
+        // polling at each sweep keeps it at most one sweep interval late.
+        waker_.poll_needed = true;
       }
     }
   }
@@ -238,7 +239,8 @@ class http_server::uring_worker {
                        MSG_WAITALL | MSG_NOSIGNAL);
     io_uring_sqe_set_data64(sqe, uring::pack({op::send, c.generation, slot}));
     c.send_inflight = true;
-    c.deadline = clock::now() + owner_.settings_.read_timeout;
+    // A handler at work keeps its own deadline (server.handler_timeout), which bounds the send.
+    if (!c.busy) c.deadline = clock::now() + owner_.settings_.read_timeout;
   }
 
   // --- completions ---------------------------------------------------------------------------
@@ -281,7 +283,8 @@ class http_server::uring_worker {
     c.fd = fd;
     sockaddr_storage a{};
     socklen_t len = sizeof a;
-    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) c.peer = address_text(a);
+    const bool named = ::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+    c.origin.emplace(named ? address_text(a) : std::string(), owner_.trusted_proxies_);
     c.deadline = clock::now() + owner_.settings_.idle_timeout;
     arm_recv(slot, c);
   }
@@ -301,7 +304,7 @@ class http_server::uring_worker {
       if (c->in.size() > header_limit + owner_.settings_.upload_limit + out_limit) {
         close_now(t.slot, *c);  // a client that sends far ahead of the answers
       } else {
-        process(t.slot, *c);
+        if (proxy_header_read(t.slot, *c)) process(t.slot, *c);
         if (!c->recv_armed && !c->shut) arm_recv(t.slot, *c);
       }
     } else if (cqe.res == -ENOBUFS && !c->shut) {
@@ -335,6 +338,19 @@ class http_server::uring_worker {
   }
 
   // --- requests ------------------------------------------------------------------------------
+
+  // From a trusted proxy (server.trusted_proxies) the first bytes may be a PROXY v2 header
+  // naming the real client: it is taken off before the parser sees them. False while it is
+  // incomplete, or when it is malformed (the connection is then cut).
+  bool proxy_header_read(std::uint32_t slot, connection& c) {
+    if (!c.origin->awaits_proxy_header()) return true;
+    std::size_t consumed = 0;
+    const auto r = c.origin->take_proxy_header(
+        {reinterpret_cast<const std::uint8_t*>(c.in.data()), c.in.size()}, consumed);
+    c.in.erase(0, consumed);
+    if (r == proxy_parse::invalid) close_now(slot, c);
+    return r == proxy_parse::ok || r == proxy_parse::not_proxy;
+  }
 
   // Parses and answers what `in` holds: several pipelined requests in a row, their answers
   // appended to `out` and sent together; stops at an incomplete request, a handler that waits,
@@ -409,7 +425,8 @@ class http_server::uring_worker {
 
   // Routes and answers a whole request; a waiting handler finishes in complete().
   void answer(std::uint32_t slot, connection& c) {
-    c.ex.emplace(env_, ids_, c.parser->get(), c.peer, c.res);
+    c.ex.emplace(env_, ids_, c.parser->get(), *c.origin, c.res);
+    c.deadline = c.ex->deadline();
     if (!c.ex->pending()) {
       complete(slot, c);
       return;
@@ -573,7 +590,7 @@ class http_server::uring_worker {
       if (c.fd < 0 || c.timed_out || c.deadline > now) continue;
       c.timed_out = true;
       if (c.parser && !c.busy) {
-        log_event(spdlog::level::info, "request_timeout", {{"remote", c.peer}});
+        log_event(spdlog::level::info, "request_timeout", {{"remote", c.origin->peer()}});
       }
       close_now(slot, c);
     }

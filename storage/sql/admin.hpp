@@ -96,9 +96,11 @@ inline constexpr const char* admin_stats = R"~(
 )~";
 
 // Real formal submissions of batch $2 committed per hour (every saved version), in unit $1
-// inside the actor's unit $3: hour (unix seconds), count.
+// inside the actor's unit $3, the hours on the filing clock (commit time plus $4 seconds):
+// hour (unix seconds), count.
 inline constexpr const char* admin_stats_timeline = R"~(
-    SELECT extract(epoch FROM date_trunc('hour', h.committed_at))::bigint, count(*)
+    SELECT extract(epoch FROM date_trunc('hour', h.committed_at + make_interval(secs => $4)))::bigint,
+    count(*)
     FROM units a JOIN units u ON u.id = $1 AND a.lo <= u.lo AND u.hi <= a.hi
     JOIN units s ON s.level = 3 AND u.lo <= s.lo AND s.hi <= u.hi
     JOIN candidates c ON c.school_id = s.id

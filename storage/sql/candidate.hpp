@@ -58,11 +58,18 @@ inline constexpr const char* state_mark_notice_read = R"~(
     SELECT count(*) FROM vis
 )~";
 
-// The stored outcome of an Idempotency-Key ($1 candidate, $2 key): request hash (hex), status,
-// response. Read when a retry arrives after the window closed, to replay what was committed.
+// The stored outcome of an Idempotency-Key ($1 candidate, $2 key): the history row a
+// submission's slim record names (NULLs otherwise, or when purged; columns as in
+// state_application), then request hash (hex), status, response, and whether the record is a
+// slim one (migration 0012). Read when a retry arrives after the window closed, to replay what
+// was committed.
 inline constexpr const char* state_stored_response = R"~(
-    SELECT encode(request_hash, 'hex'), status, response FROM idempotency_keys
-    WHERE candidate_id = $1 AND key = $2
+    SELECT h.version, (extract(epoch FROM h.accepted_at) * 1000000)::bigint,
+    (extract(epoch FROM h.committed_at) * 1000000)::bigint, h.digest, h.prev_hash, h.choices,
+    encode(k.request_hash, 'hex'), k.status, k.response, k.version IS NOT NULL
+    FROM idempotency_keys k LEFT JOIN application_history h ON h.candidate_id = k.candidate_id
+    AND h.batch = k.batch AND h.drill = k.drill AND h.version = k.version
+    WHERE k.candidate_id = $1 AND k.key = $2
 )~";
 
 // Purges the drill's data written before the drill closed ($1, unix seconds): drafts, current

@@ -48,4 +48,16 @@ inline constexpr const char* popularity_current_choices = R"~(
     ORDER BY a.candidate_id, a.batch LIMIT $3
 )~";
 
+// Current formal choices committed since the cursor $1 (µs, the database's clock), with 15 s
+// of overlap: committed_at is stamped before the COMMIT, which may come a little later.
+inline constexpr const char* popularity_changed_since = R"~(
+    SELECT a.candidate_id, a.batch, a.version, h.choices FROM applications a
+    JOIN application_history h USING (candidate_id, batch, drill, version)
+    WHERE NOT a.drill
+    AND a.committed_at > to_timestamp($1::double precision / 1e6) - interval '15 s'
+)~";
+
+inline constexpr const char* popularity_clock_us =
+    "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint";
+
 }  // namespace zhiyuan::storage::sql

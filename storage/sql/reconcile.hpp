@@ -30,16 +30,19 @@ inline constexpr const char* reconcile_collect_rows =
     "  E'\\n', 'UTF8')) AS hash_ok"
     " FROM application_history h JOIN candidates c USING (candidate_id)"
     " WHERE NOT h.drill AND c.exam_no IN (SELECT exam_no FROM reconcile_acks)";
-// outcome per ack: lost, mismatched or present (see storage/reconcile.hpp). The stored
-// response of the key must name the receipt's version and hash.
+// outcome per ack: lost, mismatched or present (see storage/reconcile.hpp). The key's record
+// must name the receipt's version: a slim record (migration 0012) by its batch and version
+// (the history row's hash is checked above), an older one by the version and hash in its
+// stored response.
 inline constexpr const char* reconcile_classify =
     "CREATE TEMP TABLE reconcile_result ON COMMIT DROP AS"
     " SELECT a.exam_no, a.batch, a.version, a.key, encode(r.digest, 'hex') AS db_digest,"
     "  coalesce(r.hash_ok, false) AS hash_ok, k.key IS NOT NULL AS key_found,"
     "  CASE WHEN r.candidate_id IS NULL THEN 'lost'"
     "   WHEN r.hash_ok AND encode(r.digest, 'hex') = a.digest"
-    "    AND position('\"version\":' || a.version || ',' IN k.response) > 0"
-    "    AND position('\"receipt_hash\":\"' || a.digest || '\"' IN k.response) > 0"
+    "    AND CASE WHEN k.version IS NOT NULL THEN k.version = a.version AND k.batch = a.batch"
+    "     ELSE position('\"version\":' || a.version || ',' IN k.response) > 0"
+    "      AND position('\"receipt_hash\":\"' || a.digest || '\"' IN k.response) > 0 END"
     "   THEN 'present' ELSE 'mismatched' END AS outcome"
     " FROM reconcile_acks a"
     " LEFT JOIN candidates c ON c.exam_no = a.exam_no"

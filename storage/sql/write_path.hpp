@@ -14,22 +14,31 @@ inline constexpr const char* writer_session = R"~(
 )~";
 
 // The stored records of the batch's keys seen before: same request?, stored status and
-// response. Read first, so that replays and mismatches are not applied again.
+// response, and for a submission's slim record (version not NULL) the history row it wrote
+// (NULL when purged): version, prev_hash, accepted_at and committed_at (unix µs), digest.
+// Read first, so that replays and mismatches are not applied again.
 inline constexpr const char* writer_keys_lookup = R"~(
-    SELECT k.candidate_id, k.request_hash = decode(t.h, 'hex'), k.status, k.response
+    SELECT k.candidate_id, k.request_hash = decode(t.h, 'hex'), k.status, k.response,
+    k.version IS NOT NULL, h.version, h.prev_hash,
+    (extract(epoch FROM h.accepted_at) * 1000000)::bigint,
+    (extract(epoch FROM h.committed_at) * 1000000)::bigint, h.digest
     FROM unnest($1::bigint[], $2::text[], $3::text[]) AS t(c, kk, h)
     JOIN idempotency_keys k ON k.candidate_id = t.c AND k.key = t.kk
+    LEFT JOIN application_history h ON h.candidate_id = k.candidate_id AND h.batch = k.batch
+      AND h.drill = k.drill AND h.version = k.version
 )~";
 
 // Records the new writes' keys with their rendered responses, after applying them and in the
-// same transaction. A key that another transaction recorded since the lookup (the same
-// request on two server nodes at once) is skipped here; the writer sees fewer affected rows,
-// rolls the batch back and retries it, and the retry replays that record.
+// same transaction; a committed submission records only the version it wrote ($6-$8; response
+// '', version 0 elsewhere: NULL). A key that another transaction recorded since the lookup
+// (the same request on two server nodes at once) is skipped here; the writer sees fewer
+// affected rows, rolls the batch back and retries it, and the retry replays that record.
 inline constexpr const char* writer_keys_record = R"~(
-    INSERT INTO idempotency_keys (candidate_id, key, request_hash, status, response)
-    SELECT c, k, decode(h, 'hex'), s, r
-    FROM unnest($1::bigint[], $2::text[], $3::text[], $4::smallint[], $5::text[])
-      AS t(c, k, h, s, r)
+    INSERT INTO idempotency_keys (candidate_id, key, request_hash, status, response, batch,
+      drill, version)
+    SELECT c, k, decode(h, 'hex'), s, r, b, d, nullif(v, 0)
+    FROM unnest($1::bigint[], $2::text[], $3::text[], $4::smallint[], $5::text[],
+      $6::smallint[], $7::boolean[], $8::bigint[]) AS t(c, k, h, s, r, b, d, v)
     ON CONFLICT DO NOTHING
 )~";
 

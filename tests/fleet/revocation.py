@@ -10,6 +10,7 @@ precondition; when B refuses A's fresh token (sessions live in one node's memory
 is `n/a` and the drill stops after --give-up such trials.
 
   revocation.py --exam-nos FILE [--trials 1000] [--poll-ms 5] [--timeout-s 5] [--give-up 20]
+                [--ports 8081,8082,8083]
 """
 
 import argparse
@@ -49,9 +50,10 @@ def main():
     ap.add_argument("--poll-ms", type=float, default=5)
     ap.add_argument("--timeout-s", type=float, default=5)
     ap.add_argument("--give-up", type=int, default=20)
+    ap.add_argument("--ports", default=",".join(str(p) for p in PORTS), help="the three nodes' ports")
     a = ap.parse_args()
     exam_nos = [line.strip() for line in open(a.exam_nos) if line.strip()]
-    nodes = [fleetlib.Node(p) for p in PORTS]
+    nodes = [fleetlib.Node(int(p)) for p in a.ports.split(",")]
     delays, refused, errors, timeouts = [], 0, [], 0
     for i in range(a.trials):
         na, nb = PAIRS[i % len(PAIRS)]

@@ -319,5 +319,60 @@ TEST(histogram, record_and_merge_do_not_allocate) {
   EXPECT_GT(percentile, 0u);
 }
 
+// zhiyuan-loadtest merge: shards' histograms travel as text and are merged, so the merged
+// percentiles are those of one run over all the requests.
+TEST(histogram, shards_decoded_and_merged_equal_one_histogram_of_everything) {
+  std::mt19937_64 rng(22);
+  std::lognormal_distribution<double> latency_us(8.0, 1.5);
+  histogram all;
+  histogram shard_a;
+  histogram shard_b;
+  for (int i = 0; i < 200'000; ++i) {
+    const auto v = static_cast<std::uint64_t>(latency_us(rng));
+    all.record(v);
+    (i % 3 == 0 ? shard_a : shard_b).record(v);
+  }
+  histogram merged = histogram::decode(shard_a.encode());
+  merged.merge(histogram::decode(shard_b.encode()));
+  EXPECT_EQ(merged.count(), all.count());
+  EXPECT_EQ(merged.min(), all.min());
+  EXPECT_EQ(merged.max(), all.max());
+  EXPECT_EQ(merged.mean(), all.mean());
+  for (const double p : {0.0, 1.0, 50.0, 90.0, 99.0, 99.9, 99.99, 100.0}) {
+    EXPECT_EQ(merged.value_at_percentile(p), all.value_at_percentile(p)) << "p" << p;
+  }
+  EXPECT_EQ(merged.encode(), all.encode());
+}
+
+TEST(histogram, encode_round_trips_empty_saturated_and_coarse_histograms) {
+  for (const int digits : {2, 3}) {
+    histogram h(digits);
+    EXPECT_EQ(histogram::decode(h.encode()).encode(), h.encode());
+    h.record(0);
+    h.record(histogram::one_hour_us + 5, 3);
+    h.record(12'345, 7);
+    const histogram back = histogram::decode(h.encode());
+    EXPECT_EQ(back.encode(), h.encode());
+    EXPECT_EQ(back.saturated(), 3u);
+    EXPECT_EQ(back.significant_digits(), digits);
+    EXPECT_EQ(back.value_at_percentile(50), h.value_at_percentile(50));
+  }
+}
+
+TEST(histogram, decode_rejects_text_that_is_no_histogram) {
+  histogram h;
+  h.record(5000, 2);
+  const std::string good = h.encode();
+  EXPECT_NO_THROW(histogram::decode(good));
+  for (const std::string& bad :
+       {std::string(), std::string("4 3600000000 0 0 0 0 0"),
+        std::string("3 3600000000 1 5 5 5 0"),                  // count without buckets
+        std::string("3 3600000000 1 5001 5001 5001 0 5001:1"),  // not a low
+        std::string("3 3600000000 1 5 5 5 0 5:x"), good + " 7",
+        std::string("3 3600000000 1 5 5 5 0 5:1 extra")}) {
+    EXPECT_THROW(histogram::decode(bad), std::invalid_argument) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace zhiyuan::loadtest

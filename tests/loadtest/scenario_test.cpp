@@ -414,5 +414,45 @@ TEST(scenario, the_error_of_the_brief_reads_as_promised) {
   }
 }
 
+// --shard K/N: the shards' candidates are disjoint and together the whole pool; the rate is split.
+TEST(shard, shards_split_the_pool_and_the_rate_and_keep_faults_in_the_first) {
+  const scenario whole = parse_scenario(base, "base.toml");
+  std::vector<std::int64_t> expected;
+  for (std::int64_t i = 0; i < whole.candidates.count; ++i) {
+    expected.push_back(whole.candidates.candidate_id(i));
+  }
+  for (const unsigned n : {1U, 2U, 3U, 7U}) {
+    std::vector<std::int64_t> seen;
+    double rate = 0;
+    std::size_t faults = 0;
+    for (unsigned k = 1; k <= n; ++k) {
+      scenario part = whole;
+      apply_shard(part, shard{k, n});
+      for (std::int64_t i = 0; i < part.candidates.count; ++i) {
+        seen.push_back(part.candidates.candidate_id(i));
+      }
+      rate += part.phases[1].rate_to;
+      faults += part.faults.size();
+      EXPECT_EQ(part.seed, whole.seed + k - 1);
+    }
+    std::sort(seen.begin(), seen.end());
+    EXPECT_EQ(seen, expected) << n << " shards";
+    EXPECT_NEAR(rate, whole.phases[1].rate_to, 1e-9);
+    EXPECT_EQ(faults, whole.faults.size());
+  }
+}
+
+TEST(shard, parse_shard_accepts_k_of_n_only) {
+  const shard k = parse_shard("2/3");
+  EXPECT_EQ(k.index, 2U);
+  EXPECT_EQ(k.count, 3U);
+  for (const char* bad : {"", "2", "0/3", "4/3", "1/1001", "a/b", "1/2/3", "-1/2", "1 /2"}) {
+    EXPECT_THROW(parse_shard(bad), scenario_error) << bad;
+  }
+  scenario tiny = parse_scenario(base, "base.toml");
+  tiny.candidates.count = 2;
+  EXPECT_THROW(apply_shard(tiny, shard{1, 3}), scenario_error);
+}
+
 }  // namespace
 }  // namespace zhiyuan::loadtest

@@ -104,4 +104,33 @@ tamper_status=0
 ((tamper_status == 1)) || fail "tampered acks: exit $tamper_status, expected 1"
 grep -qE "^acked=$acked present=$((acked - 2)) lost=1 mismatched=1 " "$out/tampered.out" ||
   fail "tampered acks not detected: $(tail -1 "$out/tampered.out")"
-echo "loadtest_smoke: ok ($line; tampered acks detected)"
+# Only sharded runs carry every acknowledgement in their JSON (shard_data, for the merge).
+if grep -q '"shard_data"' "$out/report.json"; then fail "an unsharded report carries shard_data"; fi
+# --shard K/N and merge: two shards at once (every other candidate, half the rate each); the
+# merge adds their histograms and counters, concatenates their acknowledgements and reconciles
+# them once, against the scenario's thresholds.
+shard_pids=()
+for k in 1 2; do
+  timeout 90 "$loadtest" --scenario "$src/loadtest/scenarios/smoke.toml" --port "$port" \
+    --database-url "$url" --threads 1 --shard "$k/2" --no-reconcile --json "$out/shard$k.json" \
+    >"$out/shard$k.out" 2>&1 &
+  shard_pids+=($!)
+done
+for p in "${shard_pids[@]}"; do
+  wait "$p" || fail "a shard failed: $(tail -n 3 "$out"/shard*.out)"
+done
+merge_status=0
+"$loadtest" merge "$out/shard1.json" "$out/shard2.json" \
+  --scenario "$src/loadtest/scenarios/smoke.toml" --database-url "$url" \
+  --json "$out/merged.json" --html "$out/merged.html" >"$out/merged.out" || merge_status=$?
+((merge_status == 0)) || fail "merge exited $merge_status: $(tail -n 5 "$out/merged.out")"
+answered() { grep -o '"overall":{"count":[0-9]*' "$1" | head -1 | cut -d: -f3; }
+acks_in() { grep -o '"acks":\[[^]]*\]' "$1" | grep -o '"[0-9]\{14\} [^"]*"' | wc -l; }
+a1=$(answered "$out/shard1.json") a2=$(answered "$out/shard2.json") am=$(answered "$out/merged.json")
+((a1 > 0 && a2 > 0 && am == a1 + a2)) || fail "merged $am answers, shards $a1 + $a2"
+k1=$(acks_in "$out/shard1.json") k2=$(acks_in "$out/shard2.json")
+merged_line=$(grep -E "^acked=$((k1 + k2)) present=$((k1 + k2)) lost=0 mismatched=0 duplicates=0$" \
+  "$out/merged.out") || fail "merged reconciliation, $k1 + $k2 acks: $(grep '^acked=' "$out/merged.out")"
+grep -qE '^threshold error_rate: 0\.0000 \(<= 0\.0000\) ok$' "$out/merged.out" ||
+  fail "the merged run's error rate was not checked against 0"
+echo "loadtest_smoke: ok ($line; tampered acks detected; shards merged: $merged_line)"

@@ -131,5 +131,21 @@ TEST(config, every_key_is_documented_in_the_shipped_file) {
   }
 }
 
+TEST(config, unknown_environment_variable_is_an_error) {
+  config_sources src;
+  src.env = env_of({{"ZHIYUAN_SERVER_TRUSTED_PROXY", "10.0.0.0/8"}});
+  src.env_names = {"ZHIYUAN_SERVER_PORT", "ZHIYUAN_SERVER_TRUSTED_PROXY"};
+  try {
+    resolve_config(src);
+    FAIL() << "accepted an unknown ZHIYUAN_ variable";
+  } catch (const config_error& e) {
+    EXPECT_EQ(e.key(), "ZHIYUAN_SERVER_TRUSTED_PROXY");
+  }
+  // The config file's own variable and the build tools' variables are not keys but allowed.
+  src.env_names = {"ZHIYUAN_SERVER_PORT", "ZHIYUAN_CONFIG", "ZHIYUAN_BENCH_VAR_DIR",
+                   "ZHIYUAN_BUILD_DIR"};
+  EXPECT_NO_THROW(resolve_config(src));
+}
+
 }  // namespace
 }  // namespace zhiyuan::server

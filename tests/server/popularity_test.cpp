@@ -45,5 +45,35 @@ TEST(shared_popularity, concurrent_writers_and_readers_end_consistent) {
   EXPECT_EQ(p.candidates(), static_cast<std::size_t>(writers * per_writer));
 }
 
+// Another node's commits reach this node's index through the refresher; a version read again
+// in the overlap of two refreshes is recorded once, a newer version replaces the older.
+TEST(popularity_refresher, records_every_nodes_commits_once_per_version) {
+  shared_popularity p;
+  std::vector<std::pair<std::vector<storage::popularity_change>, std::int64_t>> pages = {
+      {{}, 100},
+      {{{7, core::batch::undergrad, 1, form({1, 2})}}, 200},
+      {{{7, core::batch::undergrad, 1, form({1, 2})}, {8, core::batch::undergrad, 1, form({2})}},
+       300},
+      {{{7, core::batch::undergrad, 2, form({3})}}, 400}};
+  std::vector<std::int64_t> cursors;
+  std::size_t page = 0;
+  popularity_refresher r(
+      p,
+      [&](std::int64_t cursor) {
+        cursors.push_back(cursor);
+        return pages.at(page++);
+      },
+      [](std::int64_t) { return 600; });
+  EXPECT_EQ(r.refresh(), 0u);
+  EXPECT_EQ(r.refresh(), 1u);
+  EXPECT_EQ(p.stats(1, 600).first_choice, 1);
+  EXPECT_EQ(r.refresh(), 1u);  // 7's version 1 again: skipped; 8 is new
+  EXPECT_EQ(p.stats(2, 600).any_position, 2);
+  EXPECT_EQ(r.refresh(), 1u);
+  EXPECT_EQ(p.stats(1, 600).first_choice, 0);
+  EXPECT_EQ(p.stats(3, 600).first_choice, 1);
+  EXPECT_EQ(cursors, (std::vector<std::int64_t>{0, 100, 200, 300}));
+}
+
 }  // namespace
 }  // namespace zhiyuan::server

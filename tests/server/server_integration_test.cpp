@@ -296,12 +296,25 @@ TEST(server_shutdown, sigterm_turns_readyz_503_then_exits_0) {
   }
   auto r = request(s.port(), "GET", "/readyz");
   EXPECT_EQ(r.status, 503u);
-  EXPECT_NE(r.body.find("draining"), std::string::npos);
+  EXPECT_NE(r.body.find("\"reason\":\"draining\""), std::string::npos) << r.body;
   auto code = s.stop(0, std::chrono::seconds(20));  // signal 0: just wait
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 0);
   EXPECT_TRUE(busy.peer_closed());
   EXPECT_NE(s.output().find("shutdown_finished"), std::string::npos);
+}
+
+// A postgresql:// URL works everywhere, /readyz's health probe included (it used to append
+// " connect_timeout=2" to the URL, which made every probe fail).
+TEST(server_startup, a_postgresql_uri_is_ready) {
+  storage::embedded_options o;
+  o.var_dir = ZHIYUAN_TEST_VAR_DIR;
+  const storage::embedded_cluster cluster(o);
+  const std::string uri = "postgresql:///zhiyuan?host=" + cluster.socket_dir().string() +
+                          "&user=postgres&application_name=zhiyuan";
+  server_process s(base_args({"--database.url", uri}));
+  const auto r = request(s.port(), "GET", "/readyz");
+  EXPECT_EQ(r.status, 200u) << r.body;
 }
 
 // One bad key is the only thing wrong with an otherwise working command line: with a valid value

@@ -4,7 +4,7 @@
 // chosen instant of the filing timetable, candidates of the seeded province with valid forms,
 // and sign-in. Test files take candidates from disjoint ranges of `pick_case` (ctest runs
 // files in parallel against one database):
-//   filing 0-99, account 100-199, catalog 200-299, state 300-399.
+//   filing 0-99, account 100-199, catalog 200-299, state 300-399, admin 400-499, fleet 500-599.
 
 #include <sodium.h>
 
@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+
+#include <pqxx/pqxx>
 
 #include "core/choices.hpp"
 #include "core/time.hpp"
@@ -134,6 +136,24 @@ inline std::string ready_session(std::uint16_t port, const std::string& exam_no)
   auto r = request(port, "POST", "/api/v1/me/pledge", bearer(token), "");
   EXPECT_EQ(r.status, 200u) << r.body;
   return token;
+}
+
+// Puts a candidate back into the first-login state with its synthetic login password (the
+// journey changes passwords; a rerun must start afresh).
+inline void reset_to_first_login(const std::string& exam_no) {
+  const std::string pw = loadtest::synthetic_login_password(exam_no);
+  char hash[crypto_pwhash_STRBYTES];
+  ASSERT_EQ(crypto_pwhash_str(hash, pw.data(), pw.size(), crypto_pwhash_OPSLIMIT_MIN,
+                              crypto_pwhash_MEMLIMIT_MIN),
+            0);
+  pqxx::connection conn(database_url());
+  pqxx::work tx(conn);
+  tx.exec_params(
+      "UPDATE candidates SET login_hash = $2, save_hash = NULL, must_set_passwords = true,"
+      " pledge_at = NULL, household_confirmed_at = NULL, physical_exam_confirmed_at = NULL,"
+      " phone = NULL, address = NULL WHERE exam_no = $1",
+      exam_no, std::string(hash));
+  tx.commit();
 }
 
 inline std::string sha256_hex(const std::string& s) {

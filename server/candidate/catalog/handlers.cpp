@@ -69,7 +69,9 @@ void get_schedule(request_context& ctx, candidate_api_context& api) {
     w.key("batch").value(core::to_code(b));
     w.key("name_zh").value(core::name_zh(b));
     w.key("phase").value(core::to_code(core::phase_at(s, b, now)));
-    w.key("may_browse").value(core::decide(s, b, core::action::browse, now).allowed());
+    // Published plans and scores are browsable whenever they are loaded; the schedule governs
+    // writes only, so the answer says what may be written.
+    w.key("may_favorite").value(core::decide(s, b, core::action::favourite, now).allowed());
     w.key("may_submit").value(submit.allowed());
     w.key("next_submit_open");
     if (submit.next_open) {

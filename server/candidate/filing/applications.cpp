@@ -84,7 +84,7 @@ asio::awaitable<void> get_application(request_context& ctx, candidate_api_contex
   write_choices(w, cur->choices, *catalog);
   w.key("receipt");
   write_stored_receipt(w, api.signer, cur->own.who.exam_number(), cur->own.b, cur->own.drill,
-                       cur->row);
+                       cur->row, api.clock_offset_seconds);
   w.end_object();
 }
 
@@ -109,7 +109,8 @@ void write_history(json_writer& w, const candidate_api_context& api, const own_b
     w.key("choices");
     write_choices(w, choices[i], cat);
     w.key("receipt");
-    write_stored_receipt(w, api.signer, own.who.exam_number(), own.b, own.drill, page.versions[i]);
+    write_stored_receipt(w, api.signer, own.who.exam_number(), own.b, own.drill, page.versions[i],
+                         api.clock_offset_seconds);
     w.end_object();
   }
   w.end_array();

@@ -21,6 +21,7 @@
 #include "server/candidate/session.hpp"
 #include "server/candidate/write_answer.hpp"
 #include "server/digest.hpp"
+#include "server/filing_clock.hpp"
 #include "server/http/json_writer.hpp"
 #include "server/http/problem.hpp"
 #include "server/http/request.hpp"
@@ -58,7 +59,7 @@ asio::awaitable<void> get_draft(request_context& ctx, candidate_api_context& api
   w.key("drill").value(own->drill);
   w.key("version").value(version);
   if (*draft) {
-    w.key("updated_at").value(core::format_utc_micros((*draft)->updated_at_us));
+    w.key("updated_at").value(format_db_time((*draft)->updated_at_us, api.clock_offset_seconds));
   } else {
     w.key("updated_at").null();
   }
@@ -140,6 +141,7 @@ asio::awaitable<void> import_favorites(request_context& ctx, candidate_api_conte
   const auto catalog = api.catalog.load();
   // What the import did is reported with the receipt once it is durable (render_draft).
   draft_notes notes;
+  notes.clock_offset_seconds = api.clock_offset_seconds;
   notes.import = append_favourites(*choices, state->favorites, *catalog, own->b);
 
   const std::int64_t accepted_us = api.now_micros();

@@ -1,9 +1,11 @@
 #include "server/candidate/filing/render.hpp"
 
 #include "core/time.hpp"
+#include "server/candidate/context.hpp"
 #include "server/candidate/receipts.hpp"
 #include "server/candidate/write_answer.hpp"
 #include "server/digest.hpp"
+#include "server/filing_clock.hpp"
 #include "server/http/problem.hpp"
 #include "storage/encoding.hpp"
 
@@ -41,19 +43,20 @@ void render_submission(const storage::write_op& op, unsigned& status, std::strin
   // The signed receipt: rebuilt from the op and what the database decided (version, previous
   // hash, receipt hash), so GETs of this version produce the same bytes.
   status = 201;
+  const auto& api = *static_cast<const candidate_api_context*>(op.render_context);
   const storage::choices_args& c = *storage::args_as<storage::choices_args>(op);
   receipt_view r{.exam_no = c.exam_no,
                  .b = storage::decode_batch(c.batch),
                  .drill = c.drill,
                  .version = op.version,
                  .accepted_at_us = op.accepted_at_us,
-                 .committed_at_us = op.committed_at_us,
+                 .committed_at_us = on_filing_clock(op.committed_at_us, api.clock_offset_seconds),
                  .choices_sha256 = c.choices_sha256,
                  .receipt_hash = op.receipt_hash};
   if (op.has_prev_hash) r.prev_hash = op.prev_hash;
   json_writer w(body);
   w.begin_object();
-  write_receipt_members(w, r, *static_cast<const receipt_signer*>(op.render_context));
+  write_receipt_members(w, r, *api.signer);
   w.end_object();
 }
 
@@ -63,15 +66,17 @@ void render_draft(const storage::write_op& op, unsigned& status, std::string& bo
   status = 200;
   json_writer w(body);
   const storage::choices_args& c = *storage::args_as<storage::choices_args>(op);
+  const auto* notes = static_cast<const draft_notes*>(op.render_context);
   w.begin_object();
   w.key("exam_no").value(c.exam_no);
   w.key("batch").value(core::to_code(storage::decode_batch(c.batch)));
   w.key("drill").value(c.drill);
   w.key("version").value(op.version);
   w.key("accepted_at").value(core::format_utc_micros(op.accepted_at_us));
-  w.key("committed_at").value(core::format_utc_micros(op.committed_at_us));
+  w.key("committed_at")
+      .value(format_db_time(op.committed_at_us, notes ? notes->clock_offset_seconds : 0));
   w.key("choices_sha256").value(hex(c.choices_sha256.data(), c.choices_sha256.size()));
-  if (const auto* notes = static_cast<const draft_notes*>(op.render_context)) {
+  if (notes != nullptr) {
     if (notes->import) write_import(w, *notes->import);
     w.key("violations");
     write_violations(w, notes->findings);
@@ -80,14 +85,15 @@ void render_draft(const storage::write_op& op, unsigned& status, std::string& bo
 }
 
 void write_stored_receipt(json_writer& w, const receipt_signer* signer, std::string_view exam_no,
-                          core::batch b, bool drill, const storage::application_row& a) {
+                          core::batch b, bool drill, const storage::application_row& a,
+                          std::int64_t clock_offset_seconds) {
   receipt_view v;
   v.exam_no = exam_no;
   v.b = b;
   v.drill = drill;
   v.version = a.version;
   v.accepted_at_us = a.accepted_at_us;
-  v.committed_at_us = a.committed_at_us;
+  v.committed_at_us = on_filing_clock(a.committed_at_us, clock_offset_seconds);
   v.choices_sha256 = sha256_of(a.choices);
   v.receipt_hash = a.receipt_hash;
   v.prev_hash = a.prev_hash;

@@ -1,9 +1,11 @@
 #pragma once
 
 // How filing answers look: the responses of saved drafts and formal submissions (rendered on the
-// writer thread before COMMIT and stored with the idempotency record, so that a replay returns
-// the same bytes), stored versions' receipts, and the choices as the client sent them.
+// writer thread; a draft's is stored with the idempotency record, a submission's receipt is
+// rendered again from its history row on a replay: the same bytes either way), stored versions'
+// receipts, and the choices as the client sent them.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,19 +35,22 @@ struct import_summary {
 struct draft_notes {
   std::optional<import_summary> import;
   std::vector<core::finding> findings;
+  std::int64_t clock_offset_seconds = 0;  ///< the filing clock's, for the commit time
 };
 
 /// The response of a formal submission: its signed receipt (201; `op.render_context` is the
-/// receipt_signer), or the 409 of a stale If-Match.
+/// candidate_api_context: its receipt_signer and filing clock), or the 409 of a stale If-Match.
 void render_submission(const storage::write_op& op, unsigned& status, std::string& body);
 /// The response of a saved draft: its version (200) followed by the draft_notes that
 /// `op.render_context` points to (the handler's, which waits for the op), or the 412 of a stale
 /// If-Match.
 void render_draft(const storage::write_op& op, unsigned& status, std::string& body);
 
-/// The receipt of a stored version of formal choices (signed when `signer` is not null).
+/// The receipt of a stored version of formal choices (signed when `signer` is not null), its
+/// commit time on the filing clock (server/filing_clock.hpp).
 void write_stored_receipt(json_writer& w, const receipt_signer* signer, std::string_view exam_no,
-                          core::batch b, bool drill, const storage::application_row& a);
+                          core::batch b, bool drill, const storage::application_row& a,
+                          std::int64_t clock_offset_seconds);
 
 /// Major `m` of group `g` (null when `g` is null or has no such major).
 const core::major* find_major(const core::catalog& cat, const core::major_group* g,

@@ -144,6 +144,17 @@ core::result<save_request> parse_save_request(const request_context& ctx, const 
   thread_local ondemand::parser parser;
   ondemand::document doc;
   if (parser.iterate(body).get(doc)) return core::failure(errc::invalid_field, "body is not JSON");
+  // As every other body: a member nobody reads is refused, not silently ignored, first.
+  ondemand::object top;
+  if (doc.get_object().get(top)) return core::failure(errc::invalid_field, "body: a JSON object");
+  for (auto member : top) {
+    std::string_view key;
+    if (member.unescaped_key().get(key)) return core::failure(errc::invalid_field, "body");
+    if (key != "choices" && (!formal || key != "save_password")) {
+      return core::failure(errc::invalid_field, fmt::format("{} (unknown member)", key));
+    }
+  }
+  doc.rewind();
   auto choices = parse_choices(doc, cat);
   if (!choices) return core::failure(choices.error());
   r.choices = std::move(*choices);
@@ -163,7 +174,9 @@ core::result<save_request> parse_save_request(const request_context& ctx, const 
 // (the same request: its response; another request: 422). False when there is none (or the
 // store cannot be read), and the caller answers as it would have.
 asio::awaitable<bool> replay_stored(request_context& ctx, candidate_api_context& api,
-                                    std::int64_t candidate, const std::string& key, bool drill) {
+                                    std::int64_t candidate, const save_request& req,
+                                    const storage::candidate_directory::entry& who, bool drill) {
+  const std::string& key = req.key;
   auto lookup = [candidate, key](pqxx::connection& conn) {
     return storage::find_stored_response(conn, candidate, key);
   };
@@ -178,6 +191,12 @@ asio::awaitable<bool> replay_stored(request_context& ctx, candidate_api_context&
   ctx.res.status = (*stored)->status;
   ctx.res.content_type = ctx.res.status >= 400 ? "application/problem+json" : "application/json";
   ctx.res.body = std::move((*stored)->body);
+  if (const auto& receipt = (*stored)->receipt) {
+    // A slim record (submissions): the receipt of the version it wrote, rendered again.
+    json_writer w(ctx.res.body);
+    write_stored_receipt(w, api.signer, who.exam_number(), req.b, drill, *receipt,
+                         api.clock_offset_seconds);
+  }
   co_return true;
 }
 
@@ -238,7 +257,9 @@ std::unique_ptr<storage::write_op> make_write_op(const request_context& ctx,
     return op;
   }
   op->render = &render_submission;
-  op->render_context = api.signer;
+  op->render_context = &api;
+  // Signed on this I/O thread after COMMIT (answer_write), not on the writer in its transaction.
+  op->render_after_commit = true;
   const std::string accepted = core::format_utc_micros(accepted_us);
   auto& submit = std::get<storage::submit_args>(op->args);
   const std::string choices_hex = hex(submit.choices_sha256.data(), submit.choices_sha256.size());
@@ -305,7 +326,7 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
     const core::finding f = *closed;
     // A retry of a submission committed before the close (its answer lost on the way) must
     // still get its receipt: replay the stored outcome of this key, if there is one.
-    if (formal && co_await replay_stored(ctx, api, session->candidate_id, req->key, drill)) {
+    if (formal && co_await replay_stored(ctx, api, session->candidate_id, *req, *who, drill)) {
       co_return;
     }
     co_return fail(ctx, errc::window_closed, core::message_en(f), 0, violations_json({f}));
@@ -317,6 +338,7 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
   // A saved draft also reports what still stands between it and a valid submission; the notes
   // live here until the write is done.
   draft_notes notes;
+  notes.clock_offset_seconds = api.clock_offset_seconds;
   if (!formal) notes.findings = findings;
 
   // Validated: only now pay for the save password (Argon2id at most once per memo period).

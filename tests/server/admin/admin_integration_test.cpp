@@ -215,16 +215,14 @@ TEST_F(admin_api_test, every_admin_is_served_in_its_subtree_and_refused_outside_
         const std::string token = login_admin(port(), a);
         ASSERT_FALSE(token.empty());
         // Positive control for every role: the own unit's statistics.
-        EXPECT_EQ(
-            call(port(), "GET", "/api/v1/admin/units/" + std::to_string(home.id) + "/stats", token)
-                .status,
-            200u)
+        EXPECT_EQ(call(port(), "GET", "/api/v1/admin/units/" + home.code + "/stats", token).status,
+                  200u)
             << a.username;
         const auto users = call(port(), "GET", "/api/v1/admin/users", token);
         EXPECT_EQ(users.status, expected_status(role, admin_role::manager, true, 200u))
             << a.username;
         for (const auto& t : targets) {
-          const std::string unit = "/api/v1/admin/units/" + std::to_string(t.unit.id);
+          const std::string unit = "/api/v1/admin/units/" + t.unit.code;
           const std::string cand = "/api/v1/admin/candidates/" + t.unit.exam_no;
           const std::string who =
               a.username + " -> " + t.relation + " " + t.unit.code + " / " + t.unit.exam_no;
@@ -256,7 +254,7 @@ TEST_F(admin_api_test, every_admin_is_served_in_its_subtree_and_refused_outside_
           const auto created =
               call(port(), "POST", "/api/v1/admin/users", token,
                    R"({"username":")" + name + "." + t.relation + ".new." + run_tag() +
-                       R"(","unit":)" + std::to_string(t.unit.id) + R"(,"role":"viewer"})");
+                       R"(","unit":")" + t.unit.code + R"(","role":"viewer"})");
           const auto want_created = expected_status(role, admin_role::manager, t.in_scope, 201u);
           EXPECT_EQ(created.status, want_created) << who << ": " << created.body;
           std::int32_t changed = t.holder->id;
@@ -271,11 +269,10 @@ TEST_F(admin_api_test, every_admin_is_served_in_its_subtree_and_refused_outside_
                     expected_status(role, admin_role::manager, t.in_scope, 200u))
               << who;
           // The account list and the audit log show the unit's holder inside the subtree only.
-          const auto audit =
-              call(port(), "GET",
-                   "/api/v1/admin/audit?action=admin.login&unit=" + std::to_string(t.unit.id) +
-                       "&actor=" + std::to_string(t.holder->id),
-                   token);
+          const auto audit = call(port(), "GET",
+                                  "/api/v1/admin/audit?action=admin.login&unit=" + t.unit.code +
+                                      "&actor=" + std::to_string(t.holder->id),
+                                  token);
           EXPECT_EQ(audit.status, expected_status(role, admin_role::manager, true, 200u)) << who;
           if (role == admin_role::manager) {
             const std::string holder = "\"" + t.holder->username + "\"";
@@ -341,14 +338,14 @@ TEST_F(admin_api_test, managers_grant_at_most_their_role_inside_their_subtree) {
   // Operators manage no accounts.
   EXPECT_EQ(call(port(), "GET", "/api/v1/admin/users", op_token).status, 403u);
   EXPECT_EQ(call(port(), "POST", "/api/v1/admin/users", op_token,
-                 R"({"username":"gr.x.)" + run_tag() + R"(","unit":)" + std::to_string(county.id) +
-                     R"(,"role":"viewer"})")
+                 R"({"username":"gr.x.)" + run_tag() + R"(","unit":")" + county.code +
+                     R"(","role":"viewer"})")
                 .status,
             403u);
   // The manager creates an operator; the one-time password forces a change.
   auto created = call(port(), "POST", "/api/v1/admin/users", token,
-                      R"({"username":"gr.new.)" + run_tag() + R"(","unit":)" +
-                          std::to_string(county.id) + R"(,"role":"operator"})");
+                      R"({"username":"gr.new.)" + run_tag() + R"(","unit":")" + county.code +
+                          R"(","role":"operator"})");
   ASSERT_EQ(created.status, 201u) << created.body;
   simdjson::dom::parser p;
   auto doc = p.parse(created.body);
@@ -360,20 +357,20 @@ TEST_F(admin_api_test, managers_grant_at_most_their_role_inside_their_subtree) {
   auto me = call(port(), "GET", "/api/v1/admin/me", fresh_token);
   EXPECT_EQ(me.status, 200u);
   EXPECT_NE(me.body.find(R"("must_change_password":true)"), std::string::npos);
-  const std::string stats = "/api/v1/admin/units/" + std::to_string(county.id) + "/stats";
+  const std::string stats = "/api/v1/admin/units/" + county.code + "/stats";
   auto blocked = call(port(), "GET", stats, fresh_token);
   EXPECT_EQ(blocked.status, 403u);
   EXPECT_NE(blocked.body.find("passwords_required"), std::string::npos);
   EXPECT_EQ(call(port(), "POST", "/api/v1/admin/me/password", fresh_token,
-                 R"({"old_password":"wrong-one1","new_password":"Better2023x"})")
+                 R"({"current_password":"wrong-one1","new_password":"Better2023x"})")
                 .status,
             400u);
   EXPECT_EQ(call(port(), "POST", "/api/v1/admin/me/password", fresh_token,
-                 R"({"old_password":")" + fresh.password + R"(","new_password":"12345678"})")
+                 R"({"current_password":")" + fresh.password + R"(","new_password":"12345678"})")
                 .status,
             422u);
   EXPECT_EQ(call(port(), "POST", "/api/v1/admin/me/password", fresh_token,
-                 R"({"old_password":")" + fresh.password + R"(","new_password":"Better2023x"})")
+                 R"({"current_password":")" + fresh.password + R"(","new_password":"Better2023x"})")
                 .status,
             200u);
   EXPECT_EQ(call(port(), "GET", stats, fresh_token).status, 200u);
@@ -399,17 +396,20 @@ TEST_F(admin_api_test, managers_grant_at_most_their_role_inside_their_subtree) {
   login_admin(port(), fresh, 200);
   // Not in the parent unit (outside the subtree), not with an unknown role.
   pqxx::work tx2(conn);
-  const auto parent =
-      tx2.exec_params1("SELECT parent_id FROM units WHERE id = $1", county.id)[0].as<int>();
+  const auto up = tx2.exec_params1(
+      "SELECT p.id, p.code FROM units u JOIN units p ON p.id = u.parent_id WHERE u.id = $1",
+      county.id);
+  const auto parent = up[0].as<int>();
+  const auto parent_code = up[1].as<std::string>();
   tx2.commit();
   EXPECT_EQ(call(port(), "POST", "/api/v1/admin/users", token,
-                 R"({"username":"gr.up.)" + run_tag() + R"(","unit":)" + std::to_string(parent) +
-                     R"(,"role":"viewer"})")
+                 R"({"username":"gr.up.)" + run_tag() + R"(","unit":")" + parent_code +
+                     R"(","role":"viewer"})")
                 .status,
             404u);
   EXPECT_EQ(call(port(), "POST", "/api/v1/admin/users", token,
-                 R"({"username":"gr.root.)" + run_tag() + R"(","unit":)" +
-                     std::to_string(county.id) + R"(,"role":"root"})")
+                 R"({"username":"gr.root.)" + run_tag() + R"(","unit":")" + county.code +
+                     R"(","role":"root"})")
                 .status,
             400u);
   // Nor changes an account outside the subtree: in the parent unit or in a sibling county.
@@ -570,22 +570,23 @@ TEST_F(admin_api_test, statistics_match_direct_counts_after_sign_in_and_submissi
   const auto viewer = make_admin(conn, province, admin_role::viewer, "stats");
   const std::string admin = login_admin(port(), viewer);
   pqxx::work tx(conn);
-  const auto school =
-      tx.exec_params1("SELECT school_id FROM candidates WHERE exam_no = $1", subject.exam_no)[0]
-          .as<std::int32_t>();
+  const auto school_row = tx.exec_params1(
+      "SELECT c.school_id, s.code FROM candidates c JOIN units s ON s.id = c.school_id"
+      " WHERE c.exam_no = $1",
+      subject.exam_no);
+  const auto school = school_row[0].as<std::int32_t>();
+  const auto school_code = school_row[1].as<std::string>();
   tx.commit();
   EXPECT_GE(scalar("SELECT count(*) FROM window_logins w JOIN candidates c USING (candidate_id)"
                    " WHERE c.exam_no = '" +
                    subject.exam_no + "' AND w.batch = 1"),
             1);
-  for (const std::int32_t unit : {province.id, school}) {
+  for (const auto& [unit, code] : {std::pair{province.id, province.code}, {school, school_code}}) {
     // Other tests write at the same time: compare when the tables did not move meanwhile.
     bool compared = false;
     for (int attempt = 0; attempt < 10 && !compared; ++attempt) {
       const std::string before = direct_counts(unit);
-      auto r =
-          call(port(), "GET",
-               "/api/v1/admin/units/" + std::to_string(unit) + "/stats?batch=undergrad", admin);
+      auto r = call(port(), "GET", "/api/v1/admin/units/" + code + "/stats?batch=undergrad", admin);
       ASSERT_EQ(r.status, 200u) << r.body;
       if (direct_counts(unit) != before) continue;
       compared = true;
@@ -594,8 +595,8 @@ TEST_F(admin_api_test, statistics_match_direct_counts_after_sign_in_and_submissi
     }
     EXPECT_TRUE(compared);
   }
-  auto timeline = call(port(), "GET",
-                       "/api/v1/admin/units/" + std::to_string(school) + "/stats/timeline", admin);
+  auto timeline =
+      call(port(), "GET", "/api/v1/admin/units/" + school_code + "/stats/timeline", admin);
   EXPECT_EQ(timeline.status, 200u);
   EXPECT_NE(timeline.body.find("\"submissions\":"), std::string::npos) << timeline.body;
   // Viewers see statistics only.
@@ -631,8 +632,7 @@ TEST_F(admin_api_test, offices_see_status_record_reasons_and_reset_passwords_nev
             400u);
   EXPECT_NE(call(port(), "GET", path, token).body.find(R"("unfiled_reason":"abroad")"),
             std::string::npos);
-  auto list =
-      call(port(), "GET", "/api/v1/admin/units/" + std::to_string(school) + "/unfiled", token);
+  auto list = call(port(), "GET", "/api/v1/admin/units/" + unit.code + "/unfiled", token);
   ASSERT_EQ(list.status, 200u);
   if (list.body.find(subject.exam_no) != std::string::npos) {
     EXPECT_NE(list.body.find("study in Japan"), std::string::npos);
@@ -740,10 +740,9 @@ TEST(admin_api_export, the_province_list_streams_in_bounded_chunks) {
   bool compared = false;
   for (int attempt = 0; attempt < 10 && !compared; ++attempt) {
     const auto before = scalar(count_sql);
-    const auto r = read_chunked(server.port(),
-                                "/api/v1/admin/units/" + std::to_string(province.id) +
-                                    "/unfiled?format=csv&batch=undergrad",
-                                token);
+    const auto r = read_chunked(
+        server.port(),
+        "/api/v1/admin/units/" + province.code + "/unfiled?format=csv&batch=undergrad", token);
     ASSERT_NE(r.head.find("200 OK"), std::string::npos) << r.head;
     ASSERT_NE(r.head.find("Transfer-Encoding: chunked"), std::string::npos);
     EXPECT_EQ(r.head.find("Content-Length"), std::string::npos);
@@ -759,6 +758,11 @@ TEST(admin_api_export, the_province_list_streams_in_bounded_chunks) {
     if (after != before) continue;
     compared = true;
     ASSERT_EQ(r.body.rfind("\xEF\xBB\xBF", 0), 0u);  // BOM
+    // The draft column says true or false, as the JSON list does.
+    EXPECT_EQ(r.body.find(",none,"), std::string::npos);
+    EXPECT_EQ(r.body.find(",draft,"), r.body.find(",last_login,draft,") + 11);
+    EXPECT_TRUE(r.body.find(",true,") != std::string::npos ||
+                r.body.find(",false,") != std::string::npos);
     std::size_t lines = 0;
     for (char ch : r.body) lines += ch == '\n';
     EXPECT_EQ(static_cast<std::int64_t>(lines), before + 1);  // + the header line

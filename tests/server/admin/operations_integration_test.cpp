@@ -168,40 +168,39 @@ TEST_F(admin_ops_test, siblings_viewers_schools_and_non_province_managers_are_re
       make_admin(conn, at.county.code, at.county.id, admin_role::manager, "ops.cm");
   const std::string t_op = sign_in(port(), op), t_other = sign_in(port(), other),
                     t_viewer = sign_in(port(), viewer), t_cm = sign_in(port(), county_mgr);
-  const std::string sibling = std::to_string(at.sibling.id);
+  const std::string sibling = at.sibling.code;
   // Aimed at the sibling's subtree: 404.
   EXPECT_EQ(call(port(), "POST", "/api/v1/admin/reminders", t_op,
-                 R"({"unit":)" + sibling + R"(,"batch":"undergrad","message":"hi"})")
+                 R"({"unit":")" + sibling + R"(","batch":"undergrad","message":"hi"})")
                 .status,
             404u);
   EXPECT_EQ(call(port(), "POST", "/api/v1/admin/notices", t_op,
-                 R"({"unit":)" + sibling + R"(,"title":"t","body":"b"})")
+                 R"({"unit":")" + sibling + R"(","title":"t","body":"b"})")
                 .status,
             404u);
   // A school cannot publish beyond itself (its county), nor province-wide.
   EXPECT_EQ(call(port(), "POST", "/api/v1/admin/notices", t_op,
-                 R"({"unit":)" + std::to_string(at.county.id) + R"(,"title":"t","body":"b"})")
+                 R"({"unit":")" + at.county.code + R"(","title":"t","body":"b"})")
                 .status,
             404u);
   // The county manager may publish to its county but not province-wide.
   EXPECT_EQ(call(port(), "POST", "/api/v1/admin/notices", t_cm,
-                 R"({"unit":)" + std::to_string(at.county.id) + R"(,"title":"c","body":"b"})")
+                 R"({"unit":")" + at.county.code + R"(","title":"c","body":"b"})")
                 .status,
             201u);
   EXPECT_EQ(call(port(), "POST", "/api/v1/admin/notices", t_cm,
-                 R"({"unit":)" + std::to_string(at.province.id) + R"(,"title":"p","body":"b"})")
+                 R"({"unit":")" + at.province.code + R"(","title":"p","body":"b"})")
                 .status,
             404u);
   // Viewers write nothing.
   EXPECT_EQ(call(port(), "POST", "/api/v1/admin/notices", t_viewer,
-                 R"({"unit":)" + std::to_string(at.school.id) + R"(,"title":"t","body":"b"})")
+                 R"({"unit":")" + at.school.code + R"(","title":"t","body":"b"})")
                 .status,
             403u);
-  EXPECT_EQ(
-      call(port(), "POST", "/api/v1/admin/reminders", t_viewer,
-           R"({"unit":)" + std::to_string(at.school.id) + R"(,"batch":"undergrad","message":"hi"})")
-          .status,
-      403u);
+  EXPECT_EQ(call(port(), "POST", "/api/v1/admin/reminders", t_viewer,
+                 R"({"unit":")" + at.school.code + R"(","batch":"undergrad","message":"hi"})")
+                .status,
+            403u);
   EXPECT_EQ(call(port(), "POST", "/api/v1/admin/incidents", t_viewer,
                  R"({"category":"network","severity":"low","description":"d"})")
                 .status,
@@ -248,7 +247,7 @@ TEST_F(admin_ops_test, siblings_viewers_schools_and_non_province_managers_are_re
   EXPECT_NE(resolved.body.find(R"("status":"resolved")"), std::string::npos) << resolved.body;
   auto listed = call(port(), "GET", "/api/v1/admin/incidents?status=resolved", t_cm);
   EXPECT_NE(listed.body.find("ops " + tag()), std::string::npos);
-  EXPECT_NE(listed.body.find(R"("events":3)"), std::string::npos) << listed.body;
+  EXPECT_NE(listed.body.find(R"("event_count":3)"), std::string::npos) << listed.body;
   // One incident with its events in order, for the unit and above only.
   const std::string one = "/api/v1/admin/incidents/" + std::to_string(incident);
   EXPECT_EQ(call(port(), "GET", one, t_other).status, 404u);
@@ -257,6 +256,9 @@ TEST_F(admin_ops_test, siblings_viewers_schools_and_non_province_managers_are_re
   const auto d = p.parse(detail.body);
   EXPECT_EQ(std::int64_t(d["incident"]["id"]), incident);
   EXPECT_EQ(std::string_view(d["incident"]["status"]), "resolved");
+  // A count is named as one; `events` is the list.
+  EXPECT_EQ(std::int64_t(d["incident"]["event_count"]), 3);
+  EXPECT_TRUE(d["incident"]["events"].error());
   std::vector<std::string> kinds;
   for (auto e : d["events"].get_array()) kinds.emplace_back(std::string_view(e["kind"]));
   EXPECT_EQ(kinds, (std::vector<std::string>{"acknowledge", "comment", "resolve"}));
@@ -300,8 +302,8 @@ TEST_F(admin_ops_test, a_reminder_reaches_exactly_the_unfiled_eligible_of_the_su
   const auto op = make_admin(conn, at.school.code, at.school.id, admin_role::operator_, "rem");
   const std::string admin = sign_in(port(), op);
   const std::string message = "please file " + tag();
-  const std::string body = R"({"unit":)" + std::to_string(at.school.id) +
-                           R"(,"batch":"undergrad","message":")" + message + "\"}";
+  const std::string body =
+      R"({"unit":")" + at.school.code + R"(","batch":"undergrad","message":")" + message + "\"}";
   // Another run may have reminded this school seconds ago: its reminders are moved back in
   // time, out of the 5 s limit.
   {
@@ -320,7 +322,16 @@ TEST_F(admin_ops_test, a_reminder_reaches_exactly_the_unfiled_eligible_of_the_su
   auto notices_of = [&](const std::string& exam) {
     return request(port(), "GET", "/api/v1/notices", bearer(login(port(), exam))).body;
   };
-  EXPECT_NE(notices_of(inside).find(message), std::string::npos);
+  const std::string seen = notices_of(inside);
+  EXPECT_NE(seen.find(message), std::string::npos);
+  // Candidates read the batch in Chinese in the title.
+  EXPECT_NE(seen.find("填报提醒（本科批）"), std::string::npos) << seen;
+  // The audit names the unit by its code and the batch by its name, as the API does.
+  EXPECT_EQ(scalar(database_url(),
+                   "SELECT count(*) FROM audit_log WHERE action = 'reminder.send' AND actor_id = " +
+                       std::to_string(op.id) + " AND target = '" + at.school.code +
+                       "' AND detail->>'batch' = 'undergrad'"),
+            1);
   EXPECT_EQ(notices_of(outside).find(message), std::string::npos);
   EXPECT_EQ(notices_of(filer.exam_no).find(message), std::string::npos);
   EXPECT_EQ(scalar(database_url(),
@@ -701,9 +712,9 @@ std::string id_number_of(const std::string& first17) {
   return first17 + "10X98765432"[sum % 11];
 }
 
-std::int64_t stats_eligible(std::uint16_t port, const std::string& token, std::int32_t unit) {
-  auto r = call(port, "GET",
-                "/api/v1/admin/units/" + std::to_string(unit) + "/stats?batch=undergrad", token);
+std::int64_t stats_eligible(std::uint16_t port, const std::string& token,
+                            const std::string& unit_code) {
+  auto r = call(port, "GET", "/api/v1/admin/units/" + unit_code + "/stats?batch=undergrad", token);
   EXPECT_EQ(r.status, 200u) << r.body;
   simdjson::dom::parser p;
   return std::int64_t(p.parse(r.body)["unit"]["eligible"]);
@@ -724,7 +735,6 @@ TEST_F(admin_ops_own_db, a_candidates_import_upserts_spares_filed_choices_and_re
   server_process other(args);
   // Two existing candidates of one school: one has filed 本科批, one has not.
   std::string school, filed, unfiled, filed_row, unfiled_row;
-  std::int32_t school_id = 0;
   {
     pqxx::work tx(conn);
     const auto r = tx.exec(
@@ -736,7 +746,6 @@ TEST_F(admin_ops_own_db, a_candidates_import_upserts_spares_filed_choices_and_re
         " HAVING count(*) >= 2 ORDER BY school_id LIMIT 1) ORDER BY c.candidate_id LIMIT 2");
     ASSERT_EQ(r.size(), 2u);
     school = r[0][4].as<std::string>();
-    school_id = r[0][8].as<std::int32_t>();
     static const char* categories[] = {"regular", "arts", "sports"};
     static const char* subjects[] = {"chemistry", "biology", "politics", "geography"};
     auto row_of = [&](const pqxx::row& c, const std::string& name, int score, int rank,
@@ -798,7 +807,7 @@ TEST_F(admin_ops_own_db, a_candidates_import_upserts_spares_filed_choices_and_re
   const std::string fresh_row = fresh + ",New " + tag() + "," + id_number_of("43010220050101123") +
                                 "," + school + ",regular,physics,chemistry+biology,640,321," +
                                 "undergrad+special_type";
-  const auto before = stats_eligible(port(), t, school_id);
+  const auto before = stats_eligible(port(), t, school);
   EXPECT_EQ(request(port(), "POST", "/api/v1/auth/login", json_header(),
                     R"({"exam_no":")" + fresh + R"(","password":"anything-at-all1"})")
                 .status,
@@ -833,7 +842,7 @@ TEST_F(admin_ops_own_db, a_candidates_import_upserts_spares_filed_choices_and_re
                               "' AND name = 'Renamed " + tag() + "'"),
             1);
   // The counters follow: one more eligible candidate in the school.
-  EXPECT_EQ(stats_eligible(port(), t, school_id), before + 1);
+  EXPECT_EQ(stats_eligible(port(), t, school), before + 1);
   EXPECT_EQ(scalar(url(),
                    "SELECT count(*) FROM audit_log WHERE action = 'import.apply'"
                    " AND target = 'candidates'"),

@@ -33,24 +33,6 @@ http_reply get(std::uint16_t port, const std::string& path, const std::string& t
   return request(port, "GET", path, bearer(token), "");
 }
 
-// Puts a candidate back into the first-login state with its synthetic login password (the
-// journey changes passwords; a rerun must start afresh).
-void reset_to_first_login(const std::string& exam_no) {
-  const std::string pw = loadtest::synthetic_login_password(exam_no);
-  char hash[crypto_pwhash_STRBYTES];
-  ASSERT_EQ(crypto_pwhash_str(hash, pw.data(), pw.size(), crypto_pwhash_OPSLIMIT_MIN,
-                              crypto_pwhash_MEMLIMIT_MIN),
-            0);
-  pqxx::connection conn(database_url());
-  pqxx::work tx(conn);
-  tx.exec_params(
-      "UPDATE candidates SET login_hash = $2, save_hash = NULL, must_set_passwords = true,"
-      " pledge_at = NULL, household_confirmed_at = NULL, physical_exam_confirmed_at = NULL,"
-      " phone = NULL, address = NULL WHERE exam_no = $1",
-      exam_no, std::string(hash));
-  tx.commit();
-}
-
 std::string passwords_body(const std::string& current, const std::string& login,
                            const std::string& save) {
   return R"({"current_password":")" + current + R"(","login_password":")" + login +

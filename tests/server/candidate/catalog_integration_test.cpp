@@ -135,6 +135,9 @@ TEST_F(catalog_api_test, schedule_is_public_and_consistent_with_its_windows) {
       s.supplementary.push_back({window_of(w), {*code}});
     }
     phases[str(b["batch"])] = str(b["phase"]);
+    // The schedule governs writes only: it never says a loaded plan may not be browsed.
+    EXPECT_TRUE(b["may_browse"].error());
+    EXPECT_FALSE(b["may_favorite"].error());
   }
   ASSERT_EQ(phases.size(), core::batch_count);
   for (core::batch b : core::all_batches) {

@@ -8,9 +8,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "core/time.hpp"
 #include "tests/support/candidate_fixture.hpp"
 
 namespace zhiyuan::test {
@@ -67,6 +69,11 @@ TEST_F(filing_test, receipt_after_commit_matches_the_database_and_replays) {
   EXPECT_EQ(std::string_view(doc["batch"]), "undergrad");
   EXPECT_EQ(std::string_view(doc["choices_sha256"]), sha256_hex(c.canonical));
   const std::int64_t version = doc["version"];
+  // One clock: the server runs a rehearsal's moved clock, and the commit time is on it too.
+  const auto accepted = core::parse_rfc3339(std::string_view(doc["accepted_at"]));
+  const auto committed = core::parse_rfc3339(std::string_view(doc["committed_at"]));
+  ASSERT_TRUE(accepted && committed);
+  EXPECT_LE(std::llabs(*committed - *accepted), 60) << first.body;
 
   // The receipt's version is committed with exactly these choices.
   pqxx::connection conn(database_url());
@@ -128,6 +135,12 @@ TEST_F(filing_test, submissions_need_a_key_and_a_valid_form) {
     EXPECT_FALSE(v["choice"].error());
   }
 
+  // As every other body, a member the server does not know is refused, naming it.
+  auto unknown = submit(port(), token, unique_key("unknown"),
+                        R"({"choices":)" + c.choices + R"(,"save_pasword":"x"})");
+  EXPECT_EQ(unknown.status, 400u);
+  EXPECT_NE(unknown.body.find("save_pasword"), std::string::npos) << unknown.body;
+
   auto not_json = submit(port(), token, unique_key("nj"), "{choices:", "");
   EXPECT_EQ(not_json.status, 400u);
   // A wrongly typed field is named with its position.
@@ -165,7 +178,7 @@ TEST_F(filing_test, drafts_need_if_match_and_keep_incomplete_forms) {
   EXPECT_EQ(saved.header("etag"), quoted(v + 1));
   EXPECT_NE(saved.body.find("\"violations\":"), std::string::npos);
   auto stale = request(port(), "PUT", "/api/v1/drafts/undergrad",
-                       auth + "If-Match: " + quoted(v) + "\r\n", c.body);
+                       auth + "If-Match: " + quoted(v) + "\r\n", R"({"choices":[]})");
   EXPECT_EQ(stale.status, 412u) << stale.body;
 }
 

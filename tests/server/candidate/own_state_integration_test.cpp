@@ -260,8 +260,10 @@ TEST_F(state_api_test, favourites_are_added_recategorised_listed_and_removed) {
 
   auto del = request(port(), "DELETE", "/api/v1/favorites/group/" + g0, auth(a.token));
   ASSERT_EQ(del.status, 200u) << del.body;
+  EXPECT_NE(del.body.find(R"("deleted":true)"), std::string::npos) << del.body;
   auto again = request(port(), "DELETE", "/api/v1/favorites/group/" + g0, auth(a.token));
-  EXPECT_EQ(again.status, 200u) << again.body;  // absent: still fine
+  EXPECT_EQ(again.status, 200u) << again.body;  // absent: still fine, and said so
+  EXPECT_NE(again.body.find(R"("deleted":false)"), std::string::npos) << again.body;
   doc = parser_.parse(request(port(), "GET", "/api/v1/favorites", auth(a.token)).body);
   items = simdjson::dom::array(doc["items"]);
   ASSERT_EQ(items.size(), 1u);

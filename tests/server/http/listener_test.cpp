@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -42,6 +43,15 @@ std::vector<route_spec> test_routes() {
                async_handler([](request_context&) -> asio::awaitable<void> {
                  co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
                  throw std::logic_error("async bug");
+               }),
+               {}});
+  r.push_back({http::verb::get,
+               "/slow",
+               async_handler([](request_context& ctx) -> asio::awaitable<void> {
+                 asio::steady_timer t(co_await asio::this_coro::executor,
+                                      std::chrono::milliseconds(600));
+                 co_await t.async_wait(asio::use_awaitable);
+                 ctx.res.body = "{}";
                }),
                {}});
   return r;
@@ -128,6 +138,63 @@ TEST_P(listener_test, stop_accepting_refuses_new_connections) {
 }
 
 INSTANTIATE_TEST_SUITE_P(transports, listener_test, ::testing::Values("uring", "epoll"),
+                         [](const auto& info) { return std::string(info.param); });
+
+// Settings and hooks a test sets before the server starts, on both transports.
+class listener_hooks : public ::testing::TestWithParam<const char*> {};
+
+// A handler slower than read_timeout is answered: the read timeout bounds the reading of a
+// request, server.handler_timeout its handling (a write waits up to writer.deadline_ms).
+TEST_P(listener_hooks, handling_is_bounded_by_the_handler_timeout_not_the_read_timeout) {
+  server_settings settings;
+  settings.port = 0;
+  settings.io = GetParam();
+  settings.io_threads = 1;
+  settings.read_timeout = std::chrono::milliseconds(200);
+  settings.handler_timeout = std::chrono::milliseconds(5'000);
+  router routes{test_routes()};
+  metrics stats{routes.names()};
+  http_server server(settings, routes, stats);
+  server.start();
+  ASSERT_EQ(server.transport(), std::string_view(GetParam()));
+  const auto r = test::request(server.port(), "GET", "/slow");
+  EXPECT_EQ(r.status, 200u);
+  server.stop();
+}
+
+// The prelude runs before the handler when it wants the request; answering, it skips the
+// handler.
+TEST_P(listener_hooks, runs_the_prelude_before_the_handler_and_it_may_answer_instead) {
+  server_settings settings;
+  settings.port = 0;
+  settings.io = GetParam();
+  settings.io_threads = 1;
+  router routes{test_routes()};
+  metrics stats{routes.names()};
+  http_server server(settings, routes, stats);
+  std::atomic<int> preludes{0};
+  server.wants_prelude = [](const request_context& ctx) { return ctx.path != "/ok"; };
+  server.prelude = [&preludes](request_context& ctx) -> asio::awaitable<bool> {
+    ++preludes;
+    co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    if (ctx.path != "/later/1") co_return true;
+    ctx.res.status = 503;
+    ctx.res.body = "{}";
+    co_return false;
+  };
+  server.start();
+  ASSERT_EQ(server.transport(), std::string_view(GetParam()));
+  EXPECT_EQ(test::request(server.port(), "GET", "/ok").body, "{}");
+  EXPECT_EQ(preludes.load(), 0);
+  EXPECT_EQ(test::request(server.port(), "GET", "/later/2").body, "{\"n\":2}");
+  EXPECT_EQ(test::request(server.port(), "GET", "/later/1").status, 503u);
+  // A synchronous handler waits for the prelude too.
+  EXPECT_EQ(test::request(server.port(), "GET", "/browse").body, "{}");
+  EXPECT_EQ(preludes.load(), 3);
+  server.stop();
+}
+
+INSTANTIATE_TEST_SUITE_P(transports, listener_hooks, ::testing::Values("uring", "epoll"),
                          [](const auto& info) { return std::string(info.param); });
 
 }  // namespace

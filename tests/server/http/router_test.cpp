@@ -66,6 +66,26 @@ TEST(router, wrong_method_lists_allowed_methods_sorted) {
   EXPECT_EQ(m.allow, "GET, PUT");
 }
 
+TEST(router, a_rest_route_is_a_fallback_for_paths_no_other_pattern_matches) {
+  router r({route(http::verb::get, "/{*path}"), route(http::verb::post, "/api/v1/auth/login"),
+            route(http::verb::get, "/api/v1/favorites")});
+  auto api = r.match(http::verb::get, "/api/v1/favorites");
+  ASSERT_EQ(api.outcome, route_match::kind::found);
+  EXPECT_EQ(r.routes()[api.index].pattern, "/api/v1/favorites");
+  // A known path with another method stays a 405; the fallback does not take it.
+  auto wrong = r.match(http::verb::get, "/api/v1/auth/login");
+  EXPECT_EQ(wrong.outcome, route_match::kind::method_not_allowed);
+  EXPECT_EQ(wrong.allow, "POST");
+  auto deep = r.match(http::verb::get, "/me/draft/undergrad");
+  ASSERT_EQ(deep.outcome, route_match::kind::found);
+  EXPECT_EQ(deep.params.get("path"), "me/draft/undergrad");
+  auto root = r.match(http::verb::get, "/");
+  ASSERT_EQ(root.outcome, route_match::kind::found);
+  EXPECT_EQ(root.params.get("path"), "");
+  EXPECT_EQ(r.match(http::verb::put, "/x").outcome, route_match::kind::method_not_allowed);
+  EXPECT_THROW(router({route(http::verb::get, "/{*a}/b")}), std::invalid_argument);
+}
+
 TEST(router, rejects_bad_tables) {
   EXPECT_THROW(router({route(http::verb::get, "no-slash")}), std::invalid_argument);
   EXPECT_THROW(router({route(http::verb::get, "/a/b{c}")}), std::invalid_argument);

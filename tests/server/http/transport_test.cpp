@@ -1,7 +1,8 @@
 // The connection loops' own behaviour, on both transports (server.io = uring and epoll): the
 // io_uring completion tags, pipelining in order across waiting handlers, a request split at
 // every byte, the head and body limits, 100-continue and upload admission, timeouts, the
-// connection limit, streamed bodies and many completions posted from a foreign thread.
+// connection limit, streamed bodies, many completions posted from a foreign thread and the
+// client named by a trusted proxy (PROXY v2, X-Forwarded-For).
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -378,6 +379,37 @@ TEST_P(transport_test, ten_thousand_foreign_thread_completions_are_all_answered)
   }
   EXPECT_EQ(answered, connections * per_connection);
   EXPECT_EQ(stats_.in_flight.load(), 0);
+}
+
+// From a trusted proxy the PROXY v2 header at the start of a connection names the client of its
+// every request (read before the parser sees a byte, even when it arrives in pieces); without
+// one, X-Forwarded-For's rightmost untrusted address; a malformed header ends the connection.
+TEST_P(transport_test, a_trusted_proxy_names_the_client_by_proxy_v2_or_x_forwarded_for) {
+  start([](server_settings& s) { s.trusted_proxies = "127.0.0.1/32"; });
+  // TCP over IPv4 from 203.0.113.7:40000 to 127.0.0.1:8080.
+  const unsigned char h[] = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49,
+                             0x54, 0x0A, 0x21, 0x11, 0x00, 0x0C, 203,  0,    113,  7,
+                             127,  0,    0,    1,    0x9C, 0x40, 0x1F, 0x90};
+  const std::string header(reinterpret_cast<const char*>(h), sizeof h);
+  const std::string get = "GET /ok HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 192.0.2.9\r\n\r\n";
+  test::raw_connection proxied(port());
+  proxied.send(header.substr(0, 10));
+  proxied.send(header.substr(10) + get);
+  for (int i = 0; i < 2; ++i) {
+    auto r = proxied.read_reply();
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(r->body, "{\"peer\":\"203.0.113.7\"}");
+    if (i == 0) proxied.send(get);
+  }
+  test::raw_connection forwarded(port());
+  forwarded.send(
+      "GET /ok HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 192.0.2.1, 198.51.100.23\r\n\r\n");
+  auto r = forwarded.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "{\"peer\":\"198.51.100.23\"}");
+  test::raw_connection malformed(port());
+  malformed.send(header.substr(0, 12) + std::string(16, '\x7f') + get);
+  EXPECT_FALSE(malformed.read_reply());
 }
 
 INSTANTIATE_TEST_SUITE_P(transports, transport_test, ::testing::Values("uring", "epoll"),

@@ -1,0 +1,48 @@
+#pragma once
+
+// The web app's files (server.web_root), read into memory once at start: each with its type,
+// strong ETag, caching rule and the precompressed variants (.br, .gz) the build put beside it.
+// Nothing is read from disk while serving; a new build is served after a restart.
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace zhiyuan::server::web {
+
+struct static_file {
+  std::string_view content_type;
+  std::string etag;        ///< strong: "\"<sha-256 prefix>\"" of the identity bytes
+  std::string_view cache;  ///< the Cache-Control value
+  std::string identity;    ///< the bytes
+  std::string br, gzip;    ///< precompressed variants, empty when the build made none
+};
+
+/// Limits on what is loaded: a web root is a small, built thing.
+struct site_limits {
+  std::size_t max_files = 2000;
+  std::size_t max_bytes = 64u << 20;  ///< all files and variants together
+};
+
+class static_site {
+ public:
+  /// Loads every regular file under `root` (empty or absent: an empty site). Throws
+  /// std::runtime_error naming the file when a limit is passed or a file cannot be read.
+  static static_site load(const std::string& root, const site_limits& limits = {});
+
+  /// The file at `path` ("/", "/docs" and other directories mean their index.html), or null.
+  const static_file* find(std::string_view path) const;
+  /// index.html at the root, or null: the app's routes fall back to it.
+  const static_file* app_index() const { return find("/"); }
+  std::size_t size() const { return files_.size(); }
+
+ private:
+  std::map<std::string, static_file, std::less<>> files_;  ///< by URL path ("/a/b.js")
+};
+
+/// Whether `name` carries a content hash the build put in it ("index-3fa9c1d2.js"): such files
+/// never change under their name and are cached for a year.
+bool content_hashed(std::string_view name);
+
+}  // namespace zhiyuan::server::web

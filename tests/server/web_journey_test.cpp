@@ -1,0 +1,138 @@
+// The reference web app in a real browser (web/tests/journey.mjs: playwright-core driving
+// Debian's headless Chromium) against zhiyuan-server on the test database, serving the app it
+// just built: the candidate's journey ends in a receipt the page verified, and the database
+// holds exactly one new version for it although the first answer was dropped.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <pqxx/pqxx>
+
+#include "tests/support/candidate_fixture.hpp"
+
+namespace zhiyuan::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The command's standard output and exit status.
+std::pair<std::string, int> run(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return {"", -1};
+  char buf[4096];
+  while (const std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  return {out, pclose(p)};
+}
+
+std::int64_t versions_of(const std::string& exam_no) {
+  pqxx::connection conn(database_url());
+  pqxx::read_transaction tx(conn);
+  return tx
+      .exec_params1(
+          "SELECT count(*) FROM application_history h JOIN candidates c USING (candidate_id)"
+          " WHERE c.exam_no = $1 AND h.batch = 1 AND NOT h.drill",
+          exam_no)[0]
+      .as<std::int64_t>();
+}
+
+TEST(web_journey, a_candidate_files_and_the_page_verifies_the_receipt_after_a_dropped_answer) {
+  const fs::path web = fs::path(ZHIYUAN_SOURCE_DIR) / "web";
+  if (!fs::exists("/usr/bin/chromium") || !fs::exists(web / "node_modules/playwright-core")) {
+    GTEST_SKIP() << "needs /usr/bin/chromium and web/node_modules (scripts/setup.sh installs both)";
+  }
+  const auto [built, build_status] = run("node " + (web / "build.mjs").string() + " 2>&1");
+  ASSERT_EQ(build_status, 0) << built;
+  server_process server(
+      start_server(offset_to(formal_open_instant), {"--server.web_root", (web / "dist").string()}));
+
+  const auto c = pick_case(600);
+  simdjson::dom::parser p;
+  const std::string save(std::string_view(p.parse(c.body)["save_password"]));
+  const fs::path shots = fs::path(ZHIYUAN_TEST_VAR_DIR) / "web-shots";
+  fs::create_directories(shots);
+  const std::int64_t before = versions_of(c.exam_no);
+
+  setenv("BASE_URL", ("http://127.0.0.1:" + std::to_string(server.port())).c_str(), 1);
+  setenv("EXAM_NO", c.exam_no.c_str(), 1);
+  setenv("PASSWORD", loadtest::synthetic_login_password(c.exam_no).c_str(), 1);
+  setenv("SAVE_PASSWORD", save.c_str(), 1);
+  setenv("CHOICES", c.choices.c_str(), 1);
+  setenv("SHOTS", shots.c_str(), 1);
+  const auto [out, status] = run("node " + (web / "tests/journey.mjs").string() + " 2>&1");
+  ASSERT_EQ(status, 0) << out;
+
+  const auto line = out.substr(out.rfind('{', out.find("\"errors\"")));
+  auto doc = p.parse(line);
+  EXPECT_EQ(std::string_view(doc["verified"]), "true") << out;
+  EXPECT_EQ(std::string_view(doc["chain"]), "ok") << out;
+  EXPECT_TRUE(bool(doc["dropped"])) << out;
+  EXPECT_EQ(simdjson::dom::array(doc["errors"]).size(), 0u) << out;
+  // axe-core ran on every screen: no serious or critical violation anywhere.
+  std::size_t audited = 0;
+  for (auto [screen, found] : simdjson::dom::object(doc["axe"])) {
+    ++audited;
+    EXPECT_EQ(simdjson::dom::array(found).size(), 0u) << screen << ": " << out;
+  }
+  EXPECT_GE(audited, 4u) << out;
+  // The page put the choices in the candidate's order (one was moved by keyboard).
+  EXPECT_EQ(std::string_view(doc["receipt"]["choices_sha256"]), sha256_hex(c.canonical)) << out;
+  // Two presses of 提交, one answer lost: one version, the one the page verified.
+  EXPECT_EQ(versions_of(c.exam_no), before + 1);
+  pqxx::connection conn(database_url());
+  pqxx::read_transaction tx(conn);
+  EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM application_history h JOIN candidates c"
+                            " USING (candidate_id) WHERE c.exam_no = $1 AND h.version = $2"
+                            " AND encode(h.digest, 'hex') = $3 AND NOT h.drill",
+                            c.exam_no, std::int64_t(doc["receipt"]["version"]),
+                            std::string(std::string_view(doc["receipt"]["receipt_hash"])))[0]
+                .as<int>(),
+            1);
+  for (const char* png : {"draft-390x844.png", "receipt-390x844.png", "receipt-1366x768.png"}) {
+    EXPECT_TRUE(fs::exists(shots / png)) << png;
+  }
+}
+
+// web/types/api.d.ts is what openapi-typescript makes of the /openapi.json this server serves:
+// a change of the contract that is not regenerated fails here (ZHIYUAN_UPDATE_TYPES=1 rewrites
+// it), and the types compile.
+TEST(web_types, the_committed_typescript_types_match_the_served_contract) {
+  const fs::path web = fs::path(ZHIYUAN_SOURCE_DIR) / "web";
+  if (!fs::exists(web / "node_modules/openapi-typescript")) {
+    GTEST_SKIP() << "needs web/node_modules (scripts/setup.sh runs npm ci)";
+  }
+  server_process server(start_server(0));
+  const auto doc = request(server.port(), "GET", "/openapi.json");
+  ASSERT_EQ(doc.status, 200u);
+  const fs::path spec = fs::path(ZHIYUAN_TEST_VAR_DIR) / "openapi.json";
+  const fs::path made = fs::path(ZHIYUAN_TEST_VAR_DIR) / "api.d.ts";
+  std::ofstream(spec, std::ios::binary) << doc.body;
+  const auto [log, status] =
+      run("node " + (web / "node_modules/openapi-typescript/bin/cli.js").string() + " " +
+          spec.string() + " -o " + made.string() + " 2>&1");
+  ASSERT_EQ(status, 0) << log;
+  const fs::path committed = web / "types/api.d.ts";
+  if (std::getenv("ZHIYUAN_UPDATE_TYPES") != nullptr)
+    fs::copy_file(made, committed, fs::copy_options::overwrite_existing);
+  const auto text = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_TRUE(text(made) == text(committed))
+      << "web/types/api.d.ts is stale: rerun this test with ZHIYUAN_UPDATE_TYPES=1";
+  // The contract's lint (web/.spectral.yaml): no error.
+  const auto [lint, lint_status] = run(
+      "node " + (web / "node_modules/@stoplight/spectral-cli/dist/index.js").string() + " lint " +
+      spec.string() + " -r " + (web / ".spectral.yaml").string() + " --fail-severity=error 2>&1");
+  EXPECT_EQ(lint_status, 0) << lint;
+  const auto [tsc, tsc_status] = run("node " + (web / "node_modules/typescript/bin/tsc").string() +
+                                     " --noEmit --strict " + committed.string() + " 2>&1");
+  EXPECT_EQ(tsc_status, 0) << tsc;
+}
+
+}  // namespace
+}  // namespace zhiyuan::test
