@@ -211,3 +211,40 @@ bench_median() {
     if (NR == 0) { print "nan"; exit }
     if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
+
+# bench_nginx_ping_conf DIR PORT: writes DIR/nginx.conf for one nginx worker answering
+# GET /api/v1/ping with zhiyuan's body (`return 200`), access log off, on 127.0.0.1:PORT, and
+# checks it with `nginx -t`.
+bench_nginx_ping_conf() {
+  local dir=$1 port=$2
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+user root;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events {
+    worker_connections 4096;
+}
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    keepalive_timeout 65;
+    client_body_temp_path $dir/client_body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    server {
+        listen 127.0.0.1:$port;
+        location = /api/v1/ping {
+            default_type application/json;
+            return 200 '{"pong":true}';
+        }
+    }
+}
+CONF
+  nginx -t -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/nginx-t.log" 2>&1 ||
+    { cat "$dir/nginx-t.log" >&2; bench_die "nginx rejected its configuration"; }
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# GET /api/v1/ping from zhiyuan (uring and epoll builds, one I/O thread) against the same bytes
-# from nginx (one worker), all on loopback, under the same keep-alive wrk load.
+# GET /api/v1/ping from zhiyuan (one build, one I/O thread, on each transport: --server.io uring
+# and epoll) against the same bytes from nginx (one worker), all on loopback, under the same
+# keep-alive wrk load.
 #
 # The servers run pinned to SERVER_CPU, wrk to LOAD_CPU. Targets are measured one at a time,
 # each freshly started, in interleaved rounds (nginx, uring, epoll, nginx, …) so that noise on
@@ -8,11 +9,11 @@
 #
 # usage: bench/ping_vs_nginx.sh [--quick] [--no-build]
 #   --quick     smoke run: 1 round of 2 s (env still overrides)
-#   --no-build  use the existing build-bench-uring/ and build-bench-epoll/
+#   --no-build  use the existing build in BUILD_DIR
 # env: ROUNDS (3), DURATION seconds (10), CONNECTIONS (64), WARMUP seconds (2),
 #      SERVER_CPU (0), LOAD_CPU (1), VAR_DIR (<repo>/var), KEEP_TMP=1 keeps logs and wrk output,
 #      SRC_DIR (<repo>): the source tree to build and measure, e.g. an unpacked `git archive`
-#      of a commit when the working tree is mid-edit; its build-bench-*/ dirs are used
+#      of a commit when the working tree is mid-edit; BUILD_DIR (SRC_DIR/build-bench)
 # Besides requests/s the table shows the server's CPU time per request (all its threads, from
 # /proc/<pid>/task/*/schedstat), which on a shared machine is steadier than requests/s.
 # Exits 1 after the report when any run had socket errors or non-2xx answers.
@@ -47,6 +48,7 @@ SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 VAR_DIR=${VAR_DIR:-$repo/var}
 SRC_DIR=$(cd "${SRC_DIR:-$repo}" && pwd)
+BUILD_DIR=${BUILD_DIR:-$SRC_DIR/build-bench}
 
 bench_require nginx wrk curl taskset ss cmake ninja awk
 bench_init
@@ -61,56 +63,24 @@ for t in "${targets[@]}"; do
 done
 
 # --- build -----------------------------------------------------------------------------------
-server_bin() { echo "$SRC_DIR/build-bench-$1/server/zhiyuan-server"; }
+server_bin() { echo "$BUILD_DIR/server/zhiyuan-server"; }
 
 if ((build)); then
-  for io in uring epoll; do
-    dir="$SRC_DIR/build-bench-$io"
-    bench_log "building $io into $dir"
-    if ! { cmake -S "$SRC_DIR" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DZHIYUAN_IO="$io" \
-      -DZHIYUAN_TESTS=OFF -DZHIYUAN_BENCH=OFF && ninja -C "$dir" zhiyuan-server; } \
-      >"$BENCH_TMP/build-$io.log" 2>&1; then
-      tail -n 40 "$BENCH_TMP/build-$io.log" >&2
-      bench_die "build of $io failed"
-    fi
-  done
+  bench_log "building into $BUILD_DIR"
+  launcher=()
+  command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  if ! { cmake -S "$SRC_DIR" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DZHIYUAN_TESTS=OFF -DZHIYUAN_BENCH=OFF "${launcher[@]}" && ninja -C "$BUILD_DIR" zhiyuan-server; } \
+    >"$BENCH_TMP/build.log" 2>&1; then
+    tail -n 40 "$BENCH_TMP/build.log" >&2
+    bench_die "build failed"
+  fi
 fi
-for io in uring epoll; do
-  [[ -x $(server_bin "$io") ]] || bench_die "$(server_bin "$io") missing (run without --no-build)"
-done
+[[ -x $(server_bin) ]] || bench_die "$(server_bin) missing (run without --no-build)"
 
 # --- nginx configuration ---------------------------------------------------------------------
 ngx="$BENCH_TMP/nginx"
-mkdir -p "$ngx"
-cat >"$ngx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-user root;
-pid $ngx/nginx.pid;
-error_log $ngx/error.log warn;
-events {
-    worker_connections 4096;
-}
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    keepalive_timeout 65;
-    client_body_temp_path $ngx/client_body;
-    proxy_temp_path $ngx/proxy;
-    fastcgi_temp_path $ngx/fastcgi;
-    uwsgi_temp_path $ngx/uwsgi;
-    scgi_temp_path $ngx/scgi;
-    server {
-        listen 127.0.0.1:${port[nginx]};
-        location = /api/v1/ping {
-            default_type application/json;
-            return 200 '{"pong":true}';
-        }
-    }
-}
-EOF
-nginx -t -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/error.log" >"$BENCH_TMP/nginx-t.log" 2>&1 ||
-  { cat "$BENCH_TMP/nginx-t.log" >&2; bench_die "nginx rejected its configuration"; }
+bench_nginx_ping_conf "$ngx" "${port[nginx]}"
 
 # --- one target at a time --------------------------------------------------------------------
 url_of() { echo "http://127.0.0.1:${port[$1]}/api/v1/ping"; }
@@ -127,7 +97,7 @@ start_target() {
         { cat "$BENCH_TMP/nginx-r$r.log" "$ngx/error.log" >&2; bench_die "nginx did not start"; }
       ;;
     uring | epoll)
-      bench_spawn "$t-r$r" taskset -c "$SERVER_CPU" "$(server_bin "$t")" \
+      bench_spawn "$t-r$r" taskset -c "$SERVER_CPU" "$(server_bin)" --server.io "$t" \
         --server.host 127.0.0.1 --server.port "${port[$t]}" --server.io_threads 1 \
         --server.drain_delay_ms 0 --database.var_dir "$VAR_DIR"
       target_pid=$BENCH_LAST_PID
@@ -206,7 +176,7 @@ echo "ping_vs_nginx: GET /api/v1/ping, wrk -t1 -c$CONNECTIONS, $ROUNDS round(s) 
   "(+${WARMUP}s warm-up), servers on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU"
 echo "$(nginx -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -n1 | awk '{print $1, $2}')," \
   "Linux $(uname -r), ${cpu_model:-unknown CPU}, $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ)," \
-  "zhiyuan $SRC_DIR ($(git -C "$SRC_DIR" rev-parse --short HEAD 2>/dev/null || echo 'no git'))"
+  "load $(cut -d' ' -f1-3 /proc/loadavg), zhiyuan $SRC_DIR ($(git -C "$SRC_DIR" rev-parse --short HEAD 2>/dev/null || echo 'no git'))"
 echo
 echo "| target | median req/s | p50 | p99 | vs nginx | server CPU/req | response bytes |" \
   "per-round req/s | errors |"
@@ -219,8 +189,11 @@ for t in "${targets[@]}"; do
     "$(printf '%.0f ' ${rps[$t]} | sed 's/ $//')" "${errors[$t]}"
 done
 echo
-echo "target ping_vs_nginx: ${ratio[uring]} (goal >= 1.0)"
-echo "target ping_vs_nginx_epoll: ${ratio[epoll]} (goal >= 1.0)"
+echo "target ping_vs_nginx: ${ratio[uring]} (goal >= 1.05)"
+echo "target ping_vs_nginx_epoll: ${ratio[epoll]}"
+# shellcheck disable=SC2086
+echo "target ping_cpu_us_per_req: $(bench_median ${cpu[uring]}) (goal <= nginx's" \
+  "$(bench_median ${cpu[nginx]}); epoll $(bench_median ${cpu[epoll]}))"
 # Socket errors or non-2xx answers make a server look faster than it is: the run fails.
 error_counts=()
 for t in "${targets[@]}"; do

@@ -45,6 +45,8 @@ const std::vector<key_def>& keys() {
        field_of<&config::server, &server_settings::port>},
       {"server.io_threads", "I/O threads, each with its own io_context (0: one per core)",
        kind::uint, field_of<&config::server, &server_settings::io_threads>},
+      {"server.io", "transport: auto (io_uring, else epoll), uring or epoll", kind::text,
+       field_of<&config::server, &server_settings::io>},
       {"server.max_connections", "open connections at most, over all threads", kind::uint,
        field_of<&config::server, &server_settings::max_connections>},
       {"server.body_limit", "request body limit in bytes (413 above)", kind::size,
@@ -330,6 +332,9 @@ void validate(const config& c) {
   const auto& s = c.server;
   if (s.host.empty()) throw config_error("server.host", "must not be empty");
   if (s.io_threads > 256) throw config_error("server.io_threads", "at most 256");
+  if (s.io != "auto" && s.io != "uring" && s.io != "epoll") {
+    throw config_error("server.io", "must be auto, uring or epoll");
+  }
   if (s.max_connections == 0) throw config_error("server.max_connections", "must be at least 1");
   if (s.body_limit < 1024 || s.body_limit > 64ull * 1024 * 1024) {
     throw config_error("server.body_limit", "must be between 1024 and 67108864 bytes");

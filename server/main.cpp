@@ -236,7 +236,8 @@ void serve_http(const server::config& cfg, const server::router& routes, server:
   http.prelude = [&api](server::request_context& ctx) { return server::look_up_session(ctx, api); };
   http.start();
   server::log_event(spdlog::level::info, "listening",
-                    {{"address", fmt::format("{}:{}", cfg.server.host, http.port())}});
+                    {{"address", fmt::format("{}:{}", cfg.server.host, http.port())},
+                     {"transport", http.transport()}});
   server::wait_and_drain(http, state, cfg.server, {std::move(stop_writes)});
 }
 

@@ -23,6 +23,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include "server/http/exchange.hpp"
 #include "server/http/log.hpp"
 #include "server/http/problem.hpp"
 
@@ -34,118 +35,15 @@ namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-constexpr std::size_t header_limit = 8 * 1024;
-constexpr auto sweep_interval = std::chrono::milliseconds(100);
 using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
-
-// Per-thread formatting state: the Date header changes once a second, request ids are a
-// random per-thread prefix plus a counter, so neither needs a lock or a syscall.
-struct thread_clock {
-  std::time_t second = 0;
-  char date[32] = {};
-
-  std::string_view http_date() {
-    std::time_t now = std::time(nullptr);
-    if (now != second) {
-      second = now;
-      std::tm tm{};
-      gmtime_r(&now, &tm);
-      std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    }
-    return date;
-  }
-};
-
-struct id_source {
-  std::uint32_t prefix = std::random_device{}();
-  std::uint64_t counter = 0;
-  char buf[32] = {};
-
-  std::string_view next() {
-    auto r = fmt::format_to_n(buf, sizeof buf, "{:08x}-{:012x}", prefix, ++counter);
-    return {buf, r.size};
-  }
-};
-
-// An X-Request-Id from a client is echoed only if it is short and plain.
-bool acceptable_request_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                    c == '-' || c == '_' || c == '.' || c == ':';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// W3C traceparent: "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>".
-std::string_view trace_id_of(std::string_view traceparent) {
-  if (traceparent.size() < 55 || traceparent[2] != '-' || traceparent[35] != '-') return {};
-  std::string_view id = traceparent.substr(3, 32);
-  for (char c : id) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return {};
-  }
-  return id;
-}
-
-// One chunk of a chunked body: size in hex, the bytes, CRLF.
-void append_chunk(std::string& out, std::string_view bytes) {
-  fmt::format_to(std::back_inserter(out), "{:x}\r\n", bytes.size());
-  out += bytes;
-  out += "\r\n";
-}
-
-void serialize(std::string& out, const response& res, std::string_view date,
-               std::string_view request_id, bool close) {
-  out.clear();
-  fmt::format_to(std::back_inserter(out),
-                 "HTTP/1.1 {} {}\r\nServer: zhiyuan\r\nDate: {}\r\nContent-Type: {}\r\n",
-                 res.status, http::obsolete_reason(static_cast<http::status>(res.status)), date,
-                 res.content_type);
-  if (res.stream) {
-    out += "Transfer-Encoding: chunked\r\n";
-  } else {
-    fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", res.body.size());
-  }
-  fmt::format_to(std::back_inserter(out), "X-Request-Id: {}\r\n", request_id);
-  for (const auto& [name, value] : res.headers) {
-    out += name;
-    out += ": ";
-    out += value;
-    out += "\r\n";
-  }
-  if (close) out += "Connection: close\r\n";
-  out += "\r\n";
-  if (!res.stream) {
-    out += res.body;
-  } else if (!res.body.empty()) {
-    append_chunk(out, res.body);
-  }
-}
-
-// Admin uploads, whose bodies may reach server.upload_limit.
-bool is_upload(std::string_view target) {
-  return target.starts_with("/api/v1/admin/documents") ||
-         target.starts_with("/api/v1/admin/imports/");
-}
-
-// The response for a request the parser rejected, or nothing if the stream just ended.
-std::optional<core::errc> parse_failure(const beast::error_code& ec) {
-  if (ec == http::error::header_limit) return core::errc::headers_too_large;
-  if (ec == http::error::body_limit) return core::errc::payload_too_large;
-  if (ec.category() == http::make_error_code(http::error::bad_method).category() &&
-      ec != http::error::end_of_stream && ec != http::error::partial_message) {
-    return core::errc::bad_request;
-  }
-  return std::nullopt;
-}
 
 }  // namespace
 
 /// One thread's share of the server: its io_context, acceptor and connections.
 class http_server::worker {
  public:
-  explicit worker(http_server& owner) : owner_(owner), acceptor_(io_) {}
+  explicit worker(http_server& owner)
+      : owner_(owner), env_(owner.exchange_environment()), acceptor_(io_) {}
 
   asio::io_context& io() { return io_; }
 
@@ -180,16 +78,15 @@ class http_server::worker {
   // Deadlines are checked by one sweeper per worker instead of a timer per operation: arming
   // and cancelling a timer twice per request cost more than the request itself (bench/).
   struct connection {
-    explicit connection(tcp::socket s) : socket(std::move(s)) {
+    connection(tcp::socket s, const network_list& trusted)
+        : socket(std::move(s)), origin(peer_of(socket), trusted) {}
+    static std::string peer_of(const tcp::socket& socket) {
       beast::error_code ec;
       const auto ep = socket.remote_endpoint(ec);
-      if (!ec) peer = ep.address().to_string();
+      return ec ? std::string() : ep.address().to_string();
     }
     tcp::socket socket;
-    std::string peer;           ///< the client's address, e.g. "127.0.0.1"; empty if unknown
-    bool peer_trusted = false;  ///< the TCP peer is a trusted proxy (server.trusted_proxies)
-    bool proxied = false;       ///< `peer` came from a PROXY v2 header
-    std::string forwarded;      ///< this request's client by X-Forwarded-For
+    client_origin origin;  ///< the client's address: TCP peer, PROXY header, X-Forwarded-For
     beast::flat_buffer buffer;
     std::string out;
     response res;
@@ -214,14 +111,9 @@ class http_server::worker {
       if (stats.open_connections.load(std::memory_order_relaxed) >=
           static_cast<std::int64_t>(owner_.settings_.max_connections)) {
         stats.rejected_connections.fetch_add(1, std::memory_order_relaxed);
-        static constexpr std::string_view busy =
-            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
-            "Retry-After: 1\r\nConnection: close\r\nContent-Length: 120\r\n\r\n"
-            R"({"type":"/problems/unavailable","title":"Service unavailable","status":503,)"
-            R"("code":"unavailable","detail":"connection limit reached"})";
         beast::error_code ignored;
         socket.non_blocking(true, ignored);
-        socket.write_some(asio::buffer(busy), ignored);
+        socket.write_some(asio::buffer(busy_response), ignored);
         socket.close(ignored);
         continue;
       }
@@ -260,12 +152,10 @@ class http_server::worker {
     }
   }
 
-  using request_parser = http::request_parser<http::string_body>;
-
   // One connection, read like Beast's advanced server: wait for a request, read its head, admit
   // and read its body, then route, handle and write; repeat while keep-alive holds.
   asio::awaitable<void> session(tcp::socket socket) {
-    connection conn(std::move(socket));
+    connection conn(std::move(socket), owner_.trusted_proxies_);
     connections_.insert(&conn);
     struct guard {
       worker& w;
@@ -301,39 +191,19 @@ class http_server::worker {
   // header naming the real client (HAProxy send-proxy-v2); from anyone else none is looked
   // for. False when the connection must end (a malformed header, the peer left).
   asio::awaitable<bool> read_proxy_header(connection& conn) {
-    conn.peer_trusted =
-        !owner_.trusted_proxies_.empty() && owner_.trusted_proxies_.contains(conn.peer);
-    if (!conn.peer_trusted) co_return true;
+    if (!conn.origin.awaits_proxy_header()) co_return true;
     conn.deadline = std::chrono::steady_clock::now() + owner_.settings_.idle_timeout;
     for (;;) {
       const auto data = conn.buffer.data();
-      proxy_header h;
-      const auto r =
-          parse_proxy_v2({static_cast<const std::uint8_t*>(data.data()), data.size()}, h);
-      if (r == proxy_parse::not_proxy) co_return true;
-      if (r == proxy_parse::invalid) co_return false;
-      if (r == proxy_parse::ok) {
-        conn.buffer.consume(h.length);
-        if (!h.source.empty()) {
-          conn.peer = h.source;
-          conn.proxied = true;
-        }
-        co_return true;
-      }
+      std::size_t consumed = 0;
+      const auto r = conn.origin.take_proxy_header(
+          {static_cast<const std::uint8_t*>(data.data()), data.size()}, consumed);
+      conn.buffer.consume(consumed);
+      if (r != proxy_parse::need_more) co_return r != proxy_parse::invalid;
       auto [ec, n] = co_await conn.socket.async_read_some(conn.buffer.prepare(536), use_tuple);
       if (ec) co_return false;
       conn.buffer.commit(n);
     }
-  }
-
-  // The request's client: the TCP peer (or the PROXY header's source), or from a trusted
-  // proxy without a PROXY header, X-Forwarded-For's rightmost untrusted address.
-  std::string_view client_of(connection& conn, const http_request& req) {
-    if (!conn.peer_trusted || conn.proxied) return conn.peer;
-    const auto it = req.find("X-Forwarded-For");
-    if (it == req.end()) return conn.peer;
-    conn.forwarded = forwarded_client(it->value(), owner_.trusted_proxies_);
-    return conn.forwarded.empty() ? std::string_view(conn.peer) : conn.forwarded;
   }
 
   // Waits for the first byte of the next request under the idle timeout; once it has started,
@@ -357,12 +227,7 @@ class http_server::worker {
                                                std::optional<request_parser>& parser) {
     const auto& cfg = owner_.settings_;
     conn.deadline = std::chrono::steady_clock::now() + cfg.read_timeout;
-    parser.emplace();
-    parser->header_limit(header_limit);
-    // The head first: admin uploads (documents, imports) get their own, larger body limit;
-    // until the target is known the larger one holds (Beast checks Content-Length then).
-    parser->body_limit(std::max(cfg.body_limit, cfg.upload_limit));
-    parser->eager(false);
+    reset_parser(parser, cfg);
     // Most requests are already whole in the buffer: parse them in place and only go back
     // to the socket for the rest of a partial one.
     beast::error_code ec;
@@ -372,31 +237,14 @@ class http_server::worker {
           co_await http::async_read_header(conn.socket, conn.buffer, *parser, use_tuple);
       ec = read_ec;
     }
-    if (!ec && !parser->is_done()) ec = limit_body(*parser);
+    if (!ec && !parser->is_done()) ec = limit_body(*parser, cfg);
     co_return ec;
-  }
-
-  // Sets the body limit the head's target calls for; a Content-Length past it fails at once.
-  beast::error_code limit_body(request_parser& parser) const {
-    const std::size_t limit = body_limit_for(parser.get().target());
-    parser.body_limit(limit);
-    const auto length = parser.content_length();
-    if (length && *length > limit) return http::error::body_limit;
-    return {};
-  }
-
-  std::size_t body_limit_for(std::string_view target) const {
-    const auto& cfg = owner_.settings_;
-    return is_upload(target) ? cfg.upload_limit : cfg.body_limit;
   }
 
   // Lets the client send the body it announced; false when the connection ends instead (an
   // upload refused, or the interim answer could not be written).
   asio::awaitable<bool> admit_body(connection& conn, request_parser& parser) {
-    const auto& cfg = owner_.settings_;
-    const std::size_t limit = body_limit_for(parser.get().target());
-    const auto length = parser.content_length();
-    if (limit > cfg.body_limit && (!length || *length > cfg.body_limit) && owner_.admit_upload) {
+    if (owner_.admit_upload && needs_admission(parser, owner_.settings_)) {
       const std::string_view authorization = parser.get()[http::field::authorization];
       if (const auto refused = co_await owner_.admit_upload(authorization)) {
         co_await refuse(conn, refused->code, refused->detail);
@@ -407,8 +255,8 @@ class http_server::worker {
     // answer now, instead of sending after its own timeout.
     if (conn.buffer.size() == 0 &&
         beast::iequals(parser.get()[http::field::expect], "100-continue")) {
-      static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
-      auto [write_ec, n] = co_await asio::async_write(conn.socket, asio::buffer(go_on), use_tuple);
+      auto [write_ec, n] =
+          co_await asio::async_write(conn.socket, asio::buffer(continue_response), use_tuple);
       if (write_ec) co_return false;
     }
     co_return true;
@@ -440,113 +288,30 @@ class http_server::worker {
   // Answers a request refused before routing (a bad head, an upload without a session) with a
   // problem; the connection then closes, whatever of the request is still unread.
   asio::awaitable<void> refuse(connection& conn, core::errc code, std::string_view detail) {
-    const auto start = std::chrono::steady_clock::now();
-    conn.res.reset();
-    const std::string_view rid = ids_.next();
-    set_problem(conn.res, code, detail, rid, {});
-    if (code == core::errc::unauthenticated) {
-      conn.res.headers.emplace_back("WWW-Authenticate", "Bearer");
-    }
-    owner_.stats_.observe(metrics::unmatched, conn.res.status, seconds_since(start));
+    char rid_buf[32];
+    const std::string_view rid = ids_.next(rid_buf);
+    set_refusal(conn.res, owner_.stats_, code, detail, rid);
     bool close = true;
-    co_await write(conn, rid, close);
+    conn.out.clear();
+    serialize(conn.out, conn.res, clock_.http_date(), rid, close);
+    co_await write(conn, close);
   }
 
   // Routes and answers one request; returns whether the connection must close.
-  // The prelude when it wants the request (http_server::prelude), then the route's handler
-  // unless the prelude answered.
-  asio::awaitable<void> dispatch(request_context& ctx, const route_spec& route) {
-    if (owner_.wants_prelude && owner_.wants_prelude(ctx)) {
-      const bool go_on = co_await owner_.prelude(ctx);
-      if (!go_on) co_return;
-    }
-    if (const auto* sync = std::get_if<sync_handler>(&route.handler)) {
-      (*sync)(ctx);
-    } else {
-      co_await std::get<async_handler>(route.handler)(ctx);
-    }
-  }
-
   asio::awaitable<bool> handle(connection& conn, const http_request& req) {
-    const auto start = std::chrono::steady_clock::now();
-    // The request is read: from here its handling is bounded, not its reading.
-    conn.deadline = start + owner_.settings_.handler_timeout;
-    auto& stats = owner_.stats_;
-    stats.in_flight.fetch_add(1, std::memory_order_relaxed);
-
-    std::string_view rid;
-    if (auto it = req.find("X-Request-Id"); it != req.end() && acceptable_request_id(it->value())) {
-      rid = it->value();
-    } else {
-      rid = ids_.next();
-    }
-    std::string_view trace;
-    if (auto it = req.find("traceparent"); it != req.end()) trace = trace_id_of(it->value());
-
-    const std::string_view target = req.target();
-    const auto q = target.find('?');
-    const std::string_view path = target.substr(0, q);
-    const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
-
-    conn.res.reset();
-    request_context ctx{req, path, query, {}, rid, trace, client_of(conn, req), conn.res};
-    const route_match m = owner_.routes_.match(req.method(), path);
-    std::size_t route_index = metrics::unmatched;
-    const route_spec* route =
-        m.outcome == route_match::kind::found ? &owner_.routes_.routes()[m.index] : nullptr;
-    if (route != nullptr && route->priority == route_priority::browse && owner_.shed_browsing &&
-        owner_.shed_browsing()) {
-      route_index = m.index;
-      owner_.stats_.shed_browsing.fetch_add(1, std::memory_order_relaxed);
-      set_problem(conn.res, core::errc::unavailable, "busy with submissions; retry shortly", rid,
-                  path, 2);
-    } else if (route != nullptr) {
-      route_index = m.index;
-      ctx.params = m.params;
-      try {
-        co_await dispatch(ctx, *route);
-      } catch (const std::exception& e) {
-        // A bug, not a client error: log it with the request id and keep serving.
-        log_event(spdlog::level::err, "handler_failed",
-                  {{"request_id", rid}, {"trace_id", trace}, {"path", path}, {"error", e.what()}});
-        conn.res.reset();
-        set_problem(conn.res, core::errc::internal, "", rid, path);
-      } catch (...) {
-        log_event(spdlog::level::err, "handler_failed",
-                  {{"request_id", rid}, {"path", path}, {"error", "unknown exception"}});
-        conn.res.reset();
-        set_problem(conn.res, core::errc::internal, "", rid, path);
-      }
-    } else if (m.outcome == route_match::kind::method_not_allowed) {
-      set_problem(conn.res, core::errc::method_not_allowed,
-                  fmt::format("{} is not allowed here", std::string_view(req.method_string())), rid,
-                  path);
-      conn.res.headers.emplace_back("Allow", m.allow);
-    } else {
-      set_problem(conn.res, core::errc::not_found, "no such resource", rid, path);
-    }
-
-    bool close = conn.res.close || !req.keep_alive() || owner_.draining();
-    // Counted once the response is ready, before it is sent, so that a client that has read
-    // it also sees it in /metrics.
-    const double elapsed = seconds_since(start);
-    stats.observe(route_index, conn.res.status, elapsed);
-    stats.in_flight.fetch_sub(1, std::memory_order_relaxed);
-    co_await write(conn, rid, close);
-    if (access_log_) {
-      log_event(spdlog::level::info, "request",
-                {{"request_id", rid},
-                 {"trace_id", trace},
-                 {"method", req.method_string()},
-                 {"path", path},
-                 {"status", fmt::format("{}", conn.res.status)},
-                 {"seconds", fmt::format("{:.6f}", elapsed)}});
-    }
+    exchange ex(env_, ids_, req, conn.origin, conn.res);
+    conn.deadline = ex.deadline();
+    if (ex.pending()) co_await ex.run_pending();
+    bool close = ex.finish(owner_.draining());
+    conn.out.clear();
+    ex.serialize_into(conn.out, clock_.http_date(), close);
+    co_await write(conn, close, ex.request_id());
+    ex.log_access();
     co_return close;
   }
 
-  asio::awaitable<void> write(connection& conn, std::string_view rid, bool& close) {
-    serialize(conn.out, conn.res, clock_.http_date(), rid, close);
+  // Writes conn.out, then the rest of a streamed body; `close` is set when the stream failed.
+  asio::awaitable<void> write(connection& conn, bool& close, std::string_view rid = {}) {
     conn.deadline = std::chrono::steady_clock::now() + owner_.settings_.read_timeout;
     auto [ec, n] = co_await asio::async_write(conn.socket, asio::buffer(conn.out), use_tuple);
     if (conn.res.stream) {
@@ -577,21 +342,14 @@ class http_server::worker {
     }
   }
 
-  static double seconds_since(std::chrono::steady_clock::time_point t) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-  }
-
   static std::string remote_of(connection& conn) {
     beast::error_code ec;
     auto ep = conn.socket.remote_endpoint(ec);
     return ec ? std::string("?") : fmt::format("{}:{}", ep.address().to_string(), ep.port());
   }
 
- public:
-  bool access_log_ = false;
-
- private:
   http_server& owner_;
+  exchange_env env_;
   // All socket I/O of a worker happens on its thread; completions from writer threads are
   // posted, which the scheduler still locks for.
   asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
@@ -610,13 +368,23 @@ http_server::http_server(const server_settings& settings, const router& routes, 
 
 http_server::~http_server() { stop(); }
 
+exchange_env http_server::exchange_environment() const {
+  return {settings_,     routes_, stats_,           shed_browsing,
+          wants_prelude, prelude, trusted_proxies_, access_log};
+}
+
 void http_server::start() {
   unsigned n = settings_.io_threads;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   tcp::endpoint ep(asio::ip::make_address(settings_.host), settings_.port);
+  if (use_uring()) {
+    start_uring(ep, n);
+    return;
+  }
+  transport_ = "epoll";
+  stats_.transport = "epoll";
   for (unsigned i = 0; i < n; ++i) {
     auto w = std::make_unique<worker>(*this);
-    w->access_log_ = access_log;
     w->bind(ep);
     // With port 0 the first acceptor picks the port; the others join it via SO_REUSEPORT.
     if (i == 0) ep.port(w->bound_port());
@@ -632,9 +400,11 @@ void http_server::start() {
 void http_server::stop_accepting() {
   draining_.store(true, std::memory_order_relaxed);
   for (auto& w : workers_) asio::post(w->io(), [&w = *w] { w.stop_accepting(); });
+  stop_accepting_uring();
 }
 
 void http_server::stop() {
+  stop_uring();
   for (auto& w : workers_) w->io().stop();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 
 #include "core/result.hpp"
 #include "server/http/client_address.hpp"
@@ -19,8 +20,11 @@
 
 namespace zhiyuan::server {
 
-/// The HTTP/1.1 server: one io_context per thread, each with its own SO_REUSEPORT acceptor,
-/// its own connections and no shared mutable state but atomics (Seastar/h2o style).
+struct exchange_env;
+
+/// The HTTP/1.1 server: one loop per thread, each with its own SO_REUSEPORT listener, its own
+/// connections and no shared mutable state but atomics (Seastar/h2o style). The loop is the
+/// native io_uring one (uring_loop.cpp) or Asio's on epoll (listener.cpp), by server.io.
 class http_server {
  public:
   http_server(const server_settings& settings, const router& routes, metrics& stats);
@@ -52,6 +56,9 @@ class http_server {
   /// Gets the Authorization header.
   std::function<boost::asio::awaitable<std::optional<core::error>>(std::string_view)> admit_upload;
 
+  /// The transport in use once started: "uring" or "epoll" (server.io).
+  std::string_view transport() const noexcept { return transport_; }
+
   /// An asynchronous step before a matched route's handler, for what a synchronous handler
   /// needs but must not wait for on an I/O thread (e.g. loading a session this node does not
   /// cache). `wants_prelude` is asked for every matched request (from every I/O thread: cheap
@@ -65,6 +72,18 @@ class http_server {
 
  private:
   class worker;
+  class uring_worker;
+
+  // The io_uring side, in uring_loop.cpp (where uring_worker is complete).
+  struct uring_worker_deleter {
+    void operator()(uring_worker* w) const noexcept;
+  };
+  // What both loops answer requests with (exchange.hpp), once the hooks are set.
+  exchange_env exchange_environment() const;
+  bool use_uring();
+  void start_uring(boost::asio::ip::tcp::endpoint ep, unsigned n);
+  void stop_accepting_uring();
+  void stop_uring();
 
   const server_settings& settings_;
   const network_list trusted_proxies_;
@@ -72,7 +91,9 @@ class http_server {
   metrics& stats_;
   std::atomic<bool> draining_{false};
   std::uint16_t port_ = 0;
+  std::string_view transport_ = "epoll";
   std::vector<std::unique_ptr<worker>> workers_;
+  std::vector<std::unique_ptr<uring_worker, uring_worker_deleter>> uring_workers_;
   std::vector<std::thread> threads_;
 };
 

@@ -57,7 +57,7 @@ std::string metrics::render() const {
       "# HELP zhiyuan_build_info Build information; the value is always 1.\n"
       "# TYPE zhiyuan_build_info gauge\n"
       "zhiyuan_build_info{{version=\"{}\",io=\"{}\",build_type=\"{}\"}} 1\n",
-      label(version), label(io_backend), label(build_type));
+      label(version), label(transport), label(build_type));
 
   append(
       "# HELP zhiyuan_http_requests_total HTTP requests answered, by route and status.\n"

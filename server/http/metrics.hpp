@@ -24,6 +24,9 @@ class metrics {
   std::atomic<std::int64_t> open_connections{0};
   std::atomic<std::uint64_t> rejected_connections{0};
   std::atomic<std::uint64_t> shed_browsing{0};
+  /// The transport serving ("uring" or "epoll"), shown in zhiyuan_build_info; set by the
+  /// server before its threads start.
+  const char* transport = "none";
 
   /// Extra text appended by other modules (the write path's own metrics), called per scrape.
   using exporter = std::string (*)(const void* state);

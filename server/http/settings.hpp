@@ -12,6 +12,9 @@ struct server_settings {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
   unsigned io_threads = 0;  ///< 0: one per core
+  /// The transport: "auto" (io_uring, or the Asio epoll loop when the kernel refuses a ring),
+  /// "uring" (fail without it) or "epoll".
+  std::string io = "auto";
   unsigned max_connections = 20000;
   std::size_t body_limit = 64 * 1024;
   /// The body limit of admin uploads (POST /api/v1/admin/documents and .../imports/...).

@@ -1,6 +1,8 @@
 // The hosted web app (server/web/): files from server.web_root with their caching, the
 // precompressed variant the client accepts, the app's routes falling back to index.html (never
 // an API path), security headers on every answer and CORS for the configured origins only.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -20,9 +22,14 @@ void write_file(const fs::path& p, const std::string& bytes) {
   std::ofstream(p, std::ios::binary) << bytes;
 }
 
-// A built app as the web build leaves it: a hashed bundle with .br and .gz beside it.
+// A built app as the web build leaves it: a hashed bundle with .br and .gz beside it. One
+// directory per process: ctest -j2 runs two of this suite's tests at once.
+fs::path site_root() {
+  return fs::path(ZHIYUAN_TEST_VAR_DIR) / ("web-root-" + std::to_string(getpid()));
+}
+
 std::string make_site() {
-  const fs::path root = fs::path(ZHIYUAN_TEST_VAR_DIR) / "web-root";
+  const fs::path root = site_root();
   fs::remove_all(root);
   write_file(root / "index.html", "<!doctype html><html lang=\"zh-CN\"><title>志愿</title>");
   write_file(root / "assets/app-3fa9c1d2e4.js", "console.log('identity')");
@@ -41,6 +48,7 @@ class web_test : public ::testing::Test {
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;
+    fs::remove_all(site_root());
   }
   static std::uint16_t port() { return server_->port(); }
   static server_process* server_;

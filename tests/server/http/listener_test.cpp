@@ -1,6 +1,6 @@
 // The HTTP server in-process with a test route table: the catch-all turns a handler's
 // exception into a logged 500 and the connection and process keep serving; async handlers
-// complete on the connection's executor.
+// complete on the connection's executor. Every test runs on both transports (server.io).
 #include "server/http/listener.hpp"
 
 #include <gtest/gtest.h>
@@ -57,14 +57,16 @@ std::vector<route_spec> test_routes() {
   return r;
 }
 
-class listener_test : public ::testing::Test {
+class listener_test : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
     settings_.port = 0;
     settings_.io_threads = 2;
+    settings_.io = GetParam();
     server_ = std::make_unique<http_server>(settings_, routes_, stats_);
     server_->shed_browsing = [this] { return overloaded_.load(); };
     server_->start();
+    ASSERT_EQ(server_->transport(), std::string_view(GetParam()));
   }
   void TearDown() override { server_->stop(); }
 
@@ -75,7 +77,7 @@ class listener_test : public ::testing::Test {
   std::unique_ptr<http_server> server_;
 };
 
-TEST_F(listener_test, handler_exception_is_500_and_connection_keeps_serving) {
+TEST_P(listener_test, handler_exception_is_500_and_connection_keeps_serving) {
   test::raw_connection c(server_->port());
   c.send("GET /boom HTTP/1.1\r\nHost: x\r\n\r\n");
   auto boom = c.read_reply();
@@ -89,7 +91,7 @@ TEST_F(listener_test, handler_exception_is_500_and_connection_keeps_serving) {
   EXPECT_EQ(ok->status, 200u);
 }
 
-TEST_F(listener_test, async_handlers_answer_and_their_exceptions_are_caught) {
+TEST_P(listener_test, async_handlers_answer_and_their_exceptions_are_caught) {
   test::raw_connection c(server_->port());
   c.send("GET /later/7 HTTP/1.1\r\nHost: x\r\n\r\nGET /async-boom HTTP/1.1\r\nHost: x\r\n\r\n");
   auto first = c.read_reply();
@@ -100,7 +102,7 @@ TEST_F(listener_test, async_handlers_answer_and_their_exceptions_are_caught) {
   EXPECT_EQ(second->status, 500u);
 }
 
-TEST_F(listener_test, metrics_record_routes_and_statuses) {
+TEST_P(listener_test, metrics_record_routes_and_statuses) {
   for (const char* t : {"/ok", "/ok", "/boom", "/missing"}) {
     test::request(server_->port(), "GET", t);
   }
@@ -114,7 +116,7 @@ TEST_F(listener_test, metrics_record_routes_and_statuses) {
             std::string::npos);
 }
 
-TEST_F(listener_test, browsing_is_shed_under_load_and_other_routes_are_not) {
+TEST_P(listener_test, browsing_is_shed_under_load_and_other_routes_are_not) {
   EXPECT_EQ(test::request(server_->port(), "GET", "/browse").status, 200u);
   overloaded_ = true;
   auto shed = test::request(server_->port(), "GET", "/browse");
@@ -126,7 +128,7 @@ TEST_F(listener_test, browsing_is_shed_under_load_and_other_routes_are_not) {
   EXPECT_NE(stats_.render().find("zhiyuan_http_shed_browsing_total 1"), std::string::npos);
 }
 
-TEST_F(listener_test, stop_accepting_refuses_new_connections) {
+TEST_P(listener_test, stop_accepting_refuses_new_connections) {
   test::raw_connection idle(server_->port());
   idle.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n");
   ASSERT_TRUE(idle.read_reply());
@@ -135,11 +137,18 @@ TEST_F(listener_test, stop_accepting_refuses_new_connections) {
   EXPECT_TRUE(server_->draining());
 }
 
+INSTANTIATE_TEST_SUITE_P(transports, listener_test, ::testing::Values("uring", "epoll"),
+                         [](const auto& info) { return std::string(info.param); });
+
+// Settings and hooks a test sets before the server starts, on both transports.
+class listener_hooks : public ::testing::TestWithParam<const char*> {};
+
 // A handler slower than read_timeout is answered: the read timeout bounds the reading of a
 // request, server.handler_timeout its handling (a write waits up to writer.deadline_ms).
-TEST(listener_timeouts, handling_is_bounded_by_the_handler_timeout_not_the_read_timeout) {
+TEST_P(listener_hooks, handling_is_bounded_by_the_handler_timeout_not_the_read_timeout) {
   server_settings settings;
   settings.port = 0;
+  settings.io = GetParam();
   settings.io_threads = 1;
   settings.read_timeout = std::chrono::milliseconds(200);
   settings.handler_timeout = std::chrono::milliseconds(5'000);
@@ -147,6 +156,7 @@ TEST(listener_timeouts, handling_is_bounded_by_the_handler_timeout_not_the_read_
   metrics stats{routes.names()};
   http_server server(settings, routes, stats);
   server.start();
+  ASSERT_EQ(server.transport(), std::string_view(GetParam()));
   const auto r = test::request(server.port(), "GET", "/slow");
   EXPECT_EQ(r.status, 200u);
   server.stop();
@@ -154,9 +164,10 @@ TEST(listener_timeouts, handling_is_bounded_by_the_handler_timeout_not_the_read_
 
 // The prelude runs before the handler when it wants the request; answering, it skips the
 // handler.
-TEST(listener_prelude, runs_before_the_handler_and_may_answer_instead) {
+TEST_P(listener_hooks, runs_the_prelude_before_the_handler_and_it_may_answer_instead) {
   server_settings settings;
   settings.port = 0;
+  settings.io = GetParam();
   settings.io_threads = 1;
   router routes{test_routes()};
   metrics stats{routes.names()};
@@ -172,13 +183,19 @@ TEST(listener_prelude, runs_before_the_handler_and_may_answer_instead) {
     co_return false;
   };
   server.start();
+  ASSERT_EQ(server.transport(), std::string_view(GetParam()));
   EXPECT_EQ(test::request(server.port(), "GET", "/ok").body, "{}");
   EXPECT_EQ(preludes.load(), 0);
   EXPECT_EQ(test::request(server.port(), "GET", "/later/2").body, "{\"n\":2}");
   EXPECT_EQ(test::request(server.port(), "GET", "/later/1").status, 503u);
-  EXPECT_EQ(preludes.load(), 2);
+  // A synchronous handler waits for the prelude too.
+  EXPECT_EQ(test::request(server.port(), "GET", "/browse").body, "{}");
+  EXPECT_EQ(preludes.load(), 3);
   server.stop();
 }
+
+INSTANTIATE_TEST_SUITE_P(transports, listener_hooks, ::testing::Values("uring", "epoll"),
+                         [](const auto& info) { return std::string(info.param); });
 
 }  // namespace
 }  // namespace zhiyuan::server
