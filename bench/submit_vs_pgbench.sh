@@ -34,7 +34,10 @@
 #      flight, so the maximum rate needs more requests in flight than pgbench needs clients);
 #      WRITERS (server default); SERVER_ARGS more server options (e.g. '--writer.max_delay_us 500');
 #      PERF=1 records a system-wide profile during the maximum-rate run (perf record -a -g, kept in
-#      the logs directory with KEEP_TMP=1); KEEP_TMP=1 keeps logs.
+#      the logs directory with KEEP_TMP=1); KEEP_TMP=1 keeps logs;
+#      PROFILE=1 loads pg_stat_statements (calls, plans, time per statement of each (c) run,
+#      printed after the report) and logs checkpoints, lock waits and autovacuum runs (the
+#      cluster log's lines during the (c) runs are printed too).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -88,6 +91,26 @@ bench_log "seeding $CANDIDATES candidates (test key-derivation cost)"
 "$seed_bin" --candidates "$CANDIDATES" --kdf-cost test --database-url "$url" --replace \
   >"$BENCH_TMP/seed.log" 2>&1 || { tail -n 20 "$BENCH_TMP/seed.log" >&2; bench_die "seed failed"; }
 psql "$url" -qAtc "CHECKPOINT" >/dev/null
+if [[ ${PROFILE:-0} == 1 ]]; then
+  psql "$url" -qX -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements';
+ALTER SYSTEM SET track_io_timing = on;
+ALTER SYSTEM SET log_checkpoints = on;
+ALTER SYSTEM SET log_lock_waits = on;
+ALTER SYSTEM SET deadlock_timeout = '100ms';
+ALTER SYSTEM SET log_autovacuum_min_duration = 0;
+SQL
+  "$dbctl_bin" --var-dir "$VAR_DIR" stop >>"$BENCH_TMP/dbctl.log" 2>&1
+  "$dbctl_bin" --var-dir "$VAR_DIR" start >>"$BENCH_TMP/dbctl.log" 2>&1 ||
+    { cat "$BENCH_TMP/dbctl.log" >&2; bench_die "restart with pg_stat_statements failed"; }
+  psql "$url" -qX -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+ALTER SYSTEM SET pg_stat_statements.track = 'all';
+ALTER SYSTEM SET pg_stat_statements.track_planning = on;
+SELECT pg_reload_conf();
+SQL
+fi
+pg_log=$(readlink -f "$VAR_DIR/pg/postgresql.log")
 
 # --- server ----------------------------------------------------------------------------------
 port=$(bench_free_port 0)
@@ -236,33 +259,55 @@ batch_histogram() {
 
 result_field() { grep '^result ' "$1" | grep -o " $2=[0-9.]*" | head -n 1 | cut -d= -f2; }
 
+# run_c NAME FIRST_ROUND [SUBMITTER OPTIONS…]: one submitter run. CPU and WAL are counted from
+# the start of its submit phase (its --ready-file), so that its own start (reading the catalog,
+# candidates and current versions from the database) is not charged to the submissions.
 run_c() {
   local name=$1 first_round=$2
   shift 2
   metrics >"$BENCH_TMP/metrics-$name-before.txt"
-  local pg0 sv0 acked wal0
+  local pg0 sv0 acked wal0 pg1 sv1 wal1 log0 sub_pid ready=$BENCH_TMP/ready-$name
+  local perf_pid=
+  log0=$(stat -c %s "$pg_log")
+  [[ ${PROFILE:-0} == 1 ]] && psql "$url" -qAtc "SELECT pg_stat_statements_reset()" >/dev/null
+  "${submitter[@]}" --acks "$BENCH_TMP/acks-$name.txt" --first-round "$first_round" \
+    --ready-file "$ready" --duration "$DURATION" "$@" >"$BENCH_TMP/submit-$name.out" \
+    2>"$BENCH_TMP/submit-$name.err" &
+  sub_pid=$!
+  while [[ ! -e $ready ]] && kill -0 "$sub_pid" 2>/dev/null; do sleep 0.01; done
   pg0=$(pg_ticks)
   wal0=$(psql "$url" -qAtc "SELECT pg_current_wal_insert_lsn()")
   sv0=$(bench_proc_ticks "$server_pid")
-  local perf_pid=
   if [[ ${PERF:-0} == 1 && $name == max ]]; then
     perf record -a -g -F 499 -o "$BENCH_TMP/perf.data" \
       >"$BENCH_TMP/perf.log" 2>&1 &
     perf_pid=$!
   fi
-  "${submitter[@]}" --acks "$BENCH_TMP/acks-$name.txt" --first-round "$first_round" \
-    --duration "$DURATION" "$@" >"$BENCH_TMP/submit-$name.out" 2>"$BENCH_TMP/submit-$name.err" ||
-    { cat "$BENCH_TMP/submit-$name.err" >&2; bench_die "submitter ($name) failed"; }
+  wait "$sub_pid" || { cat "$BENCH_TMP/submit-$name.err" >&2; bench_die "submitter ($name) failed"; }
+  pg1=$(pg_ticks)
+  sv1=$(bench_proc_ticks "$server_pid")
+  wal1=$(psql "$url" -qAtc "SELECT pg_current_wal_insert_lsn()")
   if [[ -n $perf_pid ]]; then
     kill -INT "$perf_pid"
     wait "$perf_pid" || true
   fi
   metrics >"$BENCH_TMP/metrics-$name-after.txt"
+  if [[ ${PROFILE:-0} == 1 ]]; then
+    {
+      echo "pg_stat_statements, ($name) run: calls, plans, total and mean ms, rows, statement"
+      psql "$url" -qAtF ' | ' -c "SELECT calls, plans, round(total_exec_time::numeric, 1),
+        round(mean_exec_time::numeric, 3), rows,
+        left(regexp_replace(query, '\s+', ' ', 'g'), 90)
+        FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 14"
+      echo "cluster log during the ($name) run:"
+      tail -c +"$((log0 + 1))" "$pg_log" | { grep -v '^\s' || true; } | cut -c1-200 | head -n 40
+    } >"$BENCH_TMP/profile-$name.txt"
+  fi
   acked=$(result_field "$BENCH_TMP/submit-$name.out" acked)
-  cpu_pg[$name]=$(us_per_op $(($(pg_ticks) - pg0)) "$acked")
-  cpu_server[$name]=$(us_per_op $(($(bench_proc_ticks "$server_pid") - sv0)) "$acked")
+  cpu_pg[$name]=$(us_per_op $((pg1 - pg0)) "$acked")
+  cpu_server[$name]=$(us_per_op $((sv1 - sv0)) "$acked")
   wal_per_op[$name]=$(psql "$url" -qAtc \
-    "SELECT round(pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '$wal0') / greatest($acked, 1))")
+    "SELECT round(pg_wal_lsn_diff('$wal1', '$wal0') / greatest($acked, 1))")
   cpu_client[$name]=$(awk -v s="$(result_field "$BENCH_TMP/submit-$name.out" cpu_s)" -v n="$acked" \
     'BEGIN {printf "%.0f", n ? s * 1e6 / n : 0}')
   grep '^result ' "$BENCH_TMP/submit-$name.out" >&2
@@ -343,4 +388,5 @@ forms: $forms real canonical encodings, avg $form_bytes bytes; candidates seeded
 reconcile: ${reconcile[*]}
 load average at the end: $load; $(nproc) CPUs; nothing pinned
 EOF
+[[ ${PROFILE:-0} == 1 ]] && cat "$BENCH_TMP/profile-max.txt" "$BENCH_TMP/profile-half.txt"
 bench_fail_on_errors "${error_counts[@]}"

@@ -422,6 +422,7 @@ class submitter {
     acks_ = &acks;
     const unsigned workers =
         static_cast<unsigned>(std::min<std::size_t>(opt_.connections, targets_.size()));
+    if (!opt_.ready_file.empty()) std::ofstream{opt_.ready_file};
     phase_start_ = steady::now();
     phase_cpu_ = cpu_seconds();
     asio::steady_timer duration_timer(io_, std::chrono::duration_cast<steady::duration>(

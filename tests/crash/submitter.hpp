@@ -48,6 +48,9 @@ struct submit_options {
   double give_up_after = 90;
   double stop_grace = 30;
   bool progress = false;
+  /// Created (empty) when the submit phase starts, after every load and sign-in: a benchmark
+  /// measures CPU from there on.
+  std::string ready_file;
   bool reconcile = false;
   /// Expect a digest no form has, so that no receipt matches: proves the check fails the run.
   bool test_wrong_digest = false;
