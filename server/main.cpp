@@ -105,8 +105,8 @@ struct popularity_links {
         index(load_popularity(conninfo, directory)),
         refresher(
             index,
-            [&conninfo, this](std::int64_t at) {
-              return storage::popularity_changes_since(conninfo, at != 0 ? at : cursor);
+            [&conninfo, this](std::int64_t at, const storage::popularity_wanted& wanted) {
+              return storage::popularity_changes_since(conninfo, at != 0 ? at : cursor, wanted);
             },
             [&api](std::int64_t id) {
               const auto who = api.candidate(id);

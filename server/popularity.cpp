@@ -38,7 +38,10 @@ popularity_refresher::popularity_refresher(shared_popularity& index, fetch_fn fe
     : index_(index), fetch_(std::move(fetch)), score_(std::move(score)) {}
 
 std::size_t popularity_refresher::refresh() {
-  auto [changes, next] = fetch_(cursor_us_);
+  // Versions read in the previous refresh (the overlap) come back without their choices.
+  auto [changes, next] = fetch_(cursor_us_, [this](std::int64_t id, core::batch b, std::int64_t v) {
+    return seen_.count(version_key{id, static_cast<int>(b), v}) == 0;
+  });
   cursor_us_ = next;
   std::set<version_key> seen;
   std::size_t recorded = 0;

@@ -44,9 +44,10 @@ class shared_popularity {
 /// previous refresh saw the same version. Not thread-safe: one maintenance thread calls it.
 class popularity_refresher {
  public:
-  /// Changes since the cursor and the next cursor (storage::popularity_changes_since).
+  /// Changes since the cursor and the next cursor (storage::popularity_changes_since), with
+  /// choices only for the versions wanted.
   using fetch_fn = std::function<std::pair<std::vector<storage::popularity_change>, std::int64_t>(
-      std::int64_t cursor_us)>;
+      std::int64_t cursor_us, const storage::popularity_wanted& wanted)>;
   /// The score a candidate's choices count with (as at start: the directory's).
   using score_fn = std::function<int(std::int64_t candidate_id)>;
 

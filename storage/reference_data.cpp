@@ -1,6 +1,7 @@
 #include "storage/reference_data.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <stdexcept>
 
@@ -9,7 +10,9 @@
 
 #include "core/choices.hpp"
 #include "core/plan_filter.hpp"
+#include "storage/columns.hpp"
 #include "storage/encoding.hpp"
+#include "storage/pg_arrays.hpp"
 #include "storage/sql/catalog.hpp"
 
 namespace zhiyuan::storage {
@@ -214,20 +217,53 @@ std::size_t load_popularity(const std::string& conninfo, const candidate_directo
 }
 
 std::pair<std::vector<popularity_change>, std::int64_t> popularity_changes_since(
-    const std::string& conninfo, std::int64_t cursor_us) {
+    const std::string& conninfo, std::int64_t cursor_us, const popularity_wanted& wanted) {
   pqxx::connection conn(conninfo);
   // One snapshot: the next cursor is not later than what the rows show.
   pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn);
   const auto next = tx.exec1(sql::popularity_clock_us)[0].as<std::int64_t>();
   std::vector<popularity_change> out;
   if (cursor_us == 0) return {std::move(out), next};
+  std::array<std::string, 3> keys;
+  for (auto& k : keys) open_array(k);
+  // (candidate, batch) → position in `out` of the versions whose choices are read below (one
+  // current version per candidate and batch), and whether they decoded.
+  std::vector<std::pair<std::pair<std::int64_t, int>, std::size_t>> pending;
+  std::vector<std::uint8_t> unread;
   for (const auto& r : tx.exec_params(sql::popularity_changed_since, cursor_us)) {
-    auto choices = core::decode_canonical(std::string_view(r[3].c_str(), r[3].size()));
-    if (!choices) continue;  // advice: one bad row must not stop the others
-    out.push_back({r[0].as<std::int64_t>(), decode_batch(r[1].as<int>()), r[2].as<std::int64_t>(),
-                   std::move(*choices)});
+    const auto [id, batch, version] = columns<std::int64_t, int, std::int64_t>(r);
+    out.push_back({id, decode_batch(batch), version, {}});
+    const bool want = !wanted || wanted(id, out.back().b, version);
+    unread.push_back(want ? 1 : 0);
+    if (!want) continue;
+    pending.push_back({{id, batch}, out.size() - 1});
+    append_int(keys[0], id);
+    append_int(keys[1], batch);
+    append_int(keys[2], version);
+  }
+  if (!pending.empty()) {
+    for (auto& k : keys) close_array(k);
+    std::sort(pending.begin(), pending.end());
+    for (const auto& r : tx.exec_params(sql::popularity_choices_of, keys[0], keys[1], keys[2])) {
+      const auto [id, batch, text] = columns<std::int64_t, int, std::string_view>(r);
+      const auto it = std::lower_bound(pending.begin(), pending.end(),
+                                       std::pair(std::pair(id, batch), std::size_t{0}));
+      if (it == pending.end() || it->first != std::pair(id, batch)) continue;
+      auto choices = core::decode_canonical(text);
+      if (!choices) continue;  // advice: one bad row must not stop the others
+      out[it->second].choices = std::move(*choices);
+      unread[it->second] = 0;
+    }
   }
   tx.commit();
+  // A wanted version without decoded choices is left out.
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (unread[i]) continue;
+    if (kept != i) out[kept] = std::move(out[i]);
+    ++kept;
+  }
+  out.resize(kept);
   return {std::move(out), next};
 }
 

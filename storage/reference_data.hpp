@@ -9,6 +9,8 @@
 
 #include <pqxx/connection>
 
+#include <functional>
+
 #include "core/candidate.hpp"
 #include "core/catalog.hpp"
 #include "core/popularity.hpp"
@@ -82,10 +84,15 @@ struct popularity_change {
   std::vector<core::group_choice> choices;
 };
 
-/// The formal choices committed since `cursor_us` (the database's clock, with overlap; 0: only
-/// the clock is read) and the next cursor. Undecodable rows are skipped.
+/// Whether a refresh still needs a version's choices (false: it read them before).
+using popularity_wanted =
+    std::function<bool(std::int64_t candidate_id, core::batch b, std::int64_t version)>;
+
+/// The formal versions committed since `cursor_us` (the database's clock, with overlap; 0: only
+/// the clock is read) and the next cursor. Choices are read and decoded only for the versions
+/// `wanted` (all when empty); the others come back with none. Undecodable rows are skipped.
 std::pair<std::vector<popularity_change>, std::int64_t> popularity_changes_since(
-    const std::string& conninfo, std::int64_t cursor_us);
+    const std::string& conninfo, std::int64_t cursor_us, const popularity_wanted& wanted = {});
 
 std::size_t load_popularity(const std::string& conninfo, const candidate_directory& dir,
                             core::popularity_index& out);

@@ -48,13 +48,23 @@ inline constexpr const char* popularity_current_choices = R"~(
     ORDER BY a.candidate_id, a.batch LIMIT $3
 )~";
 
-// Current formal choices committed since the cursor $1 (µs, the database's clock), with 15 s
-// of overlap: committed_at is stamped before the COMMIT, which may come a little later.
+// The current formal versions committed since the cursor $1 (µs, the database's clock), with
+// 15 s of overlap: committed_at is stamped before the COMMIT, which may come a little later.
+// Keys only: a version is read again in every overlapping refresh, its choices only once
+// (popularity_choices_of).
 inline constexpr const char* popularity_changed_since = R"~(
-    SELECT a.candidate_id, a.batch, a.version, h.choices FROM applications a
-    JOIN application_history h USING (candidate_id, batch, drill, version)
-    WHERE NOT a.drill
-    AND a.committed_at > to_timestamp($1::double precision / 1e6) - interval '15 s'
+    SELECT candidate_id, batch, version FROM applications
+    WHERE NOT drill
+    AND committed_at > to_timestamp($1::double precision / 1e6) - interval '15 s'
+)~";
+
+// The formal choices of the versions ($1 candidate ids, $2 batches, $3 versions) a refresh has
+// not read yet.
+inline constexpr const char* popularity_choices_of = R"~(
+    SELECT h.candidate_id, h.batch, h.choices
+    FROM unnest($1::bigint[], $2::smallint[], $3::bigint[]) AS t(c, b, v)
+    JOIN application_history h ON h.candidate_id = t.c AND h.batch = t.b AND NOT h.drill
+      AND h.version = t.v
 )~";
 
 inline constexpr const char* popularity_clock_us =

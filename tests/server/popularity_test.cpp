@@ -59,9 +59,14 @@ TEST(popularity_refresher, records_every_nodes_commits_once_per_version) {
   std::size_t page = 0;
   popularity_refresher r(
       p,
-      [&](std::int64_t cursor) {
+      [&](std::int64_t cursor, const storage::popularity_wanted& wanted) {
         cursors.push_back(cursor);
-        return pages.at(page++);
+        // As storage does: a version read before comes back without its choices.
+        auto changes = pages.at(page++);
+        for (auto& c : changes.first) {
+          if (!wanted(c.candidate_id, c.b, c.version)) c.choices.clear();
+        }
+        return changes;
       },
       [](std::int64_t) { return 600; });
   EXPECT_EQ(r.refresh(), 0u);
