@@ -95,6 +95,7 @@ if [[ ${PROFILE:-0} == 1 ]]; then
   psql "$url" -qX -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
 ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements';
 ALTER SYSTEM SET track_io_timing = on;
+ALTER SYSTEM SET track_wal_io_timing = on;
 ALTER SYSTEM SET log_checkpoints = on;
 ALTER SYSTEM SET log_lock_waits = on;
 ALTER SYSTEM SET deadlock_timeout = '100ms';
@@ -269,7 +270,8 @@ run_c() {
   local pg0 sv0 acked wal0 pg1 sv1 wal1 log0 sub_pid ready=$BENCH_TMP/ready-$name
   local perf_pid=
   log0=$(stat -c %s "$pg_log")
-  [[ ${PROFILE:-0} == 1 ]] && psql "$url" -qAtc "SELECT pg_stat_statements_reset()" >/dev/null
+  [[ ${PROFILE:-0} == 1 ]] &&
+    psql "$url" -qAtc "SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')" >/dev/null
   "${submitter[@]}" --acks "$BENCH_TMP/acks-$name.txt" --first-round "$first_round" \
     --ready-file "$ready" --duration "$DURATION" "$@" >"$BENCH_TMP/submit-$name.out" \
     2>"$BENCH_TMP/submit-$name.err" &
@@ -299,6 +301,9 @@ run_c() {
         round(mean_exec_time::numeric, 3), rows,
         left(regexp_replace(query, '\s+', ' ', 'g'), 90)
         FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 14"
+      psql "$url" -qAtc "SELECT 'WAL fsyncs: ' || wal_sync || ', mean ' ||
+        round((wal_sync_time / greatest(wal_sync, 1))::numeric, 2) || ' ms; WAL writes: ' ||
+        wal_write || ', records ' || wal_records FROM pg_stat_wal"
       echo "cluster log during the ($name) run:"
       tail -c +"$((log0 + 1))" "$pg_log" | { grep -v '^\s' || true; } | cut -c1-200 | head -n 40
     } >"$BENCH_TMP/profile-$name.txt"

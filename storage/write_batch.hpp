@@ -18,14 +18,15 @@ namespace zhiyuan::storage {
 
 using op_ptr = std::unique_ptr<write_op>;
 
-/// Array parameters of the widest statement (the idempotency record's), candidate_id included.
-inline constexpr std::size_t max_arrays = 8;
+/// Array parameters of the widest statement (the submissions'), candidate_id included.
+inline constexpr std::size_t max_arrays = 9;
 
 /// A writer's scratch for one transaction, reused batch after batch (no allocation once warm):
 /// the batch's ops by candidate, which of them are fresh, and the array-literal buffers.
 struct write_batch {
   std::span<op_ptr> ops;
-  /// Per op: not seen before (no stored record), so applied by this batch.
+  /// Per op: not seen before (no stored record), so applied by this batch (non-zero; 2: its key
+  /// is recorded already).
   std::vector<std::uint8_t> fresh;
   std::array<std::string, max_arrays> arrays;
   /// candidate → position in `ops`, sorted (at most one op per candidate per batch).

@@ -3,7 +3,6 @@
 #include <array>
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -22,33 +21,20 @@ using array_buffers = std::array<std::string, max_arrays>;
 
 // One kind of op, one specialisation per alternative of `write_args`:
 //   label      its name in metrics and logs
-//   statement  prepared statement name on a writer connection, and `sql` its text
+//   statement  prepared statement name on a writer connection, and `sql` its text (nullptr:
+//              the kind is applied elsewhere)
 //   arrays     array parameters the statement binds, candidate_id ($1) included
 //   append     appends the op's elements to arrays 2..`arrays` (a[1]…), in $-order
 //   read       reads what the kind returns beyond the four common result columns
 template <class Args>
 struct kind;
 
+// Submissions are applied by their own statement with the keys (submit_keyed in
+// idempotency.cpp): no `sql` here.
 template <>
 struct kind<submit_args> {
   static constexpr const char* label = "submit";
-  static constexpr const char* statement = "zw_submit";
-  static constexpr const char* sql = sql::writer_apply_submit;
-  static constexpr std::size_t arrays = 7;
-  static void append(array_buffers& a, const write_op& op, const submit_args& s) {
-    append_int(a[1], s.batch);
-    append_bool(a[2], s.drill);
-    append_int(a[3], s.base_version);
-    append_quoted(a[4], s.choices);
-    append_quoted(a[5], s.receipt_head);
-    append_int(a[6], op.accepted_at_us);
-  }
-  static void read(write_op& op, const pqxx::row& row) {
-    const auto [receipt_hash] = columns<std::string_view>(row, 4);
-    if (!parse_digest(receipt_hash, op.receipt_hash)) {
-      throw std::runtime_error("write path: the database returned no receipt hash");
-    }
-  }
+  static constexpr const char* sql = nullptr;
 };
 
 template <>
@@ -238,12 +224,19 @@ const char* kind_name(op_kind k) noexcept {
 }
 
 void prepare_kinds(pqxx::connection& c) {
-  for_each_kind([&]<class Args>() { c.prepare(kind<Args>::statement, kind<Args>::sql); },
-                kind_indices{});
+  for_each_kind(
+      [&]<class Args>() {
+        if constexpr (kind<Args>::sql != nullptr) c.prepare(kind<Args>::statement, kind<Args>::sql);
+      },
+      kind_indices{});
 }
 
 void apply_kinds(pqxx::work& tx, write_batch& batch) {
-  for_each_kind([&]<class Args>() { apply<Args>(tx, batch); }, kind_indices{});
+  for_each_kind(
+      [&]<class Args>() {
+        if constexpr (kind<Args>::sql != nullptr) apply<Args>(tx, batch);
+      },
+      kind_indices{});
 }
 
 }  // namespace zhiyuan::storage

@@ -18,8 +18,9 @@ const char* kind_name(op_kind kind) noexcept;
 void prepare_kinds(pqxx::connection& c);
 
 /// Applies the fresh ops of `batch` with one set-based statement per kind present, in the order
-/// of `op_kind`. Each applied op ends `committed` with what the database decided (version,
-/// commit time, receipt hashes, first pledge time), or `conflict` when its version check failed.
+/// of `op_kind`, submissions excepted (idempotency.hpp's submit_keyed applies those). Each
+/// applied op ends `committed` with what the database decided (version, commit time, first
+/// pledge time), or `conflict` when its version check failed.
 void apply_kinds(pqxx::work& tx, write_batch& batch);
 
 }  // namespace zhiyuan::storage

@@ -449,6 +449,11 @@ write_path_impl::attempt write_path_impl::try_batch(writer_state& w, std::vector
     run_transaction(w, ops);
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - begun);
     metrics_.commit_seconds.observe(static_cast<std::uint64_t>(took.count()));
+    // Every op behind this writer waited as long: say so, to find what stalls a surge.
+    if (took >= std::chrono::milliseconds(250)) {
+      log(fmt::format("writer {}: slow batch: {} ops in {} ms", w.index, ops.size(),
+                      took.count() / 1000));
+    }
     if (simulated_losses_.load(std::memory_order_relaxed) > 0 &&
         simulated_losses_.fetch_sub(1, std::memory_order_relaxed) > 0) {
       throw pqxx::in_doubt_error("simulated connection loss after COMMIT (test hook)");
@@ -511,10 +516,21 @@ void write_path_impl::isolate(writer_state& w, std::vector<op_ptr>& ops, const s
 
 void write_path_impl::run_transaction(writer_state& w, std::vector<op_ptr>& ops) {
   w.batch.begin(ops);
+  if (std::all_of(ops.begin(), ops.end(),
+                  [](const op_ptr& op) { return op->kind() == op_kind::submit; })) {
+    // The surge's batch: one autocommitted statement writes and records every submission
+    // (no BEGIN, no COMMIT round trip); only version conflicts need a second one, whose
+    // record is an answer, not a write, so it need not share the first one's commit.
+    pqxx::nontransaction tx(*w.conn);
+    submit_keyed(tx, w.batch);
+    record_keys(tx, w.batch);
+    return;
+  }
   pqxx::work tx(*w.conn);
   // 1. Keys seen before: replay the stored response or refuse a different body; not applied.
   look_up_keys(tx, w.batch);
-  // 2. One set-based statement per kind present.
+  // 2. One set-based statement per kind present, the submissions with their keys.
+  submit_keyed(tx, w.batch);
   apply_kinds(tx, w.batch);
   // 3. Render the new writes' responses and record them with their keys, then COMMIT.
   record_keys(tx, w.batch);

@@ -8,6 +8,8 @@
 namespace zhiyuan::storage::sql {
 
 // Writer session: application name for operators, and durable commits whatever the default.
+// (plan_cache_mode stays `auto`: pg_stat_statements shows it settles on the generic plan after
+// the first five executions of each batch statement, whatever the batch size.)
 inline constexpr const char* writer_session = R"~(
     SELECT set_config('application_name', $1, false),
     set_config('synchronous_commit', 'on', false)
@@ -42,29 +44,47 @@ inline constexpr const char* writer_keys_record = R"~(
     ON CONFLICT DO NOTHING
 )~";
 
-// Formal submissions. An existing row is updated only if the op's base version is -1 (last
-// write wins) or equals the stored version; the UPDATE re-checks that on the latest row
-// version under its row lock, so two server nodes cannot both win. A missing row is inserted
-// with version 1 when the base is -1 or 0; a concurrent insert elsewhere makes ON CONFLICT skip
-// it. Every applied version is appended to application_history, which alone holds the choices
-// (migration 0005), in the same statement. Rows not returned are version conflicts.
-// committed_at is one clock_timestamp() per statement.
+// Formal submissions, the whole of a batch's in one statement, atomic even in autocommit (a
+// batch of submissions only runs it alone: one round trip). First the keys seen before (as
+// writer_keys_lookup); those ops are not applied. For the others, an existing row is updated
+// only if the op's base version is -1 (last write wins) or equals the stored version; the
+// UPDATE re-checks that on the latest row version under its row lock, so two server nodes
+// cannot both win. A missing row is inserted with version 1 when the base is -1 or 0; a
+// concurrent insert elsewhere makes ON CONFLICT skip it. Every applied version is appended to
+// application_history, which alone holds the choices (migration 0005), and its key recorded
+// slim (the version it wrote, no response). That record is a plain INSERT: a key that another
+// transaction recorded since this statement's snapshot (the same request on two nodes at once)
+// aborts the statement with a unique violation on idempotency_keys_pkey, which the writer maps
+// to a rerun of the batch. Ops neither seen nor written are version conflicts; the writer
+// records their answer next. committed_at is one clock_timestamp() per statement.
 // `digest` is the receipt hash: SHA-256 of core::canonical_receipt, whose head (exam number,
 // batch, drill, accepted_at, choices digest) the server sends and whose tail (version, previous
 // receipt hash) only the database knows; prev_hash links each version to the one before.
-// Result: candidate_id, version, prev_hash, committed_at (unix µs), digest.
-inline constexpr const char* writer_apply_submit = R"~(
+// $1..$9: candidate_id, key, request hash (hex), batch, drill, base_version, choices, receipt
+// head, accepted_at (unix µs).
+// Result: the columns of writer_keys_lookup (same request?, stored status, stored response and
+// slim? are NULL for a version written here), then seen (true: a stored record).
+inline constexpr const char* writer_submit = R"~(
     WITH ts AS (SELECT clock_timestamp() AS now),
-    input AS (SELECT * FROM unnest($1::bigint[], $2::smallint[], $3::boolean[], $4::bigint[],
-      $5::text[], $6::text[], $7::bigint[])
-      AS t(candidate_id, batch, drill, base_version, choices, head, accepted_us)),
+    input AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::smallint[],
+      $5::boolean[], $6::bigint[], $7::text[], $8::text[], $9::bigint[])
+      AS t(candidate_id, key, request_hash, batch, drill, base_version, choices, head,
+      accepted_us)),
+    seen AS (SELECT k.candidate_id, k.request_hash = decode(i.request_hash, 'hex') AS same,
+      k.status, k.response, k.version IS NOT NULL AS slim, h.version, h.prev_hash,
+      h.accepted_at, h.committed_at, h.digest
+      FROM input i JOIN idempotency_keys k ON k.candidate_id = i.candidate_id AND k.key = i.key
+      LEFT JOIN application_history h ON h.candidate_id = k.candidate_id AND h.batch = k.batch
+        AND h.drill = k.drill AND h.version = k.version),
+    fresh AS (SELECT * FROM input i
+      WHERE NOT EXISTS (SELECT 1 FROM seen s WHERE s.candidate_id = i.candidate_id)),
     upd AS (UPDATE applications a SET version = a.version + 1,
       digest = sha256(convert_to(i.head || 'version=' || (a.version + 1) || E'\nprev='
         || encode(a.digest, 'hex') || E'\n', 'UTF8')),
       prev_hash = a.digest,
       accepted_at = 'epoch'::timestamptz + i.accepted_us * interval '1 microsecond',
       committed_at = ts.now, signature = NULL
-      FROM input i, ts WHERE a.candidate_id = i.candidate_id AND a.batch = i.batch
+      FROM fresh i, ts WHERE a.candidate_id = i.candidate_id AND a.batch = i.batch
       AND a.drill = i.drill AND (i.base_version < 0 OR a.version = i.base_version)
       RETURNING a.*),
     ins AS (INSERT INTO applications (candidate_id, batch, drill, version, digest,
@@ -72,7 +92,7 @@ inline constexpr const char* writer_apply_submit = R"~(
       SELECT i.candidate_id, i.batch, i.drill, 1,
       sha256(convert_to(i.head || E'version=1\nprev=\n', 'UTF8')), NULL,
       'epoch'::timestamptz + i.accepted_us * interval '1 microsecond', ts.now
-      FROM input i, ts WHERE i.base_version <= 0 AND NOT EXISTS (SELECT 1 FROM applications a
+      FROM fresh i, ts WHERE i.base_version <= 0 AND NOT EXISTS (SELECT 1 FROM applications a
       WHERE a.candidate_id = i.candidate_id AND a.batch = i.batch AND a.drill = i.drill)
       ON CONFLICT DO NOTHING RETURNING *),
     done AS (SELECT * FROM upd UNION ALL SELECT * FROM ins),
@@ -80,9 +100,18 @@ inline constexpr const char* writer_apply_submit = R"~(
       digest, prev_hash, accepted_at, committed_at, signature)
       SELECT d.candidate_id, d.batch, d.drill, d.version, i.choices, d.digest, d.prev_hash,
       d.accepted_at, d.committed_at, d.signature
-      FROM done d JOIN input i ON i.candidate_id = d.candidate_id)
-    SELECT candidate_id, version, prev_hash,
-    (extract(epoch FROM committed_at) * 1000000)::bigint, digest FROM done
+      FROM done d JOIN fresh i ON i.candidate_id = d.candidate_id),
+    rec AS (INSERT INTO idempotency_keys (candidate_id, key, request_hash, status, response,
+      batch, drill, version)
+      SELECT d.candidate_id, i.key, decode(i.request_hash, 'hex'), 201, '', d.batch, d.drill,
+      d.version FROM done d JOIN fresh i ON i.candidate_id = d.candidate_id)
+    SELECT candidate_id, NULL::boolean, NULL::smallint, NULL::text, NULL::boolean, version,
+    prev_hash, (extract(epoch FROM accepted_at) * 1000000)::bigint,
+    (extract(epoch FROM committed_at) * 1000000)::bigint, digest, false FROM done
+    UNION ALL
+    SELECT candidate_id, same, status, response, slim, version, prev_hash,
+    (extract(epoch FROM accepted_at) * 1000000)::bigint,
+    (extract(epoch FROM committed_at) * 1000000)::bigint, digest, true FROM seen
 )~";
 
 // Drafts: the same version rule as submissions, no history.
