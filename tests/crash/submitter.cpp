@@ -365,6 +365,11 @@ class submitter {
         };
         stats_.latency_us.push_back(us(done - started));
         stats_.service_us.push_back(us(done - sent));
+        if (opt_.slow_ms > 0 && done - sent > ms(opt_.slow_ms)) {
+          fmt::print(stderr, "slow {} sent_s={:.3f} service_ms={:.1f} latency_ms={:.1f}\n", key,
+                     std::chrono::duration<double>(sent - phase_start_).count(),
+                     us(done - sent) / 1000.0, us(done - started) / 1000.0);
+        }
         co_return;
       }
       const bool in_flight =

@@ -51,6 +51,9 @@ struct submit_options {
   /// Created (empty) when the submit phase starts, after every load and sign-in: a benchmark
   /// measures CPU from there on.
   std::string ready_file;
+  /// Prints every attempt answered slower than this (ms; 0: none) on stderr, with when it was
+  /// sent (seconds into the submit phase): are slow answers spread out or one stall?
+  unsigned slow_ms = 0;
   bool reconcile = false;
   /// Expect a digest no form has, so that no receipt matches: proves the check fails the run.
   bool test_wrong_digest = false;

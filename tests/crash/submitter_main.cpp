@@ -114,6 +114,7 @@ void add_options(CLI::App& app, submit_options& o) {
       ->capture_default_str();
   app.add_flag("--progress", o.progress, "a progress line on stderr every second");
   app.add_option("--ready-file", o.ready_file, "created when the submit phase starts");
+  app.add_option("--slow-ms", o.slow_ms, "print attempts answered slower than this (ms)");
   app.add_flag("--test-wrong-digest", o.test_wrong_digest,
                "test of the receipt check: expect a digest no form has, so that no receipt "
                "matches and the run fails (exit 3)")
