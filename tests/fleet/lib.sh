@@ -99,6 +99,16 @@ node_401s() {
     awk '/^zhiyuan_http_requests_total\{/ && /status="401"/ { n += $NF } END { printf "%d\n", n }'
 }
 
+# writer_counts PORT: a node's write path, "reconnects replayed_submissions committed_submissions"
+# (counters since the node started; its /metrics).
+writer_counts() {
+  curl -fsS --max-time 2 "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '
+    /^zhiyuan_writer_reconnects_total / { r = $NF }
+    /^zhiyuan_writer_operations_total\{/ && /kind="submit"/ && /status="replayed"/ { p += $NF }
+    /^zhiyuan_writer_operations_total\{/ && /kind="submit"/ && /status="committed"/ { c += $NF }
+    END { printf "%d %d %d\n", r, p, c }'
+}
+
 # surge NAME ARGS...: the drill's load; report in $DRILL_OUT/NAME.{json,txt,html}, acknowledged
 # submissions in NAME.acks. Exit status 0 or 1 (a threshold broke) both count as a run.
 surge() {
