@@ -179,7 +179,7 @@ struct fleet_links {
         listener(
             conninfo, storage::sessions_channel(),
             [&api](std::string_view p) { server::apply_session_notice(*api.sessions, p); },
-            [this, &api] { server::catch_up_revocations(*api.sessions, feed); }),
+            [this, &api] { server::catch_up_after_gap(*api.sessions, feed); }),
         guard() {
     api.fleet_guard = &guard;
   }
@@ -209,8 +209,10 @@ void add_housekeeping(server::maintenance& chores, server::maintenance& watch,
   chores.add("throttle_purge",
              [&api, &fleet, &conninfo] { fleet.guard.purge(conninfo, api.now_micros()); });
   watch.add("popularity_refresh", [&popularity] { popularity.refresher.refresh(); });
-  watch.add("session_catch_up",
-            [&api, &fleet] { server::catch_up_revocations(*api.sessions, fleet.feed); });
+  watch.add("session_catch_up", [&api, &fleet] {
+    server::catch_up_revocations(*api.sessions, fleet.feed);
+    server::catch_up_accounts(*api.sessions, fleet.feed);
+  });
   watch.add("idle_timers_write_back",
             [&api, &fleet] { server::write_back_idle_timers(*api.sessions, fleet.feed); });
 }
