@@ -2,6 +2,7 @@
 // that constructs both server/ and storage/ objects (STYLE.md); keep it short.
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -141,6 +142,7 @@ server::admin_api_context admin_context(const server::admin_settings& a,
                                         server::login_guard& guard) {
   server::admin_api_context admin{&reads,
                                   &hashing,
+                                  nullptr,  // replica: serve() sets it (database.replica_url)
                                   &guard,
                                   api.sessions,
                                   api.common_passwords,
@@ -267,7 +269,10 @@ int serve(const server::config& cfg) {
         return server::stored_schedule{s->revision, std::move(s->document)};
       });
   refresh_schedule();
-  server::snapshot_refresher snapshots(conninfo, api, std::move(imports_seen));
+  // Reads that may trail the primary by the standby's replay lag (database.replica_url).
+  const std::string replica_conninfo =
+      cfg.database.replica_url.empty() ? conninfo : cfg.database.replica_url;
+  server::snapshot_refresher snapshots(conninfo, replica_conninfo, api, std::move(imports_seen));
   const auto common = load_common_passwords(cfg.auth);
   api.common_passwords = &common;
   const auto signer = server::receipt_signer::load_or_create(
@@ -305,6 +310,11 @@ int serve(const server::config& cfg) {
   state.database_reachable = [&health] { return health.reachable(); };
   server::login_guard admin_guard(cfg.admin.login_ip_per_minute);
   auto admin = admin_context(cfg.admin, api, reads, auth_pool, admin_guard);
+  std::optional<storage::worker_pool> replica_reads;
+  if (!cfg.database.replica_url.empty()) {
+    replica_reads.emplace("replica", 2, cfg.database.read_queue, replica_conninfo);
+    admin.replica = &*replica_reads;
+  }
   admin.refresh_snapshots = [&snapshots] { return snapshots.refresh(); };
   server::web::web_context web;
   try {
@@ -327,6 +337,7 @@ int serve(const server::config& cfg) {
     writes.drain_and_stop(cfg.server.shutdown_timeout);
     auth_pool.stop();
     reads.stop();
+    if (replica_reads) replica_reads->stop();
   });
   db.stop();
   return 0;
