@@ -93,6 +93,10 @@ const std::vector<key_def>& keys() {
        "the application role's own URI or conninfo (with its password); empty: database.url "
        "with user = database.app_role",
        kind::text, field_of<&config::database, &database_settings::app_url>, true},
+      {"database.replica_url",
+       "a standby's URI or conninfo (as the application role) for catalog reloads and office "
+       "statistics, which may trail the primary by its replay lag; empty: the primary",
+       kind::text, field_of<&config::database, &database_settings::replica_url>, true},
       {"database.health_interval_ms", "how often /readyz's database probe runs", kind::millis,
        field_of<&config::database, &database_settings::health_interval>},
       {"database.read_threads", "connections answering candidates' own-state queries", kind::uint,

@@ -24,6 +24,9 @@ struct database_settings {
   /// URL's own. `app_url`, when set, is used as it is instead (a role with its own password).
   std::string app_role = "zhiyuan_app";
   std::string app_url;
+  /// A read-only standby (libpq URI or conninfo) for reads that may trail the primary by its
+  /// replay lag: catalog reloads and office statistics. Empty: everything reads the primary.
+  std::string replica_url;
   std::chrono::milliseconds health_interval{1'000};
   unsigned read_threads = 4;        ///< connections serving candidates' own-state queries
   std::size_t read_queue = 10'000;  ///< queued queries at most (503 beyond)

@@ -2,6 +2,7 @@
 // that constructs both server/ and storage/ objects (STYLE.md); keep it short.
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -141,6 +142,7 @@ server::admin_api_context admin_context(const server::admin_settings& a,
                                         server::login_guard& guard) {
   server::admin_api_context admin{&reads,
                                   &hashing,
+                                  nullptr,  // replica: serve() sets it (database.replica_url)
                                   &guard,
                                   api.sessions,
                                   api.common_passwords,
@@ -179,7 +181,7 @@ struct fleet_links {
         listener(
             conninfo, storage::sessions_channel(),
             [&api](std::string_view p) { server::apply_session_notice(*api.sessions, p); },
-            [this, &api] { server::catch_up_revocations(*api.sessions, feed); }),
+            [this, &api] { server::catch_up_after_gap(*api.sessions, feed); }),
         guard() {
     api.fleet_guard = &guard;
   }
@@ -209,8 +211,10 @@ void add_housekeeping(server::maintenance& chores, server::maintenance& watch,
   chores.add("throttle_purge",
              [&api, &fleet, &conninfo] { fleet.guard.purge(conninfo, api.now_micros()); });
   watch.add("popularity_refresh", [&popularity] { popularity.refresher.refresh(); });
-  watch.add("session_catch_up",
-            [&api, &fleet] { server::catch_up_revocations(*api.sessions, fleet.feed); });
+  watch.add("session_catch_up", [&api, &fleet] {
+    server::catch_up_revocations(*api.sessions, fleet.feed);
+    server::catch_up_accounts(*api.sessions, fleet.feed);
+  });
   watch.add("idle_timers_write_back",
             [&api, &fleet] { server::write_back_idle_timers(*api.sessions, fleet.feed); });
 }
@@ -265,7 +269,10 @@ int serve(const server::config& cfg) {
         return server::stored_schedule{s->revision, std::move(s->document)};
       });
   refresh_schedule();
-  server::snapshot_refresher snapshots(conninfo, api, std::move(imports_seen));
+  // Reads that may trail the primary by the standby's replay lag (database.replica_url).
+  const std::string replica_conninfo =
+      cfg.database.replica_url.empty() ? conninfo : cfg.database.replica_url;
+  server::snapshot_refresher snapshots(conninfo, replica_conninfo, api, std::move(imports_seen));
   const auto common = load_common_passwords(cfg.auth);
   api.common_passwords = &common;
   const auto signer = server::receipt_signer::load_or_create(
@@ -303,6 +310,11 @@ int serve(const server::config& cfg) {
   state.database_reachable = [&health] { return health.reachable(); };
   server::login_guard admin_guard(cfg.admin.login_ip_per_minute);
   auto admin = admin_context(cfg.admin, api, reads, auth_pool, admin_guard);
+  std::optional<storage::worker_pool> replica_reads;
+  if (!cfg.database.replica_url.empty()) {
+    replica_reads.emplace("replica", 2, cfg.database.read_queue, replica_conninfo);
+    admin.replica = &*replica_reads;
+  }
   admin.refresh_snapshots = [&snapshots] { return snapshots.refresh(); };
   server::web::web_context web;
   try {
@@ -325,6 +337,7 @@ int serve(const server::config& cfg) {
     writes.drain_and_stop(cfg.server.shutdown_timeout);
     auth_pool.stop();
     reads.stop();
+    if (replica_reads) replica_reads->stop();
   });
   db.stop();
   return 0;

@@ -20,7 +20,7 @@ bool apply_session_notice(session_table& sessions, std::string_view payload) {
   if (payload[0] == 'r') {
     token_digest d;
     if (!storage::parse_token_hex(rest, d)) return false;
-    sessions.erase(d);
+    sessions.revoke(d);
     return true;
   }
   const auto id = candidate_of(rest);
@@ -41,7 +41,22 @@ bool apply_session_notice(session_table& sessions, std::string_view payload) {
 }
 
 void catch_up_revocations(session_table& sessions, storage::session_feed& feed) {
-  for (const auto& h : feed.revocations()) sessions.erase(h);
+  for (const auto& h : feed.revocations()) sessions.revoke(h);
+}
+
+void catch_up_accounts(session_table& sessions, storage::session_feed& feed) {
+  // Bounded per pass; the rest come next time (few sessions wait: a first sign-in's minutes).
+  constexpr std::size_t per_pass = 2000;
+  for (const auto& a : feed.accounts(sessions.unsettled_candidates(per_pass))) {
+    if (a.passwords_set) sessions.mark_passwords_set(a.candidate_id);
+    if (a.pledged) sessions.mark_pledged(a.candidate_id);
+  }
+}
+
+void catch_up_after_gap(session_table& sessions, storage::session_feed& feed) {
+  sessions.forget_all_save_passwords();
+  catch_up_revocations(sessions, feed);
+  catch_up_accounts(sessions, feed);
 }
 
 void write_back_idle_timers(session_table& sessions, storage::session_feed& feed) {

@@ -21,6 +21,18 @@ bool apply_session_notice(session_table& sessions, std::string_view payload);
 /// what was missed while the listener reconnected). Throws when the database cannot say.
 void catch_up_revocations(session_table& sessions, storage::session_feed& feed);
 
+/// Reads again the account state of the candidates whose cached sessions still wait for the
+/// password set-up or the pledge, and marks what changed: a 'p' or 's' notice missed while
+/// the listener reconnected, or one heard while a lookup of the session was in flight, would
+/// otherwise refuse that candidate's writes here until the session ends. Throws when the
+/// database cannot say.
+void catch_up_accounts(session_table& sessions, storage::session_feed& feed);
+
+/// After the listener (re)connected: notices may have been missed, so revocations and account
+/// state are caught up, and remembered save passwords are forgotten (a password change
+/// elsewhere voids them; forgetting costs one extra verification per session).
+void catch_up_after_gap(session_table& sessions, storage::session_feed& feed);
+
 /// Writes the idle timers that moved by a tenth of the idle limit back to the database, so
 /// that a session in use on one node stays alive on the others. Throws on failure (the timers
 /// taken are lost; later use is written next time).

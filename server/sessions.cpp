@@ -56,6 +56,29 @@ void session_table::insert(const token_digest& key, const session& s) {
   index_add(s.candidate_id, key);
 }
 
+std::uint64_t session_table::generation(const token_digest& key) const {
+  const auto& st = stripe_of(key);
+  std::shared_lock lock(st.mutex);
+  return st.generation;
+}
+
+bool session_table::insert_unless_revoked(const token_digest& key, const session& s,
+                                          std::uint64_t generation) {
+  {
+    auto& st = stripe_of(key);
+    std::unique_lock lock(st.mutex);
+    if (st.generation != generation) return false;
+    // A token belongs to one candidate: a cached entry (another lookup's) has the same index.
+    st.map.erase(key);
+    st.map.try_emplace(key, s);
+    st.absent.erase(key);
+  }
+  index_add(s.candidate_id, key);
+  return true;
+}
+
+void session_table::revoke(const token_digest& key) { remove(key, true); }
+
 std::optional<session_table::live> session_table::find(const token_digest& key, std::int64_t now) {
   auto& st = stripe_of(key);
   {
@@ -115,11 +138,14 @@ std::vector<std::pair<token_digest, std::int64_t>> session_table::take_touched(
   return out;
 }
 
-void session_table::erase(const token_digest& key) {
+void session_table::erase(const token_digest& key) { remove(key, false); }
+
+void session_table::remove(const token_digest& key, bool revoked) {
   auto& st = stripe_of(key);
   std::optional<std::int64_t> candidate;
   {
     std::unique_lock lock(st.mutex);
+    if (revoked) ++st.generation;
     if (const auto it = st.map.find(key); it != st.map.end()) {
       candidate = it->second.candidate_id;
       st.map.erase(it);
@@ -192,6 +218,27 @@ bool session_table::recalls_save_password(const token_digest& key, const passwor
 
 void session_table::forget_save_passwords(std::int64_t candidate) {
   for_each_session_of(candidate, [](entry& e) { e.save_memo_until = 0; });
+}
+
+void session_table::forget_all_save_passwords() {
+  for (auto& st : stripes_) {
+    std::unique_lock lock(st.mutex);
+    for (auto& [key, e] : st.map) e.save_memo_until = 0;
+  }
+}
+
+std::vector<std::int64_t> session_table::unsettled_candidates(std::size_t limit) const {
+  std::vector<std::int64_t> out;
+  for (const auto& st : stripes_) {
+    std::shared_lock lock(st.mutex);
+    for (const auto& [key, e] : st.map) {
+      if (out.size() >= limit) break;
+      if (!e.passwords_set || !e.pledged) out.push_back(e.candidate_id);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 password_memo session_table::memo_of(std::string_view password) {

@@ -45,10 +45,19 @@ class session_table {
   std::int64_t idle_seconds() const noexcept { return idle_seconds_; }
 
   void insert(const token_digest& key, const session& s);
+  /// The revocation generation of the key's stripe: read it before looking the token up in
+  /// the database, and hand it to insert_unless_revoked.
+  std::uint64_t generation(const token_digest& key) const;
+  /// insert(), unless a revocation (revoke) reached the key's stripe since `generation` was
+  /// read: the database's answer may predate it. False then: look the token up again.
+  bool insert_unless_revoked(const token_digest& key, const session& s, std::uint64_t generation);
   /// The live session's candidate and account state; refreshes its idle timer. Expired
   /// sessions are removed.
   std::optional<live> find(const token_digest& key, std::int64_t now);
   void erase(const token_digest& key);
+  /// A revocation heard from the fleet (notice or catch-up): erase(), and a lookup of the
+  /// token already in flight cannot cache the session again (insert_unless_revoked).
+  void revoke(const token_digest& key);
   std::size_t size() const;
 
   /// Marks every session of `candidate` as having set its passwords / accepted the pledge.
@@ -82,6 +91,11 @@ class session_table {
                              std::int64_t now) const;
   /// Forgets the remembered save password of every session of `candidate` (password change).
   void forget_save_passwords(std::int64_t candidate);
+  /// Forgets every remembered save password (password changes may have gone unheard).
+  void forget_all_save_passwords();
+  /// Up to `limit` candidates with a cached session still waiting for the password set-up or
+  /// the pledge: the only account state a missed notice can leave stale here.
+  std::vector<std::int64_t> unsettled_candidates(std::size_t limit) const;
   /// The keyed hash of a save password for the memo.
   static password_memo memo_of(std::string_view password);
 
@@ -122,6 +136,7 @@ class session_table {
     mutable std::shared_mutex mutex;
     std::unordered_map<token_digest, entry, key_hash> map;
     std::unordered_map<token_digest, std::int64_t, key_hash> absent;  ///< digest → until
+    std::uint64_t generation = 0;  ///< revocations heard in this stripe
   };
   static constexpr std::size_t stripes = 64;
   static constexpr std::size_t max_absent_per_stripe = 4096;
@@ -139,6 +154,8 @@ class session_table {
   index_stripe& index_of(std::int64_t candidate) {
     return index_[static_cast<std::uint64_t>(candidate) % stripes];
   }
+  // Erases the key's session; `revoked` also moves its stripe's generation.
+  void remove(const token_digest& key, bool revoked);
   void index_add(std::int64_t candidate, const token_digest& key);
   void index_remove(std::int64_t candidate, const token_digest& key);
   std::vector<token_digest> sessions_of(std::int64_t candidate);

@@ -55,6 +55,21 @@ std::pair<std::vector<token_hash>, std::int64_t> revoked_since(pqxx::connection&
   return {std::move(out), next};
 }
 
+std::vector<account_flags> read_account_flags(pqxx::connection& conn,
+                                              const std::vector<std::int64_t>& candidates) {
+  std::vector<account_flags> out;
+  if (candidates.empty()) return out;
+  std::string ids;
+  open_array(ids);
+  for (const auto id : candidates) append_int(ids, id);
+  close_array(ids);
+  single_read tx(conn);
+  for (const auto& row : tx.exec_params(sql::sessions_account_flags, ids)) {
+    out.push_back({row[0].as<std::int64_t>(), row[1].as<bool>(), row[2].as<bool>()});
+  }
+  return out;
+}
+
 void touch_sessions(pqxx::connection& conn,
                     const std::vector<std::pair<token_hash, std::int64_t>>& seen) {
   if (seen.empty()) return;
@@ -104,6 +119,12 @@ std::vector<token_hash> session_feed::revocations() {
     cursor_us_ = next;
     return std::move(hashes);
   });
+}
+
+std::vector<account_flags> session_feed::accounts(const std::vector<std::int64_t>& candidates) {
+  if (candidates.empty()) return {};
+  std::lock_guard lock(mutex_);
+  return with_connection([&](pqxx::connection& c) { return read_account_flags(c, candidates); });
 }
 
 void session_feed::touch(const std::vector<std::pair<token_hash, std::int64_t>>& seen) {

@@ -31,6 +31,17 @@ std::int64_t database_clock_us(pqxx::connection& conn);
 std::pair<std::vector<token_hash>, std::int64_t> revoked_since(pqxx::connection& conn,
                                                                std::int64_t cursor_us);
 
+/// A candidate's account state as sessions carry it.
+struct account_flags {
+  std::int64_t candidate_id = 0;
+  bool passwords_set = true;
+  bool pledged = false;
+};
+
+/// The account state of `candidates` (those that exist).
+std::vector<account_flags> read_account_flags(pqxx::connection& conn,
+                                              const std::vector<std::int64_t>& candidates);
+
 /// Moves the stored idle timers forward: (token hash, last seen unix seconds).
 void touch_sessions(pqxx::connection& conn,
                     const std::vector<std::pair<token_hash, std::int64_t>>& seen);
@@ -46,6 +57,8 @@ class session_feed {
   /// Sessions revoked since the previous call (the first call: since the first call, which
   /// only sets the cursor and returns nothing).
   std::vector<token_hash> revocations();
+  /// The account state of `candidates` (read_account_flags).
+  std::vector<account_flags> accounts(const std::vector<std::int64_t>& candidates);
   /// Moves the stored idle timers forward (touch_sessions).
   void touch(const std::vector<std::pair<token_hash, std::int64_t>>& seen);
 

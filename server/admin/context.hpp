@@ -20,8 +20,10 @@ class login_guard;
 /// main; shared by every I/O thread. Admin sessions live in the database only (one row per
 /// account), so a new sign-in ends the previous session at once on every server node.
 struct admin_api_context {
-  storage::worker_pool* queries = nullptr;      ///< session checks and scoped queries
-  storage::worker_pool* hashing = nullptr;      ///< Argon2id (sign-in, password changes, resets)
+  storage::worker_pool* queries = nullptr;  ///< session checks and scoped queries
+  storage::worker_pool* hashing = nullptr;  ///< Argon2id (sign-in, password changes, resets)
+  /// Statistics read from the standby (database.replica_url); null: from `queries`.
+  storage::worker_pool* replica = nullptr;
   login_guard* guard = nullptr;                 ///< admin sign-in throttling (its own key space)
   session_table* candidate_sessions = nullptr;  ///< ended after a candidate's password reset
   const core::common_passwords* common_passwords = nullptr;

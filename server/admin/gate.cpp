@@ -1,5 +1,6 @@
 #include "server/admin/gate.hpp"
 
+#include <memory>
 #include <stdexcept>
 
 #include "server/http/json_writer.hpp"
@@ -57,18 +58,16 @@ reply signed_out() {
   return problem(errc::unauthenticated, "sign in first (POST /api/v1/admin/auth/login)");
 }
 
-}  // namespace
-
-// Checks the session and the role, then runs `fn` on the same pool thread and connection;
-// writes the answer.
-asio::awaitable<void> run_admin(request_context& ctx, admin_api_context& api, gate g, job fn,
-                                storage::worker_pool* pool) {
+// Checks the session and the role, then runs `fn` on the same pool thread and connection.
+// Nothing when the request was answered already (no token, pools busy).
+asio::awaitable<std::optional<reply>> gated_reply(request_context& ctx, admin_api_context& api,
+                                                  gate g, job fn, storage::worker_pool* pool) {
   const auto digest = session_table::digest_of(
       presented_token(header(ctx.request, "Authorization"), std::string_view()));
   if (!digest) {
     reply r = signed_out();
     answer(ctx, r);
-    co_return;
+    co_return std::nullopt;
   }
   auto work = [digest = *digest, idle = api.idle_seconds, g, fn = std::move(fn)](
                   pqxx::connection* conn) -> reply { return gated(conn, digest, idle, g, fn); };
@@ -76,13 +75,44 @@ asio::awaitable<void> run_admin(request_context& ctx, admin_api_context& api, ga
   if (!r) {
     reply busy = problem(errc::unavailable, "busy; retry shortly");
     answer(ctx, busy);
-    co_return;
   }
+  co_return r;
+}
+
+}  // namespace
+
+asio::awaitable<void> run_admin(request_context& ctx, admin_api_context& api, gate g, job fn,
+                                storage::worker_pool* pool) {
+  auto r = co_await gated_reply(ctx, api, g, std::move(fn), pool);
+  if (!r) co_return;
   if (r->candidate_id != 0) {
     // A reset candidate password ends the candidate's sessions here too, not only in storage.
     api.candidate_sessions->erase_others(r->candidate_id, token_digest{});
   }
   answer(ctx, *r);
+}
+
+asio::awaitable<void> run_admin_read(request_context& ctx, admin_api_context& api, gate g, job fn) {
+  if (api.replica == nullptr) co_return co_await run_admin(ctx, api, g, std::move(fn));
+  // The actor the check found, read back on this thread once the check's job completed.
+  auto who = std::make_shared<storage::admin_actor>();
+  job check = [who](pqxx::connection&, const storage::admin_actor& actor) {
+    *who = actor;
+    return reply{};
+  };
+  auto checked = co_await gated_reply(ctx, api, g, std::move(check), nullptr);
+  if (!checked) co_return;
+  if (checked->error) {
+    answer(ctx, *checked);
+    co_return;
+  }
+  auto read = [who, fn = std::move(fn)](pqxx::connection* conn) -> reply {
+    if (conn == nullptr) throw std::runtime_error("no standby connection");
+    return fn(*conn, *who);
+  };
+  auto r = co_await run_on<reply>(*api.replica, std::move(read));
+  reply out = r ? std::move(*r) : problem(errc::unavailable, "busy; retry shortly");
+  answer(ctx, out);
 }
 
 asio::awaitable<std::optional<core::error>> admit_upload(admin_api_context& api,

@@ -63,6 +63,11 @@ struct gate {
 asio::awaitable<void> run_admin(request_context& ctx, admin_api_context& api, gate g, job fn,
                                 storage::worker_pool* pool = nullptr);
 
+/// As run_admin for a read that may trail the primary (statistics): the session is checked on
+/// the query pool (the check moves its idle timer, a write), then `fn` runs on the replica pool
+/// (api.replica; run_admin when there is none).
+asio::awaitable<void> run_admin_read(request_context& ctx, admin_api_context& api, gate g, job fn);
+
 /// The listener's gate before an admin upload's body is read (http_server::admit_upload): a
 /// live session of a province manager, or the problem to answer.
 asio::awaitable<std::optional<core::error>> admit_upload(admin_api_context& api,

@@ -90,7 +90,7 @@ asio::awaitable<void> unit_stats(request_context& ctx, admin_api_context& api) {
     w.end_object();
     return r;
   };
-  co_await run_admin(ctx, api, {core::admin_capability::statistics}, std::move(fn));
+  co_await run_admin_read(ctx, api, {core::admin_capability::statistics}, std::move(fn));
 }
 
 asio::awaitable<void> stats_timeline(request_context& ctx, admin_api_context& api) {
@@ -118,7 +118,7 @@ asio::awaitable<void> stats_timeline(request_context& ctx, admin_api_context& ap
     w.end_object();
     return r;
   };
-  co_await run_admin(ctx, api, {core::admin_capability::statistics}, std::move(fn));
+  co_await run_admin_read(ctx, api, {core::admin_capability::statistics}, std::move(fn));
 }
 
 // ------------------------------------------------------------ unfiled lists

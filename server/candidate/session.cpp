@@ -11,20 +11,29 @@ namespace {
 // How long a token the database does not know is answered 401 from memory.
 constexpr std::int64_t absent_seconds = 5;
 
-std::string_view token_of(const request_context& ctx) {
-  return presented_token(header(ctx.request, "Authorization"), header(ctx.request, "Cookie"));
+// A lookup refused this many times because revocations kept arriving during it answers 503.
+constexpr int lookup_attempts = 3;
+
+// The presented token's digest, hashed once per request (the prelude's check, then the handler).
+const std::optional<token_digest>& digest_of_request(const request_context& ctx) {
+  if (!ctx.digest_checked) {
+    ctx.digest = session_table::digest_of(
+        presented_token(header(ctx.request, "Authorization"), header(ctx.request, "Cookie")));
+    ctx.digest_checked = true;
+  }
+  return ctx.digest;
 }
 
 }  // namespace
 
 bool needs_session_lookup(const request_context& ctx, const candidate_api_context& api) {
   if (ctx.path.starts_with("/api/v1/admin/") || !ctx.path.starts_with("/api/v1/")) return false;
-  const auto digest = session_table::digest_of(token_of(ctx));
+  const auto& digest = digest_of_request(ctx);
   return digest && !api.sessions->resolved_here(*digest, api.now_seconds());
 }
 
 boost::asio::awaitable<bool> look_up_session(request_context& ctx, candidate_api_context& api) {
-  const auto digest = *session_table::digest_of(token_of(ctx));
+  const token_digest digest = *digest_of_request(ctx);
   const std::int64_t now = api.now_seconds();
   // Another node's idle timer reaches the database up to a tenth of the limit late
   // (session_sync): that much slack, so that a session in use elsewhere is not refused here.
@@ -33,25 +42,29 @@ boost::asio::awaitable<bool> look_up_session(request_context& ctx, candidate_api
     if (conn == nullptr) throw std::runtime_error("no database connection");
     return storage::find_session(*conn, digest, now, idle);
   };
-  auto r = co_await run_on<std::optional<storage::stored_session>>(*api.reads, std::move(find));
-  if (!r) {
-    fail(ctx, core::errc::unavailable, "cannot check the session now; retry shortly", 1);
-    co_return false;
-  }
-  if (const auto& s = *r) {
+  for (int attempt = 0; attempt < lookup_attempts; ++attempt) {
+    // A revocation heard while the read is out may postdate what it returns.
+    const std::uint64_t generation = api.sessions->generation(digest);
+    auto r = co_await run_on<std::optional<storage::stored_session>>(*api.reads, find);
+    if (!r) break;
+    const auto& s = *r;
+    if (!s) {
+      api.sessions->remember_absent(digest, now + absent_seconds);
+      co_return true;
+    }
     // This request is the session's latest use.
-    api.sessions->insert(digest,
-                         {s->candidate_id, s->expires_at, now, s->passwords_set, s->pledged});
-  } else {
-    api.sessions->remember_absent(digest, now + absent_seconds);
+    if (api.sessions->insert_unless_revoked(
+            digest, {s->candidate_id, s->expires_at, now, s->passwords_set, s->pledged},
+            generation)) {
+      co_return true;
+    }
   }
-  co_return true;
+  fail(ctx, core::errc::unavailable, "cannot check the session now; retry shortly", 1);
+  co_return false;
 }
 
 std::optional<session_info> authenticate(request_context& ctx, candidate_api_context& api) {
-  const std::string_view token =
-      presented_token(header(ctx.request, "Authorization"), header(ctx.request, "Cookie"));
-  if (auto digest = session_table::digest_of(token)) {
+  if (const auto& digest = digest_of_request(ctx)) {
     if (auto s = api.sessions->find(*digest, api.now_seconds())) {
       return session_info{s->candidate_id, *digest, s->passwords_set, s->pledged};
     }

@@ -11,9 +11,25 @@
 
 namespace zhiyuan::server {
 
-snapshot_refresher::snapshot_refresher(std::string conninfo, candidate_api_context& api,
+snapshot_refresher::snapshot_refresher(std::string conninfo, std::string replica_conninfo,
+                                       candidate_api_context& api,
                                        std::map<std::string, std::int64_t> seen)
-    : conninfo_(std::move(conninfo)), api_(api), seen_(std::move(seen)) {}
+    : conninfo_(std::move(conninfo)),
+      replica_conninfo_(std::move(replica_conninfo)),
+      api_(api),
+      seen_(std::move(seen)) {}
+
+const std::string& snapshot_refresher::source_for(
+    const std::map<std::string, std::int64_t>& applied) const {
+  if (replica_conninfo_ == conninfo_) return conninfo_;
+  try {
+    // A standby that has not replayed the import yet would load the old data as new.
+    if (storage::applied_imports(replica_conninfo_) == applied) return replica_conninfo_;
+  } catch (const std::exception& e) {
+    log_event(spdlog::level::warn, "replica_unreachable", {{"error", e.what()}});
+  }
+  return conninfo_;
+}
 
 bool snapshot_refresher::refresh() {
   std::lock_guard lock(mutex_);
@@ -28,14 +44,16 @@ bool snapshot_refresher::refresh() {
     const bool catalog = newer("plans") || newer("scores");
     const bool candidates = newer("candidates");
     if (catalog || candidates) {
+      const std::string& source = source_for(applied);
       if (catalog) {
-        api_.catalog.store(storage::load_catalog(conninfo_));
-        api_.reference.store(storage::load_reference_data(conninfo_));
+        api_.catalog.store(storage::load_catalog(source));
+        api_.reference.store(storage::load_reference_data(source));
       }
-      if (candidates) api_.directory.store(storage::load_directory(conninfo_));
-      log_event(
-          spdlog::level::info, "snapshots_reloaded",
-          {{"catalog", catalog ? "true" : "false"}, {"candidates", candidates ? "true" : "false"}});
+      if (candidates) api_.directory.store(storage::load_directory(source));
+      log_event(spdlog::level::info, "snapshots_reloaded",
+                {{"catalog", catalog ? "true" : "false"},
+                 {"candidates", candidates ? "true" : "false"},
+                 {"from", &source == &conninfo_ ? "primary" : "replica"}});
     }
     seen_ = applied;
     return true;

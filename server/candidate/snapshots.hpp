@@ -18,7 +18,9 @@ namespace zhiyuan::server {
 class snapshot_refresher {
  public:
   /// `seen`: the newest applied import of each kind read before the snapshots were loaded.
-  snapshot_refresher(std::string conninfo, candidate_api_context& api,
+  /// The imports applied are read from `conninfo` (the primary); the snapshots are loaded from
+  /// `replica_conninfo` (database.replica_url, or the primary too) once it shows the same imports.
+  snapshot_refresher(std::string conninfo, std::string replica_conninfo, candidate_api_context& api,
                      std::map<std::string, std::int64_t> seen);
 
   /// Reloads what the imports applied since the last call changed; true when every snapshot is
@@ -26,7 +28,12 @@ class snapshot_refresher {
   bool refresh();
 
  private:
+  // Where the snapshots are loaded from: the replica once it has replayed `applied`, else
+  // the primary.
+  const std::string& source_for(const std::map<std::string, std::int64_t>& applied) const;
+
   std::string conninfo_;
+  std::string replica_conninfo_;
   candidate_api_context& api_;
   std::mutex mutex_;
   std::map<std::string, std::int64_t> seen_;  // under mutex_

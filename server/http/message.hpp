@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -69,6 +70,11 @@ struct request_context {
   std::string_view trace_id;  ///< from traceparent, empty if none
   std::string_view peer;      ///< the client's IP address as text; empty if unknown
   response& res;
+  /// The handlers' digest of the presented credential, computed once per request by whichever
+  /// step needs it first (the prelude's check or the handler): `digest_checked` says whether
+  /// it was computed, `digest` holds it when the credential had the expected shape.
+  mutable bool digest_checked = false;
+  mutable std::optional<std::array<std::uint8_t, 32>> digest;
 };
 
 }  // namespace zhiyuan::server

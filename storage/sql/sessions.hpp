@@ -24,6 +24,13 @@ inline constexpr const char* sessions_revoked_since = R"~(
     WHERE revoked_at > to_timestamp($1::double precision / 1e6) - interval '60 seconds'
 )~";
 
+// The account state cached sessions carry, for the candidates $1 (bigint[]): what the pledge
+// ('p') and password set-up ('s') notices announce, read again in case one was missed.
+inline constexpr const char* sessions_account_flags = R"~(
+    SELECT candidate_id, NOT must_set_passwords, pledge_at IS NOT NULL FROM candidates
+    WHERE candidate_id = ANY($1::bigint[])
+)~";
+
 inline constexpr const char* sessions_clock_us =
     "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint";
 

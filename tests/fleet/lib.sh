@@ -25,6 +25,11 @@ DRILL_PORT=8090
 NODE_PORTS=(8081 8082 8083)
 PATRONI_PORTS=(8008 8009)
 export PGPASSFILE=$FLEET_DIR/secrets/pgpass
+# The generator signs every simulated candidate in from 127.0.0.1, and HAProxy passes that one
+# address on (PROXY v2): the per-address sign-in limit (600 a minute per node, meant for a
+# school's network) would refuse most of a surge's sign-ins with 429. The drills' nodes lift it
+# (scripts/fleet.sh hands its environment to the nodes it starts; drill_fleet_up checks).
+export ZHIYUAN_AUTH_LOGIN_IP_PER_MINUTE=${ZHIYUAN_AUTH_LOGIN_IP_PER_MINUTE:-1000000}
 # The drills' Python helpers leave no bytecode in the tree.
 export PYTHONDONTWRITEBYTECODE=1
 # The current primary, whichever node it is.
@@ -57,7 +62,13 @@ drill_fleet_up() {
   [[ -x $LOADTEST_BIN ]] || drill_die "$LOADTEST_BIN not found: build first (scripts/build.sh)"
   "$repo/scripts/fleet.sh" up >"$DRILL_OUT/fleet-up.log" 2>&1 ||
     { tail -n 5 "$DRILL_OUT/fleet-up.log" >&2; drill_die "scripts/fleet.sh up failed"; }
-  local n
+  local n i pid
+  for i in 1 2 3; do
+    pid=$(pid_of_piece "node$i")
+    tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" |
+      grep -qxF "ZHIYUAN_AUTH_LOGIN_IP_PER_MINUTE=$ZHIYUAN_AUTH_LOGIN_IP_PER_MINUTE" ||
+      drill_die "node$i was started without the drills' sign-in limit (ZHIYUAN_AUTH_LOGIN_IP_PER_MINUTE): scripts/fleet.sh down, then run the drill again"
+  done
   n=$(psql "$DRILL_DB_URL" -qAtc "SELECT count(*) FROM candidates") ||
     drill_die "cannot count candidates"
   ((n >= 20000)) || drill_die "the fleet's province has $n candidates; tests/fleet/surge.toml needs 20000"
@@ -86,6 +97,16 @@ current_primary() {
 node_401s() {
   curl -fsS --max-time 2 "http://127.0.0.1:$1/metrics" 2>/dev/null |
     awk '/^zhiyuan_http_requests_total\{/ && /status="401"/ { n += $NF } END { printf "%d\n", n }'
+}
+
+# writer_counts PORT: a node's write path, "reconnects replayed_submissions committed_submissions"
+# (counters since the node started; its /metrics).
+writer_counts() {
+  curl -fsS --max-time 2 "http://127.0.0.1:$1/metrics" 2>/dev/null | awk '
+    /^zhiyuan_writer_reconnects_total / { r = $NF }
+    /^zhiyuan_writer_operations_total\{/ && /kind="submit"/ && /status="replayed"/ { p += $NF }
+    /^zhiyuan_writer_operations_total\{/ && /kind="submit"/ && /status="committed"/ { c += $NF }
+    END { printf "%d %d %d\n", r, p, c }'
 }
 
 # surge NAME ARGS...: the drill's load; report in $DRILL_OUT/NAME.{json,txt,html}, acknowledged

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace zhiyuan::server {
 namespace {
@@ -18,6 +19,13 @@ std::string revoked_notice(const token_digest& d) {
     out.push_back(digits[b & 15]);
   }
   return out;
+}
+
+// A fresh token's digest.
+token_digest new_digest() {
+  token_digest d;
+  session_table::new_token(d);
+  return d;
 }
 
 TEST(session_sync, a_token_is_resolved_here_when_live_or_recently_found_absent) {
@@ -92,6 +100,52 @@ TEST(session_sync, notices_revoke_and_update_the_cached_sessions) {
   EXPECT_FALSE(apply_session_notice(table, "p5x"));
   EXPECT_FALSE(apply_session_notice(table, "x1"));
   EXPECT_FALSE(apply_session_notice(table, ""));
+}
+
+TEST(session_sync, a_lookup_in_flight_when_its_revocation_arrives_does_not_cache_the_session) {
+  session_table table(1200);
+  const token_digest a = new_digest();
+  // The lookup reads the generation, then the database answers with the live session; the
+  // revocation is heard in between (the session was not cached: nothing to erase).
+  const auto before = table.generation(a);
+  EXPECT_TRUE(apply_session_notice(table, revoked_notice(a)));
+  EXPECT_FALSE(table.insert_unless_revoked(a, {7, 100'000, 1'000}, before));
+  EXPECT_FALSE(table.find(a, 1'001));
+  // Looked up again after the revocation: whatever the database says now is cached.
+  EXPECT_TRUE(table.insert_unless_revoked(a, {7, 100'000, 1'000}, table.generation(a)));
+  EXPECT_TRUE(table.find(a, 1'001));
+  // Expiry and the catch-up's revocations: only the latter move the generation.
+  const auto now = table.generation(a);
+  table.erase(a);
+  EXPECT_EQ(table.generation(a), now);
+  table.revoke(a);
+  EXPECT_NE(table.generation(a), now);
+}
+
+TEST(session_sync, candidates_waiting_for_passwords_or_the_pledge_are_listed_once) {
+  session_table table(1200);
+  const token_digest a = new_digest(), b = new_digest(), c = new_digest(), d = new_digest();
+  table.insert(a, {5, 100'000, 1'000, /*passwords_set=*/true, /*pledged=*/false});
+  table.insert(b, {5, 100'000, 1'000, true, false});
+  table.insert(c, {6, 100'000, 1'000, false, false});
+  table.insert(d, {7, 100'000, 1'000, true, true});
+  EXPECT_EQ(table.unsettled_candidates(100), (std::vector<std::int64_t>{5, 6}));
+  EXPECT_EQ(table.unsettled_candidates(1).size(), 1u);
+  table.mark_pledged(5);
+  EXPECT_EQ(table.unsettled_candidates(100), (std::vector<std::int64_t>{6}));
+}
+
+TEST(session_sync, every_remembered_save_password_can_be_forgotten_at_once) {
+  session_table table(1200);
+  const auto memo = session_table::memo_of("save-password");
+  std::vector<token_digest> tokens;
+  for (std::int64_t candidate : {5, 6}) {
+    tokens.push_back(new_digest());
+    table.insert(tokens.back(), {candidate, 100'000, 1'000});
+    table.remember_save_password(tokens.back(), memo, 5'000);
+  }
+  table.forget_all_save_passwords();
+  for (const auto& t : tokens) EXPECT_FALSE(table.recalls_save_password(t, memo, 1'001));
 }
 
 }  // namespace
