@@ -42,24 +42,11 @@ for t in "${targets[@]}"; do
 done
 
 ngx="$BENCH_TMP/nginx"
-mkdir -p "$ngx"
-cat >"$ngx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-user root;
-pid $ngx/nginx.pid;
-error_log $ngx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    keepalive_timeout 65;
+# nginx at its documented best for a static file, as in bench/plans_vs_nginx.sh (before
+# 2026-12-07 it ran without sendfile and open_file_cache).
+bench_nginx_conf "$ngx" <<EOF
+$(bench_nginx_static_tuning)
     types { text/javascript js; }
-    client_body_temp_path $ngx/client_body;
-    proxy_temp_path $ngx/proxy;
-    fastcgi_temp_path $ngx/fastcgi;
-    uwsgi_temp_path $ngx/uwsgi;
-    scgi_temp_path $ngx/scgi;
     server {
         listen 127.0.0.1:${port[nginx]};
         root $dist;
@@ -67,7 +54,6 @@ http {
         etag on;
         location /assets/ { add_header Cache-Control "public, max-age=31536000, immutable"; }
     }
-}
 EOF
 
 url_of() { echo "http://127.0.0.1:${port[$1]}/$bundle"; }
