@@ -24,11 +24,13 @@ WARMUP=${WARMUP:-2}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 VAR_DIR=${VAR_DIR:-$repo/var}
-ZHIYUAN_BIN=${ZHIYUAN_BIN:-$repo/build/server/zhiyuan-server}
+server_bin=${ZHIYUAN_BIN:-$repo/build/server/zhiyuan-server}
+# The server takes every ZHIYUAN_* variable for a setting and refuses unknown ones.
+unset ZHIYUAN_BIN
 
 bench_require nginx wrk curl taskset node awk
 bench_init
-[[ -x $ZHIYUAN_BIN ]] || bench_die "$ZHIYUAN_BIN missing (build first)"
+[[ -x $server_bin ]] || bench_die "$server_bin missing (build first)"
 node "$repo/web/build.mjs" >&2
 dist="$repo/web/dist"
 bundle=$(cd "$dist" && ls assets/app-*.js)
@@ -65,7 +67,7 @@ start_target() {
     target_pid=$BENCH_LAST_PID
     bench_wait_http "$(url_of nginx)" 10 "$target_pid" || bench_die "nginx did not start"
   else
-    bench_spawn "zhiyuan-r$r" taskset -c "$SERVER_CPU" "$ZHIYUAN_BIN" --server.host 127.0.0.1 \
+    bench_spawn "zhiyuan-r$r" taskset -c "$SERVER_CPU" "$server_bin" --server.host 127.0.0.1 \
       --server.port "${port[zhiyuan]}" --server.io_threads 1 --server.drain_delay_ms 0 \
       --server.web_root "$dist" --database.var_dir "$VAR_DIR"
     target_pid=$BENCH_LAST_PID
