@@ -576,6 +576,9 @@ class http_server::uring_worker {
   // Connections past their deadline are shut down; a request cut short is logged.
   void sweep(clock::time_point now) {
     next_sweep_ = now + sweep_interval;
+    // The reactor's poll wakes the ring for the io_context's timers; polling at each sweep
+    // too bounds how late one can be should that wake-up ever be missed.
+    waker_.poll_needed = true;
     for (std::uint32_t slot = 0; slot < slots_.size(); ++slot) {
       connection& c = *slots_[slot];
       if (c.fd < 0 || c.timed_out) continue;

@@ -121,8 +121,8 @@ std::optional<std::string> probe() {
   std::unique_ptr<io_uring_probe, void (*)(io_uring_probe*)> p(io_uring_get_probe_ring(r->get()),
                                                                io_uring_free_probe);
   if (!p) return std::string("io_uring_get_probe_ring failed");
-  for (int code :
-       {IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_SEND, IORING_OP_READ, IORING_OP_ASYNC_CANCEL}) {
+  for (int code : {IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_SEND, IORING_OP_SENDMSG,
+                   IORING_OP_READ, IORING_OP_POLL_ADD, IORING_OP_ASYNC_CANCEL}) {
     if (!io_uring_opcode_supported(p.get(), code)) {
       return fmt::format("io_uring opcode {} not supported", code);
     }
