@@ -212,13 +212,15 @@ bench_median() {
     if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
-# bench_nginx_ping_conf DIR PORT: writes DIR/nginx.conf for one nginx worker answering
-# GET /api/v1/ping with zhiyuan's body (`return 200`), access log off, on 127.0.0.1:PORT, and
-# checks it with `nginx -t`.
-bench_nginx_ping_conf() {
-  local dir=$1 port=$2
+# bench_nginx_conf DIR: writes DIR/nginx.conf for one nginx worker (access log off, keep-alive
+# as long as wrk's, temporary files under DIR) whose http block ends with the directives and
+# server block read from stdin, and checks it with `nginx -t`. Every *_vs_nginx.sh uses it, so
+# the reference differs between scripts only in what it serves.
+bench_nginx_conf() {
+  local dir=$1
   mkdir -p "$dir"
-  cat >"$dir/nginx.conf" <<CONF
+  {
+    cat <<CONF
 daemon off;
 worker_processes 1;
 user root;
@@ -236,15 +238,40 @@ http {
     fastcgi_temp_path $dir/fastcgi;
     uwsgi_temp_path $dir/uwsgi;
     scgi_temp_path $dir/scgi;
+CONF
+    cat
+    echo "}"
+  } >"$dir/nginx.conf"
+  nginx -t -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/nginx-t.log" 2>&1 ||
+    { cat "$dir/nginx-t.log" >&2; bench_die "nginx rejected its configuration"; }
+}
+
+# bench_nginx_static_tuning: nginx's documented static-file configuration, for an http block
+# that serves files: the body goes out by sendfile(2) with the headers coalesced into its first
+# segment, and the file's descriptor, size and mtime are cached instead of an
+# open/fstat/close per request.
+bench_nginx_static_tuning() {
+  cat <<'CONF'
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    open_file_cache max=1000 inactive=60s;
+    open_file_cache_valid 60s;
+    open_file_cache_min_uses 1;
+    open_file_cache_errors on;
+CONF
+}
+
+# bench_nginx_ping_conf DIR PORT: nginx answering GET /api/v1/ping with zhiyuan's body
+# (`return 200`) on 127.0.0.1:PORT.
+bench_nginx_ping_conf() {
+  bench_nginx_conf "$1" <<CONF
     server {
-        listen 127.0.0.1:$port;
+        listen 127.0.0.1:$2;
         location = /api/v1/ping {
             default_type application/json;
             return 200 '{"pong":true}';
         }
     }
-}
 CONF
-  nginx -t -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/nginx-t.log" 2>&1 ||
-    { cat "$dir/nginx-t.log" >&2; bench_die "nginx rejected its configuration"; }
 }

@@ -151,34 +151,8 @@ python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert len(d["gr
   "$ngx/www/plans.json" || bench_die "the page holds no groups"
 
 # --- nginx -----------------------------------------------------------------------------------
-cat >"$ngx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-user root;
-pid $ngx/nginx.pid;
-error_log $ngx/error.log warn;
-events {
-    worker_connections 4096;
-}
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    keepalive_timeout 65;
-    # nginx's documented static-file tuning: the body goes out by sendfile(2) with the headers
-    # coalesced into its first segment, and the file's descriptor, size and mtime are cached
-    # instead of an open/fstat/close per request.
-    sendfile on;
-    tcp_nopush on;
-    tcp_nodelay on;
-    open_file_cache max=1000 inactive=60s;
-    open_file_cache_valid 60s;
-    open_file_cache_min_uses 1;
-    open_file_cache_errors on;
-    client_body_temp_path $ngx/client_body;
-    proxy_temp_path $ngx/proxy;
-    fastcgi_temp_path $ngx/fastcgi;
-    uwsgi_temp_path $ngx/uwsgi;
-    scgi_temp_path $ngx/scgi;
+bench_nginx_conf "$ngx" <<EOF
+$(bench_nginx_static_tuning)
     server {
         listen 127.0.0.1:${port[nginx]};
         root $ngx/www;
@@ -187,10 +161,7 @@ http {
             try_files /plans.json =404;
         }
     }
-}
 EOF
-nginx -t -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/error.log" >"$BENCH_TMP/nginx-t.log" 2>&1 ||
-  { cat "$BENCH_TMP/nginx-t.log" >&2; bench_die "nginx rejected its configuration"; }
 bench_spawn nginx taskset -c "$SERVER_CPU" nginx -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/error.log"
 pid[nginx]=$BENCH_LAST_PID
 bench_wait_http "http://127.0.0.1:${port[nginx]}/api/v1/plans?$QUERY" 10 "${pid[nginx]}" ||

@@ -24,11 +24,13 @@ WARMUP=${WARMUP:-2}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 VAR_DIR=${VAR_DIR:-$repo/var}
-ZHIYUAN_BIN=${ZHIYUAN_BIN:-$repo/build/server/zhiyuan-server}
+server_bin=${ZHIYUAN_BIN:-$repo/build/server/zhiyuan-server}
+# The server takes every ZHIYUAN_* variable for a setting and refuses unknown ones.
+unset ZHIYUAN_BIN
 
 bench_require nginx wrk curl taskset node awk
 bench_init
-[[ -x $ZHIYUAN_BIN ]] || bench_die "$ZHIYUAN_BIN missing (build first)"
+[[ -x $server_bin ]] || bench_die "$server_bin missing (build first)"
 node "$repo/web/build.mjs" >&2
 dist="$repo/web/dist"
 bundle=$(cd "$dist" && ls assets/app-*.js)
@@ -42,24 +44,11 @@ for t in "${targets[@]}"; do
 done
 
 ngx="$BENCH_TMP/nginx"
-mkdir -p "$ngx"
-cat >"$ngx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-user root;
-pid $ngx/nginx.pid;
-error_log $ngx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    keepalive_timeout 65;
+# nginx at its documented best for a static file, as in bench/plans_vs_nginx.sh (before
+# 2026-12-07 it ran without sendfile and open_file_cache).
+bench_nginx_conf "$ngx" <<EOF
+$(bench_nginx_static_tuning)
     types { text/javascript js; }
-    client_body_temp_path $ngx/client_body;
-    proxy_temp_path $ngx/proxy;
-    fastcgi_temp_path $ngx/fastcgi;
-    uwsgi_temp_path $ngx/uwsgi;
-    scgi_temp_path $ngx/scgi;
     server {
         listen 127.0.0.1:${port[nginx]};
         root $dist;
@@ -67,7 +56,6 @@ http {
         etag on;
         location /assets/ { add_header Cache-Control "public, max-age=31536000, immutable"; }
     }
-}
 EOF
 
 url_of() { echo "http://127.0.0.1:${port[$1]}/$bundle"; }
@@ -79,7 +67,7 @@ start_target() {
     target_pid=$BENCH_LAST_PID
     bench_wait_http "$(url_of nginx)" 10 "$target_pid" || bench_die "nginx did not start"
   else
-    bench_spawn "zhiyuan-r$r" taskset -c "$SERVER_CPU" "$ZHIYUAN_BIN" --server.host 127.0.0.1 \
+    bench_spawn "zhiyuan-r$r" taskset -c "$SERVER_CPU" "$server_bin" --server.host 127.0.0.1 \
       --server.port "${port[zhiyuan]}" --server.io_threads 1 --server.drain_delay_ms 0 \
       --server.web_root "$dist" --database.var_dir "$VAR_DIR"
     target_pid=$BENCH_LAST_PID

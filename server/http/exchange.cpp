@@ -233,7 +233,7 @@ void serialize(std::string& out, const response& res, std::string_view date,
   if (res.stream) {
     out += "Transfer-Encoding: chunked\r\n";
   } else {
-    fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", res.body.size());
+    fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", res.body_bytes().size());
   }
   fmt::format_to(std::back_inserter(out), "X-Request-Id: {}\r\n", request_id);
   for (const auto& [name, value] : res.headers) {
@@ -246,9 +246,16 @@ void serialize(std::string& out, const response& res, std::string_view date,
   out += "\r\n";
   if (!res.stream) {
     out += res.body;
+    // A short shared body is cheaper copied than sent as a separate piece.
+    if (body_by_reference(res).empty()) out += res.shared_body;
   } else if (!res.body.empty()) {
     append_chunk(out, res.body);
   }
+}
+
+std::string_view body_by_reference(const response& res) {
+  return res.stream || res.shared_body.size() < by_reference_min ? std::string_view()
+                                                                 : res.shared_body;
 }
 
 bool is_upload(std::string_view target) {

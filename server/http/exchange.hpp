@@ -152,7 +152,14 @@ class exchange {
   double elapsed_ = 0;
 };
 
-/// Serialises `res` at the end of `out` (head, then the body or its first chunk).
+/// Shared bodies (response::shared_body) at least this long are sent from where they are, after
+/// the head; shorter ones are copied after it (one piece is cheaper than two).
+inline constexpr std::size_t by_reference_min = 2048;
+/// The body serialize() leaves to the loop to send by reference after the head (empty: none).
+std::string_view body_by_reference(const response& res);
+
+/// Serialises `res` at the end of `out` (head, then the body or its first chunk; a shared body
+/// of by_reference_min or more is left out, see body_by_reference).
 void serialize(std::string& out, const response& res, std::string_view date,
                std::string_view request_id, bool close);
 /// One chunk of a chunked body: size in hex, the bytes, CRLF.

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <algorithm>
 
+#include <array>
 #include <chrono>
 #include <ctime>
 #include <random>
@@ -128,13 +129,16 @@ class http_server::worker {
   // Shuts down connections past their deadline; their pending operation ends (end of stream or
   // a broken pipe) and the session sees `timed_out`.
   asio::awaitable<void> sweep_loop() {
-    asio::steady_timer tick(io_);
     for (;;) {
-      tick.expires_after(sweep_interval);
-      auto [ec] = co_await tick.async_wait(use_tuple);
-      if (ec) co_return;
+      sweep_.expires_at(next_sweep_);
+      auto [ec] = co_await sweep_.async_wait(use_tuple);
+      if (ec && !sweep_moved_) co_return;
+      sweep_moved_ = false;
       const auto now = std::chrono::steady_clock::now();
+      if (now < next_sweep_) continue;
+      next_sweep_ = now + sweep_interval;
       for (connection* c : connections_) {
+        if (c->deadline > now && !c->timed_out) next_sweep_ = std::min(next_sweep_, c->deadline);
         if (c->deadline <= now && !c->timed_out) {
           c->timed_out = true;
           // Shut down, neither cancelled nor closed: the kernel ends the pending read or write
@@ -301,6 +305,13 @@ class http_server::worker {
   asio::awaitable<bool> handle(connection& conn, const http_request& req) {
     exchange ex(env_, ids_, req, conn.origin, conn.res);
     conn.deadline = ex.deadline();
+    // A handler deadline before the next sweep (a short server.handler_timeout) moves the sweep
+    // so the cut comes on time; with the usual seconds-long timeouts this never happens.
+    if (conn.deadline < next_sweep_) {
+      next_sweep_ = conn.deadline;
+      sweep_moved_ = true;
+      sweep_.cancel();
+    }
     if (ex.pending()) co_await ex.run_pending();
     bool close = ex.finish(owner_.draining());
     conn.out.clear();
@@ -313,7 +324,10 @@ class http_server::worker {
   // Writes conn.out, then the rest of a streamed body; `close` is set when the stream failed.
   asio::awaitable<void> write(connection& conn, bool& close, std::string_view rid = {}) {
     conn.deadline = std::chrono::steady_clock::now() + owner_.settings_.read_timeout;
-    auto [ec, n] = co_await asio::async_write(conn.socket, asio::buffer(conn.out), use_tuple);
+    // A shared body goes out from its own buffer after the head, in the same writev.
+    const std::array<asio::const_buffer, 2> pieces{asio::buffer(conn.out),
+                                                   asio::buffer(body_by_reference(conn.res))};
+    auto [ec, n] = co_await asio::async_write(conn.socket, pieces, use_tuple);
     if (conn.res.stream) {
       // A streamed body: each step's bytes go out as one chunk before the next step runs, so
       // memory holds one chunk however long the body. Every write gets the read timeout.
@@ -356,6 +370,10 @@ class http_server::worker {
   tcp::acceptor acceptor_;
   bool accepting_ = true;  // this worker's thread only
   std::unordered_set<connection*> connections_;
+  asio::steady_timer sweep_{io_};
+  std::chrono::steady_clock::time_point next_sweep_ =
+      std::chrono::steady_clock::now() + sweep_interval;
+  bool sweep_moved_ = false;
   thread_clock clock_;
   id_source ids_;
 };

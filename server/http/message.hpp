@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,11 @@ struct response {
   unsigned status = 200;
   std::string_view content_type = "application/json";
   std::string body;
+  /// A body shared with a cache instead of `body` (then empty): immutable bytes the loops send
+  /// from where they are, not copied into the response, keeping `keep` alive until sent. A null
+  /// `keep` means the bytes outlive the server (the web app's files).
+  std::string_view shared_body;
+  std::shared_ptr<const void> keep;
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers
   bool close = false;  ///< send Connection: close and end the connection
   /// A body too large to hold (e.g. a province-wide export): when set, the session sends the
@@ -39,9 +45,20 @@ struct response {
     status = 200;
     content_type = "application/json";
     body.clear();
+    shared_body = {};
+    keep.reset();
     headers.clear();
     close = false;
     stream = nullptr;
+  }
+  /// Answers with `bytes`, shared and never copied.
+  void share_body(std::shared_ptr<const std::string> bytes) {
+    shared_body = *bytes;
+    keep = std::move(bytes);
+  }
+  /// The body, whichever way it is held.
+  std::string_view body_bytes() const noexcept {
+    return shared_body.empty() ? std::string_view(body) : shared_body;
   }
 };
 

@@ -141,6 +141,8 @@ void set_problem(response& res, core::errc e, std::string_view detail, std::stri
   res.status = http_status(e);
   res.content_type = "application/problem+json";
   res.body.clear();
+  res.shared_body = {};
+  res.keep.reset();
   const std::string_view code = core::to_code(e);
   json_writer w(res.body);
   w.begin_object();

@@ -224,6 +224,8 @@ bool not_modified(request_context& ctx, std::string_view tag) {
   if (match) {
     ctx.res.status = 304;
     ctx.res.body.clear();
+    ctx.res.shared_body = {};
+    ctx.res.keep.reset();
   }
   return match;
 }

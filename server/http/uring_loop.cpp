@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -35,6 +36,7 @@
 #include "server/http/listener.hpp"
 #include "server/http/log.hpp"
 #include "server/http/uring_ring.hpp"
+#include "server/http/uring_send.hpp"
 
 namespace zhiyuan::server {
 namespace {
@@ -49,20 +51,6 @@ using uring::tag;
 // a client does not read) before it stops being read or is cut.
 constexpr std::size_t out_limit = 1 << 20;
 
-std::string address_text(const sockaddr_storage& a) {
-  char text[INET6_ADDRSTRLEN] = {};
-  const void* raw =
-      a.ss_family == AF_INET
-          ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in&>(a).sin_addr)
-          : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6&>(a).sin6_addr);
-  if (inet_ntop(a.ss_family, raw, text, sizeof text) == nullptr) return {};
-  return text;
-}
-
-[[noreturn]] void throw_errno(const char* what) {
-  throw std::system_error(errno, std::generic_category(), what);
-}
-
 }  // namespace
 
 class http_server::uring_worker {
@@ -70,7 +58,7 @@ class http_server::uring_worker {
   explicit uring_worker(http_server& owner)
       : owner_(owner), env_(owner.exchange_environment()), exec_(io_.get_executor(), &waker_) {
     waker_.fd = eventfd(0, EFD_CLOEXEC);
-    if (waker_.fd < 0) throw_errno("eventfd");
+    if (waker_.fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
   }
   uring_worker(const uring_worker&) = delete;
   uring_worker& operator=(const uring_worker&) = delete;
@@ -80,21 +68,9 @@ class http_server::uring_worker {
   }
 
   void bind(const asio::ip::tcp::endpoint& ep) {
-    listener_ = ::socket(ep.protocol().family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (listener_ < 0) throw_errno("socket");
-    int one = 1;
-    ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    ::setsockopt(listener_, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    if (::bind(listener_, ep.data(), static_cast<socklen_t>(ep.size())) != 0) throw_errno("bind");
-    if (::listen(listener_, SOMAXCONN) != 0) throw_errno("listen");
+    listener_ = uring::listen_on(ep.data(), static_cast<socklen_t>(ep.size()));
   }
-  std::uint16_t bound_port() const {
-    sockaddr_storage a{};
-    socklen_t len = sizeof a;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len);
-    return ntohs(a.ss_family == AF_INET ? reinterpret_cast<sockaddr_in&>(a).sin_port
-                                        : reinterpret_cast<sockaddr_in6&>(a).sin6_port);
-  }
+  std::uint16_t bound_port() const { return uring::local_port(listener_); }
 
   // Runs the loop on the calling thread until stop(). The ring is created here: SINGLE_ISSUER
   // ties it to this thread. `ready` gets why it could not be created, or nothing.
@@ -109,6 +85,7 @@ class http_server::uring_worker {
     ready.set_value(std::nullopt);
     arm_accept();
     arm_wake();
+    arm_reactor();
     loop();
     teardown();
   }
@@ -130,8 +107,8 @@ class http_server::uring_worker {
     std::optional<client_origin> origin;  ///< the client: TCP peer, PROXY header, X-Forwarded-For
     std::string in;                       ///< received bytes not parsed yet
     std::string out;                      ///< answers waiting for the send in flight
-    std::string sending;
-    std::size_t sent = 0;
+    std::vector<uring::shared_piece> pieces;  ///< shared bodies placed in `out`
+    uring::outgoing sending;
     std::optional<request_parser> parser;
     std::optional<exchange> ex;  ///< the request being answered
     response res;
@@ -151,18 +128,20 @@ class http_server::uring_worker {
   using executor = uring::waking_executor<asio::io_context::executor_type>;
 
   void loop() {
-    auto next_sweep = clock::now() + sweep_interval;
+    next_sweep_ = clock::now() + sweep_interval;
     while (!stopped_.load(std::memory_order_relaxed)) {
       if (waker_.poll_needed) {
         waker_.poll_needed = false;
+        waker_.polling = true;
         io_.poll();
+        waker_.polling = false;
       }
       io_uring_cqe* cqe = nullptr;
       if (waker_.poll_needed) {
         io_uring_submit_and_get_events(ring_->get());
       } else {
         const auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(
-            std::max(next_sweep - clock::now(), clock::duration::zero()));
+            std::max(next_sweep_ - clock::now(), clock::duration::zero()));
         __kernel_timespec ts{wait.count() / 1'000'000'000, wait.count() % 1'000'000'000};
         io_uring_submit_and_wait_timeout(ring_->get(), &cqe, 1, &ts, nullptr);
       }
@@ -173,13 +152,7 @@ class http_server::uring_worker {
         dispatch(*cqe);
       }
       io_uring_cq_advance(ring_->get(), seen);
-      if (const auto now = clock::now(); now >= next_sweep) {
-        sweep(now);
-        next_sweep = now + sweep_interval;
-        // A timer on the io_context (a handler's steady_timer) expires without waking the ring:
-        // polling at each sweep keeps it at most one sweep interval late.
-        waker_.poll_needed = true;
-      }
+      if (const auto now = clock::now(); now >= next_sweep_) sweep(now);
     }
   }
 
@@ -197,6 +170,11 @@ class http_server::uring_worker {
         break;
       case op::wake:
         on_wake();
+        break;
+      case op::reactor:
+        // A timer of the io_context is due, or a descriptor it waits on is ready.
+        waker_.poll_needed = true;
+        if (!(cqe.flags & IORING_CQE_F_MORE)) arm_reactor();
         break;
       case op::cancel:
         break;
@@ -216,6 +194,11 @@ class http_server::uring_worker {
     io_uring_prep_read(sqe, waker_.fd, &wake_value_, sizeof wake_value_, 0);
     io_uring_sqe_set_data64(sqe, uring::pack({op::wake, 0, 0}));
   }
+  void arm_reactor() {
+    io_uring_sqe* sqe = ring_->sqe();
+    io_uring_prep_poll_multishot(sqe, uring::reactor_fd(io_), POLLIN);
+    io_uring_sqe_set_data64(sqe, uring::pack({op::reactor, 0, 0}));
+  }
   void arm_recv(std::uint32_t slot, connection& c) {
     io_uring_sqe* sqe = ring_->sqe();
     io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
@@ -227,20 +210,21 @@ class http_server::uring_worker {
   // Sends what `out` holds unless a send is in flight; its completion sends the rest.
   void flush(std::uint32_t slot, connection& c) {
     if (c.send_inflight || c.out.empty() || c.shut) return;
-    c.sending.swap(c.out);
-    c.out.clear();
-    c.sent = 0;
+    c.sending.take(c.out, c.pieces);
     submit_send(slot, c);
   }
   void submit_send(std::uint32_t slot, connection& c) {
     io_uring_sqe* sqe = ring_->sqe();
     // MSG_WAITALL: the kernel retries a short send itself.
-    io_uring_prep_send(sqe, c.fd, c.sending.data() + c.sent, c.sending.size() - c.sent,
-                       MSG_WAITALL | MSG_NOSIGNAL);
+    if (const auto bytes = c.sending.plain(); !bytes.empty()) {
+      io_uring_prep_send(sqe, c.fd, bytes.data(), bytes.size(), MSG_WAITALL | MSG_NOSIGNAL);
+    } else {
+      io_uring_prep_sendmsg(sqe, c.fd, c.sending.message(), MSG_WAITALL | MSG_NOSIGNAL);
+    }
     io_uring_sqe_set_data64(sqe, uring::pack({op::send, c.generation, slot}));
     c.send_inflight = true;
     // A handler at work keeps its own deadline (server.handler_timeout), which bounds the send.
-    if (!c.busy) c.deadline = clock::now() + owner_.settings_.read_timeout;
+    if (!c.busy) set_deadline(c, clock::now() + owner_.settings_.read_timeout);
   }
 
   // --- completions ---------------------------------------------------------------------------
@@ -281,11 +265,8 @@ class http_server::uring_worker {
     const std::uint32_t slot = allocate();
     connection& c = *slots_[slot];
     c.fd = fd;
-    sockaddr_storage a{};
-    socklen_t len = sizeof a;
-    const bool named = ::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
-    c.origin.emplace(named ? address_text(a) : std::string(), owner_.trusted_proxies_);
-    c.deadline = clock::now() + owner_.settings_.idle_timeout;
+    c.origin.emplace(uring::peer_address(fd), owner_.trusted_proxies_);
+    set_deadline(c, clock::now() + owner_.settings_.idle_timeout);
     arm_recv(slot, c);
   }
 
@@ -322,10 +303,9 @@ class http_server::uring_worker {
     c->send_inflight = false;
     if (cqe.res < 0) {
       close_now(t.slot, *c);
-    } else if (c->sent += static_cast<std::size_t>(cqe.res); c->sent < c->sending.size()) {
+    } else if (!c->sending.advance(static_cast<std::size_t>(cqe.res))) {
       submit_send(t.slot, *c);
     } else {
-      c->sending.clear();
       if (c->streaming && !c->busy && c->out.empty()) {
         next_stream_step(t.slot, *c);
       } else {
@@ -362,7 +342,7 @@ class http_server::uring_worker {
         if (c.in.empty()) break;
         reset_parser(c.parser, cfg);
         c.head_done = false;
-        c.deadline = clock::now() + cfg.read_timeout;
+        set_deadline(c, clock::now() + cfg.read_timeout);
       }
       if (c.parser->is_done()) {
         answer(slot, c);
@@ -426,7 +406,7 @@ class http_server::uring_worker {
   // Routes and answers a whole request; a waiting handler finishes in complete().
   void answer(std::uint32_t slot, connection& c) {
     c.ex.emplace(env_, ids_, c.parser->get(), *c.origin, c.res);
-    c.deadline = c.ex->deadline();
+    set_deadline(c, c.ex->deadline());
     if (!c.ex->pending()) {
       complete(slot, c);
       return;
@@ -448,6 +428,9 @@ class http_server::uring_worker {
   void complete(std::uint32_t, connection& c) {
     const bool close = c.ex->finish(owner_.draining()) || c.timed_out;
     c.ex->serialize_into(c.out, clock_.http_date(), close);
+    if (const auto body = body_by_reference(c.res); !body.empty()) {
+      c.pieces.push_back({c.out.size(), body, c.res.keep});
+    }
     if (c.res.stream) {
       c.streaming = true;
       c.close_after = close;
@@ -544,7 +527,7 @@ class http_server::uring_worker {
     if (c.closing && !c.streaming) {
       close_now(slot, c);
     } else if (!c.parser && c.in.empty() && !c.streaming) {
-      c.deadline = clock::now() + owner_.settings_.idle_timeout;
+      set_deadline(c, clock::now() + owner_.settings_.idle_timeout);
     }
   }
 
@@ -583,11 +566,26 @@ class http_server::uring_worker {
     return c->fd >= 0 && (c->generation & 0xffffffu) == t.generation ? c : nullptr;
   }
 
+  // The loop's wait ends by the earliest deadline (a short server.handler_timeout included), so
+  // a connection is cut on time, not at the next sweep_interval.
+  void set_deadline(connection& c, clock::time_point t) {
+    c.deadline = t;
+    next_sweep_ = std::min(next_sweep_, t);
+  }
+
   // Connections past their deadline are shut down; a request cut short is logged.
   void sweep(clock::time_point now) {
+    next_sweep_ = now + sweep_interval;
+    // The reactor's poll wakes the ring for the io_context's timers; polling at each sweep
+    // too bounds how late one can be should that wake-up ever be missed.
+    waker_.poll_needed = true;
     for (std::uint32_t slot = 0; slot < slots_.size(); ++slot) {
       connection& c = *slots_[slot];
-      if (c.fd < 0 || c.timed_out || c.deadline > now) continue;
+      if (c.fd < 0 || c.timed_out) continue;
+      if (c.deadline > now) {
+        next_sweep_ = std::min(next_sweep_, c.deadline);
+        continue;
+      }
       c.timed_out = true;
       if (c.parser && !c.busy) {
         log_event(spdlog::level::info, "request_timeout", {{"remote", c.origin->peer()}});
@@ -637,6 +635,7 @@ class http_server::uring_worker {
   bool accepting_ = true;  // this worker's thread only
   bool accept_armed_ = false;
   std::uint64_t wake_value_ = 0;
+  clock::time_point next_sweep_;
   std::vector<std::unique_ptr<connection>> slots_;
   std::vector<std::uint32_t> free_;
   thread_clock clock_;

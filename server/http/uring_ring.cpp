@@ -1,5 +1,7 @@
 #include "server/http/uring_ring.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -7,8 +9,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <system_error>
+#include <type_traits>
 
 #include <fmt/format.h>
+#include <boost/asio/detail/reactor.hpp>
 
 namespace zhiyuan::server::uring {
 namespace {
@@ -17,7 +22,25 @@ std::string failed(std::string_view call, int negative_errno) {
   return fmt::format("{}: {}", call, std::strerror(-negative_errno));
 }
 
+// Asio keeps its reactor's descriptor private and offers no accessor. An explicit
+// instantiation may name a private member ([temp.spec.general]), which lets reactor_fd() read it.
+using reactor_type = boost::asio::detail::epoll_reactor;
+static_assert(std::is_same_v<boost::asio::detail::reactor, reactor_type>,
+              "reactor_fd() expects Asio's epoll reactor");
+
+int& epoll_fd_of(reactor_type& r);
+
+template <int reactor_type::*Member>
+struct expose_epoll_fd {
+  friend int& epoll_fd_of(reactor_type& r) { return r.*Member; }
+};
+template struct expose_epoll_fd<&reactor_type::epoll_fd_>;
+
 }  // namespace
+
+int reactor_fd(boost::asio::io_context& io) {
+  return epoll_fd_of(boost::asio::use_service<reactor_type>(io));
+}
 
 ring::~ring() {
   if (ready_) {
@@ -98,8 +121,8 @@ std::optional<std::string> probe() {
   std::unique_ptr<io_uring_probe, void (*)(io_uring_probe*)> p(io_uring_get_probe_ring(r->get()),
                                                                io_uring_free_probe);
   if (!p) return std::string("io_uring_get_probe_ring failed");
-  for (int code :
-       {IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_SEND, IORING_OP_READ, IORING_OP_ASYNC_CANCEL}) {
+  for (int code : {IORING_OP_ACCEPT, IORING_OP_RECV, IORING_OP_SEND, IORING_OP_SENDMSG,
+                   IORING_OP_READ, IORING_OP_POLL_ADD, IORING_OP_ASYNC_CANCEL}) {
     if (!io_uring_opcode_supported(p.get(), code)) {
       return fmt::format("io_uring opcode {} not supported", code);
     }
@@ -107,9 +130,48 @@ std::optional<std::string> probe() {
   return std::nullopt;
 }
 
+int listen_on(const sockaddr* address, socklen_t length) {
+  const auto fail = [](const char* what) {
+    throw std::system_error(errno, std::generic_category(), what);
+  };
+  const int fd = ::socket(address->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) fail("socket");
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (::bind(fd, address, length) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+    const int e = errno;
+    ::close(fd);
+    errno = e;
+    fail("bind/listen");
+  }
+  return fd;
+}
+
+std::uint16_t local_port(int fd) {
+  sockaddr_storage a{};
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  return ntohs(a.ss_family == AF_INET ? reinterpret_cast<sockaddr_in&>(a).sin_port
+                                      : reinterpret_cast<sockaddr_in6&>(a).sin6_port);
+}
+
+std::string peer_address(int fd) {
+  sockaddr_storage a{};
+  socklen_t len = sizeof a;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) return {};
+  char text[INET6_ADDRSTRLEN] = {};
+  const void* raw =
+      a.ss_family == AF_INET
+          ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in&>(a).sin_addr)
+          : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6&>(a).sin6_addr);
+  if (inet_ntop(a.ss_family, raw, text, sizeof text) == nullptr) return {};
+  return text;
+}
+
 void waker::notify() noexcept {
   if (std::this_thread::get_id() == loop_thread) {
-    poll_needed = true;
+    if (!polling) poll_needed = true;
     return;
   }
   // One write until the ring has read it: a burst of posts costs one wake-up.

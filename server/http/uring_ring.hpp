@@ -5,6 +5,7 @@
 // the wake-up a foreign thread uses after posting to a ring thread's io_context.
 
 #include <liburing.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <cstddef>
@@ -24,7 +25,7 @@ namespace zhiyuan::server::uring {
 
 /// What a completion belongs to. user_data = {op:8, generation:24, slot:32}: a completion for a
 /// connection slot reused since (a stale generation) is recognised and dropped.
-enum class op : std::uint8_t { accept = 1, recv, send, wake, cancel };
+enum class op : std::uint8_t { accept = 1, recv, send, wake, cancel, reactor };
 
 struct tag {
   op kind{};
@@ -85,6 +86,19 @@ class ring {
 /// makes it fail as a kernel with io_uring disabled would.
 std::optional<std::string> probe();
 
+/// The epoll descriptor of `io`'s reactor (Asio's epoll_reactor, the only one this build
+/// uses): it polls readable when one of `io`'s timers is due (its timerfd is in the set) or a
+/// descriptor `io` waits on is ready, so a ring that polls it runs io_context::poll() on time.
+int reactor_fd(boost::asio::io_context& io);
+
+/// A listening TCP socket on `address` with SO_REUSEPORT (one per I/O thread); throws
+/// std::system_error naming the call that failed.
+int listen_on(const sockaddr* address, socklen_t length);
+/// The port socket `fd` is bound to.
+std::uint16_t local_port(int fd);
+/// The address of the peer of connected socket `fd` as text; empty if unknown.
+std::string peer_address(int fd);
+
 /// The wake-up of a ring thread: a foreign thread that posted to its io_context writes the
 /// eventfd the ring reads (once until the ring has seen it); the ring thread itself only notes
 /// that its io_context has work.
@@ -93,6 +107,9 @@ struct waker {
   std::thread::id loop_thread;
   std::atomic<bool> pending{false};
   bool poll_needed = false;  ///< the ring thread only
+  /// The ring thread is in io_context::poll(), which runs what it posts before returning: no
+  /// further poll (and its epoll_wait) is needed for that.
+  bool polling = false;
 
   void notify() noexcept;
 };

@@ -76,15 +76,16 @@ void answer_file(request_context& ctx, const static_file& f, bool fallback) {
     res.status = 304;
     return;
   }
+  // The site is loaded once and outlives the server: its bytes are answered where they are.
   const std::string_view encodings = header_of(ctx, "Accept-Encoding");
   if (!f.br.empty() && accepts(encodings, "br")) {
     res.headers.emplace_back("Content-Encoding", "br");
-    res.body = f.br;
+    res.shared_body = f.br;
   } else if (!f.gzip.empty() && accepts(encodings, "gzip")) {
     res.headers.emplace_back("Content-Encoding", "gzip");
-    res.body = f.gzip;
+    res.shared_body = f.gzip;
   } else {
-    res.body = f.identity;
+    res.shared_body = f.identity;
   }
 }
 

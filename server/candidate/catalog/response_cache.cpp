@@ -10,7 +10,7 @@ bool response_cache::serve(std::string_view key, request_context& ctx) const {
   std::shared_lock lock(mutex_);
   auto it = map_.find(key);
   if (it == map_.end()) return false;
-  if (!not_modified(ctx, it->second.etag)) ctx.res.body.assign(it->second.body);
+  if (!not_modified(ctx, it->second.etag)) ctx.res.share_body(it->second.body);
   return true;
 }
 
@@ -21,11 +21,12 @@ void response_cache::put(std::string_view key, std::string_view etag, std::strin
   if (map_.find(key) != map_.end()) return;
   while (!order_.empty() && (map_.size() >= max_entries_ || bytes_ + size > max_bytes_)) {
     auto old = map_.find(order_.front());
-    bytes_ -= order_.front().size() + old->second.etag.size() + old->second.body.size();
+    bytes_ -= order_.front().size() + old->second.etag.size() + old->second.body->size();
     map_.erase(old);
     order_.pop_front();
   }
-  map_.emplace(std::string(key), entry{std::string(etag), std::string(body)});
+  map_.emplace(std::string(key),
+               entry{std::string(etag), std::make_shared<const std::string>(body)});
   order_.emplace_back(key);
   bytes_ += size;
 }

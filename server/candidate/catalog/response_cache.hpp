@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -22,8 +23,8 @@ class response_cache {
   explicit response_cache(std::size_t max_entries = 4096, std::size_t max_bytes = 64u << 20)
       : max_entries_(max_entries), max_bytes_(max_bytes) {}
 
-  /// On a hit answers the request (the body, or a 304 when If-None-Match holds the tag) and
-  /// returns true.
+  /// On a hit answers the request (the body, shared with the cache: response::shared_body; or
+  /// a 304 when If-None-Match holds the tag) and returns true.
   bool serve(std::string_view key, request_context& ctx) const;
 
   /// Keeps a response (the first one stored under `key` stays).
@@ -41,7 +42,7 @@ class response_cache {
   };
   struct entry {
     std::string etag;
-    std::string body;
+    std::shared_ptr<const std::string> body;  ///< answered by reference, never copied
   };
 
   std::size_t max_entries_;

@@ -29,7 +29,7 @@ TEST(response_cache, a_hit_answers_with_the_bytes_and_the_etag) {
   fake_request hit;
   ASSERT_TRUE(cache.serve("plans?a", hit.ctx));
   EXPECT_EQ(hit.res.status, 200u);
-  EXPECT_EQ(hit.res.body, R"({"groups":[]})");
+  EXPECT_EQ(hit.res.body_bytes(), R"({"groups":[]})");
   ASSERT_EQ(hit.res.headers.size(), 1u);
   EXPECT_EQ(hit.res.headers[0].first, "ETag");
   EXPECT_EQ(hit.res.headers[0].second, "\"t1\"");
@@ -41,7 +41,7 @@ TEST(response_cache, a_held_etag_gets_a_304_without_a_body) {
   fake_request held("\"t1\"");
   ASSERT_TRUE(cache.serve("k", held.ctx));
   EXPECT_EQ(held.res.status, 304u);
-  EXPECT_TRUE(held.res.body.empty());
+  EXPECT_TRUE(held.res.body_bytes().empty());
 }
 
 TEST(response_cache, the_first_response_under_a_key_stays) {
@@ -50,7 +50,7 @@ TEST(response_cache, the_first_response_under_a_key_stays) {
   cache.put("k", "t2", "second");
   fake_request r;
   ASSERT_TRUE(cache.serve("k", r.ctx));
-  EXPECT_EQ(r.res.body, "first");
+  EXPECT_EQ(r.res.body_bytes(), "first");
   EXPECT_EQ(cache.size(), 1u);
 }
 

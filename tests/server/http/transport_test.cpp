@@ -1,8 +1,9 @@
 // The connection loops' own behaviour, on both transports (server.io = uring and epoll): the
 // io_uring completion tags, pipelining in order across waiting handlers, a request split at
 // every byte, the head and body limits, 100-continue and upload admission, timeouts, the
-// connection limit, streamed bodies, many completions posted from a foreign thread and the
-// client named by a trusted proxy (PROXY v2, X-Forwarded-For).
+// connection limit, shared bodies sent by reference, handler timers and timeouts on time, streamed
+// bodies, many completions posted from a foreign thread and the client named by a trusted proxy
+// (PROXY v2, X-Forwarded-For).
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,11 +12,13 @@
 
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -84,8 +87,10 @@ TEST(uring_ring, multishot_receive_ends_with_enobufs_and_resumes_after_recycling
 int fallback_in_child() {
   if (!test::forbid_io_uring()) return 10;
   std::vector<route_spec> r;
-  r.push_back(
-      {http::verb::get, "/ok", sync_handler([](request_context& ctx) { ctx.res.body = "1"; }), {}});
+  r.push_back({http::verb::get,
+               "/ok",
+               sync_handler([](request_context& ctx) { ctx.res.body = std::string("1"); }),
+               {}});
   router routes(std::move(r));
   metrics stats(routes.names());
   server_settings settings;
@@ -171,6 +176,16 @@ asio::awaitable<void> on_foreign_thread(foreign_thread& t) {
       asio::use_awaitable);
 }
 
+// 300 kB, more than a socket takes at once: the send of a shared body resumes mid-piece.
+std::shared_ptr<const std::string> shared_bytes() {
+  static const auto bytes = [] {
+    std::string b(300'000, '\0');
+    for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<char>('a' + i % 23);
+    return std::make_shared<const std::string>(std::move(b));
+  }();
+  return bytes;
+}
+
 std::vector<route_spec> routes_on(foreign_thread& pool) {
   std::vector<route_spec> r;
   r.push_back({http::verb::get,
@@ -188,6 +203,22 @@ std::vector<route_spec> routes_on(foreign_thread& pool) {
                async_handler([&pool](request_context& ctx) -> asio::awaitable<void> {
                  co_await on_foreign_thread(pool);
                  ctx.res.body = std::string(ctx.params.get("n"));
+               }),
+               {}});
+  // A large body shared with a cache: sent by reference after its head, never copied.
+  r.push_back({http::verb::get,
+               "/shared",
+               sync_handler([](request_context& ctx) { ctx.res.share_body(shared_bytes()); }),
+               {}});
+  // Waits on a timer of the loop's io_context for {ms} milliseconds.
+  r.push_back({http::verb::get,
+               "/wait/{ms}",
+               async_handler([](request_context& ctx) -> asio::awaitable<void> {
+                 asio::steady_timer t(
+                     co_await asio::this_coro::executor,
+                     std::chrono::milliseconds(std::stoi(std::string(ctx.params.get("ms")))));
+                 co_await t.async_wait(asio::use_awaitable);
+                 ctx.res.body = "waited";
                }),
                {}});
   r.push_back({http::verb::get,
@@ -254,6 +285,32 @@ TEST_P(transport_test, pipelined_requests_are_answered_in_order_across_waiting_h
     ASSERT_TRUE(r) << i;
     EXPECT_EQ(r->body, i % 3 == 0 ? "{\"peer\":\"127.0.0.1\"}" : std::to_string(i));
   }
+}
+
+// Shared bodies go out by reference between the heads and small bodies of a pipelined batch,
+// every byte in its place; the cache's buffer is not held once they are sent.
+TEST_P(transport_test, shared_bodies_are_sent_in_order_within_a_pipelined_batch) {
+  start();
+  const auto bytes = shared_bytes();
+  test::raw_connection c(port());
+  std::string batch;
+  for (int i = 0; i < 6; ++i) {
+    batch += i % 2 == 0 ? "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n"
+                        : "GET /shared HTTP/1.1\r\nHost: x\r\n\r\n";
+  }
+  c.send(batch);
+  for (int i = 0; i < 6; ++i) {
+    auto r = c.read_reply();
+    ASSERT_TRUE(r) << i;
+    if (i % 2 == 0) {
+      EXPECT_EQ(r->body, "{\"peer\":\"127.0.0.1\"}") << i;
+    } else {
+      EXPECT_TRUE(r->body == *bytes) << i << ": " << r->body.size() << " bytes";
+    }
+  }
+  c.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(c.read_reply());
+  EXPECT_EQ(bytes.use_count(), 2);  // this test's and shared_bytes()'s own
 }
 
 TEST_P(transport_test, a_request_split_at_every_byte_is_answered) {
@@ -329,6 +386,35 @@ TEST_P(transport_test, idle_and_read_timeouts_close_the_connection) {
   test::raw_connection partial(port());
   partial.send("GET /ok HTTP/1.1\r\nHo");
   EXPECT_TRUE(partial.peer_closed());
+}
+
+// A handler's timer wakes the loop when it is due: ten 2 ms waits in a row take tens of
+// milliseconds, not the ten sweep intervals (100 ms each) a loop that polled its io_context only
+// at its sweeps took.
+TEST_P(transport_test, handler_timers_fire_on_time) {
+  start();
+  test::raw_connection c(port());
+  const auto begin = std::chrono::steady_clock::now();
+  for (int i = 0; i < 10; ++i) {
+    c.send("GET /wait/2 HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto r = c.read_reply();
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(r->body, "waited");
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::milliseconds(500));
+}
+
+// server.handler_timeout cuts a handler that overruns at its deadline, not at the next sweep:
+// five 10 ms timeouts in a row end within tens of milliseconds each, not sweep_interval each.
+TEST_P(transport_test, a_short_handler_timeout_cuts_on_time) {
+  start([](server_settings& s) { s.handler_timeout = std::chrono::milliseconds(10); });
+  const auto begin = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i) {
+    test::raw_connection c(port());
+    c.send("GET /wait/300 HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_FALSE(c.read_reply()) << i;
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, std::chrono::milliseconds(250));
 }
 
 TEST_P(transport_test, connections_over_the_limit_get_503) {
