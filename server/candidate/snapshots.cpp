@@ -12,11 +12,20 @@
 namespace zhiyuan::server {
 
 snapshot_refresher::snapshot_refresher(std::string conninfo, candidate_api_context& api,
-                                       std::map<std::string, std::int64_t> seen)
-    : conninfo_(std::move(conninfo)), api_(api), seen_(std::move(seen)) {}
+                                       std::map<std::string, std::int64_t> seen,
+                                       node_metrics* stats)
+    : conninfo_(std::move(conninfo)), api_(api), seen_(std::move(seen)), stats_(stats) {
+  if (stats_ != nullptr) stats_->serving_imports(seen_);
+}
 
 bool snapshot_refresher::refresh() {
   std::lock_guard lock(mutex_);
+  bool catalog = false, candidates = false;
+  const auto count = [&](bool ok) {
+    if (stats_ == nullptr) return;
+    if (catalog) stats_->reloaded(snapshot_kind::catalog, ok);
+    if (candidates) stats_->reloaded(snapshot_kind::candidates, ok);
+  };
   try {
     const auto applied = storage::applied_imports(conninfo_);
     auto newer = [&](const char* kind) {
@@ -25,8 +34,8 @@ bool snapshot_refresher::refresh() {
       const auto seen = seen_.find(kind);
       return seen == seen_.end() || seen->second < it->second;
     };
-    const bool catalog = newer("plans") || newer("scores");
-    const bool candidates = newer("candidates");
+    catalog = newer("plans") || newer("scores");
+    candidates = newer("candidates");
     if (catalog || candidates) {
       if (catalog) {
         api_.catalog.store(storage::load_catalog(conninfo_));
@@ -38,9 +47,12 @@ bool snapshot_refresher::refresh() {
           {{"catalog", catalog ? "true" : "false"}, {"candidates", candidates ? "true" : "false"}});
     }
     seen_ = applied;
+    count(true);
+    if (stats_ != nullptr) stats_->serving_imports(seen_);
     return true;
   } catch (const std::exception& e) {
     log_event(spdlog::level::warn, "snapshots_reload_failed", {{"error", e.what()}});
+    count(false);
     return false;
   }
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "server/candidate/context.hpp"
+#include "server/node_metrics.hpp"
 
 namespace zhiyuan::server {
 
@@ -18,8 +19,9 @@ namespace zhiyuan::server {
 class snapshot_refresher {
  public:
   /// `seen`: the newest applied import of each kind read before the snapshots were loaded.
+  /// `stats` (optional) counts reloads and shows the imports served.
   snapshot_refresher(std::string conninfo, candidate_api_context& api,
-                     std::map<std::string, std::int64_t> seen);
+                     std::map<std::string, std::int64_t> seen, node_metrics* stats = nullptr);
 
   /// Reloads what the imports applied since the last call changed; true when every snapshot is
   /// current. Serialized; a failure is logged and retried at the next call.
@@ -30,6 +32,7 @@ class snapshot_refresher {
   candidate_api_context& api_;
   std::mutex mutex_;
   std::map<std::string, std::int64_t> seen_;  // under mutex_
+  node_metrics* stats_;
 };
 
 }  // namespace zhiyuan::server
