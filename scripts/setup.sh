@@ -8,6 +8,8 @@ packages=(
   libboost1.81-dev liburing-dev libsimdjson-dev libpqxx-dev libjemalloc-dev libsodium-dev libssl-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev libgtest-dev libbenchmark-dev libargon2-dev
   postgresql-15 curl prometheus
+  # deploy/monitoring/check.sh and scripts/zhiyuan-capacity (standard library only).
+  python3
   # The web app's build and browser journeys (web/): Node.js, headless Chromium, CJK fonts.
   nodejs chromium fonts-noto-cjk
   "$@"

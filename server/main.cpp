@@ -1,6 +1,8 @@
 // zhiyuan-server: wires configuration, storage and the HTTP server together. The only file
 // that constructs both server/ and storage/ objects (STYLE.md); keep it short.
 #include <algorithm>
+#include <array>
+#include <chrono>
 #include <cstdio>
 #include <optional>
 #include <thread>
@@ -24,6 +26,7 @@
 #include "server/lifecycle.hpp"
 #include "server/login_guard.hpp"
 #include "server/maintenance.hpp"
+#include "server/node_metrics.hpp"
 #include "server/route_docs.hpp"
 #include "server/schedule_config.hpp"
 #include "server/session_sync.hpp"
@@ -219,6 +222,36 @@ void add_housekeeping(server::maintenance& chores, server::maintenance& watch,
             [&api, &fleet] { server::write_back_idle_timers(*api.sessions, fleet.feed); });
 }
 
+// What /metrics shows beyond the transport: the write path, both worker pools, the node's own
+// figures (sign-ins, reloads, what it serves, readiness, live sessions).
+void add_node_metrics(server::metrics& stats, server::node_metrics& node,
+                      const storage::write_path& writes,
+                      const std::array<const storage::worker_pool*, 2>& pools) {
+  stats.add_exporter(
+      [](const void* w) { return static_cast<const storage::write_path*>(w)->render_metrics(); },
+      &writes);
+  stats.add_exporter(
+      [](const void* p) {
+        return storage::worker_pool::render_metrics(
+            *static_cast<const std::array<const storage::worker_pool*, 2>*>(p));
+      },
+      &pools);
+  stats.add_exporter(
+      [](const void* n) { return static_cast<const server::node_metrics*>(n)->render(); }, &node);
+}
+
+// Live sessions of the fleet, counted in the database (a gauge: each node reports the same).
+std::function<void()> count_sessions_task(server::node_metrics& node, fleet_links& fleet,
+                                          const server::config& cfg) {
+  return [&node, &fleet, &cfg] {
+    const auto [candidates, admins] =
+        fleet.feed.live_sessions(std::chrono::seconds(cfg.auth.session_idle).count(),
+                                 static_cast<std::int64_t>(cfg.admin.session_idle_seconds));
+    node.sessions_active[0].store(candidates, std::memory_order_relaxed);
+    node.sessions_active[1].store(admins, std::memory_order_relaxed);
+  };
+}
+
 // Serves until SIGTERM or SIGINT, then drains (`stop_writes` flushes what was admitted).
 void serve_http(const server::config& cfg, const server::router& routes, server::metrics& stats,
                 server::system_state& state, server::candidate_api_context& api,
@@ -262,23 +295,29 @@ int serve(const server::config& cfg) {
   load_filing_state(api, data, conninfo, cfg);
   popularity_links popularity(conninfo, api, *data.directory);
   // The newest stored timetable wins over the file's, now and whenever another node stores one.
+  server::node_metrics node;
+  node.schedule_revision = [&api] { return api.schedule.revision(); };
   const auto refresh_schedule = server::schedule_refresh_task(
-      api.schedule, [&conninfo]() -> std::optional<server::stored_schedule> {
+      api.schedule,
+      [&conninfo]() -> std::optional<server::stored_schedule> {
         auto s = storage::latest_schedule(conninfo);
         if (!s) return std::nullopt;
         return server::stored_schedule{s->revision, std::move(s->document)};
-      });
+      },
+      [&node](bool ok) { node.reloaded(server::snapshot_kind::schedule, ok); });
   refresh_schedule();
   // Reads that may trail the primary by the standby's replay lag (database.replica_url).
   const std::string replica_conninfo =
       cfg.database.replica_url.empty() ? conninfo : cfg.database.replica_url;
-  server::snapshot_refresher snapshots(conninfo, replica_conninfo, api, std::move(imports_seen));
+  server::snapshot_refresher snapshots(conninfo, replica_conninfo, api, std::move(imports_seen),
+                                       &node);
   const auto common = load_common_passwords(cfg.auth);
   api.common_passwords = &common;
   const auto signer = server::receipt_signer::load_or_create(
       cfg.auth.receipt_key_file.empty() ? cfg.database.var_dir + "/receipt.key"
                                         : cfg.auth.receipt_key_file);
   api.signer = &signer;
+  node.receipt_key_id = signer.key_id();
   server::login_guard guard(cfg.auth.login_ip_per_minute);
   api.guard = &guard;
   server::session_table sessions(std::chrono::seconds(cfg.auth.session_idle).count());
@@ -303,11 +342,16 @@ int serve(const server::config& cfg) {
   server::maintenance chores(std::chrono::seconds(60));
   server::maintenance watch(std::chrono::seconds(cfg.filing.schedule_refresh_seconds));
   add_housekeeping(chores, watch, api, conninfo, refresh_schedule, snapshots, fleet, popularity);
+  chores.add("sessions_count", count_sessions_task(node, fleet, cfg));
   chores.start();
   watch.start();
 
   server::system_state state;
   state.database_reachable = [&health] { return health.reachable(); };
+  node.database_up = state.database_reachable;
+  node.ready = [&state] {
+    return !state.draining.load(std::memory_order_relaxed) && state.database_reachable();
+  };
   server::login_guard admin_guard(cfg.admin.login_ip_per_minute);
   auto admin = admin_context(cfg.admin, api, reads, auth_pool, admin_guard);
   std::optional<storage::worker_pool> replica_reads;
@@ -325,11 +369,15 @@ int serve(const server::config& cfg) {
   web.site = server::web::static_site::load(cfg.web.root);
   server::log_event(spdlog::level::info, "web_root",
                     {{"path", cfg.web.root}, {"files", fmt::format("{}", web.site.size())}});
-  const server::router routes(route_table(state, api, admin, web));
+  auto table = route_table(state, api, admin, web);
+  server::count_sign_ins(table, server::http::verb::post, "/api/v1/auth/login",
+                         server::audience::candidate, node);
+  server::count_sign_ins(table, server::http::verb::post, "/api/v1/admin/auth/login",
+                         server::audience::admin, node);
+  const server::router routes(std::move(table));
   server::metrics stats(routes.names());
-  stats.add_exporter(
-      [](const void* w) { return static_cast<const storage::write_path*>(w)->render_metrics(); },
-      &writes);
+  const std::array<const storage::worker_pool*, 2> pools{&auth_pool, &reads};
+  add_node_metrics(stats, node, writes, pools);
   state.stats = &stats;
   state.openapi = server::build_openapi(routes, server::route_docs());
 

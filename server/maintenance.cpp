@@ -60,14 +60,23 @@ std::function<void()> drill_purge_task(std::function<core::unix_seconds()> drill
   };
 }
 
-std::function<void()> schedule_refresh_task(
-    schedule_holder& holder, std::function<std::optional<stored_schedule>()> latest) {
-  return [&holder, latest = std::move(latest)] {
-    const auto stored = latest();
+std::function<void()> schedule_refresh_task(schedule_holder& holder,
+                                            std::function<std::optional<stored_schedule>()> latest,
+                                            std::function<void(bool ok)> reloaded) {
+  if (!reloaded) reloaded = [](bool) {};
+  return [&holder, latest = std::move(latest), reloaded = std::move(reloaded)] {
+    std::optional<stored_schedule> stored;
+    try {
+      stored = latest();
+    } catch (...) {
+      reloaded(false);
+      throw;  // logged by the maintenance loop
+    }
     if (!stored || stored->revision <= holder.revision()) return;
     std::vector<core::schedule_issue> issues;
     auto s = schedule_from_json(stored->document, issues);
     if (!issues.empty()) {
+      reloaded(false);
       log_event(spdlog::level::warn, "schedule_revision_skipped",
                 {{"revision", fmt::format("{}", stored->revision)},
                  {"field", issues.front().field},
@@ -75,6 +84,7 @@ std::function<void()> schedule_refresh_task(
       return;
     }
     if (holder.set(std::move(s), stored->revision)) {
+      reloaded(true);
       log_event(spdlog::level::info, "schedule_changed",
                 {{"revision", fmt::format("{}", stored->revision)}});
     }

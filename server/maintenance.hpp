@@ -57,8 +57,10 @@ struct stored_schedule {
 /// Puts the newest stored schedule (`latest`, nullopt: none stored) into `holder` when it is
 /// newer than the one in force; a stored document that no longer passes the rules is logged
 /// and skipped. For a `maintenance` of a few seconds' interval: every node follows a change
-/// made through the admin API on any node without a restart.
+/// made through the admin API on any node without a restart. `reloaded(ok)` (optional) hears of
+/// each newer revision taken (true) or refused, and of each failed read (false).
 std::function<void()> schedule_refresh_task(schedule_holder& holder,
-                                            std::function<std::optional<stored_schedule>()> latest);
+                                            std::function<std::optional<stored_schedule>()> latest,
+                                            std::function<void(bool ok)> reloaded = {});
 
 }  // namespace zhiyuan::server

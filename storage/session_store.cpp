@@ -133,4 +133,15 @@ void session_feed::touch(const std::vector<std::pair<token_hash, std::int64_t>>&
   with_connection([&](pqxx::connection& c) { touch_sessions(c, seen); });
 }
 
+std::pair<std::int64_t, std::int64_t> session_feed::live_sessions(
+    std::int64_t candidate_idle_seconds, std::int64_t admin_idle_seconds) {
+  std::lock_guard lock(mutex_);
+  return with_connection([&](pqxx::connection& c) {
+    single_read tx(c);
+    const auto row =
+        tx.exec_params1(sql::sessions_live_count, candidate_idle_seconds, admin_idle_seconds);
+    return std::pair{row[0].as<std::int64_t>(), row[1].as<std::int64_t>()};
+  });
+}
+
 }  // namespace zhiyuan::storage

@@ -61,6 +61,9 @@ class session_feed {
   std::vector<account_flags> accounts(const std::vector<std::int64_t>& candidates);
   /// Moves the stored idle timers forward (touch_sessions).
   void touch(const std::vector<std::pair<token_hash, std::int64_t>>& seen);
+  /// Live sessions in the database: {candidates, admins}, idle timeouts in seconds.
+  std::pair<std::int64_t, std::int64_t> live_sessions(std::int64_t candidate_idle_seconds,
+                                                      std::int64_t admin_idle_seconds);
 
  private:
   pqxx::connection& connection();

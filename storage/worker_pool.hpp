@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -7,12 +9,15 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <pqxx/connection>
 #include <pqxx/except>
+
+#include "storage/histogram.hpp"
 
 namespace zhiyuan::storage {
 
@@ -64,6 +69,9 @@ class worker_pool {
   }
   const std::string& name() const noexcept { return name_; }
 
+  /// Prometheus text of the zhiyuan_pool_* metrics, one series per pool (label `pool`: name).
+  static std::string render_metrics(std::span<const worker_pool* const> pools);
+
  private:
   void run();
 
@@ -72,7 +80,14 @@ class worker_pool {
   std::string conninfo_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<job> queue_;
+  struct queued_job {
+    job run;
+    std::chrono::steady_clock::time_point queued_at;
+  };
+  std::deque<queued_job> queue_;
+  std::size_t thread_count_;
+  std::atomic<std::uint64_t> rejected_{0};
+  histogram wait_{{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}, 1e6};
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -15,35 +15,8 @@ const char* status_name(op_status s) {
 
 }  // namespace
 
-histogram::histogram(std::vector<double> bounds, double scale)
-    : bounds_(std::move(bounds)),
-      counts_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds_.size() + 1)),
-      scale_(scale) {}
-
-void histogram::observe(std::uint64_t v) noexcept {
-  const double x = static_cast<double>(v) / scale_;
-  std::size_t i = 0;
-  while (i < bounds_.size() && x > bounds_[i]) ++i;
-  counts_[i].fetch_add(1, std::memory_order_relaxed);
-  sum_.fetch_add(v, std::memory_order_relaxed);
-}
-
-void histogram::render(std::string& out, std::string_view name, std::string_view help) const {
-  out += fmt::format("# HELP {} {}\n# TYPE {} histogram\n", name, help, name);
-  std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < bounds_.size(); ++i) {
-    cumulative += counts_[i].load(std::memory_order_relaxed);
-    out += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, bounds_[i], cumulative);
-  }
-  cumulative += counts_[bounds_.size()].load(std::memory_order_relaxed);
-  out += fmt::format("{}_bucket{{le=\"+Inf\"}} {}\n", name, cumulative);
-  out += fmt::format("{}_sum {}\n", name,
-                     static_cast<double>(sum_.load(std::memory_order_relaxed)) / scale_);
-  out += fmt::format("{}_count {}\n", name, cumulative);
-}
-
-std::string write_metrics::render(std::span<const std::int64_t> queue_depths,
-                                  std::size_t in_flight) const {
+std::string write_metrics::render(std::span<const std::int64_t> queue_depths, std::size_t in_flight,
+                                  std::size_t queue_capacity) const {
   std::string out;
   out.reserve(8192);
   batch_size.render(out, "zhiyuan_writer_batch_size", "Operations per transaction.");
@@ -55,6 +28,10 @@ std::string write_metrics::render(std::span<const std::int64_t> queue_depths,
   for (std::size_t w = 0; w < queue_depths.size(); ++w) {
     out += fmt::format("zhiyuan_writer_queue_depth{{writer=\"{}\"}} {}\n", w, queue_depths[w]);
   }
+  out += fmt::format(
+      "# HELP zhiyuan_writer_queue_capacity The cap each writer's queue is held to.\n"
+      "# TYPE zhiyuan_writer_queue_capacity gauge\nzhiyuan_writer_queue_capacity {}\n",
+      queue_capacity);
   out +=
       "# HELP zhiyuan_writer_operations_total Completed operations by kind and outcome.\n"
       "# TYPE zhiyuan_writer_operations_total counter\n";
@@ -74,6 +51,13 @@ std::string write_metrics::render(std::span<const std::int64_t> queue_depths,
       "# TYPE zhiyuan_writer_isolations_total counter\nzhiyuan_writer_isolations_total {}\n",
       retries.load(std::memory_order_relaxed), reconnects.load(std::memory_order_relaxed),
       isolated.load(std::memory_order_relaxed));
+  out += fmt::format(
+      "# HELP zhiyuan_writer_in_doubt_total Batches whose COMMIT outcome was lost, by what the "
+      "rerun found.\n"
+      "# TYPE zhiyuan_writer_in_doubt_total counter\n"
+      "zhiyuan_writer_in_doubt_total{{resolution=\"committed\"}} {}\n"
+      "zhiyuan_writer_in_doubt_total{{resolution=\"not_committed\"}} {}\n",
+      in_doubt[0].load(std::memory_order_relaxed), in_doubt[1].load(std::memory_order_relaxed));
   out +=
       "# HELP zhiyuan_writer_shed_total Operations refused at admission.\n"
       "# TYPE zhiyuan_writer_shed_total counter\n";

@@ -13,24 +13,10 @@
 #include <variant>
 #include <vector>
 
+#include "storage/histogram.hpp"
 #include "storage/write_path.hpp"
 
 namespace zhiyuan::storage {
-
-/// A Prometheus histogram with fixed bounds and relaxed atomic buckets.
-class histogram {
- public:
-  /// `scale`: observations are integers in 1/scale of the unit rendered (e.g. µs for seconds).
-  histogram(std::vector<double> bounds, double scale);
-  void observe(std::uint64_t v) noexcept;
-  void render(std::string& out, std::string_view name, std::string_view help) const;
-
- private:
-  std::vector<double> bounds_;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
-  std::atomic<std::uint64_t> sum_{0};
-  double scale_;
-};
 
 /// Why admission refused an op (the `reason` label of zhiyuan_writer_shed_total).
 enum class shed_reason : std::uint8_t { overloaded, key_in_flight, stopping };
@@ -44,6 +30,8 @@ struct write_metrics {
   std::atomic<std::uint64_t> retries{0};
   std::atomic<std::uint64_t> reconnects{0};
   std::atomic<std::uint64_t> isolated{0};
+  /// Lost COMMITs by what the rerun found: [0] committed (replayed), [1] not_committed.
+  std::array<std::atomic<std::uint64_t>, 2> in_doubt{};
   histogram batch_size{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048}, 1.0};
   histogram commit_seconds{{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5},
                            1e6};
@@ -57,8 +45,9 @@ struct write_metrics {
   }
 
   /// Prometheus text: these metrics plus the queue depth per writer (`queue_depths[i]` of
-  /// writer i) and the ops in flight.
-  std::string render(std::span<const std::int64_t> queue_depths, std::size_t in_flight) const;
+  /// writer i), the cap each queue is held to and the ops in flight.
+  std::string render(std::span<const std::int64_t> queue_depths, std::size_t in_flight,
+                     std::size_t queue_capacity) const;
 };
 
 }  // namespace zhiyuan::storage

@@ -99,7 +99,8 @@ struct writer_state {
   std::vector<mailbox*> carry;  // owned mailboxes to serve in the next batch
   std::vector<mailbox*> carry_spare;
   std::uint64_t batch_number = 0;
-  write_batch batch;  // the transaction's scratch
+  write_batch batch;      // the transaction's scratch
+  bool in_doubt = false;  // a COMMIT's outcome was lost; the next attempt resolves it
 };
 
 class write_path_impl {
@@ -194,6 +195,7 @@ class write_path_impl {
   attempt try_batch(writer_state& w, std::vector<op_ptr>& ops, std::string& error);
   bool drop_expired(std::vector<op_ptr>& ops);
   void isolate(writer_state& w, std::vector<op_ptr>& ops, const std::string& error);
+  void count_in_doubt(writer_state& w, const std::vector<op_ptr>& ops);
   void run_transaction(writer_state& w, std::vector<op_ptr>& ops);
   bool connect(writer_state& w);
   void backoff(std::chrono::milliseconds& delay);
@@ -391,6 +393,8 @@ bool write_path_impl::connect(writer_state& w) {
 void write_path_impl::execute(writer_state& w, std::vector<op_ptr>& ops) {
   auto delay = options_.retry_min;
   bool failed_before = false;
+  // A lost COMMIT is resolved by this batch's own rerun only (none when all its ops expire).
+  w.in_doubt = false;
   while (!ops.empty()) {
     if (abandon_.load(std::memory_order_relaxed)) {
       for (auto& op : ops) complete(std::move(op), op_status::unavailable);
@@ -458,6 +462,7 @@ write_path_impl::attempt write_path_impl::try_batch(writer_state& w, std::vector
         simulated_losses_.fetch_sub(1, std::memory_order_relaxed) > 0) {
       throw pqxx::in_doubt_error("simulated connection loss after COMMIT (test hook)");
     }
+    if (w.in_doubt) count_in_doubt(w, ops);
     // COMMIT returned: only now is anything acknowledged.
     for (auto& op : ops) complete(std::move(op), op->status);
     ops.clear();
@@ -466,10 +471,10 @@ write_path_impl::attempt write_path_impl::try_batch(writer_state& w, std::vector
     lost = true;
     error = e.what();
   } catch (const pqxx::in_doubt_error& e) {
-    lost = true;
+    lost = w.in_doubt = true;
     error = e.what();
   } catch (const pqxx::statement_completion_unknown& e) {
-    lost = true;
+    lost = w.in_doubt = true;
     error = e.what();
   } catch (const key_race& e) {
     metrics_.retries.fetch_add(1, std::memory_order_relaxed);
@@ -492,6 +497,14 @@ write_path_impl::attempt write_path_impl::try_batch(writer_state& w, std::vector
   metrics_.reconnects.fetch_add(1, std::memory_order_relaxed);
   metrics_.retries.fetch_add(1, std::memory_order_relaxed);
   return attempt::reconnect;
+}
+
+// The rerun of a batch whose COMMIT was lost: a replayed op means the first COMMIT had landed.
+void write_path_impl::count_in_doubt(writer_state& w, const std::vector<op_ptr>& ops) {
+  w.in_doubt = false;
+  const bool landed = std::any_of(
+      ops.begin(), ops.end(), [](const op_ptr& op) { return op->status == op_status::replayed; });
+  metrics_.in_doubt[landed ? 0 : 1].fetch_add(1, std::memory_order_relaxed);
 }
 
 // A statement failed on its data (or a bug): find the op by running each alone.
@@ -551,7 +564,8 @@ std::string write_path_impl::render_metrics() const {
   std::vector<std::int64_t> depths;
   depths.reserve(writers_.size());
   for (const auto& w : writers_) depths.push_back(w->depth.load(std::memory_order_relaxed));
-  return metrics_.render(depths, in_flight_.load(std::memory_order_relaxed));
+  return metrics_.render(depths, in_flight_.load(std::memory_order_relaxed),
+                         options_.max_queue_per_writer);
 }
 
 write_path::write_path(std::string conninfo, write_path_options options)

@@ -13,11 +13,15 @@ namespace zhiyuan::server {
 
 snapshot_refresher::snapshot_refresher(std::string conninfo, std::string replica_conninfo,
                                        candidate_api_context& api,
-                                       std::map<std::string, std::int64_t> seen)
+                                       std::map<std::string, std::int64_t> seen,
+                                       node_metrics* stats)
     : conninfo_(std::move(conninfo)),
       replica_conninfo_(std::move(replica_conninfo)),
       api_(api),
-      seen_(std::move(seen)) {}
+      seen_(std::move(seen)),
+      stats_(stats) {
+  if (stats_ != nullptr) stats_->serving_imports(seen_);
+}
 
 const std::string& snapshot_refresher::source_for(
     const std::map<std::string, std::int64_t>& applied) const {
@@ -33,6 +37,12 @@ const std::string& snapshot_refresher::source_for(
 
 bool snapshot_refresher::refresh() {
   std::lock_guard lock(mutex_);
+  bool catalog = false, candidates = false;
+  const auto count = [&](bool ok) {
+    if (stats_ == nullptr) return;
+    if (catalog) stats_->reloaded(snapshot_kind::catalog, ok);
+    if (candidates) stats_->reloaded(snapshot_kind::candidates, ok);
+  };
   try {
     const auto applied = storage::applied_imports(conninfo_);
     auto newer = [&](const char* kind) {
@@ -41,8 +51,8 @@ bool snapshot_refresher::refresh() {
       const auto seen = seen_.find(kind);
       return seen == seen_.end() || seen->second < it->second;
     };
-    const bool catalog = newer("plans") || newer("scores");
-    const bool candidates = newer("candidates");
+    catalog = newer("plans") || newer("scores");
+    candidates = newer("candidates");
     if (catalog || candidates) {
       const std::string& source = source_for(applied);
       if (catalog) {
@@ -56,9 +66,12 @@ bool snapshot_refresher::refresh() {
                  {"from", &source == &conninfo_ ? "primary" : "replica"}});
     }
     seen_ = applied;
+    count(true);
+    if (stats_ != nullptr) stats_->serving_imports(seen_);
     return true;
   } catch (const std::exception& e) {
     log_event(spdlog::level::warn, "snapshots_reload_failed", {{"error", e.what()}});
+    count(false);
     return false;
   }
 }

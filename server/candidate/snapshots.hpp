@@ -9,6 +9,7 @@
 #include <string>
 
 #include "server/candidate/context.hpp"
+#include "server/node_metrics.hpp"
 
 namespace zhiyuan::server {
 
@@ -20,8 +21,9 @@ class snapshot_refresher {
   /// `seen`: the newest applied import of each kind read before the snapshots were loaded.
   /// The imports applied are read from `conninfo` (the primary); the snapshots are loaded from
   /// `replica_conninfo` (database.replica_url, or the primary too) once it shows the same imports.
+  /// `stats` (optional) counts reloads and shows the imports served.
   snapshot_refresher(std::string conninfo, std::string replica_conninfo, candidate_api_context& api,
-                     std::map<std::string, std::int64_t> seen);
+                     std::map<std::string, std::int64_t> seen, node_metrics* stats = nullptr);
 
   /// Reloads what the imports applied since the last call changed; true when every snapshot is
   /// current. Serialized; a failure is logged and retried at the next call.
@@ -37,6 +39,7 @@ class snapshot_refresher {
   candidate_api_context& api_;
   std::mutex mutex_;
   std::map<std::string, std::int64_t> seen_;  // under mutex_
+  node_metrics* stats_;
 };
 
 }  // namespace zhiyuan::server

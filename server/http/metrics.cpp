@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "server/http/process_metrics.hpp"
 #include "server/http/version.hpp"
 
 namespace zhiyuan::server {
@@ -114,6 +115,7 @@ std::string metrics::render() const {
       shed_browsing.load(std::memory_order_relaxed));
 
   for (const auto& [fn, state] : exporters_) out += fn(state);
+  render_process_metrics(out);
   return out;
 }
 

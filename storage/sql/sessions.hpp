@@ -42,4 +42,13 @@ inline constexpr const char* sessions_touch = R"~(
     AND s.revoked_at IS NULL
 )~";
 
+// Live sessions of both audiences (a gauge, once a minute): unrevoked, unexpired and not idle
+// longer than each audience's idle timeout ($1 candidates, $2 admins, seconds).
+inline constexpr const char* sessions_live_count = R"~(
+    SELECT (SELECT count(*) FROM sessions WHERE revoked_at IS NULL AND expires_at > now()
+            AND last_seen_at > now() - make_interval(secs => $1::double precision)),
+           (SELECT count(*) FROM admin_sessions
+            WHERE last_seen_at > now() - make_interval(secs => $2::double precision))
+)~";
+
 }  // namespace zhiyuan::storage::sql

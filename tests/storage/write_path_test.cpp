@@ -458,6 +458,12 @@ TEST_F(write_path_test, sign_ins_and_pledges_are_group_committed_and_safe_to_rer
     }
   }
   EXPECT_NE(wp.render_metrics().find("zhiyuan_writer_reconnects_total 2"), std::string::npos);
+  // A rerun that replayed submissions found its lost COMMIT had landed (a loss may also hit a
+  // rerun, which the next rerun resolves: at least one such resolution).
+  const std::string doubt = wp.render_metrics(),
+                    landed = "zhiyuan_writer_in_doubt_total{resolution=\"committed\"} ";
+  ASSERT_NE(doubt.find(landed), std::string::npos) << doubt;
+  EXPECT_GE(std::stoi(doubt.substr(doubt.find(landed) + landed.size())), 1) << doubt;
   EXPECT_EQ(query(fmt::format("SELECT count(*), max(version) FROM application_history"
                               " WHERE candidate_id BETWEEN {} AND {}",
                               first + n, first + n + m - 1))[0][0]
@@ -575,6 +581,8 @@ TEST_F(write_path_test, unknown_commit_outcome_resolves_to_stored_responses) {
   EXPECT_EQ(r[0][0].as<int>(), n);
   EXPECT_EQ(r[0][1].as<int>(), 1);
   EXPECT_NE(wp.render_metrics().find("zhiyuan_writer_reconnects_total 1"), std::string::npos);
+  EXPECT_NE(wp.render_metrics().find("zhiyuan_writer_in_doubt_total{resolution=\"committed\"} 1\n"),
+            std::string::npos);
 }
 
 std::uint64_t metric_value(const std::string& text, const std::string& series) {
