@@ -1,0 +1,43 @@
+#pragma once
+
+// What the browser tests share (web_journey_test.cpp, web_office_test.cpp): a command's output,
+// the journey's JSON line, and the checks every journey's audit must pass.
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cstdio>
+#include <string>
+#include <utility>
+
+namespace zhiyuan::test {
+
+// The command's standard output and exit status.
+inline std::pair<std::string, int> run(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return {"", -1};
+  char buf[4096];
+  while (const std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  return {out, pclose(p)};
+}
+
+// The journey's one JSON line (after whatever node printed before it).
+inline std::string journey_line(const std::string& out) {
+  const auto at = out.find("{\"errors\"");
+  return at == std::string::npos ? "{}" : out.substr(at);
+}
+
+// No script error on any page, and axe-core found no serious or critical violation on any of
+// the screens it audited; how many screens that was.
+inline std::size_t expect_clean_pages(simdjson::dom::element doc, const std::string& out) {
+  EXPECT_EQ(simdjson::dom::array(doc["errors"]).size(), 0u) << out;
+  std::size_t audited = 0;
+  for (auto [screen, found] : simdjson::dom::object(doc["axe"])) {
+    ++audited;
+    EXPECT_EQ(simdjson::dom::array(found).size(), 0u) << screen << ": " << out;
+  }
+  return audited;
+}
+
+}  // namespace zhiyuan::test
