@@ -7,6 +7,8 @@
 #include <simdjson.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <utility>
 
@@ -20,6 +22,26 @@ inline std::pair<std::string, int> run(const std::string& command) {
   char buf[4096];
   while (const std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
   return {out, pclose(p)};
+}
+
+inline const std::filesystem::path web_dir = std::filesystem::path(ZHIYUAN_SOURCE_DIR) / "web";
+
+// Why a browser test cannot run here ("" when it can): it needs Debian's Chromium and
+// web/node_modules/`package` (scripts/setup.sh installs both).
+inline std::string browser_missing(const char* package = "playwright-core") {
+  if (std::filesystem::exists("/usr/bin/chromium") &&
+      std::filesystem::exists(web_dir / "node_modules" / package))
+    return "";
+  return "needs /usr/bin/chromium and web/node_modules (scripts/setup.sh installs both)";
+}
+
+// Builds web/dist (node web/build.mjs) and points SHOTS at the screenshots' directory; the
+// build's output and status.
+inline std::pair<std::string, int> build_web_app() {
+  const auto shots = std::filesystem::path(ZHIYUAN_TEST_VAR_DIR) / "web-shots";
+  std::filesystem::create_directories(shots);
+  setenv("SHOTS", shots.c_str(), 1);
+  return run("node " + (web_dir / "build.mjs").string() + " 2>&1");
 }
 
 // The journey's one JSON line (after whatever node printed before it).

@@ -31,11 +31,9 @@ std::int64_t versions_of(const std::string& exam_no) {
 }
 
 TEST(web_journey, a_candidate_files_and_the_page_verifies_the_receipt_after_a_dropped_answer) {
-  const fs::path web = fs::path(ZHIYUAN_SOURCE_DIR) / "web";
-  if (!fs::exists("/usr/bin/chromium") || !fs::exists(web / "node_modules/playwright-core")) {
-    GTEST_SKIP() << "needs /usr/bin/chromium and web/node_modules (scripts/setup.sh installs both)";
-  }
-  const auto [built, build_status] = run("node " + (web / "build.mjs").string() + " 2>&1");
+  const fs::path web = web_dir;
+  if (const auto why = browser_missing(); !why.empty()) GTEST_SKIP() << why;
+  const auto [built, build_status] = build_web_app();
   ASSERT_EQ(build_status, 0) << built;
   server_process server(
       start_server(offset_to(formal_open_instant), {"--server.web_root", (web / "dist").string()}));
@@ -44,7 +42,6 @@ TEST(web_journey, a_candidate_files_and_the_page_verifies_the_receipt_after_a_dr
   simdjson::dom::parser p;
   const std::string save(std::string_view(p.parse(c.body)["save_password"]));
   const fs::path shots = fs::path(ZHIYUAN_TEST_VAR_DIR) / "web-shots";
-  fs::create_directories(shots);
   const std::int64_t before = versions_of(c.exam_no);
 
   setenv("BASE_URL", ("http://127.0.0.1:" + std::to_string(server.port())).c_str(), 1);
@@ -52,7 +49,6 @@ TEST(web_journey, a_candidate_files_and_the_page_verifies_the_receipt_after_a_dr
   setenv("PASSWORD", loadtest::synthetic_login_password(c.exam_no).c_str(), 1);
   setenv("SAVE_PASSWORD", save.c_str(), 1);
   setenv("CHOICES", c.choices.c_str(), 1);
-  setenv("SHOTS", shots.c_str(), 1);
   const auto [out, status] = run("node " + (web / "tests/journey.mjs").string() + " 2>&1");
   ASSERT_EQ(status, 0) << out;
 
@@ -144,15 +140,10 @@ TEST(web_types, the_committed_typescript_types_match_the_served_contract) {
 // The read-only screens against the mock (scripts/mock.sh serving web/openapi.json's examples),
 // with no server or database: every screen shows the examples and passes axe-core.
 TEST(web_mock, the_read_only_screens_run_against_the_contract_examples) {
-  const fs::path web = fs::path(ZHIYUAN_SOURCE_DIR) / "web";
-  if (!fs::exists("/usr/bin/chromium") || !fs::exists(web / "node_modules/@stoplight/prism-cli")) {
-    GTEST_SKIP() << "needs /usr/bin/chromium and web/node_modules (scripts/setup.sh installs both)";
-  }
-  const auto [built, build_status] = run("node " + (web / "build.mjs").string() + " 2>&1");
+  const fs::path web = web_dir;
+  if (const auto why = browser_missing("@stoplight/prism-cli"); !why.empty()) GTEST_SKIP() << why;
+  const auto [built, build_status] = build_web_app();
   ASSERT_EQ(build_status, 0) << built;
-  const fs::path shots = fs::path(ZHIYUAN_TEST_VAR_DIR) / "web-shots";
-  fs::create_directories(shots);
-  setenv("SHOTS", shots.c_str(), 1);
   const auto [out, status] = run("node " + (web / "tests/mock_journey.mjs").string() + " 2>&1");
   ASSERT_EQ(status, 0) << out;
   simdjson::dom::parser p;

@@ -18,11 +18,9 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(web_office, an_operator_chases_the_unfiled_candidates_of_a_school_from_the_browser) {
-  const fs::path web = fs::path(ZHIYUAN_SOURCE_DIR) / "web";
-  if (!fs::exists("/usr/bin/chromium") || !fs::exists(web / "node_modules/playwright-core")) {
-    GTEST_SKIP() << "needs /usr/bin/chromium and web/node_modules (scripts/setup.sh installs both)";
-  }
-  const auto [built, build_status] = run("node " + (web / "build.mjs").string() + " 2>&1");
+  const fs::path web = web_dir;
+  if (const auto why = browser_missing(); !why.empty()) GTEST_SKIP() << why;
+  const auto [built, build_status] = build_web_app();
   ASSERT_EQ(build_status, 0) << built;
   server_process server(
       start_server(offset_to(formal_open_instant), {"--server.web_root", (web / "dist").string()}));
@@ -48,14 +46,11 @@ TEST(web_office, an_operator_chases_the_unfiled_candidates_of_a_school_from_the_
   }
   auto op = make_admin_account(conn, school, core::admin_role::operator_,
                                "web.office." + run_unique_tag());
-  const fs::path shots = fs::path(ZHIYUAN_TEST_VAR_DIR) / "web-shots";
-  fs::create_directories(shots);
 
   setenv("BASE_URL", ("http://127.0.0.1:" + std::to_string(server.port())).c_str(), 1);
   setenv("USERNAME", op.username.c_str(), 1);
   setenv("PASSWORD", op.password.c_str(), 1);
   setenv("EXAM_NO", c.exam_no.c_str(), 1);
-  setenv("SHOTS", shots.c_str(), 1);
   const auto [out, status] = run("node " + (web / "tests/office.mjs").string() + " 2>&1");
   ASSERT_EQ(status, 0) << out;
 

@@ -17,6 +17,22 @@ export function launch() {
   });
 }
 
+// Runs a journey: body(browser, result) fills `result`; a thrown error is its failure. Prints
+// `result` as one JSON line for the test that runs the script, and exits 1 on a failure.
+export async function journey(body) {
+  const result = { errors: [], axe: {} };
+  const browser = await launch();
+  try {
+    await body(browser, result);
+  } catch (e) {
+    result.failure = String(e && e.stack || e);
+  } finally {
+    await browser.close();
+  }
+  console.log(JSON.stringify(result));
+  process.exit(result.failure ? 1 : 0);
+}
+
 // A page that records its script errors and failed console messages into result.errors.
 export async function newPage(browser, result, options = {}) {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', ...options });

@@ -7,14 +7,12 @@
 // (tests/server/web_journey_test.cpp), which checks it against the database.
 //
 // Env: BASE_URL, EXAM_NO, PASSWORD, SAVE_PASSWORD, CHOICES (a JSON array), SHOTS (a directory).
-import { env, launch, newPage, audit, browse, candidateScreens } from './browser.mjs';
+import { env, journey, newPage, audit, browse, candidateScreens } from './browser.mjs';
 
 const base = env('BASE_URL');
 const choices = JSON.parse(env('CHOICES'));
 const shots = env('SHOTS');
-const browser = await launch();
-const result = { errors: [], axe: {} };
-try {
+await journey(async (browser, result) => {
   const page = await newPage(browser, result);
 
   // The API reference at /docs, rendered here from the server's own files and contract.
@@ -99,10 +97,4 @@ try {
   // The browsing screens around the filing, each with its data from the server.
   await page.setViewportSize({ width: 390, height: 844 });
   await browse(page, result, shots, candidateScreens);
-} catch (e) {
-  result.failure = String(e && e.stack || e);
-} finally {
-  await browser.close();
-}
-console.log(JSON.stringify(result));
-process.exit(result.failure ? 1 : 0);
+});

@@ -9,18 +9,19 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { env, launch, newPage, audit, browse, candidateScreens } from './browser.mjs';
+import { env, journey, newPage, audit, browse, candidateScreens } from './browser.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '..', 'dist');
 const shots = env('SHOTS');
-const result = { errors: [], axe: {} };
 
 const port = await new Promise((resolve) => {
   const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
 });
 const mockUrl = `http://127.0.0.1:${port}`;
 const mock = spawn(join(here, '..', '..', 'scripts', 'mock.sh'), [String(port)], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+// The mock (its own process group) ends with this script, however it ends.
+process.on('exit', () => { try { process.kill(-mock.pid, 'SIGTERM'); } catch {} });
 let mockLog = '';
 mock.stdout.on('data', (d) => { mockLog += d; });
 mock.stderr.on('data', (d) => { mockLog += d; });
@@ -37,8 +38,7 @@ async function mockReady() {
 
 const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css' };
 const origin = 'http://zhiyuan.mock';
-const browser = await launch();
-try {
+await journey(async (browser, result) => {
   await mockReady();
   const page = await newPage(browser, result);
   await page.route(`${origin}/**`, async (route) => {
@@ -68,11 +68,4 @@ try {
   await page.waitForSelector('#chain');
   result.chain = await page.getAttribute('#chain', 'class');
   await browse(page, result, shots, candidateScreens.map(([name, ...rest]) => [`mock-${name}`, ...rest]));
-} catch (e) {
-  result.failure = String(e && e.stack || e);
-} finally {
-  await browser.close();
-  process.kill(-mock.pid, 'SIGTERM');
-}
-console.log(JSON.stringify(result));
-process.exit(result.failure ? 1 : 0);
+});

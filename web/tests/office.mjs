@@ -6,14 +6,12 @@
 //
 // Env: BASE_URL, USERNAME, PASSWORD, EXAM_NO (an unfiled candidate of the unit), SHOTS.
 import { readFileSync } from 'node:fs';
-import { env, launch, newPage, audit } from './browser.mjs';
+import { env, journey, newPage, audit } from './browser.mjs';
 
 const base = env('BASE_URL');
 const shots = env('SHOTS');
 const exam = env('EXAM_NO');
-const browser = await launch();
-const result = { errors: [], axe: {} };
-try {
+await journey(async (browser, result) => {
   const page = await newPage(browser, result, { viewport: { width: 1366, height: 768 }, acceptDownloads: true });
   await page.goto(`${base}/office/`);
   await page.waitForSelector('#username');
@@ -44,10 +42,4 @@ try {
   await audit(page, result, 'office_chased');
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: `${shots}/office-unit-390x844.png`, fullPage: true });
-} catch (e) {
-  result.failure = String(e && e.stack || e);
-} finally {
-  await browser.close();
-}
-console.log(JSON.stringify(result));
-process.exit(result.failure ? 1 : 0);
+});
