@@ -12,6 +12,8 @@
 #include <string>
 #include <utility>
 
+#include "tests/support/candidate_fixture.hpp"
+
 namespace zhiyuan::test {
 
 // The command's standard output and exit status.
@@ -42,6 +44,12 @@ inline std::pair<std::string, int> build_web_app() {
   std::filesystem::create_directories(shots);
   setenv("SHOTS", shots.c_str(), 1);
   return run("node " + (web_dir / "build.mjs").string() + " 2>&1");
+}
+
+// zhiyuan-server at the formal window of 本科批, serving the built app (web/dist).
+inline server_process serve_web_app() {
+  return start_server(offset_to(formal_open_instant),
+                      {"--server.web_root", (web_dir / "dist").string()});
 }
 
 // The journey's one JSON line (after whatever node printed before it).

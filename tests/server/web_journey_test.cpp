@@ -31,12 +31,11 @@ std::int64_t versions_of(const std::string& exam_no) {
 }
 
 TEST(web_journey, a_candidate_files_and_the_page_verifies_the_receipt_after_a_dropped_answer) {
-  const fs::path web = web_dir;
   if (const auto why = browser_missing(); !why.empty()) GTEST_SKIP() << why;
+  const fs::path& web = web_dir;
   const auto [built, build_status] = build_web_app();
   ASSERT_EQ(build_status, 0) << built;
-  server_process server(
-      start_server(offset_to(formal_open_instant), {"--server.web_root", (web / "dist").string()}));
+  server_process server = serve_web_app();
 
   const auto c = pick_case(600);
   simdjson::dom::parser p;

@@ -18,12 +18,11 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(web_office, an_operator_chases_the_unfiled_candidates_of_a_school_from_the_browser) {
-  const fs::path web = web_dir;
   if (const auto why = browser_missing(); !why.empty()) GTEST_SKIP() << why;
+  const fs::path& web = web_dir;
   const auto [built, build_status] = build_web_app();
   ASSERT_EQ(build_status, 0) << built;
-  server_process server(
-      start_server(offset_to(formal_open_instant), {"--server.web_root", (web / "dist").string()}));
+  server_process server = serve_web_app();
 
   pqxx::connection conn(database_url());
   const auto c = pick_case(620);

@@ -39,7 +39,7 @@ export async function newPage(browser, result, options = {}) {
   const page = await context.newPage();
   page.on('pageerror', (e) => result.errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error' && !m.text().includes('Failed to load resource')) result.errors.push(m.text()); });
-  page.setDefaultTimeout(15000);
+  page.setDefaultTimeout(30000);
   return page;
 }
 

@@ -20,7 +20,8 @@ await journey(async (browser, result) => {
   const verbs = ['get', 'put', 'post', 'delete', 'patch'];
   const operations = Object.values(contract.paths).reduce((n, item) => n + verbs.filter((v) => item[v]).length, 0);
   await page.goto(`${base}/docs`);
-  await page.waitForSelector('.opblock');
+  // Swagger UI parses the whole contract first: slow on a loaded machine, so a longer wait.
+  await page.waitForSelector('.opblock', { timeout: 60000 });
   result.docs = { operations, shown: await page.locator('.opblock').count(), title: await page.textContent('.info .title') };
   await page.setViewportSize({ width: 1366, height: 768 });
   await page.screenshot({ path: `${shots}/docs-1366x768.png` });
