@@ -5,29 +5,19 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <pqxx/pqxx>
 
+#include "tests/server/web_browser.hpp"
 #include "tests/support/candidate_fixture.hpp"
 
 namespace zhiyuan::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The command's standard output and exit status.
-std::pair<std::string, int> run(const std::string& command) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (p == nullptr) return {"", -1};
-  char buf[4096];
-  while (const std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  return {out, pclose(p)};
-}
 
 std::int64_t versions_of(const std::string& exam_no) {
   pqxx::connection conn(database_url());
@@ -41,20 +31,16 @@ std::int64_t versions_of(const std::string& exam_no) {
 }
 
 TEST(web_journey, a_candidate_files_and_the_page_verifies_the_receipt_after_a_dropped_answer) {
-  const fs::path web = fs::path(ZHIYUAN_SOURCE_DIR) / "web";
-  if (!fs::exists("/usr/bin/chromium") || !fs::exists(web / "node_modules/playwright-core")) {
-    GTEST_SKIP() << "needs /usr/bin/chromium and web/node_modules (scripts/setup.sh installs both)";
-  }
-  const auto [built, build_status] = run("node " + (web / "build.mjs").string() + " 2>&1");
+  if (const auto why = browser_missing(); !why.empty()) GTEST_SKIP() << why;
+  const fs::path& web = web_dir;
+  const auto [built, build_status] = build_web_app();
   ASSERT_EQ(build_status, 0) << built;
-  server_process server(
-      start_server(offset_to(formal_open_instant), {"--server.web_root", (web / "dist").string()}));
+  server_process server = serve_web_app();
 
   const auto c = pick_case(600);
   simdjson::dom::parser p;
   const std::string save(std::string_view(p.parse(c.body)["save_password"]));
   const fs::path shots = fs::path(ZHIYUAN_TEST_VAR_DIR) / "web-shots";
-  fs::create_directories(shots);
   const std::int64_t before = versions_of(c.exam_no);
 
   setenv("BASE_URL", ("http://127.0.0.1:" + std::to_string(server.port())).c_str(), 1);
@@ -62,23 +48,20 @@ TEST(web_journey, a_candidate_files_and_the_page_verifies_the_receipt_after_a_dr
   setenv("PASSWORD", loadtest::synthetic_login_password(c.exam_no).c_str(), 1);
   setenv("SAVE_PASSWORD", save.c_str(), 1);
   setenv("CHOICES", c.choices.c_str(), 1);
-  setenv("SHOTS", shots.c_str(), 1);
   const auto [out, status] = run("node " + (web / "tests/journey.mjs").string() + " 2>&1");
   ASSERT_EQ(status, 0) << out;
 
-  const auto line = out.substr(out.rfind('{', out.find("\"errors\"")));
-  auto doc = p.parse(line);
+  const simdjson::dom::element doc = p.parse(journey_line(out));
   EXPECT_EQ(std::string_view(doc["verified"]), "true") << out;
   EXPECT_EQ(std::string_view(doc["chain"]), "ok") << out;
   EXPECT_TRUE(bool(doc["dropped"])) << out;
-  EXPECT_EQ(simdjson::dom::array(doc["errors"]).size(), 0u) << out;
-  // axe-core ran on every screen: no serious or critical violation anywhere.
-  std::size_t audited = 0;
-  for (auto [screen, found] : simdjson::dom::object(doc["axe"])) {
-    ++audited;
-    EXPECT_EQ(simdjson::dom::array(found).size(), 0u) << screen << ": " << out;
-  }
-  EXPECT_GE(audited, 4u) << out;
+  // /docs rendered the served contract: every operation shown, none fetched from elsewhere.
+  EXPECT_GE(std::int64_t(doc["docs"]["operations"]), 40) << out;
+  EXPECT_EQ(std::int64_t(doc["docs"]["shown"]), std::int64_t(doc["docs"]["operations"])) << out;
+  EXPECT_NE(std::string_view(doc["docs"]["title"]).find("zhiyuan"), std::string_view::npos) << out;
+  // axe-core ran on every screen, the six browsing screens among them.
+  EXPECT_GE(expect_clean_pages(doc, out), 10u) << out;
+  EXPECT_EQ(simdjson::dom::array(doc["screens"]).size(), 6u) << out;
   // The page put the choices in the candidate's order (one was moved by keyboard).
   EXPECT_EQ(std::string_view(doc["receipt"]["choices_sha256"]), sha256_hex(c.canonical)) << out;
   // Two presses of 提交, one answer lost: one version, the one the page verified.
@@ -92,7 +75,8 @@ TEST(web_journey, a_candidate_files_and_the_page_verifies_the_receipt_after_a_dr
                             std::string(std::string_view(doc["receipt"]["receipt_hash"])))[0]
                 .as<int>(),
             1);
-  for (const char* png : {"draft-390x844.png", "receipt-390x844.png", "receipt-1366x768.png"}) {
+  for (const char* png :
+       {"docs-1366x768.png", "draft-390x844.png", "receipt-390x844.png", "receipt-1366x768.png"}) {
     EXPECT_TRUE(fs::exists(shots / png)) << png;
   }
 }
@@ -115,23 +99,59 @@ TEST(web_types, the_committed_typescript_types_match_the_served_contract) {
       run("node " + (web / "node_modules/openapi-typescript/bin/cli.js").string() + " " +
           spec.string() + " -o " + made.string() + " 2>&1");
   ASSERT_EQ(status, 0) << log;
-  const fs::path committed = web / "types/api.d.ts";
-  if (std::getenv("ZHIYUAN_TEST_UPDATE_TYPES") != nullptr)
-    fs::copy_file(made, committed, fs::copy_options::overwrite_existing);
+  // The contract's snapshot that scripts/mock.sh serves, kept the same way.
+  const fs::path snapshot = fs::path(ZHIYUAN_TEST_VAR_DIR) / "openapi.snapshot.json";
+  const auto [snap, snap_status] = run("node " + (web / "tests/snapshot.mjs").string() + " " +
+                                       spec.string() + " " + snapshot.string() + " 2>&1");
+  ASSERT_EQ(snap_status, 0) << snap;
   const auto text = [](const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
   };
-  EXPECT_TRUE(text(made) == text(committed))
-      << "web/types/api.d.ts is stale: rerun this test with ZHIYUAN_TEST_UPDATE_TYPES=1";
+  for (const auto& [fresh, kept] :
+       {std::pair{made, web / "types/api.d.ts"}, std::pair{snapshot, web / "openapi.json"}}) {
+    if (std::getenv("ZHIYUAN_TEST_UPDATE_TYPES") != nullptr)
+      fs::copy_file(fresh, kept, fs::copy_options::overwrite_existing);
+    EXPECT_TRUE(text(fresh) == text(kept))
+        << kept << " is stale: rerun this test with ZHIYUAN_TEST_UPDATE_TYPES=1";
+  }
+  const fs::path committed = web / "types/api.d.ts";
   // The contract's lint (web/.spectral.yaml): no error.
   const auto [lint, lint_status] = run(
       "node " + (web / "node_modules/@stoplight/spectral-cli/dist/index.js").string() + " lint " +
       spec.string() + " -r " + (web / ".spectral.yaml").string() + " --fail-severity=error 2>&1");
   EXPECT_EQ(lint_status, 0) << lint;
+  // Every operation's request and success examples are valid against their schemas.
+  const auto [examples, examples_status] =
+      run("node " + (web / "tests/examples.mjs").string() + " " + spec.string() + " 2>&1");
+  EXPECT_EQ(examples_status, 0) << examples;
+  EXPECT_NE(examples.find("\"findings\":[]"), std::string::npos) << examples;
   const auto [tsc, tsc_status] = run("node " + (web / "node_modules/typescript/bin/tsc").string() +
                                      " --noEmit --strict " + committed.string() + " 2>&1");
   EXPECT_EQ(tsc_status, 0) << tsc;
+  // The pages' calls through the typed client match the contract (web/tsconfig.json).
+  const auto [pages, pages_status] =
+      run("node " + (web / "node_modules/typescript/bin/tsc").string() + " -p " + web.string() +
+          " 2>&1");
+  EXPECT_EQ(pages_status, 0) << pages;
+}
+
+// The read-only screens against the mock (scripts/mock.sh serving web/openapi.json's examples),
+// with no server or database: every screen shows the examples and passes axe-core.
+TEST(web_mock, the_read_only_screens_run_against_the_contract_examples) {
+  const fs::path web = web_dir;
+  if (const auto why = browser_missing("@stoplight/prism-cli"); !why.empty()) GTEST_SKIP() << why;
+  const auto [built, build_status] = build_web_app();
+  ASSERT_EQ(build_status, 0) << built;
+  const auto [out, status] = run("node " + (web / "tests/mock_journey.mjs").string() + " 2>&1");
+  ASSERT_EQ(status, 0) << out;
+  simdjson::dom::parser p;
+  const simdjson::dom::element doc = p.parse(journey_line(out));
+  EXPECT_EQ(expect_clean_pages(doc, out), 7u) << out;
+  EXPECT_EQ(simdjson::dom::array(doc["screens"]).size(), 6u) << out;
+  // The draft and the history are the contract's examples: two choices, an unbroken chain.
+  EXPECT_EQ(std::int64_t(doc["draft_choices"]), 2) << out;
+  EXPECT_EQ(std::string_view(doc["chain"]), "ok") << out;
 }
 
 }  // namespace

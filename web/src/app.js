@@ -1,77 +1,14 @@
 // The candidate's reference app: sign in → passwords (first login) → pledge → draft → submit →
-// a receipt verified here, in the browser (Ed25519 over `canonical`, SHA-256, the hash chain).
-// No framework: the DOM is built with h(); every error is shown from the problem's `code`.
+// a receipt verified here, in the browser (Ed25519 over `canonical`, SHA-256, the hash chain);
+// and around the filing: the plans, past scores, suggestions, favourites, profile and notices.
+// No framework: the DOM is built with h() (kit.js); every call goes through the typed client.
+import { h, input, show, say, session, clientFor, answer, problemView } from '/assets/kit.js';
+import { plansView, scoresView, suggestionsView, favoritesView, profileView, noticesView } from '/assets/browse.js';
 
 const batch = 'undergrad';
-const state = { token: sessionStorage.getItem('zy_token') || '', draft: null, pendingKey: null, pendingBody: null };
-
-// ------------------------------------------------------------------ the DOM
-
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (v === true) el.setAttribute(k, '');
-    else if (v !== false && v != null) el.setAttribute(k, v);
-  }
-  for (const c of children.flat()) if (c != null) el.append(c instanceof Node ? c : String(c));
-  return el;
-}
-
-function show(...nodes) {
-  const main = document.getElementById('main');
-  main.replaceChildren(...nodes);
-  main.focus();
-}
-
-function say(text) { document.getElementById('status').textContent = text; }
-
-// ------------------------------------------------------------------ the API
-
-const messages = {
-  unauthenticated: '请先登录（或登录已过期）。',
-  invalid_credentials: '考生号或密码不正确。',
-  account_locked: '密码错误次数过多，账户暂时锁定。',
-  too_many_requests: '请求过于频繁，请稍后再试。',
-  passwords_required: '请先设置登录密码和保存密码。',
-  pledge_required: '请先阅读并同意填报承诺书。',
-  wrong_save_password: '保存密码不正确。',
-  window_closed: '当前不在填报时间内。',
-  validation_failed: '志愿不符合填报规则，请按下列提示修改。',
-  precondition_failed: '草稿已在其他页面或设备上修改：已为您载入最新版本，请核对后再保存。',
-  conflict: '志愿已在其他页面或设备上提交过新的版本，请刷新后再提交。',
-  unavailable: '系统繁忙，请稍后再试。',
-  invalid_field: '填写的内容有误。',
-};
-
-class ApiError extends Error {
-  constructor(status, problem, retryAfter) {
-    super(messages[problem.code] || problem.title || `HTTP ${status}`);
-    Object.assign(this, { status, problem, code: problem.code, retryAfter });
-  }
-}
-
-async function api(method, path, { body, headers = {} } = {}) {
-  const h2 = { ...headers };
-  if (state.token) h2.Authorization = `Bearer ${state.token}`;
-  if (body !== undefined) h2['Content-Type'] = 'application/json';
-  const res = await fetch(path, { method, headers: h2, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  const data = text ? JSON.parse(text) : null;
-  if (!res.ok) throw new ApiError(res.status, data || {}, Number(res.headers.get('Retry-After') || 0));
-  return { data, etag: res.headers.get('ETag') };
-}
-
-function problemView(e) {
-  const box = h('div', { class: 'error', role: 'alert' }, e.message);
-  const detail = e.problem && e.problem.detail;
-  if (detail) box.append(h('div', { class: 'hint' }, detail));
-  for (const v of (e.problem && e.problem.violations) || []) {
-    box.append(h('div', {}, `第 ${v.choice + 1} 志愿：${v.message_zh}`));
-  }
-  if (e.retryAfter) box.append(h('div', { class: 'hint' }, `请在 ${e.retryAfter} 秒后重试。`));
-  return box;
-}
+const who = session('zy_token');
+const client = clientFor(who);
+const state = { draft: null, pendingKey: null, pendingBody: null };
 
 // ------------------------------------------------------------------ sign in, passwords, pledge
 
@@ -81,9 +18,8 @@ function loginView(error) {
   show(h('form', { class: 'card', onsubmit: async (ev) => {
     ev.preventDefault();
     try {
-      const { data } = await api('POST', '/api/v1/auth/login', { body: { exam_no: exam.value.trim(), password: pw.value } });
-      state.token = data.token;
-      sessionStorage.setItem('zy_token', data.token);
+      const { data } = await answer(client.POST('/api/v1/auth/login', { body: { exam_no: exam.value.trim(), password: pw.value } }));
+      who.token = data.token;
       await route();
     } catch (e) { loginView(e); }
   } },
@@ -98,9 +34,9 @@ function passwordsView(error) {
   const field = (id, text, auto) => [h('label', { for: id }, text), h('input', { id, type: 'password', autocomplete: auto, required: true })];
   show(h('form', { class: 'card', onsubmit: async (ev) => {
     ev.preventDefault();
-    const v = (id) => document.getElementById(id).value;
+    const v = (id) => input(`#${id}`).value;
     try {
-      await api('POST', '/api/v1/me/passwords', { body: { current_password: v('current_password'), login_password: v('login_password'), save_password: v('save_password') } });
+      await answer(client.POST('/api/v1/me/passwords', { body: { current_password: v('current_password'), login_password: v('login_password'), save_password: v('save_password') } }));
       await route();
     } catch (e) { passwordsView(e); }
   } },
@@ -117,7 +53,7 @@ function pledgeView(error) {
   const agree = h('input', { id: 'agree', type: 'checkbox', required: true });
   show(h('form', { class: 'card', onsubmit: async (ev) => {
     ev.preventDefault();
-    try { await api('POST', '/api/v1/me/pledge'); await route(); } catch (e) { pledgeView(e); }
+    try { await answer(client.POST('/api/v1/me/pledge')); await route(); } catch (e) { pledgeView(e); }
   } },
   h('h2', {}, '填报承诺书'),
   h('p', {}, '本人承诺：所填报的志愿是本人真实意愿，由本人亲自填报；妥善保管密码，不委托他人填报；因密码泄露造成的后果由本人承担。'),
@@ -130,9 +66,9 @@ function pledgeView(error) {
 
 function readChoices() {
   return [...document.querySelectorAll('ol.choices > li')].map((li) => ({
-    group: Number(li.querySelector('[name=group]').value),
-    majors: li.querySelector('[name=majors]').value.split(/[,，\s]+/).filter(Boolean),
-    accept_adjustment: li.querySelector('[name=adjust]').checked,
+    group: Number(input('[name=group]', li).value),
+    majors: input('[name=majors]', li).value.split(/[,，\s]+/).filter(Boolean),
+    accept_adjustment: input('[name=adjust]', li).checked,
   }));
 }
 
@@ -144,7 +80,7 @@ function choiceItem(c, i) {
     const to = items.indexOf(li) + delta;
     if (to < 0 || to >= items.length) return;
     if (delta < 0) list.insertBefore(li, items[to]); else list.insertBefore(li, items[to].nextSibling);
-    li.querySelector('[name=group]').focus();
+    input('[name=group]', li).focus();
     say(`已移到第 ${to + 1} 位`);
   };
   li.append(h('div', { class: 'row' },
@@ -160,14 +96,14 @@ function choiceItem(c, i) {
 
 async function draftView(notice) {
   let draft;
-  try { draft = await api('GET', `/api/v1/drafts/${batch}`); } catch (e) { return show(problemView(e)); }
+  try { draft = await answer(client.GET('/api/v1/drafts/{batch}', { params: { path: { batch } } })); } catch (e) { return show(problemView(e)); }
   state.draft = { version: draft.data.version };
   const list = h('ol', { class: 'choices' }, (draft.data.choices || []).map(choiceItem));
   const out = h('div', {});
   const savePw = h('input', { id: 'save_password', type: 'password', autocomplete: 'off' });
   const saveDraft = async () => {
     try {
-      const r = await api('PUT', `/api/v1/drafts/${batch}`, { body: { choices: readChoices() }, headers: { 'If-Match': `"${state.draft.version}"` } });
+      const r = await answer(client.PUT('/api/v1/drafts/{batch}', { params: { path: { batch } }, body: { choices: readChoices() }, headers: { 'If-Match': `"${state.draft.version}"` } }));
       state.draft.version = r.data.version;
       const n = (r.data.violations || []).length;
       out.replaceChildren(h('p', { class: 'ok' }, `草稿已保存（第 ${r.data.version} 版）。`), n ? h('p', { class: 'hint' }, `还有 ${n} 处不符合规则，正式提交前请修改。`) : '');
@@ -182,7 +118,7 @@ async function draftView(notice) {
     // One Idempotency-Key per form: a retry after a lost answer replays the same receipt.
     if (state.pendingBody !== text) { state.pendingKey = crypto.randomUUID(); state.pendingBody = text; }
     try {
-      const r = await api('POST', `/api/v1/applications/${batch}`, { body, headers: { 'Idempotency-Key': state.pendingKey } });
+      const r = await answer(client.POST('/api/v1/applications/{batch}', { params: { path: { batch } }, body, headers: { 'Idempotency-Key': state.pendingKey } }));
       state.pendingKey = state.pendingBody = null;
       await receiptView(r.data);
     } catch (e) {
@@ -229,7 +165,7 @@ async function receiptView(receipt) {
     mark,
     h('p', {}, h('button', { type: 'button', onclick: () => window.print() }, '打印回执'), ' ', h('button', { type: 'button', onclick: () => historyView() }, '历次提交'))));
   try {
-    const { data: pk } = await api('GET', '/api/v1/receipts/public-key');
+    const { data: pk } = await answer(client.GET('/api/v1/receipts/public-key'));
     const key = await crypto.subtle.importKey('raw', b64(pk.public_key), { name: 'Ed25519' }, false, ['verify']);
     const ok = await verify(receipt, key) && pk.key_id === receipt.key_id;
     mark.className = ok ? 'ok' : 'error';
@@ -244,7 +180,7 @@ async function receiptView(receipt) {
 
 async function historyView() {
   let page;
-  try { page = await api('GET', `/api/v1/applications/${batch}/history`); } catch (e) { return show(problemView(e)); }
+  try { page = await answer(client.GET('/api/v1/applications/{batch}/history', { params: { path: { batch } } })); } catch (e) { return show(problemView(e)); }
   const versions = page.data.versions || [];
   // Newest first: each version's prev must be the next (older) one's receipt hash.
   const chainOk = versions.every((v, i) => i + 1 >= versions.length || v.receipt.prev_hash === versions[i + 1].receipt.receipt_hash);
@@ -259,21 +195,32 @@ async function historyView() {
 
 async function route() {
   const nav = document.getElementById('nav');
-  if (!state.token) { nav.replaceChildren(); return loginView(); }
+  if (!who.token) { nav.replaceChildren(); return loginView(); }
   let me;
-  try { me = await api('GET', '/api/v1/me'); } catch (e) {
+  try { me = await answer(client.GET('/api/v1/me')); } catch (e) {
     if (e.code === 'passwords_required') return passwordsView();
     if (e.code === 'pledge_required') return pledgeView();
-    state.token = ''; sessionStorage.removeItem('zy_token');
+    who.token = '';
     return loginView(e.status === 401 ? null : e);
   }
+  const unread = me.data.unread_notices ? `（${me.data.unread_notices}）` : '';
+  const go = (label, view) => h('button', { type: 'button', onclick: () => view(ctx) }, label);
   nav.replaceChildren(
-    h('button', { type: 'button', onclick: () => draftView() }, '我的志愿'),
-    h('button', { type: 'button', onclick: () => historyView() }, '历次提交'),
-    h('button', { type: 'button', onclick: async () => { try { await api('POST', '/api/v1/auth/logout'); } catch {} state.token = ''; sessionStorage.removeItem('zy_token'); route(); } }, '退出'));
+    go('我的志愿', () => draftView()),
+    go('历次提交', () => historyView()),
+    go('招生计划', plansView),
+    go('历年分数', scoresView),
+    go('推荐', suggestionsView),
+    go('收藏', favoritesView),
+    go(`通知${unread}`, noticesView),
+    go('个人信息', profileView),
+    h('button', { type: 'button', onclick: async () => { try { await answer(client.POST('/api/v1/auth/logout')); } catch {} who.token = ''; route(); } }, '退出'));
   if (me.data.must_set_passwords) return passwordsView();
-  if (me.data.pledge_required || me.data.pledged_at === null) return pledgeView();
+  if (me.data.pledged_at == null) return pledgeView();
   return draftView();
 }
+
+// What the browsing screens need of this page.
+const ctx = { client, batch, draftView: () => draftView() };
 
 route();

@@ -1,49 +1,35 @@
 // The candidate's journey in Debian's headless Chromium (playwright-core), against a real server:
 // sign in → (passwords) → pledge → a draft typed and reordered by keyboard → submit, with the
 // first answer dropped on the way back → the retry with the same Idempotency-Key → a receipt the
-// page verified → history with an unbroken chain. Prints one JSON line for the test that runs it
+// page verified → history with an unbroken chain → the browsing screens (plans, past scores,
+// suggestions, favourites, notices, profile), each audited by axe-core; and first the API
+// reference at /docs, showing every operation of the served contract. Prints one JSON line for the test that runs it
 // (tests/server/web_journey_test.cpp), which checks it against the database.
 //
 // Env: BASE_URL, EXAM_NO, PASSWORD, SAVE_PASSWORD, CHOICES (a JSON array), SHOTS (a directory).
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { env, journey, newPage, audit, browse, candidateScreens } from './browser.mjs';
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-const env = (k) => { if (!process.env[k]) throw new Error(`${k} is not set`); return process.env[k]; };
 const base = env('BASE_URL');
 const choices = JSON.parse(env('CHOICES'));
 const shots = env('SHOTS');
+await journey(async (browser, result) => {
+  const page = await newPage(browser, result);
 
-// This machine's closed network: no background connections, no sandbox as root (cpp.md).
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const result = { errors: [], axe: {} };
-
-// axe-core on the page as it stands: the serious and critical violations (WCAG 2.2 AA rules).
-// Evaluated through the DevTools protocol, so the page's CSP needs no exception for it.
-async function audit(page, name) {
-  await page.evaluate(axeSource);
-  const found = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa'] });
-    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.length}`);
-  });
-  result.axe[name] = found;
-}
-try {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => result.errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error' && !m.text().includes('Failed to load resource')) result.errors.push(m.text()); });
-  page.setDefaultTimeout(15000);
+  // The API reference at /docs, rendered here from the server's own files and contract.
+  const contract = await (await fetch(`${base}/openapi.json`)).json();
+  const verbs = ['get', 'put', 'post', 'delete', 'patch'];
+  const operations = Object.values(contract.paths).reduce((n, item) => n + verbs.filter((v) => item[v]).length, 0);
+  await page.goto(`${base}/docs`);
+  // Swagger UI parses the whole contract first: slow on a loaded machine, so a longer wait.
+  await page.waitForSelector('.opblock', { timeout: 60000 });
+  result.docs = { operations, shown: await page.locator('.opblock').count(), title: await page.textContent('.info .title') };
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await page.screenshot({ path: `${shots}/docs-1366x768.png` });
+  await page.setViewportSize({ width: 390, height: 844 });
 
   await page.goto(`${base}/`);
   await page.waitForSelector('#exam_no');
-  await audit(page, 'login');
+  await audit(page, result, 'login');
   await page.fill('#exam_no', env('EXAM_NO'));
   await page.fill('#password', env('PASSWORD'));
   await page.keyboard.press('Enter');
@@ -51,7 +37,7 @@ try {
   if (await page.$('#login_password')) throw new Error('this journey expects a candidate whose passwords are set');
   if (await page.$('#agree')) {
     await page.screenshot({ path: `${shots}/pledge-390x844.png`, fullPage: true });
-    await audit(page, 'pledge');
+    await audit(page, result, 'pledge');
     await page.check('#agree');
     await page.click('button[type=submit]');
   }
@@ -75,7 +61,7 @@ try {
   await page.click('#save-draft');
   await page.waitForSelector('text=草稿已保存');
   await page.screenshot({ path: `${shots}/draft-390x844.png`, fullPage: true });
-  await audit(page, 'draft');
+  await audit(page, result, 'draft');
 
   // The first submission commits, but its answer never reaches the page.
   let dropped = false;
@@ -99,7 +85,7 @@ try {
   result.receipt = { version: receipt.version, receipt_hash: receipt.receipt_hash, choices_sha256: receipt.choices_sha256 };
   result.dropped = dropped;
   await page.screenshot({ path: `${shots}/receipt-390x844.png`, fullPage: true });
-  await audit(page, 'receipt');
+  await audit(page, result, 'receipt');
   await page.setViewportSize({ width: 1366, height: 768 });
   await page.screenshot({ path: `${shots}/receipt-1366x768.png`, fullPage: true });
 
@@ -107,11 +93,9 @@ try {
   await page.waitForSelector('#chain');
   result.chain = await page.getAttribute('#chain', 'class');
   await page.screenshot({ path: `${shots}/history-1366x768.png`, fullPage: true });
-  await audit(page, 'history');
-} catch (e) {
-  result.failure = String(e && e.stack || e);
-} finally {
-  await browser.close();
-}
-console.log(JSON.stringify(result));
-process.exit(result.failure ? 1 : 0);
+  await audit(page, result, 'history');
+
+  // The browsing screens around the filing, each with its data from the server.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await browse(page, result, shots, candidateScreens);
+});

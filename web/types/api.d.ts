@@ -4126,7 +4126,23 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        candidates?: Record<string, never>[];
+                        candidates?: {
+                            exam_no: string;
+                            name: string;
+                            /** @description masked */
+                            id_number: string;
+                            school: {
+                                code?: string;
+                                name?: string;
+                            };
+                            /** @description masked */
+                            phone: string;
+                            /** Format: date-time */
+                            last_login: string | null;
+                            draft: boolean;
+                            reason: string | null;
+                            note?: string;
+                        }[];
                         next_page_token?: string | null;
                     };
                 };
@@ -6456,9 +6472,18 @@ export interface operations {
                         electives?: string[];
                         score?: number | null;
                         rank?: number | null;
+                        special_type_eligible?: boolean;
+                        must_set_passwords?: boolean;
+                        /** Format: date-time */
+                        pledged_at?: string | null;
                         confirmations?: Record<string, never>;
-                        contact?: Record<string, never>;
+                        contact?: {
+                            phone?: string | null;
+                            address?: Record<string, never> | null;
+                        };
                         unread_notices?: number;
+                        profile_version?: number;
+                        drill?: boolean;
                         batches: {
                             batch?: string;
                             eligible?: boolean;
