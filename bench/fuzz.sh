@@ -23,7 +23,7 @@ for f in "$here"/tests/fuzz/*.cpp; do
   [[ $name == replay_main ]] || harnesses+=("$name")
 done
 
-cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
+cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$cxx" \
   -DZHIYUAN_FUZZ=ON -DZHIYUAN_TESTS=OFF -DZHIYUAN_BENCH=OFF >"$build.cmake.log" 2>&1 ||
   { cat "$build.cmake.log" >&2; exit 1; }
 ninja -C "$build" "${harnesses[@]/#/fuzz_}" >&2
