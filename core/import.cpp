@@ -12,8 +12,6 @@
 namespace zhiyuan::core {
 namespace {
 
-constexpr std::size_t max_cell_bytes = 500;
-
 // Reads the cells of one row by column name; records an error per bad cell.
 class row_reader {
  public:

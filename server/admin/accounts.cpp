@@ -11,6 +11,7 @@
 #include "core/admin.hpp"
 #include "core/password.hpp"
 #include "core/time.hpp"
+#include "server/admin/bodies.hpp"
 #include "server/admin/context.hpp"
 #include "server/admin/encode.hpp"
 #include "server/admin/gate.hpp"
@@ -67,11 +68,6 @@ std::int64_t username_key(std::string_view username) {
   std::memcpy(&k, h, sizeof k);
   return (k & 0x3fffffffffffffff) | 1;
 }
-
-struct credentials {
-  std::string username;
-  std::string password;
-};
 
 // What a sign-in checks on the hashing pool.
 struct login_attempt {
@@ -137,10 +133,7 @@ void write_signed_in(std::string& out, const login_outcome& r, std::int64_t idle
 }
 
 asio::awaitable<void> login(request_context& ctx, admin_api_context& api) {
-  auto given = json_fields<credentials>(ctx)
-                   .text("username", &credentials::username, 64)
-                   .text("password", &credentials::password, 64)
-                   .done();
+  auto given = parse_credentials(ctx);
   if (!given) co_return fail(ctx, given.error());
   const std::string ip = peer_of(ctx);
   const auto key = username_key(given->username);
@@ -206,16 +199,8 @@ asio::awaitable<void> me(request_context& ctx, admin_api_context& api) {
   co_await run_admin(ctx, api, {.before_password_change = true}, std::move(fn));
 }
 
-struct password_change {
-  std::string current_password;
-  std::string new_password;
-};
-
 asio::awaitable<void> change_password(request_context& ctx, admin_api_context& api) {
-  auto body = json_fields<password_change>(ctx)
-                  .text("current_password", &password_change::current_password, 64)
-                  .text("new_password", &password_change::new_password, 64)
-                  .done();
+  auto body = parse_password_change(ctx);
   if (!body) co_return fail(ctx, body.error());
   job fn = [pw = std::move(*body), common = api.common_passwords, ip = peer_of(ctx)](
                pqxx::connection& conn, const storage::admin_actor& who) {
@@ -280,12 +265,6 @@ asio::awaitable<void> list_users(request_context& ctx, admin_api_context& api) {
   co_await run_admin(ctx, api, {core::admin_capability::manage_accounts}, std::move(fn));
 }
 
-struct new_user {
-  std::string username;
-  std::string unit;  ///< its code
-  core::admin_role role = core::admin_role::viewer;
-};
-
 // On the hashing pool: the account with a one-time password, returned once.
 reply create_user_job(pqxx::connection& conn, const storage::admin_actor& who, const new_user& u,
                       const std::string& ip, std::int64_t offset) {
@@ -315,14 +294,7 @@ reply create_user_job(pqxx::connection& conn, const storage::admin_actor& who, c
 }
 
 asio::awaitable<void> create_user(request_context& ctx, admin_api_context& api) {
-  auto body =
-      json_fields<new_user>(ctx)
-          .custom("username", true,
-                  json_code(&new_user::username, username_of,
-                            "username: 3-64 letters, digits, '.', '_' or '-'"))
-          .custom("unit", true, json_code(&new_user::unit, unit_code_of, "unit: a unit code"))
-          .custom("role", true, json_code(&new_user::role, core::parse_admin_role, role_codes))
-          .done();
+  auto body = parse_new_user(ctx);
   if (!body) co_return fail(ctx, body.error());
   job fn = [u = std::move(*body), ip = peer_of(ctx), offset = api.clock_offset_seconds](
                pqxx::connection& conn, const storage::admin_actor& who) {
@@ -331,12 +303,6 @@ asio::awaitable<void> create_user(request_context& ctx, admin_api_context& api) 
   co_await run_admin(ctx, api, {core::admin_capability::manage_accounts}, std::move(fn),
                      api.hashing);
 }
-
-struct user_change {
-  std::optional<bool> disabled;
-  std::optional<core::admin_role> role;
-  bool reset_password = false;
-};
 
 // The change of another account of the subtree (a reset on the hashing pool).
 reply update_user_job(pqxx::connection& conn, const storage::admin_actor& who, std::int32_t id,
@@ -378,6 +344,45 @@ reply update_user_job(pqxx::connection& conn, const storage::admin_actor& who, s
 asio::awaitable<void> update_user(request_context& ctx, admin_api_context& api) {
   const auto id = path_id(ctx, "id", INT32_MAX);
   if (!id) co_return fail(ctx, id.error());
+  auto body = parse_user_change(ctx);
+  if (!body) co_return fail(ctx, body.error());
+  const bool reset = body->reset_password;
+  job fn = [id = static_cast<std::int32_t>(*id), c = *body, ip = peer_of(ctx),
+            offset = api.clock_offset_seconds](pqxx::connection& conn,
+                                               const storage::admin_actor& who) {
+    return update_user_job(conn, who, id, c, ip, offset);
+  };
+  co_await run_admin(ctx, api, {core::admin_capability::manage_accounts}, std::move(fn),
+                     reset ? api.hashing : nullptr);
+}
+
+}  // namespace
+
+core::result<credentials> parse_credentials(const request_context& ctx) {
+  return json_fields<credentials>(ctx)
+      .text("username", &credentials::username, 64)
+      .text("password", &credentials::password, 64)
+      .done();
+}
+
+core::result<password_change> parse_password_change(const request_context& ctx) {
+  return json_fields<password_change>(ctx)
+      .text("current_password", &password_change::current_password, 64)
+      .text("new_password", &password_change::new_password, 64)
+      .done();
+}
+
+core::result<new_user> parse_new_user(const request_context& ctx) {
+  return json_fields<new_user>(ctx)
+      .custom("username", true,
+              json_code(&new_user::username, username_of,
+                        "username: 3-64 letters, digits, '.', '_' or '-'"))
+      .custom("unit", true, json_code(&new_user::unit, unit_code_of, "unit: a unit code"))
+      .custom("role", true, json_code(&new_user::role, core::parse_admin_role, role_codes))
+      .done();
+}
+
+core::result<user_change> parse_user_change(const request_context& ctx) {
   auto body =
       json_fields<user_change>(ctx)
           .flag("disabled", false,
@@ -394,21 +399,11 @@ asio::awaitable<void> update_user(request_context& ctx, admin_api_context& api) 
               },
               "true")
           .done();
-  if (!body) co_return fail(ctx, body.error());
-  if (!body->disabled && !body->role && !body->reset_password) {
-    co_return fail(ctx, errc::invalid_field, "body: one of disabled, role, reset_password");
+  if (body && !body->disabled && !body->role && !body->reset_password) {
+    return core::failure(errc::invalid_field, "body: one of disabled, role, reset_password");
   }
-  const bool reset = body->reset_password;
-  job fn = [id = static_cast<std::int32_t>(*id), c = *body, ip = peer_of(ctx),
-            offset = api.clock_offset_seconds](pqxx::connection& conn,
-                                               const storage::admin_actor& who) {
-    return update_user_job(conn, who, id, c, ip, offset);
-  };
-  co_await run_admin(ctx, api, {core::admin_capability::manage_accounts}, std::move(fn),
-                     reset ? api.hashing : nullptr);
+  return body;
 }
-
-}  // namespace
 
 std::vector<route_spec> accounts_routes(admin_api_context& api) {
   return {

@@ -8,6 +8,7 @@
 #include "core/batch.hpp"
 #include "core/candidate.hpp"
 #include "core/time.hpp"
+#include "server/admin/bodies.hpp"
 #include "server/admin/context.hpp"
 #include "server/admin/encode.hpp"
 #include "server/admin/gate.hpp"
@@ -78,23 +79,9 @@ asio::awaitable<void> candidate(request_context& ctx, admin_api_context& api) {
   co_await run_admin(ctx, api, {core::admin_capability::candidate_data}, std::move(fn));
 }
 
-struct reason_body {
-  core::batch batch = core::batch::undergrad;
-  core::unfiled_reason reason{};
-  std::string note;
-};
-
 asio::awaitable<void> put_reason(request_context& ctx, admin_api_context& api) {
   const std::string exam(ctx.params.get("exam_no"));
-  auto body =
-      json_fields<reason_body>(ctx)
-          .custom("batch", true, json_code(&reason_body::batch, core::parse_batch, batch_codes))
-          .custom("reason", true,
-                  json_code(&reason_body::reason, core::parse_unfiled_reason,
-                            "reason: abandon/放弃, abroad/出国, repeat/复读, military/参军, "
-                            "unreachable/联系不上 or other/其他"))
-          .text("note", &reason_body::note, 500, false)
-          .done();
+  auto body = parse_reason(ctx);
   if (!body) co_return fail(ctx, body.error());
   job fn = [exam, b = std::move(*body), ip = peer_of(ctx)](pqxx::connection& conn,
                                                            const storage::admin_actor& who) {
@@ -139,6 +126,17 @@ asio::awaitable<void> reset_candidate(request_context& ctx, admin_api_context& a
 }
 
 }  // namespace
+
+core::result<reason_body> parse_reason(const request_context& ctx) {
+  return json_fields<reason_body>(ctx)
+      .custom("batch", true, json_code(&reason_body::batch, core::parse_batch, batch_codes))
+      .custom("reason", true,
+              json_code(&reason_body::reason, core::parse_unfiled_reason,
+                        "reason: abandon/放弃, abroad/出国, repeat/复读, military/参军, "
+                        "unreachable/联系不上 or other/其他"))
+      .text("note", &reason_body::note, 500, false)
+      .done();
+}
 
 std::vector<route_spec> candidates_routes(admin_api_context& api) {
   return {

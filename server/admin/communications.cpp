@@ -9,6 +9,7 @@
 #include "core/admin.hpp"
 #include "core/batch.hpp"
 #include "core/time.hpp"
+#include "server/admin/bodies.hpp"
 #include "server/admin/encode.hpp"
 #include "server/admin/gate.hpp"
 #include "server/admin/routes.hpp"
@@ -27,12 +28,6 @@ using core::admin_capability;
 constexpr int page_rows = 100;
 
 // ------------------------------------------------------------ reminders
-
-struct reminder_body {
-  std::string unit;  ///< its code
-  core::batch batch = core::batch::undergrad;
-  std::string message;
-};
 
 reply send_reminder_job(pqxx::connection& conn, const storage::admin_actor& who,
                         const reminder_body& b, std::int64_t interval, const std::string& ip) {
@@ -65,14 +60,8 @@ reply send_reminder_job(pqxx::connection& conn, const storage::admin_actor& who,
 }
 
 asio::awaitable<void> send_reminder(request_context& ctx, admin_api_context& api) {
-  auto body =
-      json_fields<reminder_body>(ctx)
-          .custom("unit", true, json_code(&reminder_body::unit, unit_code_of, "unit: a unit code"))
-          .custom("batch", true, json_code(&reminder_body::batch, core::parse_batch, batch_codes))
-          .text("message", &reminder_body::message, 2000)
-          .done();
+  auto body = parse_reminder(ctx);
   if (!body) co_return fail(ctx, body.error());
-  if (body->message.empty()) co_return fail(ctx, errc::invalid_field, "message: not empty");
   job fn = [b = std::move(*body), interval = api.reminder_interval_seconds, ip = peer_of(ctx)](
                pqxx::connection& conn, const storage::admin_actor& who) {
     return send_reminder_job(conn, who, b, interval, ip);
@@ -102,13 +91,6 @@ void write_notice(json_writer& w, const storage::office_notice_row& n, std::int6
   w.end_object();
 }
 
-struct notice_body {
-  std::string unit;  ///< its code
-  std::string title;
-  std::string body;
-  std::string batch;  ///< a batch code, or empty: every batch
-};
-
 reply post_notice_job(pqxx::connection& conn, const storage::admin_actor& who, const notice_body& n,
                       std::int16_t batch, const std::string& ip, std::int64_t offset) {
   const auto target = storage::unit_code_in_scope(conn, n.unit, who.unit_id);
@@ -128,17 +110,8 @@ reply post_notice_job(pqxx::connection& conn, const storage::admin_actor& who, c
 }
 
 asio::awaitable<void> post_notice(request_context& ctx, admin_api_context& api) {
-  auto body =
-      json_fields<notice_body>(ctx)
-          .custom("unit", true, json_code(&notice_body::unit, unit_code_of, "unit: a unit code"))
-          .text("title", &notice_body::title, 200)
-          .text("body", &notice_body::body, 10000)
-          .text("batch", &notice_body::batch, 32, false)
-          .done();
+  auto body = parse_notice(ctx);
   if (!body) co_return fail(ctx, body.error());
-  if (body->title.empty() || body->body.empty()) {
-    co_return fail(ctx, errc::invalid_field, "title, body: not empty");
-  }
   std::int16_t batch = -1;
   if (!body->batch.empty()) {
     const auto b = core::parse_batch(body->batch);
@@ -294,6 +267,33 @@ asio::awaitable<void> download_document(request_context& ctx, admin_api_context&
 }
 
 }  // namespace
+
+core::result<reminder_body> parse_reminder(const request_context& ctx) {
+  auto body =
+      json_fields<reminder_body>(ctx)
+          .custom("unit", true, json_code(&reminder_body::unit, unit_code_of, "unit: a unit code"))
+          .custom("batch", true, json_code(&reminder_body::batch, core::parse_batch, batch_codes))
+          .text("message", &reminder_body::message, 2000)
+          .done();
+  if (body && body->message.empty()) {
+    return core::failure(errc::invalid_field, "message: not empty");
+  }
+  return body;
+}
+
+core::result<notice_body> parse_notice(const request_context& ctx) {
+  auto body =
+      json_fields<notice_body>(ctx)
+          .custom("unit", true, json_code(&notice_body::unit, unit_code_of, "unit: a unit code"))
+          .text("title", &notice_body::title, 200)
+          .text("body", &notice_body::body, 10000)
+          .text("batch", &notice_body::batch, 32, false)
+          .done();
+  if (body && (body->title.empty() || body->body.empty())) {
+    return core::failure(errc::invalid_field, "title, body: not empty");
+  }
+  return body;
+}
 
 std::vector<route_spec> communications_routes(admin_api_context& api) {
   return {

@@ -3,6 +3,7 @@
 // acting admin's unit; anyone else gets 404.
 
 #include "core/admin.hpp"
+#include "server/admin/bodies.hpp"
 #include "server/admin/encode.hpp"
 #include "server/admin/gate.hpp"
 #include "server/admin/routes.hpp"
@@ -40,24 +41,9 @@ void write_incident(json_writer& w, const storage::incident_row& i, std::int64_t
   w.end_object();
 }
 
-struct incident_body {
-  std::string category;
-  std::int16_t severity = 0;
-  std::string description;
-};
-
 asio::awaitable<void> report_incident(request_context& ctx, admin_api_context& api) {
-  auto body = json_fields<incident_body>(ctx)
-                  .text("category", &incident_body::category, 64)
-                  .custom("severity", true,
-                          json_code(&incident_body::severity, severity_of,
-                                    "severity: low, medium, high or critical"))
-                  .text("description", &incident_body::description, 4000)
-                  .done();
+  auto body = parse_incident(ctx);
   if (!body) co_return fail(ctx, body.error());
-  if (body->category.empty() || body->description.empty()) {
-    co_return fail(ctx, errc::invalid_field, "category, description: not empty");
-  }
   job fn = [b = std::move(*body), ip = peer_of(ctx), offset = api.clock_offset_seconds](
                pqxx::connection& conn, const storage::admin_actor& who) {
     const auto i = storage::report_incident(conn, who, b.category, b.severity, b.description, ip);
@@ -116,24 +102,11 @@ asio::awaitable<void> get_incident(request_context& ctx, admin_api_context& api)
   co_await run_admin(ctx, api, {admin_capability::statistics}, std::move(fn));
 }
 
-struct event_body {
-  core::incident_event kind = core::incident_event::comment;
-  std::string comment;
-};
-
 asio::awaitable<void> incident_event(request_context& ctx, admin_api_context& api) {
   const auto id = path_id(ctx, "id", INT32_MAX);
   if (!id) co_return fail(ctx, id.error());
-  auto body = json_fields<event_body>(ctx)
-                  .custom("kind", true,
-                          json_code(&event_body::kind, core::parse_incident_event,
-                                    "kind: comment, acknowledge or resolve"))
-                  .text("comment", &event_body::comment, 4000, false)
-                  .done();
+  auto body = parse_incident_event_body(ctx);
   if (!body) co_return fail(ctx, body.error());
-  if (body->kind == core::incident_event::comment && body->comment.empty()) {
-    co_return fail(ctx, errc::invalid_field, "comment: required for a comment");
-  }
   job fn = [id = *id, e = std::move(*body), ip = peer_of(ctx), offset = api.clock_offset_seconds](
                pqxx::connection& conn, const storage::admin_actor& who) {
     const auto out = storage::add_incident_event(conn, who, id, e.kind, e.comment, ip);
@@ -155,6 +128,33 @@ asio::awaitable<void> incident_event(request_context& ctx, admin_api_context& ap
 }
 
 }  // namespace
+
+core::result<incident_body> parse_incident(const request_context& ctx) {
+  auto body = json_fields<incident_body>(ctx)
+                  .text("category", &incident_body::category, 64)
+                  .custom("severity", true,
+                          json_code(&incident_body::severity, severity_of,
+                                    "severity: low, medium, high or critical"))
+                  .text("description", &incident_body::description, 4000)
+                  .done();
+  if (body && (body->category.empty() || body->description.empty())) {
+    return core::failure(errc::invalid_field, "category, description: not empty");
+  }
+  return body;
+}
+
+core::result<event_body> parse_incident_event_body(const request_context& ctx) {
+  auto body = json_fields<event_body>(ctx)
+                  .custom("kind", true,
+                          json_code(&event_body::kind, core::parse_incident_event,
+                                    "kind: comment, acknowledge or resolve"))
+                  .text("comment", &event_body::comment, 4000, false)
+                  .done();
+  if (body && body->kind == core::incident_event::comment && body->comment.empty()) {
+    return core::failure(errc::invalid_field, "comment: required for a comment");
+  }
+  return body;
+}
 
 std::vector<route_spec> incidents_routes(admin_api_context& api) {
   return {

@@ -9,6 +9,7 @@
 #include "core/schedule.hpp"
 #include "core/time.hpp"
 #include "server/async.hpp"
+#include "server/candidate/bodies.hpp"
 #include "server/candidate/context.hpp"
 #include "server/candidate/own_state.hpp"
 #include "server/candidate/session.hpp"
@@ -47,22 +48,6 @@ struct login_result {
   bool must_set_passwords = true;
   bool pledge_required = true;
 };
-
-struct login_body {
-  std::string exam_no;
-  std::string password;
-};
-
-core::result<login_body> parse_login(const request_context& ctx) {
-  auto body = json_fields<login_body>(ctx)
-                  .text("exam_no", &login_body::exam_no, 14)
-                  .text("password", &login_body::password, 64)
-                  .done();
-  if (body && !core::valid_exam_number(body->exam_no)) {
-    return core::failure(errc::invalid_field, "exam_no: 14 digits");
-  }
-  return body;
-}
 
 // A sign-in attempt as the hashing pool sees it.
 struct login_attempt {
@@ -225,26 +210,6 @@ struct password_change {
   std::string field;  ///< rejected: which password
   core::password_rule rule = core::password_rule::ok;
 };
-
-struct password_request {
-  std::string current_password;
-  // Replacing a save password takes the current one: knowing the login password (e.g. a
-  // one-time password an office handed out after a reset) must not be enough to file for the
-  // candidate. The first set-up has no save password to give.
-  std::string current_save_password;
-  std::string login_password;
-  std::string save_password;
-};
-
-core::result<password_request> parse_password_request(const request_context& ctx) {
-  using r = password_request;
-  return json_fields<r>(ctx)
-      .text("current_password", &r::current_password, 64)
-      .text("current_save_password", &r::current_save_password, 64, /*required=*/false)
-      .text("login_password", &r::login_password, 64)
-      .text("save_password", &r::save_password, 64)
-      .done();
-}
 
 // On the hashing pool: checks the current passwords and the rules of the new ones, then stores
 // their hashes (ending the candidate's other sessions).
@@ -552,30 +517,6 @@ asio::awaitable<void> write_profile(request_context& ctx, candidate_api_context&
   answer_write(ctx, out);
 }
 
-// {"household": true} or {"physical_exam": true}: exactly one.
-struct confirmation {
-  std::string what;
-  int given = 0;
-};
-
-core::result<confirmation> parse_confirmation(const request_context& ctx) {
-  auto mark = [](std::string_view name) {
-    return [name](confirmation& c, bool v) {
-      c.what = name;
-      ++c.given;
-      return v;
-    };
-  };
-  auto body = json_fields<confirmation>(ctx)
-                  .flag("household", false, mark("household"), "true")
-                  .flag("physical_exam", false, mark("physical_exam"), "true")
-                  .done();
-  if (body && body->given != 1) {
-    return core::failure(errc::invalid_field, "body: exactly one of household, physical_exam");
-  }
-  return body;
-}
-
 asio::awaitable<void> confirm(request_context& ctx, candidate_api_context& api) {
   const auto s = authenticate(ctx, api);
   if (!s || !may_write(ctx, *s)) co_return;
@@ -601,33 +542,6 @@ std::array<std::pair<const char*, std::string*>, 6> address_fields(core::postal_
            {"street", &a.street},
            {"postcode", &a.postcode},
            {"recipient", &a.recipient}}};
-}
-
-// {"phone": "...", "address": {"province": ..., "recipient": ...}}; address members may be left
-// out (check_contact names those that must not be).
-core::result<core::contact_details> parse_contact(const request_context& ctx) {
-  auto read_address = [](core::contact_details& c, dom::element v) -> std::optional<core::error> {
-    dom::object addr;
-    if (v.get_object().get(addr)) return core::error{errc::invalid_field, "address: an object"};
-    const auto fields = address_fields(c.address);
-    for (auto [key, value] : addr) {
-      auto it =
-          std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return key == f.first; });
-      if (it == fields.end()) {
-        return core::error{errc::invalid_field, fmt::format("address.{} (unknown member)", key)};
-      }
-      std::string_view text;
-      if (value.get_string().get(text) || text.size() > 512 || text.find('\0') != text.npos) {
-        return core::error{errc::invalid_field, fmt::format("address.{}: a string", key)};
-      }
-      *it->second = std::string(text);
-    }
-    return std::nullopt;
-  };
-  return json_fields<core::contact_details>(ctx)
-      .text("phone", &core::contact_details::phone, 32)
-      .custom("address", true, read_address)
-      .done();
 }
 
 // The problem listing every bad field of the contact details.
@@ -664,6 +578,70 @@ asio::awaitable<void> put_contact(request_context& ctx, candidate_api_context& a
 }
 
 }  // namespace
+
+core::result<login_body> parse_login(const request_context& ctx) {
+  auto body = json_fields<login_body>(ctx)
+                  .text("exam_no", &login_body::exam_no, 14)
+                  .text("password", &login_body::password, 64)
+                  .done();
+  if (body && !core::valid_exam_number(body->exam_no)) {
+    return core::failure(errc::invalid_field, "exam_no: 14 digits");
+  }
+  return body;
+}
+
+core::result<password_request> parse_password_request(const request_context& ctx) {
+  using r = password_request;
+  return json_fields<r>(ctx)
+      .text("current_password", &r::current_password, 64)
+      .text("current_save_password", &r::current_save_password, 64, /*required=*/false)
+      .text("login_password", &r::login_password, 64)
+      .text("save_password", &r::save_password, 64)
+      .done();
+}
+
+core::result<confirmation> parse_confirmation(const request_context& ctx) {
+  auto mark = [](std::string_view name) {
+    return [name](confirmation& c, bool v) {
+      c.what = name;
+      ++c.given;
+      return v;
+    };
+  };
+  auto body = json_fields<confirmation>(ctx)
+                  .flag("household", false, mark("household"), "true")
+                  .flag("physical_exam", false, mark("physical_exam"), "true")
+                  .done();
+  if (body && body->given != 1) {
+    return core::failure(errc::invalid_field, "body: exactly one of household, physical_exam");
+  }
+  return body;
+}
+
+core::result<core::contact_details> parse_contact(const request_context& ctx) {
+  auto read_address = [](core::contact_details& c, dom::element v) -> std::optional<core::error> {
+    dom::object addr;
+    if (v.get_object().get(addr)) return core::error{errc::invalid_field, "address: an object"};
+    const auto fields = address_fields(c.address);
+    for (auto [key, value] : addr) {
+      auto it =
+          std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return key == f.first; });
+      if (it == fields.end()) {
+        return core::error{errc::invalid_field, fmt::format("address.{} (unknown member)", key)};
+      }
+      std::string_view text;
+      if (value.get_string().get(text) || text.size() > 512 || text.find('\0') != text.npos) {
+        return core::error{errc::invalid_field, fmt::format("address.{}: a string", key)};
+      }
+      *it->second = std::string(text);
+    }
+    return std::nullopt;
+  };
+  return json_fields<core::contact_details>(ctx)
+      .text("phone", &core::contact_details::phone, 32)
+      .custom("address", true, read_address)
+      .done();
+}
 
 std::vector<route_spec> account_routes(candidate_api_context& api) {
   return {

@@ -15,6 +15,7 @@
 #include "core/schedule.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
+#include "server/candidate/bodies.hpp"
 #include "server/candidate/context.hpp"
 #include "server/candidate/own_state.hpp"
 #include "server/candidate/session.hpp"
@@ -80,26 +81,6 @@ bool valid_category(std::string_view s) {
     return ++chars <= max_category_chars;
   });
   return ok && !blank;
-}
-
-// {"category": "..."}: the only member.
-struct category_body {
-  std::string category;
-};
-
-core::result<category_body> parse_category(const request_context& ctx) {
-  return json_fields<category_body>(ctx)
-      .custom("category", true,
-              [](category_body& b, simdjson::dom::element v) -> std::optional<core::error> {
-                std::string_view s;
-                if (v.get_string().get(s) || !valid_category(s)) {
-                  return core::error{errc::invalid_field,
-                                     "category: 1-16 characters, not blank, no control characters"};
-                }
-                b.category = std::string(s);
-                return std::nullopt;
-              })
-      .done();
 }
 
 // ------------------------------------------------------------------ rules
@@ -327,6 +308,21 @@ asio::awaitable<void> delete_favorite(request_context& ctx, candidate_api_contex
 }
 
 }  // namespace
+
+core::result<category_body> parse_category(const request_context& ctx) {
+  return json_fields<category_body>(ctx)
+      .custom("category", true,
+              [](category_body& b, simdjson::dom::element v) -> std::optional<core::error> {
+                std::string_view s;
+                if (v.get_string().get(s) || !valid_category(s)) {
+                  return core::error{errc::invalid_field,
+                                     "category: 1-16 characters, not blank, no control characters"};
+                }
+                b.category = std::string(s);
+                return std::nullopt;
+              })
+      .done();
+}
 
 std::vector<route_spec> favorite_routes(candidate_api_context& api) {
   return {

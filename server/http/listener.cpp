@@ -364,12 +364,14 @@ class http_server::worker {
 
   http_server& owner_;
   exchange_env env_;
+  // Declared before io_, so destroyed after it: destroying io_ destroys the coroutines still
+  // pending at stop(), and a session's end erases it from connections_.
+  std::unordered_set<connection*> connections_;
   // All socket I/O of a worker happens on its thread; completions from writer threads are
   // posted, which the scheduler still locks for.
   asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   tcp::acceptor acceptor_;
   bool accepting_ = true;  // this worker's thread only
-  std::unordered_set<connection*> connections_;
   asio::steady_timer sweep_{io_};
   std::chrono::steady_clock::time_point next_sweep_ =
       std::chrono::steady_clock::now() + sweep_interval;

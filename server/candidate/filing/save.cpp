@@ -106,82 +106,6 @@ core::result<core::choice_list> parse_choices(ondemand::document& doc, const cor
   return out;
 }
 
-// A request to save choices, decoded.
-struct save_request {
-  core::batch b = core::batch::undergrad;
-  std::string key;                 ///< the client's Idempotency-Key, or one generated for a draft
-  std::int64_t base_version = -1;  ///< If-Match; -1: none (a submission may omit it)
-  core::choice_list choices;
-  std::string save_password;  ///< formal submissions only
-};
-
-// The path's batch, the Idempotency-Key (required for a formal submission), If-Match (required
-// for a draft) and the JSON body with the choices (and the save password, 保存密码).
-core::result<save_request> parse_save_request(const request_context& ctx, const core::catalog& cat,
-                                              bool formal) {
-  save_request r;
-  const auto b = path_batch(ctx);
-  if (!b) return core::failure(b.error());
-  r.b = *b;
-  auto key = idempotency_key(ctx.request);
-  if (!key) return core::failure(key.error());
-  if (!key->empty()) {
-    r.key = std::move(*key);
-  } else if (formal) {
-    return core::failure(errc::idempotency_key_required,
-                         "formal submissions need an Idempotency-Key header");
-  } else {
-    r.key = generated_key();
-  }
-  const auto base = if_match(ctx.request);
-  if (!base) return core::failure(base.error());
-  if (!*base && !formal) {
-    return core::failure(
-        errc::precondition_required,
-        "drafts need If-Match with the version they are based on (\"0\" for none)");
-  }
-  r.base_version = base->value_or(-1);
-  if (!is_json(ctx.request)) return core::failure(errc::unsupported_media, "send application/json");
-
-  // On-Demand: the choices are read once, straight into core's form (the hot path).
-  simdjson::padded_string body(ctx.request.body());
-  thread_local ondemand::parser parser;
-  ondemand::document doc;
-  if (parser.iterate(body).get(doc)) return core::failure(errc::invalid_field, "body is not JSON");
-  // As every other body: a member nobody reads is refused, not silently ignored, first.
-  ondemand::object top;
-  if (doc.get_object().get(top)) return core::failure(errc::invalid_field, "body: a JSON object");
-  // A member given twice is refused too: which one counts would be a guess (RFC 8259 4).
-  bool seen_choices = false, seen_password = false;
-  for (auto member : top) {
-    std::string_view key;
-    if (member.unescaped_key().get(key)) return core::failure(errc::invalid_field, "body");
-    bool& seen = key == "choices" ? seen_choices : seen_password;
-    if (key != "choices" && (!formal || key != "save_password")) {
-      return core::failure(errc::invalid_field, fmt::format("{} (unknown member)", key));
-    }
-    if (seen) return core::failure(errc::invalid_field, fmt::format("{} (duplicated member)", key));
-    seen = true;
-  }
-  // On-Demand reads lazily: content after the object would otherwise pass unseen (the
-  // location past the last token is out of bounds).
-  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
-    return core::failure(errc::invalid_field, "body: one JSON object and nothing after it");
-  }
-  doc.rewind();
-  auto choices = parse_choices(doc, cat);
-  if (!choices) return core::failure(choices.error());
-  r.choices = std::move(*choices);
-  if (formal) {
-    std::string_view pw;
-    if (doc["save_password"].get_string().get(pw) || pw.empty() || pw.size() > 64) {
-      return core::failure(errc::invalid_field, "save_password: the save password (保存密码)");
-    }
-    r.save_password = std::string(pw);
-  }
-  return r;
-}
-
 // ------------------------------------------------------------------ checks
 
 // Answers with the stored outcome of Idempotency-Key `key` when the write path recorded one
@@ -286,6 +210,73 @@ std::unique_ptr<storage::write_op> make_write_op(const request_context& ctx,
 }
 
 }  // namespace
+
+// The path's batch, the Idempotency-Key (required for a formal submission), If-Match (required
+// for a draft) and the JSON body with the choices (and the save password, 保存密码).
+core::result<save_request> parse_save_request(const request_context& ctx, const core::catalog& cat,
+                                              bool formal) {
+  save_request r;
+  const auto b = path_batch(ctx);
+  if (!b) return core::failure(b.error());
+  r.b = *b;
+  auto key = idempotency_key(ctx.request);
+  if (!key) return core::failure(key.error());
+  if (!key->empty()) {
+    r.key = std::move(*key);
+  } else if (formal) {
+    return core::failure(errc::idempotency_key_required,
+                         "formal submissions need an Idempotency-Key header");
+  } else {
+    r.key = generated_key();
+  }
+  const auto base = if_match(ctx.request);
+  if (!base) return core::failure(base.error());
+  if (!*base && !formal) {
+    return core::failure(
+        errc::precondition_required,
+        "drafts need If-Match with the version they are based on (\"0\" for none)");
+  }
+  r.base_version = base->value_or(-1);
+  if (!is_json(ctx.request)) return core::failure(errc::unsupported_media, "send application/json");
+
+  // On-Demand: the choices are read once, straight into core's form (the hot path).
+  simdjson::padded_string body(ctx.request.body());
+  thread_local ondemand::parser parser;
+  ondemand::document doc;
+  if (parser.iterate(body).get(doc)) return core::failure(errc::invalid_field, "body is not JSON");
+  // As every other body: a member nobody reads is refused, not silently ignored, first.
+  ondemand::object top;
+  if (doc.get_object().get(top)) return core::failure(errc::invalid_field, "body: a JSON object");
+  // A member given twice is refused too: which one counts would be a guess (RFC 8259 4).
+  bool seen_choices = false, seen_password = false;
+  for (auto member : top) {
+    std::string_view key;
+    if (member.unescaped_key().get(key)) return core::failure(errc::invalid_field, "body");
+    bool& seen = key == "choices" ? seen_choices : seen_password;
+    if (key != "choices" && (!formal || key != "save_password")) {
+      return core::failure(errc::invalid_field, fmt::format("{} (unknown member)", key));
+    }
+    if (seen) return core::failure(errc::invalid_field, fmt::format("{} (duplicated member)", key));
+    seen = true;
+  }
+  // On-Demand reads lazily: content after the object would otherwise pass unseen (the
+  // location past the last token is out of bounds).
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
+    return core::failure(errc::invalid_field, "body: one JSON object and nothing after it");
+  }
+  doc.rewind();
+  auto choices = parse_choices(doc, cat);
+  if (!choices) return core::failure(choices.error());
+  r.choices = std::move(*choices);
+  if (formal) {
+    std::string_view pw;
+    if (doc["save_password"].get_string().get(pw) || pw.empty() || pw.size() > 64) {
+      return core::failure(errc::invalid_field, "save_password: the save password (保存密码)");
+    }
+    r.save_password = std::string(pw);
+  }
+  return r;
+}
 
 const core::finding* window_finding(const std::vector<core::finding>& findings) {
   for (const auto& f : findings) {

@@ -5,10 +5,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/batch.hpp"
+#include "core/catalog.hpp"
 #include "core/choices.hpp"
+#include "core/result.hpp"
 #include "core/validation.hpp"
 #include "server/async.hpp"
 #include "server/candidate/context.hpp"
@@ -16,6 +19,21 @@
 #include "storage/write_path.hpp"
 
 namespace zhiyuan::server {
+
+/// A request to save choices, decoded.
+struct save_request {
+  core::batch b = core::batch::undergrad;
+  std::string key;                 ///< the client's Idempotency-Key, or one generated for a draft
+  std::int64_t base_version = -1;  ///< If-Match; -1: none (a submission may omit it)
+  core::choice_list choices;
+  std::string save_password;  ///< formal submissions only
+};
+
+/// The path's batch, the Idempotency-Key (required for a formal submission), If-Match (required
+/// for a draft) and the JSON body {"choices": [...], "save_password"} (the save password, 保存密码,
+/// formal only) decoded against the catalog: majors are the codes the group publishes.
+core::result<save_request> parse_save_request(const request_context& ctx, const core::catalog& cat,
+                                              bool formal);
 
 /// Decodes the request, validates the form (core::validate), checks the save password of a
 /// formal submission, writes it and answers: the receipt after COMMIT, or the problem. `mode` is
