@@ -222,11 +222,10 @@ asio::awaitable<bool> check_save_password(request_context& ctx, candidate_api_co
   const auto memo = session_table::memo_of(password);
   const std::int64_t now = api.now_seconds();
   if (api.sessions->recalls_save_password(s.token, memo, now)) co_return true;
-  const auto verdict =
-      api.guard->admit(s.candidate_id, login_guard::secret::save, "", api.now_micros());
+  const auto verdict = api.guard->admit(s.candidate_id, login_guard::secret::save,
+                                        login_guard::session, api.now_micros());
   if (verdict.retry_after > 0) {
-    fail(ctx, verdict.account_locked ? errc::account_locked : errc::too_many_requests,
-         "too many wrong passwords; retry later", static_cast<unsigned>(verdict.retry_after));
+    fail(ctx, verdict.error(), verdict.detail(), static_cast<unsigned>(verdict.retry_after));
     co_return false;
   }
   auto verify = [id = s.candidate_id, password = std::move(password)](pqxx::connection* conn) {
@@ -236,7 +235,7 @@ asio::awaitable<bool> check_save_password(request_context& ctx, candidate_api_co
   };
   auto ok = co_await run_on<bool>(*api.auth_pool, std::move(verify));
   if (!ok) {
-    api.guard->unchecked(s.candidate_id, login_guard::secret::save);
+    api.guard->unchecked(s.candidate_id, login_guard::secret::save, login_guard::session);
     fail(ctx, errc::unavailable, "busy; retry shortly with the same Idempotency-Key", 1);
     co_return false;
   }
@@ -244,7 +243,7 @@ asio::awaitable<bool> check_save_password(request_context& ctx, candidate_api_co
     fail(ctx, errc::wrong_save_password, "save_password is wrong");
     co_return false;
   }
-  api.guard->succeeded(s.candidate_id, login_guard::secret::save);
+  api.guard->succeeded(s.candidate_id, login_guard::secret::save, login_guard::session);
   api.sessions->remember_save_password(s.token, memo,
                                        now + std::chrono::seconds(api.save_password_memo).count());
   co_return true;
