@@ -284,6 +284,24 @@ std::unique_ptr<storage::write_op> make_write_op(const request_context& ctx,
   return op;
 }
 
+// Answers a refused window (403 window_closed); outside the candidate's staggered slot
+// (分时段填报) the problem says when that slot is: `"slot": {"open", "close"}` and the detail.
+void fail_window(request_context& ctx, const candidate_api_context& api, const core::finding& f,
+                 core::batch b, const storage::candidate_directory::entry& who) {
+  const core::filing_slot* slot =
+      f.code == core::violation::outside_slot_window
+          ? core::slot_of(*api.schedule.get(), b, {who.score, who.city_code()})
+          : nullptr;
+  if (slot == nullptr) {
+    return fail(ctx, errc::window_closed, core::message_en(f), 0, violations_json({f}));
+  }
+  const auto open = core::format_rfc3339(slot->when.open);
+  const auto close = core::format_rfc3339(slot->when.close);
+  fail(ctx, errc::window_closed,
+       fmt::format("{}: your slot is from {} to {}", core::message_en(f), open, close), 0,
+       fmt::format(R"("slot":{{"open":"{}","close":"{}"}},{})", open, close, violations_json({f})));
+}
+
 }  // namespace
 
 const core::finding* window_finding(const std::vector<core::finding>& findings) {
@@ -342,7 +360,7 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
     if (formal && co_await replay_stored(ctx, api, session->candidate_id, *req, *who, drill)) {
       co_return;
     }
-    co_return fail(ctx, errc::window_closed, core::message_en(f), 0, violations_json({f}));
+    co_return fail_window(ctx, api, f, req->b, *who);
   }
   if (formal && !findings.empty()) {
     co_return fail(ctx, errc::validation_failed, "the form breaks the filing rules", 0,
