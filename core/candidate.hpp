@@ -30,6 +30,7 @@ struct candidate {
   std::string name;
   std::string id_number;  ///< 身份证号, 18 characters.
   unit_id school = 0;     ///< 报名点 (a school-level unit).
+  std::string city;       ///< The school's city (市州) unit code: staggered filing slots.
   category cat = category::regular;
   track trk = track::physics;  ///< 首选科目.
   subject_set electives;       ///< 再选科目: two of four.

@@ -76,6 +76,36 @@ decision decide(const schedule& s, batch b, action a, unix_seconds t) noexcept {
   return d;
 }
 
+bool filing_slot::matches(int score, std::string_view city) const noexcept {
+  if (score < min_score || score > max_score) return false;
+  if (cities.empty()) return true;
+  for (const auto& c : cities) {
+    if (c == city) return true;
+  }
+  return false;
+}
+
+const filing_slot* slot_of(const schedule& s, batch b, const slot_subject& who) noexcept {
+  for (const filing_slot& slot : s.of(b).slots) {
+    if (slot.matches(who.score, who.city)) return &slot;
+  }
+  return nullptr;
+}
+
+decision decide(const schedule& s, batch b, action a, unix_seconds t,
+                const slot_subject& who) noexcept {
+  decision d = decide(s, b, a, t);
+  // Slots stagger formal submissions only: the special-type and supplementary windows, drafts
+  // and browsing are not staggered.
+  if (!d.allowed() || a != action::submit || d.ph != phase::formal) return d;
+  const filing_slot* slot = slot_of(s, b, who);
+  if (slot == nullptr || slot->when.contains(t)) return d;
+  d.reason = deny_reason::outside_slot;
+  d.slot = slot->when;
+  if (t < slot->when.open) d.next_open = slot->when.open;
+  return d;
+}
+
 result<phase> permit(const schedule& s, batch b, action a, unix_seconds t) {
   const decision d = decide(s, b, a, t);
   if (d.allowed()) return d.ph;
@@ -110,6 +140,8 @@ std::string_view to_code(deny_reason r) noexcept {
       return "assisted_only";
     case deny_reason::closed:
       return "closed";
+    case deny_reason::outside_slot:
+      return "outside_slot";
     case deny_reason::drill_closed:
       return "drill_closed";
     case deny_reason::confirm_closed:
@@ -164,6 +196,15 @@ std::vector<schedule_issue> check_schedule(const schedule& s) {
     ordered(bs.formal, path, "formal_open", "formal_close");
     if (bs.formal.open < s.assisted_open) {
       issue(path + "formal_open", "must not be before assisted_open");
+    }
+    for (std::size_t i = 0; i < bs.slots.size(); ++i) {
+      const filing_slot& slot = bs.slots[i];
+      const std::string at = path + "slots[" + std::to_string(i) + "].";
+      ordered(slot.when, at, "open", "close");
+      if (slot.when.open < bs.formal.open || slot.when.close > bs.formal.close) {
+        issue(at + "open", "must lie within the batch's formal window");
+      }
+      if (slot.min_score > slot.max_score) issue(at + "max_score", "must not be below min_score");
     }
     if (!bs.special) continue;
     if (b != batch::undergrad) {

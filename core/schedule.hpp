@@ -22,12 +22,27 @@ struct window {
   friend constexpr bool operator==(const window&, const window&) noexcept = default;
 };
 
+/// 分时段填报 (staggered filing, an overload measure): within its batch's formal window, the
+/// candidates a slot names (a score band, and cities when listed) submit formal choices only
+/// inside the slot's own window. Drafts and browsing stay open for the whole window.
+struct filing_slot {
+  window when;
+  int min_score = 0;                ///< inclusive
+  int max_score = 750;              ///< inclusive
+  std::vector<std::string> cities;  ///< city (市州) unit codes; empty: every city
+  bool matches(int score, std::string_view city) const noexcept;
+  friend bool operator==(const filing_slot&, const filing_slot&) = default;
+};
+
 /// The real filing windows of one batch.
 struct batch_schedule {
   window formal;  ///< 正式填报: drafts and submissions.
   /// Only for 本科批: the special-type slot (特殊类型) is filed earlier, together with 本科提前批.
   /// Inside it (and outside `formal`) a 本科批 submission may hold only special-type choices.
   std::optional<window> special;
+  /// Staggered slots, first match wins; a candidate no slot names submits in the whole formal
+  /// window. Empty: no staggering.
+  std::vector<filing_slot> slots;
 };
 
 /// A supplementary round (征集志愿): a window in which the listed batches accept submissions
@@ -81,6 +96,7 @@ enum class deny_reason : std::uint8_t {
   not_open_yet,    ///< Before the first window that would allow it.
   assisted_only,   ///< Assisted filing: browse and favourites only.
   closed,          ///< Windows closed (a later supplementary round may still open).
+  outside_slot,    ///< Formal filing is open, but not the candidate's staggered slot.
   drill_closed,    ///< Drill action outside the drill window.
   confirm_closed,  ///< Past the confirmation deadline.
 };
@@ -90,6 +106,7 @@ struct decision {
   deny_reason reason = deny_reason::ok;
   phase ph = phase::not_open;             ///< The batch's phase at that instant.
   std::optional<unix_seconds> next_open;  ///< When a window allowing the action opens next.
+  std::optional<window> slot;             ///< With outside_slot: the candidate's slot.
   constexpr bool allowed() const noexcept { return reason == deny_reason::ok; }
 };
 
@@ -110,6 +127,20 @@ constexpr bool is_filing_window(phase p) noexcept {
 ///  - drill_*: inside the drill window (batch ignored).
 decision decide(const schedule& s, batch b, action a, unix_seconds t) noexcept;
 
+/// Who asks, for the staggered slots: the candidate's total score and city (市州) unit code.
+struct slot_subject {
+  int score = 0;
+  std::string_view city;
+};
+
+/// The candidate's slot in batch `b`, or nullptr when no slot names them.
+const filing_slot* slot_of(const schedule& s, batch b, const slot_subject& who) noexcept;
+
+/// `decide` for a candidate: a submission in the formal phase outside the candidate's slot is
+/// refused with outside_slot (`slot` set, `next_open` when the slot is still to come).
+decision decide(const schedule& s, batch b, action a, unix_seconds t,
+                const slot_subject& who) noexcept;
+
 /// `decide` as a result: the phase when allowed, else errc::window_closed whose detail is the
 /// reason code (e.g. "assisted_only"), for the server's problem body.
 result<phase> permit(const schedule& s, batch b, action a, unix_seconds t);
@@ -126,7 +157,9 @@ struct schedule_issue {
 /// opens before it closes; the drill ends no later than assisted filing opens; assisted filing
 /// opens no later than any batch's formal or special window; 本科批's special-type window ends
 /// no later than its formal window opens; supplementary rounds are in time order, list at least
-/// one batch and open no earlier than the formal close of every batch they list.
+/// one batch and open no earlier than the formal close of every batch they list; each staggered
+/// slot lies within its batch's formal window, opens before it closes and has a score band
+/// with min_score <= max_score.
 std::vector<schedule_issue> check_schedule(const schedule& s);
 
 /// Stable codes: "not_open", "assisted", ... ; "ok", "not_open_yet", ... ; "browse", ...

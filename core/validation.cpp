@@ -92,12 +92,13 @@ void validate(const candidate& who, batch b, std::span<const group_choice> choic
   const bool drill = m == mode::drill_formal || m == mode::drill_draft;
   const action a = drill ? (formal ? action::drill_submit : action::drill_save_draft)
                          : (formal ? action::submit : action::save_draft);
-  decision d = decide(sched, b, a, now);
+  decision d = decide(sched, b, a, now, {who.score, who.city});
   // The drill rehearses the whole form: no batch is in its special-type-only phase there.
   if (drill) d.ph = phase::formal;
   if (!d.allowed()) {
-    add(out,
-        d.reason == deny_reason::closed ? violation::window_closed : violation::window_not_open);
+    add(out, d.reason == deny_reason::closed         ? violation::window_closed
+             : d.reason == deny_reason::outside_slot ? violation::outside_slot_window
+                                                     : violation::window_not_open);
   }
   if (!who.eligible.batches.contains(b)) add(out, violation::not_eligible);
   if (formal && choices.empty()) add(out, violation::empty_list);
@@ -175,6 +176,8 @@ std::string_view to_code(violation v) noexcept {
       return "special_mismatch";
     case violation::too_many_special:
       return "too_many_special";
+    case violation::outside_slot_window:
+      return "outside_slot_window";
   }
   return "invalid";
 }
@@ -219,6 +222,8 @@ std::string_view text_zh(violation v) noexcept {
       return "特殊类型院校专业组只能填在特殊类型志愿中";
     case violation::too_many_special:
       return "超过特殊类型志愿数量";
+    case violation::outside_slot_window:
+      return "不在本人的分时段填报时间内";
   }
   return "无效";
 }
@@ -261,6 +266,8 @@ std::string_view text_en(violation v) noexcept {
       return "special-type groups go in the special-type slot only";
     case violation::too_many_special:
       return "more special-type choices than allowed";
+    case violation::outside_slot_window:
+      return "outside your staggered filing slot";
   }
   return "invalid";
 }

@@ -37,6 +37,7 @@ enum class violation : std::uint8_t {
   special_not_allowed,          ///< A special-type choice in a batch without a special slot.
   special_mismatch,             ///< Special flag and group's special_type flag disagree.
   too_many_special,             ///< More special-type choices than the batch's special slots.
+  outside_slot_window,  ///< A submission outside the candidate's staggered slot (分时段填报).
 };
 
 /// Whether the form is a formal submission or a draft (志愿草稿).

@@ -36,9 +36,10 @@ std::string action_json(const action_stats& st) {
   }
   return fmt::format(
       R"({{"arrivals":{},"sent":{},"errors":{},"late":{},"no_candidate":{},"dropped":{},)"
-      R"("unfinished":{},"by_status":[{}],"transport_errors":{{{}}},"latency":{}}})",
+      R"("unfinished":{},"by_status":[{}],"transport_errors":{{{}}},"latency":{},)"
+      R"("admitted":{}}})",
       st.arrivals, st.sent, st.errors, st.late, st.no_candidate, st.dropped, st.unfinished,
-      statuses, transport, json_quoted(st.latency.encode()));
+      statuses, transport, json_quoted(st.latency.encode()), json_quoted(st.admitted.encode()));
 }
 
 using simdjson::dom::element;
@@ -53,6 +54,7 @@ histogram decoded(element e, const char* key) {
 void add_action(element in, action_stats& out) {
   action_stats st;
   st.latency = decoded(in, "latency");
+  st.admitted = decoded(in, "admitted");
   st.arrivals = u64(in, "arrivals");
   st.sent = u64(in, "sent");
   st.errors = u64(in, "errors");

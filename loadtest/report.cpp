@@ -211,10 +211,10 @@ std::string actions_json(const std::array<action_stats, action_count>& actions) 
     out += fmt::format(
         R"("{}":{{"arrivals":{},"sent":{},"errors":{},"late":{},"no_idle_candidate":{},)"
         R"("dropped":{},"unfinished":{},"statuses":{{{}}},"transport_errors":{{{}}},)"
-        R"("latency":{}}})",
+        R"("latency":{},"admitted_latency":{}}})",
         action_names[a], st.arrivals, st.sent, st.errors, st.late, st.no_candidate, st.dropped,
         st.unfinished, statuses_of(st, ",", R"("{}":{})"), transport_json(st),
-        latency_json(st.latency));
+        latency_json(st.latency), latency_json(st.admitted));
   }
   return out + '}';
 }

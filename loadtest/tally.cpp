@@ -10,6 +10,7 @@ using steady = std::chrono::steady_clock;
 
 void action_stats::merge(const action_stats& o) {
   latency.merge(o.latency);
+  admitted.merge(o.admitted);
   arrivals += o.arrivals;
   sent += o.sent;
   errors += o.errors;
@@ -117,6 +118,7 @@ void tally::answer(const answered& a) {
     if (!a.transport_error.empty()) ++target->transport_errors[std::string(a.transport_error)];
     if (!a.ok) ++target->errors;
     target->latency.record(a.latency_us);
+    if (a.ok) target->admitted.record(a.latency_us);
   }
   ph.overall.record(a.latency_us);
   const auto second = static_cast<std::size_t>(std::max<std::int64_t>(

@@ -25,9 +25,13 @@ namespace zhiyuan::loadtest {
 struct action_stats {
   action_stats() = default;
   /// With a coarser histogram (2 significant digits), for the per-phase statistics.
-  explicit action_stats(int significant_digits) : latency(significant_digits) {}
+  explicit action_stats(int significant_digits)
+      : latency(significant_digits), admitted(significant_digits) {}
 
-  histogram latency;               ///< microseconds from intended send to the complete response
+  histogram latency;  ///< microseconds from intended send to the complete response
+  /// The same for the requests answered as expected (2xx): under overload, what the admitted
+  /// requests got while the excess was shed with 503/429.
+  histogram admitted;
   std::uint64_t arrivals = 0;      ///< due arrivals of this action
   std::uint64_t sent = 0;          ///< arrivals that sent a request
   std::uint64_t errors = 0;        ///< answered with an unexpected status, or failed in transport

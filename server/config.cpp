@@ -136,6 +136,9 @@ const std::vector<key_def>& keys() {
        field_of<&config::auth, &auth_settings::save_password_memo>},
       {"auth.login_ip_per_minute", "sign-in attempts per client address and minute", kind::uint,
        field_of<&config::auth, &auth_settings::login_ip_per_minute>},
+      {"auth.login_failures_per_address",
+       "wrong passwords per client address over all accounts before it waits", kind::uint,
+       field_of<&config::auth, &auth_settings::login_failures_per_address>},
       {"auth.common_passwords_file",
        "passwords nobody may choose, one per line (empty: the shipped list)", kind::text,
        field_of<&config::auth, &auth_settings::common_passwords_file>},
@@ -386,6 +389,9 @@ void validate(const config& c) {
   if (c.auth.hash_queue == 0) throw config_error("auth.hash_queue", "must be at least 1");
   if (c.auth.login_ip_per_minute == 0) {
     throw config_error("auth.login_ip_per_minute", "must be at least 1");
+  }
+  if (c.auth.login_failures_per_address == 0) {
+    throw config_error("auth.login_failures_per_address", "must be at least 1");
   }
   if (c.database.read_threads == 0 || c.database.read_threads > 256) {
     throw config_error("database.read_threads", "between 1 and 256");

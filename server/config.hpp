@@ -59,6 +59,9 @@ struct auth_settings {
   std::chrono::hours session_absolute{8};
   std::chrono::minutes save_password_memo{10};  ///< a verified save password is remembered
   unsigned login_ip_per_minute = 600;           ///< sign-in attempts per client address
+  /// Wrong passwords per client address, whatever the accounts, before it waits (refilled at a
+  /// sixth of it per minute; core::sign_in_policy, fleet-wide).
+  unsigned login_failures_per_address = 60;
   std::string common_passwords_file;  ///< refused passwords; empty: the list shipped inside
   std::string receipt_key_file;  ///< Ed25519 key, created when missing; empty: var_dir/receipt.key
 };

@@ -139,6 +139,14 @@ void restore_sessions(server::session_table& sessions, const std::string& connin
   }
 }
 
+// The sign-in abuse model's defaults with the configured address budget.
+core::sign_in_policy sign_in_policy(const server::auth_settings& a) {
+  core::sign_in_policy p;
+  p.address_failure_burst = a.login_failures_per_address;
+  p.address_failures_per_minute = a.login_failures_per_address / 6.0;
+  return p;
+}
+
 server::admin_api_context admin_context(const server::admin_settings& a,
                                         server::candidate_api_context& api,
                                         storage::worker_pool& reads, storage::worker_pool& hashing,
@@ -179,13 +187,14 @@ std::vector<server::route_spec> route_table(const server::system_state& state,
 // sessions is heard on the sessions channel (each (re)connect of the listener catches up on
 // what it may have missed), and sign-in throttles are counted in the database.
 struct fleet_links {
-  fleet_links(const std::string& conninfo, server::candidate_api_context& api)
+  fleet_links(const std::string& conninfo, server::candidate_api_context& api,
+              const core::sign_in_policy& policy)
       : feed(conninfo),
         listener(
             conninfo, storage::sessions_channel(),
             [&api](std::string_view p) { server::apply_session_notice(*api.sessions, p); },
             [this, &api] { server::catch_up_after_gap(*api.sessions, feed); }),
-        guard() {
+        guard(policy) {
     api.fleet_guard = &guard;
   }
   storage::session_feed feed;
@@ -318,12 +327,13 @@ int serve(const server::config& cfg) {
                                         : cfg.auth.receipt_key_file);
   api.signer = &signer;
   node.receipt_key_id = signer.key_id();
-  server::login_guard guard(cfg.auth.login_ip_per_minute);
+  const auto policy = sign_in_policy(cfg.auth);
+  server::login_guard guard(cfg.auth.login_ip_per_minute, policy);
   api.guard = &guard;
   server::session_table sessions(std::chrono::seconds(cfg.auth.session_idle).count());
   restore_sessions(sessions, conninfo, api.now_seconds());
   api.sessions = &sessions;
-  fleet_links fleet(conninfo, api);
+  fleet_links fleet(conninfo, api, policy);
   storage::write_path writes(conninfo, writer_options(cfg.writer, data.directory->id_bound()));
   writes.start();
   api.writes = &writes;

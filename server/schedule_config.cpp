@@ -41,6 +41,42 @@ const toml::table& table_at(const toml::table& root, std::string_view key,
   return *t;
 }
 
+// An integer score at t[key] (default when absent), 0..1000.
+int toml_score(const toml::table& t, std::string_view key, int fallback, const std::string& path) {
+  if (!t.contains(key)) return fallback;
+  const auto v = t[key].value<std::int64_t>();
+  if (!v || *v < 0 || *v > 1000) {
+    throw config_error(path + "." + std::string(key), "an integer score from 0 to 1000");
+  }
+  return static_cast<int>(*v);
+}
+
+// The staggered slots of a batch (分时段填报): [[batches.<batch>.slots]] tables.
+std::vector<core::filing_slot> toml_slots(const toml::table& batch, const std::string& path) {
+  std::vector<core::filing_slot> out;
+  if (!batch.contains("slots")) return out;
+  const auto* list = batch["slots"].as_array();
+  if (list == nullptr) throw config_error(path + ".slots", "an array of tables ([[...slots]])");
+  for (auto&& node : *list) {
+    const std::string at = path + ".slots[" + std::to_string(out.size()) + "]";
+    const auto* t = node.as_table();
+    if (t == nullptr) throw config_error(at, "must be a table");
+    core::filing_slot slot;
+    slot.when = window_of(*t, "open", "close", at);
+    slot.min_score = toml_score(*t, "min_score", 0, at);
+    slot.max_score = toml_score(*t, "max_score", 750, at);
+    if (const auto* cities = (*t)["cities"].as_array()) {
+      for (auto&& c : *cities) {
+        auto code = c.value<std::string>();
+        if (!code || code->empty()) throw config_error(at + ".cities", "city unit codes");
+        slot.cities.push_back(*code);
+      }
+    }
+    out.push_back(std::move(slot));
+  }
+  return out;
+}
+
 }  // namespace
 
 core::schedule parse_schedule(std::string_view toml_text, const std::string& file_name) {
@@ -75,6 +111,7 @@ core::schedule parse_schedule(std::string_view toml_text, const std::string& fil
       }
       bs.special = window_of(*t, "special_open", "special_close", path);
     }
+    bs.slots = toml_slots(*t, path);
   }
   for (auto b : core::all_batches) {
     if (s.of(b).formal.close == 0) {
@@ -99,6 +136,12 @@ core::schedule parse_schedule(std::string_view toml_text, const std::string& fil
         r.batches.insert(*b);
       }
       s.supplementary.push_back(r);
+    }
+  }
+  // The slots' rules (inside the formal window, a band) as the admin API checks them.
+  for (const auto& issue : core::check_schedule(s)) {
+    if (issue.field.find(".slots[") != std::string::npos) {
+      throw config_error("schedule." + issue.field, issue.message);
     }
   }
   return s;
@@ -130,6 +173,21 @@ std::string schedule_to_json(const core::schedule& s) {
     if (s.of(b).special) {
       instant("special_open", s.of(b).special->open);
       instant("special_close", s.of(b).special->close);
+    }
+    if (!s.of(b).slots.empty()) {
+      w.key("slots").begin_array();
+      for (const auto& slot : s.of(b).slots) {
+        w.begin_object();
+        instant("open", slot.when.open);
+        instant("close", slot.when.close);
+        w.key("min_score").value(static_cast<std::int64_t>(slot.min_score));
+        w.key("max_score").value(static_cast<std::int64_t>(slot.max_score));
+        w.key("cities").begin_array();
+        for (const auto& c : slot.cities) w.value(c);
+        w.end_array();
+        w.end_object();
+      }
+      w.end_array();
     }
     w.end_object();
   }
@@ -192,6 +250,65 @@ void read_json_drill(dom::object root, core::schedule& s, issue_list& issues) {
   }
 }
 
+// An optional integer score at obj[key] (default when absent).
+int json_score(dom::object obj, std::string_view key, int fallback, const std::string& path,
+               issue_list& issues) {
+  if (obj[key].error() == simdjson::NO_SUCH_FIELD) return fallback;
+  std::int64_t v = 0;
+  if (obj[key].get_int64().get(v) || v < 0 || v > 1000) {
+    issues.push_back({path + std::string(key), "an integer score from 0 to 1000"});
+    return fallback;
+  }
+  return static_cast<int>(v);
+}
+
+// A slot's optional city codes.
+void read_json_cities(dom::object slot_json, const std::string& at, core::filing_slot& slot,
+                      issue_list& issues) {
+  if (slot_json["cities"].error() == simdjson::NO_SUCH_FIELD) return;
+  dom::array cities;
+  if (slot_json["cities"].get_array().get(cities)) {
+    issues.push_back({at + "cities", "an array of city unit codes"});
+    return;
+  }
+  for (auto c : cities) {
+    std::string_view code;
+    if (c.get_string().get(code) || code.empty()) {
+      issues.push_back({at + "cities", "an array of city unit codes"});
+    } else {
+      slot.cities.emplace_back(code);
+    }
+  }
+}
+
+// A batch's optional staggered slots at `path` ("batches.undergrad.").
+std::vector<core::filing_slot> read_json_slots(dom::object batch, const std::string& path,
+                                               issue_list& issues) {
+  std::vector<core::filing_slot> out;
+  if (batch["slots"].error() == simdjson::NO_SUCH_FIELD) return out;
+  dom::array list;
+  if (batch["slots"].get_array().get(list)) {
+    issues.push_back({path + "slots", "an array of slots"});
+    return out;
+  }
+  for (auto item : list) {
+    const std::string at = path + "slots[" + std::to_string(out.size()) + "].";
+    dom::object t;
+    core::filing_slot slot;
+    if (item.get_object().get(t)) {
+      issues.push_back({at.substr(0, at.size() - 1), "an object"});
+      out.push_back(slot);
+      continue;
+    }
+    slot.when = json_window(t, "open", "close", at, issues);
+    slot.min_score = json_score(t, "min_score", 0, at, issues);
+    slot.max_score = json_score(t, "max_score", 750, at, issues);
+    read_json_cities(t, at, slot, issues);
+    out.push_back(std::move(slot));
+  }
+  return out;
+}
+
 void read_json_batches(dom::object root, core::schedule& s, issue_list& issues) {
   dom::object batches;
   if (root["batches"].get_object().get(batches)) {
@@ -212,6 +329,7 @@ void read_json_batches(dom::object root, core::schedule& s, issue_list& issues) 
         t["special_close"].error() != simdjson::NO_SUCH_FIELD) {
       bs.special = json_window(t, "special_open", "special_close", path, issues);
     }
+    bs.slots = read_json_slots(t, path, issues);
   }
   for (const auto b : core::all_batches) {
     if (s.of(b).formal.close == 0 && batches[core::to_code(b)].error()) {

@@ -18,7 +18,8 @@ core::schedule load_schedule(const std::string& path);
 
 /// The timetable as JSON, the shape of GET/PUT /api/v1/admin/schedule and of the stored
 /// revisions: {"year", "assisted_open", "confirm_deadline", "drill": {"open", "close"},
-/// "batches": {"<batch>": {"formal_open", "formal_close"[, "special_open", "special_close"]}},
+/// "batches": {"<batch>": {"formal_open", "formal_close"[, "special_open", "special_close"]
+/// [, "slots": [{"open", "close", "min_score", "max_score", "cities": ["<city code>", ...]}]]}},
 /// "supplementary": [{"open", "close", "batches": ["<batch>", ...]}]}, instants in RFC 3339.
 std::string schedule_to_json(const core::schedule& s);
 

@@ -54,6 +54,7 @@ core::candidate candidate_directory::entry::to_core() const {
   core::candidate c;
   c.id = id;
   c.school = school;
+  c.city = std::string(city_code());
   c.cat = cat;
   c.trk = trk;
   c.electives = electives;
@@ -81,6 +82,9 @@ std::shared_ptr<const candidate_directory> candidate_directory::load(pqxx::conne
     e.score = r[6].is_null() ? std::int16_t{0} : r[6].as<std::int16_t>();
     e.rank = r[7].is_null() ? 0 : r[7].as<std::int32_t>();
     e.eligible = decode_eligibility(r[8].as<int>());
+    // Longer codes are cut: a slot naming such a city then matches no one (none are so long).
+    const std::string_view city(r[9].c_str(), r[9].size());
+    std::memcpy(e.city, city.data(), std::min(city.size(), sizeof e.city));
     dir->entries_.push_back(e);
   }
   // The query orders by id; the map's views point into the now-stable vector.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,7 @@ class candidate_directory {
     core::candidate_id id = 0;
     char exam_no[14] = {};
     core::unit_id school = 0;
+    char city[8] = {};  ///< the city's unit code (e.g. "4301"), NUL-padded
     core::category cat = core::category::regular;
     core::track trk = core::track::physics;
     core::subject_set electives;
@@ -37,6 +39,7 @@ class candidate_directory {
     core::eligibility eligible;
 
     std::string_view exam_number() const { return {exam_no, sizeof exam_no}; }
+    std::string_view city_code() const { return {city, ::strnlen(city, sizeof city)}; }
     /// The core view used by validation (name and ID number left empty).
     core::candidate to_core() const;
   };

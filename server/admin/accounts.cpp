@@ -142,15 +142,15 @@ asio::awaitable<void> login(request_context& ctx, admin_api_context& api) {
   if (verdict.retry_after > 0) {
     audit_later(api, {1, 0, 0, "admin.login_refused", given->username,
                       audit_detail({{"reason", "throttled"}}), ip});
-    co_return fail(ctx, verdict.account_locked ? errc::account_locked : errc::too_many_requests,
-                   "too many sign-in attempts; retry later",
+    co_return fail(ctx, verdict.error(), verdict.detail(),
                    static_cast<unsigned>(verdict.retry_after));
   }
   auto verify = [a = login_attempt{std::move(*given), ip, api.trusted_networks}](
                     pqxx::connection* conn) { return verify_login(conn, a); };
   auto r = co_await run_on<login_outcome>(*api.hashing, std::move(verify));
   if (!r) {
-    api.guard->unchecked(key, login_guard::secret::login);  // never checked: does not count
+    api.guard->unchecked(key, login_guard::secret::login,
+                         ctx.peer);  // never checked: does not count
     co_return fail(ctx, errc::unavailable, "sign-in is busy; retry shortly", 1);
   }
   if (r->result == login_outcome::kind::untrusted) {
@@ -159,7 +159,7 @@ asio::awaitable<void> login(request_context& ctx, admin_api_context& api) {
   if (r->result == login_outcome::kind::refused) {
     co_return fail(ctx, errc::unauthenticated, "user name or password is wrong");
   }
-  api.guard->succeeded(key, login_guard::secret::login);
+  api.guard->succeeded(key, login_guard::secret::login, ctx.peer);
   write_signed_in(ctx.res.body, *r, api.idle_seconds);
   ctx.res.headers.emplace_back("Cache-Control", "no-store");
 }

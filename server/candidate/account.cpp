@@ -66,7 +66,7 @@ login_result verify_login(pqxx::connection* conn, const login_attempt& a) {
   login_result out;
   if (conn == nullptr) return out;
   if (a.fleet != nullptr) {
-    out.throttle = a.fleet->admit(*conn, a.candidate, login_guard::secret::login, a.now_us);
+    out.throttle = a.fleet->admit(*conn, a.candidate, login_guard::secret::login, a.ip, a.now_us);
     if (out.throttle.retry_after > 0) {
       out.result = login_result::outcome::throttled;
       return out;
@@ -80,7 +80,9 @@ login_result verify_login(pqxx::connection* conn, const login_attempt& a) {
     out.result = login_result::outcome::bad_password;
     return out;
   }
-  if (a.fleet != nullptr) a.fleet->succeeded(*conn, a.candidate, login_guard::secret::login);
+  if (a.fleet != nullptr) {
+    a.fleet->succeeded(*conn, a.candidate, login_guard::secret::login, a.ip);
+  }
   out.token = session_table::new_token(out.digest);
   out.must_set_passwords = acct->must_set_passwords;
   out.pledge_required = acct->pledge_required;
@@ -88,12 +90,10 @@ login_result verify_login(pqxx::connection* conn, const login_attempt& a) {
   return out;
 }
 
-// Answers a refused attempt: account_locked when the account is locked, else too_many_requests.
+// Answers a refused attempt: account_locked when locked (for this address or account-wide),
+// else too_many_requests; both with Retry-After.
 void fail_throttled(request_context& ctx, const login_guard::verdict& v) {
-  fail(ctx, v.account_locked ? errc::account_locked : errc::too_many_requests,
-       v.account_locked ? "too many wrong passwords; this account is locked for a while"
-                        : "too many sign-in attempts; slow down",
-       static_cast<unsigned>(v.retry_after));
+  fail(ctx, v.error(), v.detail(), static_cast<unsigned>(v.retry_after));
 }
 
 // The new session's token, in the body and as the session cookie.
@@ -139,7 +139,7 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   // Named and moved: see run_on about GCC 12 and prvalue arguments of coroutines.
   auto r = co_await run_on<login_result>(*api.auth_pool, std::move(verify));
   if (!r || r->result == login_result::outcome::unavailable) {
-    api.guard->unchecked(candidate, login_guard::secret::login);
+    api.guard->unchecked(candidate, login_guard::secret::login, ctx.peer);
     co_return fail(ctx, errc::unavailable, "sign-in is busy; retry shortly", 1);
   }
   if (r->result == login_result::outcome::throttled) co_return fail_throttled(ctx, r->throttle);
@@ -167,11 +167,11 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   if (out.admitted != storage::admit::ok || out.op->status != storage::op_status::committed) {
     // 503 (shed, stopping, not committed in time) or 500. After an unknown commit outcome past
     // the deadline the sign-in may have committed all the same: its session is never used.
-    api.guard->unchecked(candidate, login_guard::secret::login);
+    api.guard->unchecked(candidate, login_guard::secret::login, ctx.peer);
     answer_write(ctx, out);
     co_return;
   }
-  api.guard->succeeded(candidate, login_guard::secret::login);
+  api.guard->succeeded(candidate, login_guard::secret::login, ctx.peer);
   api.sessions->insert(r->digest,
                        {candidate, expires, now, !r->must_set_passwords, !r->pledge_required});
   answer_session(ctx, *r, now, expires);
@@ -280,20 +280,20 @@ void fail_password_change(request_context& ctx, const password_change& r) {
 // (or 423 when locked).
 bool may_try_passwords(request_context& ctx, candidate_api_context& api, std::int64_t id,
                        bool gave_current_save) {
-  const auto verdict = api.guard->admit(id, login_guard::secret::login, ctx.peer, api.now_micros());
+  // From a signed-in session (no address): nothing strangers did from elsewhere stops it.
+  const auto verdict =
+      api.guard->admit(id, login_guard::secret::login, login_guard::session, api.now_micros());
   if (verdict.retry_after > 0) {
-    fail(ctx, verdict.account_locked ? errc::account_locked : errc::too_many_requests,
-         "too many wrong passwords; retry later", static_cast<unsigned>(verdict.retry_after));
+    fail_throttled(ctx, verdict);
     return false;
   }
   // A given current save password is a guess like any other: it counts with the save
   // password's own throttle (core/throttle.hpp), so it cannot be found by trying.
   if (gave_current_save) {
-    const auto save_verdict = api.guard->admit(id, login_guard::secret::save, "", api.now_micros());
+    const auto save_verdict =
+        api.guard->admit(id, login_guard::secret::save, login_guard::session, api.now_micros());
     if (save_verdict.retry_after > 0) {
-      fail(ctx, save_verdict.account_locked ? errc::account_locked : errc::too_many_requests,
-           "too many wrong save passwords; retry later",
-           static_cast<unsigned>(save_verdict.retry_after));
+      fail_throttled(ctx, save_verdict);
       return false;
     }
   }
@@ -314,13 +314,15 @@ asio::awaitable<void> set_passwords(request_context& ctx, candidate_api_context&
   };
   auto r = co_await run_on<password_change>(*api.auth_pool, std::move(change));
   if (!r || r->result == password_change::outcome::unavailable) {
-    api.guard->unchecked(s->candidate_id, login_guard::secret::login);
-    if (gave_current_save) api.guard->unchecked(s->candidate_id, login_guard::secret::save);
+    api.guard->unchecked(s->candidate_id, login_guard::secret::login, login_guard::session);
+    if (gave_current_save)
+      api.guard->unchecked(s->candidate_id, login_guard::secret::save, login_guard::session);
     co_return fail(ctx, errc::unavailable, "busy; retry shortly", 1);
   }
   if (r->result != password_change::outcome::ok) co_return fail_password_change(ctx, *r);
-  api.guard->succeeded(s->candidate_id, login_guard::secret::login);
-  if (gave_current_save) api.guard->succeeded(s->candidate_id, login_guard::secret::save);
+  api.guard->succeeded(s->candidate_id, login_guard::secret::login, login_guard::session);
+  if (gave_current_save)
+    api.guard->succeeded(s->candidate_id, login_guard::secret::save, login_guard::session);
   api.sessions->mark_passwords_set(s->candidate_id);
   api.sessions->erase_others(s->candidate_id, s->token);
   api.sessions->forget_save_passwords(s->candidate_id);

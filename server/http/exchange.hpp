@@ -33,9 +33,12 @@ using request_parser = http::request_parser<http::string_body>;
 inline constexpr std::size_t header_limit = 8 * 1024;
 inline constexpr auto sweep_interval = std::chrono::milliseconds(100);
 
-/// The answer to a connection over server.max_connections, written once and closed.
+/// The answer to a connection over server.max_connections, written once and closed (with the
+/// headers secure_defaults gives every other answer).
 inline constexpr std::string_view busy_response =
-    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
+    "HTTP/1.1 503 Service Unavailable\r\nServer: zhiyuan\r\nContent-Type: "
+    "application/problem+json\r\n"
+    "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n"
     "Retry-After: 1\r\nConnection: close\r\nContent-Length: 120\r\n\r\n"
     R"({"type":"/problems/unavailable","title":"Service unavailable","status":503,)"
     R"("code":"unavailable","detail":"connection limit reached"})";

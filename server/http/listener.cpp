@@ -397,8 +397,12 @@ void http_server::start() {
   unsigned n = settings_.io_threads;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   tcp::endpoint ep(asio::ip::make_address(settings_.host), settings_.port);
+  // A chosen port is claimed before any listener joins it; a kernel-chosen one (port 0) is new
+  // to every process, and is claimed once known so that nobody joins it later.
+  if (settings_.port != 0) claim_.acquire(settings_.port);
   if (use_uring()) {
     start_uring(ep, n);
+    if (settings_.port == 0) claim_.acquire_bound(port_);
     return;
   }
   transport_ = "epoll";
@@ -411,6 +415,7 @@ void http_server::start() {
     workers_.push_back(std::move(w));
   }
   port_ = ep.port();
+  if (settings_.port == 0) claim_.acquire_bound(port_);
   for (auto& w : workers_) {
     w->start();
     threads_.emplace_back([&io = w->io()] { io.run(); });
@@ -431,6 +436,7 @@ void http_server::stop() {
   }
   threads_.clear();
   workers_.clear();
+  claim_.release();
 }
 
 }  // namespace zhiyuan::server

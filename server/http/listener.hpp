@@ -15,6 +15,7 @@
 #include "core/result.hpp"
 #include "server/http/client_address.hpp"
 #include "server/http/metrics.hpp"
+#include "server/http/port_claim.hpp"
 #include "server/http/router.hpp"
 #include "server/http/settings.hpp"
 
@@ -32,7 +33,8 @@ class http_server {
   http_server& operator=(const http_server&) = delete;
   ~http_server();
 
-  /// Binds every acceptor (throws std::system_error on failure) and starts the threads.
+  /// Claims the port (refused if another process serves it: port_claim.hpp), binds every
+  /// acceptor (throws std::system_error or std::runtime_error on failure) and starts the threads.
   void start();
   /// The bound port (useful with port 0).
   std::uint16_t port() const noexcept { return port_; }
@@ -91,6 +93,7 @@ class http_server {
   metrics& stats_;
   std::atomic<bool> draining_{false};
   std::uint16_t port_ = 0;
+  port_claim claim_;
   std::string_view transport_ = "epoll";
   std::vector<std::unique_ptr<worker>> workers_;
   std::vector<std::unique_ptr<uring_worker, uring_worker_deleter>> uring_workers_;

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "server/http/json_writer.hpp"
+#include "server/http/router.hpp"
 
 namespace zhiyuan::server {
 namespace {
@@ -166,6 +167,9 @@ void set_problem(response& res, core::errc e, std::string_view detail, std::stri
   if (retry_after_seconds > 0) {
     res.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
   }
+  // Problems the transport answers itself (parse errors, no route, shedding) pass no route's
+  // secure_defaults: they get the same headers here, where every problem is built.
+  secure_defaults(res);
 }
 
 void fail(request_context& ctx, core::errc e, std::string_view detail, unsigned retry_after_seconds,

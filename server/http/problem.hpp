@@ -14,7 +14,8 @@ unsigned http_status(core::errc e) noexcept;
 /// Fills `res` with an RFC 9457 `application/problem+json` body:
 /// `{type, title, status, detail, instance, code, request_id}`. `extra_members`, if not
 /// empty, is inserted verbatim as further members (e.g. `"violations":[...]`).
-/// `retry_after_seconds` > 0 adds `Retry-After` (429 and 503 always get one).
+/// `retry_after_seconds` > 0 adds `Retry-After` (429 and 503 always get one). Adds what
+/// secure_defaults adds (nosniff, no-store) unless `res` has them already.
 void set_problem(response& res, core::errc e, std::string_view detail, std::string_view request_id,
                  std::string_view instance, unsigned retry_after_seconds = 0,
                  std::string_view extra_members = {});

@@ -19,8 +19,9 @@ inline constexpr const char* catalog_majors = R"~(
 )~";
 
 inline constexpr const char* directory_candidates = R"~(
-    SELECT candidate_id, exam_no, school_id, category, track, electives, score, rank, eligible
-    FROM candidates ORDER BY candidate_id
+    SELECT c.candidate_id, c.exam_no, c.school_id, c.category, c.track, c.electives, c.score,
+           c.rank, c.eligible, u.code
+    FROM candidates c JOIN units u ON u.id = c.city_id ORDER BY c.candidate_id
 )~";
 
 inline constexpr const char* reference_history = R"~(

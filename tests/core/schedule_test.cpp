@@ -214,5 +214,59 @@ TEST(schedule_test, filing_windows_are_the_formal_special_and_supplementary_phas
   }
 }
 
+// 分时段填报: a slot for scores 600..750 in 本科批's formal window, another for city 4301.
+schedule with_slots() {
+  schedule s = testing::hunan_2023();
+  auto& ug = s.batches[index_of(batch::undergrad)];
+  ug.slots.push_back(
+      {{at("2023-06-29T08:00:00+08:00"), at("2023-06-30T17:00:00+08:00")}, 600, 750, {}});
+  ug.slots.push_back(
+      {{at("2023-07-01T08:00:00+08:00"), at("2023-07-02T17:00:00+08:00")}, 0, 750, {"4301"}});
+  return s;
+}
+
+TEST(schedule_test, a_submission_outside_the_candidates_slot_is_refused_with_the_slot) {
+  const schedule s = with_slots();
+  const slot_subject high{650, "4302"}, city{500, "4301"}, neither{500, "4302"};
+  const auto day1 = at("2023-06-29T10:00:00+08:00");
+  EXPECT_TRUE(decide(s, batch::undergrad, action::submit, day1, high).allowed());
+  const auto d = decide(s, batch::undergrad, action::submit, day1, city);
+  EXPECT_EQ(d.reason, deny_reason::outside_slot);
+  ASSERT_TRUE(d.slot.has_value());
+  EXPECT_EQ(d.slot->open, at("2023-07-01T08:00:00+08:00"));
+  EXPECT_EQ(d.next_open, at("2023-07-01T08:00:00+08:00"));
+  // After the high band's slot closed, it is refused without a next opening.
+  const auto late =
+      decide(s, batch::undergrad, action::submit, at("2023-06-30T17:00:00+08:00"), high);
+  EXPECT_EQ(late.reason, deny_reason::outside_slot);
+  EXPECT_FALSE(late.next_open.has_value());
+  // The slot's edges are those of a window: open inside, close outside.
+  EXPECT_TRUE(
+      decide(s, batch::undergrad, action::submit, at("2023-07-01T08:00:00+08:00"), city).allowed());
+  // Nobody's slot: the whole formal window; drafts and browsing are never staggered.
+  EXPECT_TRUE(decide(s, batch::undergrad, action::submit, day1, neither).allowed());
+  EXPECT_TRUE(decide(s, batch::undergrad, action::save_draft, day1, city).allowed());
+  EXPECT_TRUE(decide(s, batch::undergrad, action::browse, day1, city).allowed());
+  // Other batches and the formal window's own close are unchanged.
+  EXPECT_TRUE(decide(s, batch::early_vocational, action::submit, day1, city).allowed());
+  EXPECT_EQ(
+      decide(s, batch::undergrad, action::submit, at("2023-07-02T17:00:00+08:00"), city).reason,
+      deny_reason::closed);
+  EXPECT_EQ(to_code(deny_reason::outside_slot), "outside_slot");
+}
+
+TEST(schedule_test, slots_must_lie_in_the_formal_window_with_a_band) {
+  schedule s = with_slots();
+  EXPECT_TRUE(check_schedule(s).empty());
+  auto& slots = s.batches[index_of(batch::undergrad)].slots;
+  slots[0].when.close = at("2023-07-03T17:00:00+08:00");
+  slots[1].min_score = 700;
+  slots[1].max_score = 600;
+  const auto issues = check_schedule(s);
+  ASSERT_EQ(issues.size(), 2u);
+  EXPECT_EQ(issues[0].field, "batches.undergrad.slots[0].open");
+  EXPECT_EQ(issues[1].field, "batches.undergrad.slots[1].max_score");
+}
+
 }  // namespace
 }  // namespace zhiyuan::core

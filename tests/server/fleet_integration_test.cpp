@@ -118,8 +118,9 @@ http_reply wrong_login(std::uint16_t port, const std::string& exam_no) {
                  R"({"exam_no":")" + exam_no + R"(","password":"Not-The-Password-1"})");
 }
 
-// The fleet's stored throttle of the candidate's login password: `failures`, the last
-// `ago` seconds before the servers' now, or removed (failures < 0).
+// The fleet's stored throttle of the candidate's login password from 127.0.0.1 (both nodes'
+// client here): `failures`, the last `ago` seconds before the servers' now, or removed
+// (failures < 0). The account-wide lock is cleared either way.
 void set_stored_failures(const std::string& exam_no, int failures, int ago = 0) {
   pqxx::connection conn(database_url());
   pqxx::work tx(conn);
@@ -127,10 +128,11 @@ void set_stored_failures(const std::string& exam_no, int failures, int ago = 0) 
       tx.exec_params1("SELECT candidate_id FROM candidates WHERE exam_no = $1", exam_no)[0]
           .as<std::int64_t>();
   tx.exec_params("DELETE FROM sign_in_throttles WHERE candidate_id = $1 AND kind = 0", id);
+  tx.exec_params("DELETE FROM sign_in_pairs WHERE candidate_id = $1 AND kind = 0", id);
   if (failures >= 0) {
     tx.exec_params(
-        "INSERT INTO sign_in_throttles (candidate_id, kind, failures, last_failure) VALUES ($1,"
-        " 0, $2, extract(epoch FROM now())::bigint + $3)",
+        "INSERT INTO sign_in_pairs (candidate_id, kind, address, failures, last_failure) VALUES"
+        " ($1, 0, '127.0.0.1', $2, extract(epoch FROM now())::bigint + $3)",
         id, failures, offset_to(formal_open_instant) - ago);
   }
   tx.commit();
@@ -153,8 +155,8 @@ TEST_F(fleet_test, failures_spread_over_both_nodes_throttle_at_the_count_of_one_
 }
 
 // A lock taken through one node holds on the other: nine failures stored (20 s ago: past
-// their wait of 16 s), the tenth on B locks the account, and A refuses it at once (it has seen
-// none of the ten itself).
+// their wait of 16 s), the tenth on B locks this address out of the account, and A refuses it
+// at once (it has seen none of the ten itself).
 TEST_F(fleet_test, an_account_locked_through_one_node_is_locked_on_the_other) {
   const auto c = pick_case(504);
   set_stored_failures(c.exam_no, 9, 20);

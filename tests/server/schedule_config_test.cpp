@@ -62,5 +62,32 @@ TEST(schedule_config, errors_name_the_key) {
             "schedule.batches.x");
 }
 
+// 分时段填报 slots: read from the file, shown to offices in the schedule's JSON and read back
+// from it (PUT /api/v1/admin/schedule) unchanged; a bad slot names its key.
+TEST(schedule_config, slots_round_trip_and_errors_name_the_key) {
+  const std::string close = "formal_close = \"2023-07-02T17:00:00+08:00\"\n";
+  const std::string slot =
+      "[[batches.undergrad.slots]]\nopen = \"2023-06-30T08:00:00+08:00\"\n"
+      "close = \"2023-07-01T17:00:00+08:00\"\nmin_score = 600\n"
+      "cities = [\"4301\", \"4302\"]\n";
+  const core::schedule s = parse_schedule(minimal(close + slot), "t.toml");
+  const auto& slots = s.of(core::batch::undergrad).slots;
+  ASSERT_EQ(slots.size(), 1u);
+  EXPECT_EQ(slots[0].when.open, *core::parse_rfc3339("2023-06-30T08:00:00+08:00"));
+  EXPECT_EQ(slots[0].min_score, 600);
+  EXPECT_EQ(slots[0].max_score, 750);
+  EXPECT_EQ(slots[0].cities, (std::vector<std::string>{"4301", "4302"}));
+  const std::string json = schedule_to_json(s);
+  EXPECT_NE(json.find("\"slots\":[{\"open\":"), std::string::npos) << json;
+  std::vector<core::schedule_issue> issues;
+  const core::schedule back = schedule_from_json(json, issues);
+  EXPECT_TRUE(issues.empty()) << (issues.empty() ? "" : issues[0].field);
+  EXPECT_EQ(back.of(core::batch::undergrad).slots, slots);
+  EXPECT_EQ(error_key(minimal(close + slot + "max_score = 9999\n")),
+            "schedule.batches.undergrad.slots[0].max_score");
+  EXPECT_EQ(error_key(minimal(close + "[[batches.undergrad.slots]]\nopen = \"x\"\n")),
+            "schedule.batches.undergrad.slots[0].open");
+}
+
 }  // namespace
 }  // namespace zhiyuan::server

@@ -93,5 +93,59 @@ TEST(security_headers, every_route_answers_nosniff_a_cache_policy_and_no_version
   EXPECT_GE(routes, 60);
 }
 
+// The answers the transport builds itself, before or instead of any route's handler: a request it
+// cannot parse (400), a head too large (431), a body too large (413), no such path (404), a wrong
+// method (405), and a connection over server.max_connections (503). Each carries nosniff,
+// Cache-Control: no-store and a Server header without a version.
+TEST(security_headers, answers_built_by_the_transport_carry_them_too) {
+  constexpr int cap = 2;
+  server_process server(
+      server_args(offset_to(formal_open_instant),
+                  {"--server.max_connections", std::to_string(cap), "--server.io_threads", "1",
+                   "--server.idle_timeout_ms", "30000"}));
+  struct raw_case {
+    std::string name, bytes;
+    unsigned status;
+  };
+  const std::vector<raw_case> cases = {
+      {"malformed request line", "GET/livez\r\n\r\n", 400},
+      {"head over 8 KiB",
+       "GET /livez HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n", 431},
+      {"body over the limit",
+       "POST /api/v1/ping HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n", 413},
+      {"no such path", "GET /api/v1/no/such/thing HTTP/1.1\r\nHost: x\r\n\r\n", 404},
+      {"wrong method", "DELETE /livez HTTP/1.1\r\nHost: x\r\n\r\n", 405},
+  };
+  const auto check = [](const http_reply& r, const std::string& name) {
+    EXPECT_EQ(r.header("x-content-type-options"), "nosniff") << name;
+    EXPECT_EQ(r.header("cache-control"), "no-store") << name;
+    EXPECT_EQ(r.header("server"), "zhiyuan") << name;
+    EXPECT_EQ(r.header("x-powered-by"), "") << name;
+  };
+  for (const auto& c : cases) {
+    raw_connection conn(server.port());
+    conn.send(c.bytes);
+    const auto r = conn.read_reply();
+    ASSERT_TRUE(r) << c.name;
+    EXPECT_EQ(r->status, c.status) << c.name << ": " << r->body;
+    check(*r, c.name);
+  }
+  // Fill the connection cap with answered keep-alive connections; the next one is refused.
+  std::vector<std::unique_ptr<raw_connection>> admitted;
+  for (int i = 0; i < cap; ++i) {
+    admitted.push_back(std::make_unique<raw_connection>(server.port()));
+    admitted.back()->send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto r = admitted.back()->read_reply();
+    ASSERT_TRUE(r) << "connection " << i;
+    ASSERT_EQ(r->status, 200u) << "connection " << i;
+  }
+  raw_connection over(server.port());
+  const auto busy = over.read_reply();
+  ASSERT_TRUE(busy);
+  EXPECT_EQ(busy->status, 503u);
+  EXPECT_FALSE(busy->header("retry-after").empty());
+  check(*busy, "over max_connections");
+}
+
 }  // namespace
 }  // namespace zhiyuan::test

@@ -340,6 +340,28 @@ TEST(server_startup, bad_configuration_stops_the_start_naming_the_key) {
   }
 }
 
+// A second server on a port the first already serves would join its SO_REUSEPORT group and take
+// part of its traffic: it must refuse to start, naming the port and the holder, and exit 1, while
+// the first keeps serving. Once the first has stopped, the port is free again.
+TEST(server_startup, a_second_server_on_a_served_port_refuses_to_start) {
+  auto first = std::make_unique<server_process>(base_args());
+  const auto port = std::to_string(first->port());
+  const auto second =
+      server_process::run_to_exit(base_args({"--server.port", port}), std::chrono::seconds(30));
+  EXPECT_FALSE(second.listened) << second.output;
+  EXPECT_EQ(second.status, std::optional<int>(1)) << second.output;
+  EXPECT_NE(second.output.find("port " + port + " is already served by another process"),
+            std::string::npos)
+      << second.output;
+  EXPECT_NE(second.output.find("pid "), std::string::npos) << second.output;
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(request(first->port(), "GET", "/livez").status, 200u) << "request " << i;
+  }
+  first.reset();
+  server_process again(base_args({"--server.port", port}));
+  EXPECT_EQ(request(again.port(), "GET", "/livez").status, 200u);
+}
+
 // The embedded default: no database.url. Two servers share one var/; only the one that
 // started PostgreSQL stops it.
 TEST(embedded_database, second_server_reuses_cluster_and_first_stops_it) {

@@ -146,11 +146,10 @@ asio::awaitable<bool> check_save_password(request_context& ctx, candidate_api_co
   const auto memo = session_table::memo_of(password);
   const std::int64_t now = api.now_seconds();
   if (api.sessions->recalls_save_password(s.token, memo, now)) co_return true;
-  const auto verdict =
-      api.guard->admit(s.candidate_id, login_guard::secret::save, "", api.now_micros());
+  const auto verdict = api.guard->admit(s.candidate_id, login_guard::secret::save,
+                                        login_guard::session, api.now_micros());
   if (verdict.retry_after > 0) {
-    fail(ctx, verdict.account_locked ? errc::account_locked : errc::too_many_requests,
-         "too many wrong passwords; retry later", static_cast<unsigned>(verdict.retry_after));
+    fail(ctx, verdict.error(), verdict.detail(), static_cast<unsigned>(verdict.retry_after));
     co_return false;
   }
   auto verify = [id = s.candidate_id, password = std::move(password)](pqxx::connection* conn) {
@@ -160,7 +159,7 @@ asio::awaitable<bool> check_save_password(request_context& ctx, candidate_api_co
   };
   auto ok = co_await run_on<bool>(*api.auth_pool, std::move(verify));
   if (!ok) {
-    api.guard->unchecked(s.candidate_id, login_guard::secret::save);
+    api.guard->unchecked(s.candidate_id, login_guard::secret::save, login_guard::session);
     fail(ctx, errc::unavailable, "busy; retry shortly with the same Idempotency-Key", 1);
     co_return false;
   }
@@ -168,7 +167,7 @@ asio::awaitable<bool> check_save_password(request_context& ctx, candidate_api_co
     fail(ctx, errc::wrong_save_password, "save_password is wrong");
     co_return false;
   }
-  api.guard->succeeded(s.candidate_id, login_guard::secret::save);
+  api.guard->succeeded(s.candidate_id, login_guard::secret::save, login_guard::session);
   api.sessions->remember_save_password(s.token, memo,
                                        now + std::chrono::seconds(api.save_password_memo).count());
   co_return true;
@@ -207,6 +206,24 @@ std::unique_ptr<storage::write_op> make_write_op(const request_context& ctx,
                                             .accepted_at = accepted,
                                             .choices_sha256 = choices_hex});
   return op;
+}
+
+// Answers a refused window (403 window_closed); outside the candidate's staggered slot
+// (分时段填报) the problem says when that slot is: `"slot": {"open", "close"}` and the detail.
+void fail_window(request_context& ctx, const candidate_api_context& api, const core::finding& f,
+                 core::batch b, const storage::candidate_directory::entry& who) {
+  const core::filing_slot* slot =
+      f.code == core::violation::outside_slot_window
+          ? core::slot_of(*api.schedule.get(), b, {who.score, who.city_code()})
+          : nullptr;
+  if (slot == nullptr) {
+    return fail(ctx, errc::window_closed, core::message_en(f), 0, violations_json({f}));
+  }
+  const auto open = core::format_rfc3339(slot->when.open);
+  const auto close = core::format_rfc3339(slot->when.close);
+  fail(ctx, errc::window_closed,
+       fmt::format("{}: your slot is from {} to {}", core::message_en(f), open, close), 0,
+       fmt::format(R"("slot":{{"open":"{}","close":"{}"}},{})", open, close, violations_json({f})));
 }
 
 }  // namespace
@@ -334,7 +351,7 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
     if (formal && co_await replay_stored(ctx, api, session->candidate_id, *req, *who, drill)) {
       co_return;
     }
-    co_return fail(ctx, errc::window_closed, core::message_en(f), 0, violations_json({f}));
+    co_return fail_window(ctx, api, f, req->b, *who);
   }
   if (formal && !findings.empty()) {
     co_return fail(ctx, errc::validation_failed, "the form breaks the filing rules", 0,

@@ -122,6 +122,9 @@ TEST_P(listener_test, browsing_is_shed_under_load_and_other_routes_are_not) {
   auto shed = test::request(server_->port(), "GET", "/browse");
   EXPECT_EQ(shed.status, 503u);
   EXPECT_FALSE(shed.header("retry-after").empty());
+  // The transport answers it without the route's handler: it still carries the security headers.
+  EXPECT_EQ(shed.header("x-content-type-options"), "nosniff");
+  EXPECT_EQ(shed.header("cache-control"), "no-store");
   EXPECT_EQ(test::request(server_->port(), "GET", "/ok").status, 200u);  // normal priority
   overloaded_ = false;
   EXPECT_EQ(test::request(server_->port(), "GET", "/browse").status, 200u);

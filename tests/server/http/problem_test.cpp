@@ -68,15 +68,27 @@ TEST(problem, extra_members_stay_valid_json) {
 TEST(problem, overload_answers_carry_retry_after) {
   response res;
   set_problem(res, errc::unavailable, "busy", "r", "/x");
-  ASSERT_EQ(res.headers.size(), 1u);
+  ASSERT_EQ(res.headers.size(), 3u);
   EXPECT_EQ(res.headers[0].first, "Retry-After");
   response slow;
   set_problem(slow, errc::too_many_requests, "", "r", "/x", 30);
-  ASSERT_EQ(slow.headers.size(), 1u);
+  ASSERT_EQ(slow.headers.size(), 3u);
   EXPECT_EQ(slow.headers[0].second, "30");
+}
+
+// Every problem, the transport's own included, is kept out of caches and from type sniffing;
+// headers a handler set already are not repeated.
+TEST(problem, every_problem_carries_nosniff_and_no_store_once) {
   response plain;
   set_problem(plain, errc::not_found, "", "r", "/x");
-  EXPECT_TRUE(plain.headers.empty());
+  ASSERT_EQ(plain.headers.size(), 2u);
+  EXPECT_EQ(plain.headers[0],
+            (std::pair<std::string, std::string>{"X-Content-Type-Options", "nosniff"}));
+  EXPECT_EQ(plain.headers[1], (std::pair<std::string, std::string>{"Cache-Control", "no-store"}));
+  response again;
+  again.headers.emplace_back("Cache-Control", "no-store");
+  set_problem(again, errc::bad_request, "", "r", "/x");
+  EXPECT_EQ(again.headers.size(), 2u);
 }
 
 }  // namespace

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Hostile clients and twice the capacity (issue 21), on one private cluster holding a synthetic
+# province (CANDIDATES candidates), every connection on 127.0.0.1:
+#
+#   slowloris  slowloris_p99_ratio: deadline-surge's mix at RATE for DURATION seconds, alone (A)
+#              and with SLOWLORIS connections trickling their heads plus IDLE keep-alive
+#              connections held open (B; bench/hostile_clients.py), in ABBA order on one server:
+#              the mix's overall p99 with them over its p99 without them (goal <= 2).
+#   overload   one run of the mix in three phases: BASELINE s at half the knee, 60 s (OVERLOAD_S)
+#              at twice the knee (KNEE, measured by loadtest_targets.sh knee), then RECOVERY s at
+#              half the knee again, no retries, reconciled: overload_2x_lost (acknowledged
+#              submissions missing, differing or applied twice), overload_2x_admitted_submit_p99_ms
+#              (p99 of the submissions answered 2xx during the overload phase), the shed count
+#              (503/429 by action), overload_recovery_s (seconds after the overload until every
+#              following second's p99 is at most the worst second of the baseline), /livez p99
+#              from a probe every 20 ms during the overload, and the server's VmHWM.
+#
+# usage: bench/hostile_clients.sh [slowloris] [overload]          (no argument: both)
+# env: BUILD_DIR (<repo>/build), VAR_DIR (BUILD_DIR/bench-hostile-var), CANDIDATES (100000),
+#      RATE (250: half the recorded knee), DURATION (30), SLOWLORIS (5000), IDLE (5000),
+#      KNEE (500), OVERLOAD_S (60), BASELINE (20), RECOVERY (30), OUT (BUILD_DIR/
+#      bench-hostile-out), KEEP_TMP=1 keeps the logs.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$repo/bench/lib.sh"
+
+modes=("$@")
+((${#modes[@]})) || modes=(slowloris overload)
+for m in "${modes[@]}"; do
+  [[ $m == slowloris || $m == overload ]] || bench_die "unknown mode '$m' (slowloris, overload)"
+done
+
+BUILD_DIR=${BUILD_DIR:-$repo/build}
+VAR_DIR=${VAR_DIR:-$BUILD_DIR/bench-hostile-var}
+OUT=${OUT:-$BUILD_DIR/bench-hostile-out}
+CANDIDATES=${CANDIDATES:-100000}
+RATE=${RATE:-250}
+DURATION=${DURATION:-30}
+SLOWLORIS=${SLOWLORIS:-5000}
+IDLE=${IDLE:-5000}
+KNEE=${KNEE:-500}
+OVERLOAD_S=${OVERLOAD_S:-60}
+BASELINE=${BASELINE:-20}
+RECOVERY=${RECOVERY:-30}
+
+server_bin=$BUILD_DIR/server/zhiyuan-server
+seed_bin=$BUILD_DIR/province/zhiyuan-seed
+dbctl_bin=$BUILD_DIR/storage/zhiyuan-dbctl
+loadtest_bin=$BUILD_DIR/loadtest/zhiyuan-loadtest
+for b in "$server_bin" "$seed_bin" "$dbctl_bin" "$loadtest_bin"; do
+  [[ -x $b ]] || bench_die "$b missing: build it first"
+done
+bench_require python3 psql curl
+mkdir -p "$OUT"
+# The server holds every hostile connection plus the generator's and its database's: raise the
+# soft limit to the hard one (each process gets its own).
+need=$((SLOWLORIS + IDLE + 4000))
+(($(ulimit -Hn) >= need)) || bench_die "ulimit -Hn $(ulimit -Hn) is below $need"
+ulimit -n "$(ulimit -Hn)"
+
+bench_init
+bench_start_cluster "$dbctl_bin" "$VAR_DIR"
+url=$BENCH_DB_URL
+if [[ $(psql "$url" -qAtc "SELECT count(*) FROM candidates" 2>/dev/null || echo 0) != "$CANDIDATES" ]]; then
+  bench_log "seeding $CANDIDATES candidates"
+  "$seed_bin" --candidates "$CANDIDATES" --kdf-cost test --database-url "$url" --replace \
+    >"$BENCH_TMP/seed.log" 2>&1 || { tail -n 20 "$BENCH_TMP/seed.log" >&2; bench_die "seed failed"; }
+fi
+
+# scenario NAME "RATE:SECONDS"…: deadline-surge's mix and thresholds with these phases and this
+# province's candidates, written to $BENCH_TMP/NAME.toml.
+scenario() {
+  local name=$1
+  shift
+  python3 - "$repo/loadtest/scenarios/deadline-surge.toml" "$CANDIDATES" "$@" \
+    >"$BENCH_TMP/$name.toml" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+text = re.sub(r"\[\[phases\]\].*?(?=\n\[(?!\[phases))", "", text, flags=re.S)
+text = re.sub(r"count = \d+", "count = " + sys.argv[2], text)
+phases = "".join(
+    f'[[phases]]\nname = "p{i}"\nduration_s = {p.split(":")[1]}\nrate = {p.split(":")[0]}\n\n'
+    for i, p in enumerate(sys.argv[3:]))
+print(text.replace("[think]", phases + "[think]", 1))
+PY
+}
+
+server_pid=
+port=
+start_server() {
+  port=$(bench_free_port 0)
+  local offset=$(($(date -d '2023-06-30T12:00:00+08:00' +%s) - $(date +%s)))
+  bench_spawn server "$server_bin" --server.host 127.0.0.1 --server.port "$port" \
+    --database.url "$url" --filing.schedule_file "$repo/config/schedule.toml" \
+    --filing.clock_offset_seconds "$offset" --server.drain_delay_ms 0 \
+    --auth.login_ip_per_minute 100000000 --auth.login_failures_per_address 100000000 \
+    --auth.hash_threads 4 --auth.receipt_key_file "$BENCH_TMP/receipt.key"
+  server_pid=$BENCH_LAST_PID
+  bench_wait_http "http://127.0.0.1:$port/readyz" 180 "$server_pid" ||
+    { tail -n 20 "$BENCH_TMP/server.log" >&2; bench_die "server did not become ready"; }
+}
+
+# run NAME SCENARIO ARGS…: zhiyuan-loadtest; its JSON report in $OUT/NAME.json.
+run() {
+  local name=$1 file=$2 status=0
+  shift 2
+  "$loadtest_bin" --port "$port" --database-url "$url" --scenario "$file" --threads 1 \
+    --json "$OUT/$name.json" "$@" >"$OUT/$name.txt" 2>&1 || status=$?
+  ((status <= 1)) || { cat "$OUT/$name.txt" >&2; bench_die "$name: zhiyuan-loadtest failed"; }
+}
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+hostile() { python3 "$repo/bench/hostile_clients.py" --port "$port" "$@"; }
+
+declare -a results=()
+
+mode_slowloris() {
+  start_server
+  scenario surge "$RATE:$DURATION"
+  scenario warm "125:10"
+  run slowloris-warmup "$BENCH_TMP/warm.toml" --no-reconcile
+  local order=(A B B A) i p99 a=() b=() load
+  for i in "${!order[@]}"; do
+    local name=slowloris-$i-${order[$i]} hostile_pid=
+    if [[ ${order[$i]} == B ]]; then
+      bench_spawn "hostile-$i" python3 "$repo/bench/hostile_clients.py" --port "$port" \
+        --slowloris "$SLOWLORIS" --idle "$IDLE" --duration $((DURATION + 25))
+      hostile_pid=$BENCH_LAST_PID
+      sleep 15 # every connection opened (5 s ramp) and the first cuts and reopens under way
+    fi
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    run "$name" "$BENCH_TMP/surge.toml" --no-reconcile
+    p99=$(json "$OUT/$name.json" 'd["overall"]["p99_ms"]')
+    bench_log "$name: p99 $p99 ms (load average $load)"
+    if [[ -n $hostile_pid ]]; then
+      bench_wait_spawned "$hostile_pid"
+      cp "$BENCH_TMP/hostile-$i.log" "$OUT/$name-hostile.json"
+      b+=("$p99")
+    else
+      a+=("$p99")
+    fi
+  done
+  local open
+  open=$(curl -fsS "http://127.0.0.1:$port/metrics" | awk '/^zhiyuan_http_open_connections /{print $2}')
+  bench_stop_spawned "$server_pid"
+  local ratio
+  ratio=$(awk -v a1="${a[0]}" -v a2="${a[1]}" -v b1="${b[0]}" -v b2="${b[1]}" \
+    'BEGIN { printf "%.2f", (b1 + b2) / (a1 + a2) }')
+  results+=("target slowloris_p99_ratio: $ratio (goal <= 2)  [p99 ms without: ${a[*]}; with $SLOWLORIS slowloris + $IDLE idle: ${b[*]}; mix at $RATE/s for $DURATION s, ABBA; open connections at the end: $open]")
+}
+
+mode_overload() {
+  start_server
+  local half=$((KNEE / 2)) twice=$((KNEE * 2))
+  scenario overload "$half:$BASELINE" "$twice:$OVERLOAD_S" "$half:$RECOVERY"
+  scenario warm "125:10"
+  run overload-warmup "$BENCH_TMP/warm.toml" --no-reconcile
+  # The probe covers the overload phase: it starts BASELINE s after the run (give or take the
+  # generator's start-up).
+  bench_spawn probe python3 "$repo/bench/hostile_clients.py" --port "$port" --probe \
+    --delay "$BASELINE" --duration "$OVERLOAD_S" --ramp 0
+  local probe_pid=$BENCH_LAST_PID load
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  run overload "$BENCH_TMP/overload.toml" --retries 0
+  bench_wait_spawned "$probe_pid"
+  local hwm
+  hwm=$(awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$server_pid/status")
+  bench_stop_spawned "$server_pid"
+  local f=$OUT/overload.json
+  results+=("target overload_2x_lost: $(json "$f" 'sum(d["reconciliation"][k] for k in ("lost","mismatched","duplicates","inconsistent"))') (goal = 0)  [acked $(json "$f" 'd["reconciliation"]["acked"]')]")
+  results+=("target overload_2x_admitted_submit_p99_ms: $(json "$f" 'd["phases"][1]["actions"]["submit"]["admitted_latency"]["p99_ms"]') (goal <= 30)  [all submit answers p99 $(json "$f" 'd["phases"][1]["actions"]["submit"]["latency"]["p99_ms"]') ms; statuses $(json "$f" 'd["phases"][1]["actions"]["submit"]["statuses"]')]")
+  results+=("target overload_recovery_s: $(json "$f" '(lambda s, b, o: next((t - b - o for t in range(b + o, len(s)) if all(x["p99_ms"] <= max(y["p99_ms"] for y in s[2:b]) for x in s[t:-2])), None))(d["per_second"], '"$BASELINE"', '"$OVERLOAD_S"')') (goal <= 5)")
+  results+=("overload_2x shed: $(json "$f" '{k: {s: n for s, n in v["statuses"].items() if s in ("429","503")} for k, v in d["phases"][1]["actions"].items()}')  offered $twice/s, achieved $(json "$f" 'round(d["phases"][1]["achieved_rate"] if "achieved_rate" in d["phases"][1] else 0)')/s")
+  results+=("overload_2x livez: $(cat "$BENCH_TMP/probe.log")  (goal p99 <= 50 ms); server VmHWM $hwm MiB; load average at start $load")
+}
+
+for m in "${modes[@]}"; do "mode_$m"; done
+bench_log "uptime: $(uptime)"
+printf '%s\n' "${results[@]}"
