@@ -4,13 +4,12 @@
 // to all of them. Each screen audited by axe-core. Prints one JSON line for the test that runs it
 // (tests/server/web_office_test.cpp), which checks it against the database.
 //
-// Env: BASE_URL, USERNAME, PASSWORD, EXAM_NO (an unfiled candidate of the unit), SHOTS.
+// Env: BASE_URL, USERNAME, PASSWORD, SHOTS.
 import { readFileSync } from 'node:fs';
 import { env, journey, newPage, audit } from './browser.mjs';
 
 const base = env('BASE_URL');
 const shots = env('SHOTS');
-const exam = env('EXAM_NO');
 await journey(async (browser, result) => {
   const page = await newPage(browser, result, { viewport: { width: 1366, height: 768 }, acceptDownloads: true });
   await page.goto(`${base}/office/`);
@@ -33,7 +32,7 @@ await journey(async (browser, result) => {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
   const csv = readFileSync(await download.path(), 'utf8');
   const lines = csv.split(/\r?\n/).filter(Boolean);
-  result.csv = { name: download.suggestedFilename(), lines: lines.length, has_exam: csv.includes(exam), header: lines[0] };
+  result.csv = { name: download.suggestedFilename(), lines: lines.length, has_exam: csv.includes(result.reason_exam_no), header: lines[0] };
 
   await page.click('#chase');
   await page.waitForSelector('#chased, [role=alert]');
