@@ -50,6 +50,9 @@ using uring::tag;
 // Bytes a connection may hold unanswered (pipelined requests behind a slow handler, responses
 // a client does not read) before it stops being read or is cut.
 constexpr std::size_t out_limit = 1 << 20;
+// Shared bodies one send may carry: each takes two iovecs (the text before it and itself), and
+// sendmsg refuses more than IOV_MAX (1024); further requests wait for the send to complete.
+constexpr std::size_t shared_pieces_limit = 256;
 
 }  // namespace
 
@@ -337,7 +340,8 @@ class http_server::uring_worker {
   // or too many unsent answers.
   void process(std::uint32_t slot, connection& c) {
     const auto& cfg = owner_.settings_;
-    while (!c.busy && !c.closing && c.out.size() < out_limit) {
+    while (!c.busy && !c.closing && c.out.size() < out_limit &&
+           c.pieces.size() < shared_pieces_limit) {
       if (!c.parser) {
         if (c.in.empty()) break;
         reset_parser(c.parser, cfg);

@@ -313,6 +313,21 @@ TEST_P(transport_test, shared_bodies_are_sent_in_order_within_a_pipelined_batch)
   EXPECT_EQ(bytes.use_count(), 2);  // this test's and shared_bytes()'s own
 }
 
+// More shared bodies pipelined than one sendmsg may carry (IOV_MAX is 1024 pieces): all arrive.
+TEST_P(transport_test, more_shared_bodies_than_one_send_can_carry_all_arrive) {
+  start();
+  const auto bytes = shared_bytes();
+  test::raw_connection c(port());
+  std::string batch;
+  for (int i = 0; i < 1200; ++i) batch += "GET /shared HTTP/1.1\r\nHost: x\r\n\r\n";
+  c.send(batch);
+  for (int i = 0; i < 1200; ++i) {
+    auto r = c.read_reply();
+    ASSERT_TRUE(r) << i;
+    ASSERT_EQ(r->body.size(), bytes->size()) << i;
+  }
+}
+
 TEST_P(transport_test, a_request_split_at_every_byte_is_answered) {
   start();
   const std::string req = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello";
