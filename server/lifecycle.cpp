@@ -44,12 +44,12 @@ int wait_and_drain(http_server& server, system_state& state, const server_settin
   int sig = 0;
   while (sigwait(&set, &sig) != 0) {
   }
+  // Load balancers see /readyz fail and stop sending new work during the delay. Set before the
+  // log line, so whoever reads the line finds /readyz already failing.
+  state.draining.store(true);
   log_event(spdlog::level::info, "shutdown_started",
             {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
              {"drain_delay_ms", fmt::format("{}", settings.drain_delay.count())}});
-
-  // Load balancers see /readyz fail and stop sending new work during the delay.
-  state.draining.store(true);
   if (int again = wait_signal(settings.drain_delay); again != 0) {
     log_event(spdlog::level::warn, "drain_delay_cut_short");
   }

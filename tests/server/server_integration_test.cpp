@@ -295,7 +295,7 @@ TEST(server_shutdown, sigterm_turns_readyz_503_then_exits_0) {
     std::this_thread::yield();
   }
   auto r = request(s.port(), "GET", "/readyz");
-  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(r.status, 503u) << s.output();
   EXPECT_NE(r.body.find("\"reason\":\"draining\""), std::string::npos) << r.body;
   auto code = s.stop(0, std::chrono::seconds(20));  // signal 0: just wait
   ASSERT_TRUE(code.has_value());

@@ -138,10 +138,10 @@ class server_process {
       std::lock_guard lock(mutex_);
       output_.append(buf, static_cast<std::size_t>(n));
       if (port_ == 0) {
-        auto at = output_.find("\"event\":\"listening\",\"address\":\"");
-        if (at != std::string::npos) {
-          auto colon = output_.find(':', output_.find("127.0.0.1", at));
-          if (colon != std::string::npos) port_ = std::stoi(output_.substr(colon + 1));
+        // Only a whole line: a read may end inside it, and a port cut short is another port.
+        const auto at = output_.find("\"event\":\"listening\",\"address\":\"127.0.0.1:");
+        if (at != std::string::npos && output_.find('\n', at) != std::string::npos) {
+          port_ = std::stoi(output_.substr(output_.find("127.0.0.1:", at) + 10));
         }
       }
     }
