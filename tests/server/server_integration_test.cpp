@@ -286,6 +286,7 @@ TEST(server_shutdown, sigterm_turns_readyz_503_then_exits_0) {
   raw_connection busy(s.port());  // an open keep-alive connection must not block the exit
   busy.send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n");
   ASSERT_TRUE(busy.read_reply());
+  const auto signalled = std::chrono::steady_clock::now();
   s.signal(SIGTERM);
   // During the drain delay the listener still accepts and /readyz says 503. The log line
   // is the signal that the server has seen SIGTERM.
@@ -300,6 +301,8 @@ TEST(server_shutdown, sigterm_turns_readyz_503_then_exits_0) {
   auto code = s.stop(0, std::chrono::seconds(20));  // signal 0: just wait
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 0);
+  // The whole delay was held (an interrupted wait once ended it after a few milliseconds).
+  EXPECT_GE(std::chrono::steady_clock::now() - signalled, std::chrono::milliseconds(3000));
   EXPECT_TRUE(busy.peer_closed());
   EXPECT_NE(s.output().find("shutdown_finished"), std::string::npos);
 }
