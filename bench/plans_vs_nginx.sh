@@ -21,7 +21,8 @@
 # env: ROUNDS (3), DURATION seconds (10), CONNECTIONS (64), WARMUP seconds (2), SERVER_CPU (0),
 #      LOAD_CPU (1), IO (uring; or epoll: zhiyuan's --server.io), SRC_DIR (<repo>), BUILD_DIR
 #      (SRC_DIR/build-bench), VAR_DIR (BUILD_DIR/bench-plans-var), CANDIDATES (2000),
-#      KEEP_TMP=1 keeps logs and wrk output
+#      KEEP_TMP=1 keeps logs and wrk output, PROFILE=1: after the rounds, where each server's
+#      CPU time goes per request (perf cpu-clock by symbol, strace system calls; bench/lib.sh)
 # Besides requests/s the table shows each server's CPU time per request (all its threads, from
 # /proc/<pid>/task/*/schedstat), which on a shared machine is steadier than requests/s.
 # Exits 1 after the report when any run had socket errors or non-2xx answers.
@@ -208,6 +209,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
       "server CPU ${c}us/req, errors $e"
   done
 done
+for t in "${targets[@]}"; do bench_profile "${label[$t]}" "${pid[$t]}" run_wrk "$t" "$DURATION"; done
 # The bodies are still the same after the load.
 for t in "${targets[@]}"; do check_response "$t"; done
 

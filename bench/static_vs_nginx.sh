@@ -9,7 +9,9 @@
 #
 # usage: bench/static_vs_nginx.sh [--quick]
 # env: ROUNDS (3), DURATION seconds (10), CONNECTIONS (64), WARMUP seconds (2), SERVER_CPU (0),
-#      LOAD_CPU (1), VAR_DIR (<repo>/var), ZHIYUAN_BIN (<repo>/build/server/zhiyuan-server)
+#      LOAD_CPU (1), VAR_DIR (<repo>/var), ZHIYUAN_BIN (<repo>/build/server/zhiyuan-server),
+#      PROFILE=1: in the last round, where each server's CPU time goes per request (perf
+#      cpu-clock by symbol, strace system calls; bench/lib.sh bench_profile)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -89,6 +91,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
     taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency \
       -H 'Accept-Encoding: gzip' "$(url_of "$t")" >"$out"
     cpu1=$(bench_cpu_ns "$target_pid")
+    ((r == ROUNDS)) && bench_profile "$t" "$target_pid" taskset -c "$LOAD_CPU" wrk -t1 \
+      -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Accept-Encoding: gzip' "$(url_of "$t")"
     bench_stop_spawned "$target_pid"
     read -r v l50 l99 e n < <(bench_parse_wrk <"$out") || { cat "$out" >&2; bench_die "bad wrk output"; }
     rps[$t]+=" $v"
