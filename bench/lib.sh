@@ -322,3 +322,16 @@ bench_profile() {
   } >>"$out.txt"
   cat "$out.txt" >&2
 }
+
+# Sets BENCH_CHILDREN_US to the CPU time (user + system, µs) used so far by the processes this
+# shell waited for: read before and after a wrk run, the difference is wrk's own CPU, which
+# shows when the load generator, not the server, limits the rate. Call it in the script's own
+# shell (not in $(…)): `times` in a subshell counts that subshell's children.
+BENCH_CHILDREN_US=0
+bench_children_cpu() {
+  times >"$BENCH_TMP/times"
+  BENCH_CHILDREN_US=$(awk 'NR == 2 {
+      n = split($0, f, " "); s = 0
+      for (i = 1; i <= n; i++) { split(f[i], p, "m"); s += p[1] * 60 + p[2] }
+      printf "%.0f\n", s * 1e6 }' "$BENCH_TMP/times")
+}
