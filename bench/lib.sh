@@ -283,21 +283,32 @@ CONF
 # run's requests) and system calls per request, and keeps both in $BENCH_TMP/profile-NAME.*.
 # strace slows the server down: its run is for counts only, never for rates.
 BENCH_PROFILE_HZ=${BENCH_PROFILE_HZ:-4999}
+
+# bench_traced_run TRACER_PID FILE CMD…: runs the wrk run CMD into FILE while the tracer just
+# started records, then stops the tracer (SIGINT: it writes what it has) and waits for it; sets
+# BENCH_TRACED_N to the run's requests. Not in $(…): only this shell can wait for the tracer.
+BENCH_TRACED_N=0
+bench_traced_run() {
+  local tracer=$1 file=$2
+  shift 2
+  sleep 0.5
+  "$@" >"$file"
+  kill -INT "$tracer"
+  wait "$tracer" || true
+  BENCH_TRACED_N=$(bench_parse_wrk <"$file" | awk '{print $5}')
+}
+
 bench_profile() {
   [[ ${PROFILE:-0} == 1 ]] || return 0
-  local name=$1 out="$BENCH_TMP/profile-$1" tracer n pids
+  local name=$1 out="$BENCH_TMP/profile-$1" n pids
   # An nginx master's workers are its children: they are the ones that serve.
   pids=$(cat /proc/"$2"/task/*/children 2>/dev/null | tr -s ' ' ',' | sed 's/^,//; s/,$//')
   pids=$2${pids:+,$pids}
   shift 2
   bench_require perf strace
   perf record -e cpu-clock -F "$BENCH_PROFILE_HZ" -p "$pids" -o "$out.perf" >"$out.perf.log" 2>&1 &
-  tracer=$!
-  sleep 0.5
-  "$@" >"$out.wrk"
-  kill -INT "$tracer"
-  wait "$tracer" || true
-  n=$(bench_parse_wrk <"$out.wrk" | awk '{print $5}')
+  bench_traced_run $! "$out.wrk" "$@"
+  n=$BENCH_TRACED_N
   {
     echo "profile $name: $n requests, cpu-clock at $BENCH_PROFILE_HZ Hz; us/req by symbol:"
     perf report -i "$out.perf" --stdio --no-children --sort dso,sym -F overhead,sample,dso,sym \
@@ -309,12 +320,8 @@ bench_profile() {
   # strace -f follows the threads; each -p names one process.
   # shellcheck disable=SC2046  # one word per -p option
   strace -c -f $(tr , '\n' <<<"$pids" | sed 's/^/-p /') -o "$out.strace" 2>/dev/null &
-  tracer=$!
-  sleep 0.5
-  "$@" >"$out.strace-wrk"
-  kill -INT "$tracer"
-  wait "$tracer" || true
-  n=$(bench_parse_wrk <"$out.strace-wrk" | awk '{print $5}')
+  bench_traced_run $! "$out.strace-wrk" "$@"
+  n=$BENCH_TRACED_N
   {
     echo "profile $name: system calls per request ($n requests under strace):"
     awk -v n="$n" '$1 ~ /^[0-9.]+$/ && NF >= 5 {
