@@ -9,6 +9,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -79,6 +81,12 @@ class http_server::uring_worker {
   // ties it to this thread. `ready` gets why it could not be created, or nothing.
   void run(std::promise<std::optional<std::string>>& ready) {
     waker_.loop_thread = std::this_thread::get_id();
+    // sendfile(2) has no MSG_NOSIGNAL: a client gone mid-body must give EPIPE, not kill the
+    // process, whatever the program embedding the transport does with SIGPIPE.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
     ring_ = std::make_unique<uring::ring>();
     if (auto why = ring_->init()) {
       ring_.reset();
