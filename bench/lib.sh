@@ -275,3 +275,70 @@ bench_nginx_ping_conf() {
     }
 CONF
 }
+
+# bench_profile NAME PID CMD…: with PROFILE=1 (else it does nothing), where PID's CPU time goes
+# per request under the wrk load CMD runs (CMD prints wrk's output): perf samples every thread
+# of PID (cpu-clock, no hardware counters needed) during one run of CMD, strace counts PID's
+# system calls during a second one. Prints µs per request by symbol (samples × period / the
+# run's requests) and system calls per request, and keeps both in $BENCH_TMP/profile-NAME.*.
+# strace slows the server down: its run is for counts only, never for rates.
+BENCH_PROFILE_HZ=${BENCH_PROFILE_HZ:-4999}
+
+# bench_traced_run TRACER_PID FILE CMD…: runs the wrk run CMD into FILE while the tracer just
+# started records, then stops the tracer (SIGINT: it writes what it has) and waits for it; sets
+# BENCH_TRACED_N to the run's requests. Not in $(…): only this shell can wait for the tracer.
+BENCH_TRACED_N=0
+bench_traced_run() {
+  local tracer=$1 file=$2
+  shift 2
+  sleep 0.5
+  "$@" >"$file"
+  kill -INT "$tracer"
+  wait "$tracer" || true
+  BENCH_TRACED_N=$(bench_parse_wrk <"$file" | awk '{print $5}')
+}
+
+bench_profile() {
+  [[ ${PROFILE:-0} == 1 ]] || return 0
+  local name=$1 out="$BENCH_TMP/profile-$1" n pids
+  # An nginx master's workers are its children: they are the ones that serve.
+  pids=$(cat /proc/"$2"/task/*/children 2>/dev/null | tr -s ' ' ',' | sed 's/^,//; s/,$//')
+  pids=$2${pids:+,$pids}
+  shift 2
+  bench_require perf strace
+  perf record -e cpu-clock -F "$BENCH_PROFILE_HZ" -p "$pids" -o "$out.perf" >"$out.perf.log" 2>&1 &
+  bench_traced_run $! "$out.wrk" "$@"
+  n=$BENCH_TRACED_N
+  {
+    echo "profile $name: $n requests, cpu-clock at $BENCH_PROFILE_HZ Hz; us/req by symbol:"
+    perf report -i "$out.perf" --stdio --no-children --sort dso,sym -F overhead,sample,dso,sym \
+      2>"$out.report.log" | awk -v n="$n" -v hz="$BENCH_PROFILE_HZ" '
+        /^#/ || NF < 4 { next }
+        { us = $2 / hz * 1e6 / n; total += us; printf "%8.3f us  %s\n", us, $0 }
+        END { printf "%8.3f us  total sampled\n", total }' | sort -rg | head -45 || true
+  } >"$out.txt"
+  # strace -f follows the threads; each -p names one process.
+  # shellcheck disable=SC2046  # one word per -p option
+  strace -c -f $(tr , '\n' <<<"$pids" | sed 's/^/-p /') -o "$out.strace" 2>/dev/null &
+  bench_traced_run $! "$out.strace-wrk" "$@"
+  n=$BENCH_TRACED_N
+  {
+    echo "profile $name: system calls per request ($n requests under strace):"
+    awk -v n="$n" '$1 ~ /^[0-9.]+$/ && NF >= 5 {
+        printf "%8.3f  %s\n", $4 / n, $NF }' "$out.strace" | sort -rg | head -12
+  } >>"$out.txt"
+  cat "$out.txt" >&2
+}
+
+# Sets BENCH_CHILDREN_US to the CPU time (user + system, µs) used so far by the processes this
+# shell waited for: read before and after a wrk run, the difference is wrk's own CPU, which
+# shows when the load generator, not the server, limits the rate. Call it in the script's own
+# shell (not in $(…)): `times` in a subshell counts that subshell's children.
+BENCH_CHILDREN_US=0
+bench_children_cpu() {
+  times >"$BENCH_TMP/times"
+  BENCH_CHILDREN_US=$(awk 'NR == 2 {
+      n = split($0, f, " "); s = 0
+      for (i = 1; i <= n; i++) { split(f[i], p, "m"); s += p[1] * 60 + p[2] }
+      printf "%.0f\n", s * 1e6 }' "$BENCH_TMP/times")
+}

@@ -13,7 +13,9 @@
 # env: ROUNDS (3), DURATION seconds (10), CONNECTIONS (64), WARMUP seconds (2),
 #      SERVER_CPU (0), LOAD_CPU (1), VAR_DIR (<repo>/var), KEEP_TMP=1 keeps logs and wrk output,
 #      SRC_DIR (<repo>): the source tree to build and measure, e.g. an unpacked `git archive`
-#      of a commit when the working tree is mid-edit; BUILD_DIR (SRC_DIR/build-bench)
+#      of a commit when the working tree is mid-edit; BUILD_DIR (SRC_DIR/build-bench),
+#      PROFILE=1: after the last round's run, where each server's CPU time goes per request
+#      (perf cpu-clock by symbol, strace system calls; bench/lib.sh bench_profile)
 # Besides requests/s the table shows the server's CPU time per request (all its threads, from
 # /proc/<pid>/task/*/schedstat), which on a shared machine is steadier than requests/s.
 # Exits 1 after the report when any run had socket errors or non-2xx answers.
@@ -146,6 +148,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     cpu0=$(bench_cpu_ns "$target_pid")
     run_wrk "$t" "$DURATION" >"$out"
     cpu1=$(bench_cpu_ns "$target_pid")
+    ((r == ROUNDS)) && bench_profile "${label[$t]}" "$target_pid" run_wrk "$t" "$DURATION"
     bench_stop_spawned "$target_pid"
     read -r v l50 l99 e n < <(bench_parse_wrk <"$out") ||
       { cat "$out" >&2; bench_die "bad wrk output"; }

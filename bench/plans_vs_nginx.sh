@@ -21,7 +21,8 @@
 # env: ROUNDS (3), DURATION seconds (10), CONNECTIONS (64), WARMUP seconds (2), SERVER_CPU (0),
 #      LOAD_CPU (1), IO (uring; or epoll: zhiyuan's --server.io), SRC_DIR (<repo>), BUILD_DIR
 #      (SRC_DIR/build-bench), VAR_DIR (BUILD_DIR/bench-plans-var), CANDIDATES (2000),
-#      KEEP_TMP=1 keeps logs and wrk output
+#      KEEP_TMP=1 keeps logs and wrk output, PROFILE=1: after the rounds, where each server's
+#      CPU time goes per request (perf cpu-clock by symbol, strace system calls; bench/lib.sh)
 # Besides requests/s the table shows each server's CPU time per request (all its threads, from
 # /proc/<pid>/task/*/schedstat), which on a shared machine is steadier than requests/s.
 # Exits 1 after the report when any run had socket errors or non-2xx answers.
@@ -65,7 +66,7 @@ bench_require nginx wrk curl taskset ss cmake ninja awk python3 psql cmp
 bench_init
 
 targets=(nginx zhiyuan)
-declare -A port label rps p50 p99 cpu errors pid response_bytes
+declare -A port label rps p50 p99 cpu wrk_cpu errors pid response_bytes
 label=([nginx]="nginx" [zhiyuan]="zhiyuan-$IO")
 port[nginx]=$(bench_free_port)
 port[zhiyuan]=$(bench_free_port "${port[nginx]}")
@@ -194,7 +195,12 @@ for ((r = 1; r <= ROUNDS; r++)); do
     ((WARMUP > 0)) && run_wrk "$t" "$WARMUP" >/dev/null
     out="$BENCH_TMP/wrk-$t-r$r.txt"
     cpu0=$(bench_cpu_ns "${pid[$t]}")
+    # wrk's own CPU: when it, not the server, limits the rate, requests/s follow its cost.
+    bench_children_cpu
+    wrk0=$BENCH_CHILDREN_US
     run_wrk "$t" "$DURATION" >"$out"
+    bench_children_cpu
+    wrk1=$BENCH_CHILDREN_US
     cpu1=$(bench_cpu_ns "${pid[$t]}")
     read -r v l50 l99 e n < <(bench_parse_wrk <"$out") ||
       { cat "$out" >&2; bench_die "bad wrk output"; }
@@ -203,11 +209,13 @@ for ((r = 1; r <= ROUNDS; r++)); do
     p50[$t]+=" $l50"
     p99[$t]+=" $l99"
     cpu[$t]+=" $c"
+    wrk_cpu[$t]+=" $(awk -v d=$((wrk1 - wrk0)) -v n="$n" 'BEGIN {printf "%.2f", d / n}')"
     errors[$t]=$((${errors[$t]:-0} + e))
     bench_log "round $r/$ROUNDS ${label[$t]}: $v req/s, p50 ${l50}us, p99 ${l99}us," \
       "server CPU ${c}us/req, errors $e"
   done
 done
+for t in "${targets[@]}"; do bench_profile "${label[$t]}" "${pid[$t]}" run_wrk "$t" "$DURATION"; done
 # The bodies are still the same after the load.
 for t in "${targets[@]}"; do check_response "$t"; done
 
@@ -231,14 +239,15 @@ echo "$(nginx -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -n1 | 
   "load $(cut -d' ' -f1-3 /proc/loadavg)," \
   "zhiyuan $SRC_DIR ($(git -C "$SRC_DIR" rev-parse --short HEAD 2>/dev/null || echo 'no git'))"
 echo
-echo "| target | median req/s | p50 | p99 | vs nginx | server CPU/req | response bytes |" \
-  "per-round req/s | errors |"
-echo "|---|---:|---:|---:|---:|---:|---:|---|---:|"
+echo "| target | median req/s | p50 | p99 | vs nginx | server CPU/req | wrk CPU/req |" \
+  "response bytes | per-round req/s | errors |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---|---:|"
 for t in "${targets[@]}"; do
   # shellcheck disable=SC2086
-  printf '| %s | %.0f | %.0f us | %.0f us | %s | %.2f us | %s | %s | %s |\n' "${label[$t]}" \
-    "${med[$t]}" "$(bench_median ${p50[$t]})" "$(bench_median ${p99[$t]})" "${ratio[$t]}" \
-    "$(bench_median ${cpu[$t]})" "${response_bytes[$t]}" \
+  printf '| %s | %.0f | %.0f us | %.0f us | %s | %.2f us | %.2f us | %s | %s | %s |\n' \
+    "${label[$t]}" "${med[$t]}" "$(bench_median ${p50[$t]})" "$(bench_median ${p99[$t]})" \
+    "${ratio[$t]}" "$(bench_median ${cpu[$t]})" "$(bench_median ${wrk_cpu[$t]})" \
+    "${response_bytes[$t]}" \
     "$(printf '%.0f ' ${rps[$t]} | sed 's/ $//')" "${errors[$t]}"
 done
 echo

@@ -9,7 +9,9 @@
 #
 # usage: bench/static_vs_nginx.sh [--quick]
 # env: ROUNDS (3), DURATION seconds (10), CONNECTIONS (64), WARMUP seconds (2), SERVER_CPU (0),
-#      LOAD_CPU (1), VAR_DIR (<repo>/var), ZHIYUAN_BIN (<repo>/build/server/zhiyuan-server)
+#      LOAD_CPU (1), VAR_DIR (<repo>/var), ZHIYUAN_BIN (<repo>/build/server/zhiyuan-server),
+#      PROFILE=1: in the last round, where each server's CPU time goes per request (perf
+#      cpu-clock by symbol, strace system calls; bench/lib.sh bench_profile)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,7 +38,7 @@ dist="$repo/web/dist"
 bundle=$(cd "$dist" && ls assets/app-*.js)
 
 targets=(nginx zhiyuan)
-declare -A port rps p50 p99 cpu errors bytes
+declare -A port rps p50 p99 cpu wrk_cpu errors bytes
 used=()
 for t in "${targets[@]}"; do
   port[$t]=$(bench_free_port "${used[@]}")
@@ -86,15 +88,23 @@ for ((r = 1; r <= ROUNDS; r++)); do
       -H 'Accept-Encoding: gzip' "$(url_of "$t")" >/dev/null
     out="$BENCH_TMP/wrk-$t-r$r.txt"
     cpu0=$(bench_cpu_ns "$target_pid")
+    # wrk's own CPU: when it, not the server, limits the rate, requests/s follow its cost.
+    bench_children_cpu
+    wrk0=$BENCH_CHILDREN_US
     taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency \
       -H 'Accept-Encoding: gzip' "$(url_of "$t")" >"$out"
+    bench_children_cpu
+    wrk1=$BENCH_CHILDREN_US
     cpu1=$(bench_cpu_ns "$target_pid")
+    ((r == ROUNDS)) && bench_profile "$t" "$target_pid" taskset -c "$LOAD_CPU" wrk -t1 \
+      -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Accept-Encoding: gzip' "$(url_of "$t")"
     bench_stop_spawned "$target_pid"
     read -r v l50 l99 e n < <(bench_parse_wrk <"$out") || { cat "$out" >&2; bench_die "bad wrk output"; }
     rps[$t]+=" $v"
     p50[$t]+=" $l50"
     p99[$t]+=" $l99"
     cpu[$t]+=" $(awk -v d=$((cpu1 - cpu0)) -v n="$n" 'BEGIN {printf "%.2f", d / 1000 / n}')"
+    wrk_cpu[$t]+=" $(awk -v d=$((wrk1 - wrk0)) -v n="$n" 'BEGIN {printf "%.2f", d / n}')"
     errors[$t]=$((${errors[$t]:-0} + e))
     bench_log "round $r/$ROUNDS $t: $v req/s, p50 ${l50}us, p99 ${l99}us, errors $e"
   done
@@ -108,12 +118,13 @@ echo "static_vs_nginx: GET /$bundle (gzip, ${bytes[nginx]} bytes), wrk -t1 -c$CO
   "$ROUNDS round(s) x ${DURATION}s, servers on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU," \
   "$(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$repo" rev-parse --short HEAD)"
 echo
-echo "| target | median req/s | p50 | p99 | server CPU/req | per-round req/s | errors |"
-echo "|---|---:|---:|---:|---:|---|---:|"
+echo "| target | median req/s | p50 | p99 | server CPU/req | wrk CPU/req | per-round req/s | errors |"
+echo "|---|---:|---:|---:|---:|---:|---|---:|"
 for t in "${targets[@]}"; do
   # shellcheck disable=SC2086
-  printf '| %s | %.0f | %.0f us | %.0f us | %.2f us | %s | %s |\n' "$t" "$(bench_median ${rps[$t]})" \
-    "$(bench_median ${p50[$t]})" "$(bench_median ${p99[$t]})" "$(bench_median ${cpu[$t]})" \
+  printf '| %s | %.0f | %.0f us | %.0f us | %.2f us | %.2f us | %s | %s |\n' "$t" \
+    "$(bench_median ${rps[$t]})" "$(bench_median ${p50[$t]})" "$(bench_median ${p99[$t]})" \
+    "$(bench_median ${cpu[$t]})" "$(bench_median ${wrk_cpu[$t]})" \
     "$(printf '%.0f ' ${rps[$t]} | sed 's/ $//')" "${errors[$t]}"
 done
 echo

@@ -1,6 +1,7 @@
 #include "server/http/exchange.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <iterator>
 #include <random>
 
@@ -226,16 +227,30 @@ void append_chunk(std::string& out, std::string_view bytes) {
 
 void serialize(std::string& out, const response& res, std::string_view date,
                std::string_view request_id, bool close) {
-  fmt::format_to(std::back_inserter(out),
-                 "HTTP/1.1 {} {}\r\nServer: zhiyuan\r\nDate: {}\r\nContent-Type: {}\r\n",
-                 res.status, http::obsolete_reason(static_cast<http::status>(res.status)), date,
-                 res.content_type);
+  // Plain appends: fmt's back-inserter buffer cost more than the rest of the head (perf,
+  // bench/RESULTS.md 2026-12-07), and `out` keeps its capacity from one answer to the next.
+  const auto number = [&out](std::size_t n) {
+    char digits[24];
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+  };
+  out += "HTTP/1.1 ";
+  number(res.status);
+  out += ' ';
+  out += std::string_view(http::obsolete_reason(static_cast<http::status>(res.status)));
+  out += "\r\nServer: zhiyuan\r\nDate: ";
+  out += date;
+  out += "\r\nContent-Type: ";
+  out += res.content_type;
   if (res.stream) {
-    out += "Transfer-Encoding: chunked\r\n";
+    out += "\r\nTransfer-Encoding: chunked\r\n";
   } else {
-    fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", res.body_bytes().size());
+    out += "\r\nContent-Length: ";
+    number(res.body_bytes().size());
+    out += "\r\n";
   }
-  fmt::format_to(std::back_inserter(out), "X-Request-Id: {}\r\n", request_id);
+  out += "X-Request-Id: ";
+  out += request_id;
+  out += "\r\n";
   for (const auto& [name, value] : res.headers) {
     out += name;
     out += ": ";

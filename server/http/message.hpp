@@ -14,6 +14,8 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "server/http/body_file.hpp"
+
 namespace zhiyuan::server {
 
 namespace http = boost::beast::http;
@@ -33,6 +35,8 @@ struct response {
   /// `keep` means the bytes outlive the server (the web app's files).
   std::string_view shared_body;
   std::shared_ptr<const void> keep;
+  /// Where `shared_body` also lies in a file (body_file.hpp), for sendfile(2); fd -1: nowhere.
+  body_file_ref shared_file;
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers
   bool close = false;  ///< send Connection: close and end the connection
   /// A body too large to hold (e.g. a province-wide export): when set, the session sends the
@@ -47,6 +51,7 @@ struct response {
     body.clear();
     shared_body = {};
     keep.reset();
+    shared_file = {};
     headers.clear();
     close = false;
     stream = nullptr;
@@ -55,6 +60,12 @@ struct response {
   void share_body(std::shared_ptr<const std::string> bytes) {
     shared_body = *bytes;
     keep = std::move(bytes);
+  }
+  /// Answers with a stored body, shared and never copied (sent from its file where it has one).
+  void share_body(std::shared_ptr<const stored_body> stored) {
+    shared_body = stored->bytes;
+    shared_file = stored->file;
+    keep = std::move(stored);
   }
   /// The body, whichever way it is held.
   std::string_view body_bytes() const noexcept {

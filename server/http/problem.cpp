@@ -144,6 +144,7 @@ void set_problem(response& res, core::errc e, std::string_view detail, std::stri
   res.body.clear();
   res.shared_body = {};
   res.keep.reset();
+  res.shared_file = {};
   const std::string_view code = core::to_code(e);
   json_writer w(res.body);
   w.begin_object();

@@ -215,17 +215,20 @@ core::result<std::optional<std::int64_t>> if_match(const http_request& req) {
 }
 
 bool not_modified(request_context& ctx, std::string_view tag) {
-  std::string quoted = "\"";
+  // The header's own value is the quoted tag compared against: one string, built in place.
+  std::string& quoted = ctx.res.headers.emplace_back("ETag", std::string()).second;
+  quoted.reserve(tag.size() + 2);
+  quoted += '"';
   quoted += tag;
   quoted += '"';
   const std::string_view inm = header(ctx.request, "If-None-Match");
   const bool match = !inm.empty() && (inm == "*" || inm.find(quoted) != std::string_view::npos);
-  ctx.res.headers.emplace_back("ETag", quoted);
   if (match) {
     ctx.res.status = 304;
     ctx.res.body.clear();
     ctx.res.shared_body = {};
     ctx.res.keep.reset();
+    ctx.res.shared_file = {};
   }
   return match;
 }

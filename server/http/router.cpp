@@ -1,7 +1,6 @@
 #include "server/http/router.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <stdexcept>
 
 namespace zhiyuan::server {
@@ -20,11 +19,12 @@ void for_each_segment(std::string_view path, Fn&& fn) {
   }
 }
 
+// ASCII case folding: header names are ASCII, and std::tolower's locale lookup per character
+// ran for every header of every answer.
 bool same_name(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
+  const auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [&fold](char x, char y) { return fold(x) == fold(y); });
 }
 
 }  // namespace
@@ -74,6 +74,7 @@ router::router(std::vector<route_spec> routes) : routes_(std::move(routes)) {
         throw std::invalid_argument("duplicate route " + r.pattern);
       }
     }
+    prefixes_.push_back(r.pattern.substr(0, r.pattern.find('{')));
     segments_.push_back(std::move(segs));
     names_.push_back(std::string(http::to_string(r.method)) + " " + r.pattern);
   }
@@ -113,12 +114,15 @@ route_match router::match(http::verb method, std::string_view path) const {
   route_match m;
   std::vector<std::string_view> allowed;
   route_params params;
+  const bool rooted = path.starts_with('/');
   // Fallbacks ({*rest}) only for paths no other pattern matches.
   const auto is_fallback = [this](std::size_t i) {
     return !segments_[i].empty() && segments_[i].back().is_rest;
   };
   for (int pass = 0; pass < 2 && allowed.empty(); ++pass) {
     for (std::size_t i = 0; i < routes_.size(); ++i) {
+      // A path not starting with the route's literal prefix cannot match: no splitting then.
+      if (rooted && !path.starts_with(prefixes_[i])) continue;
       if (is_fallback(i) != (pass == 1) || !match_pattern(segments_[i], path, params)) continue;
       if (routes_[i].method == method) {
         m.outcome = route_match::kind::found;

@@ -112,6 +112,8 @@ class router {
 
   std::vector<route_spec> routes_;
   std::vector<std::vector<segment>> segments_;
+  /// What every path a route matches starts with: its pattern up to the first parameter.
+  std::vector<std::string> prefixes_;
   std::vector<std::string> names_;
 };
 

@@ -9,6 +9,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -35,8 +37,8 @@
 #include "server/http/exchange.hpp"
 #include "server/http/listener.hpp"
 #include "server/http/log.hpp"
+#include "server/http/uring_connection.hpp"
 #include "server/http/uring_ring.hpp"
-#include "server/http/uring_send.hpp"
 
 namespace zhiyuan::server {
 namespace {
@@ -79,6 +81,12 @@ class http_server::uring_worker {
   // ties it to this thread. `ready` gets why it could not be created, or nothing.
   void run(std::promise<std::optional<std::string>>& ready) {
     waker_.loop_thread = std::this_thread::get_id();
+    // sendfile(2) has no MSG_NOSIGNAL: a client gone mid-body must give EPIPE, not kill the
+    // process, whatever the program embedding the transport does with SIGPIPE.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
     ring_ = std::make_unique<uring::ring>();
     if (auto why = ring_->init()) {
       ring_.reset();
@@ -104,29 +112,7 @@ class http_server::uring_worker {
   }
 
  private:
-  struct connection {
-    int fd = -1;
-    std::uint32_t generation = 0;
-    std::optional<client_origin> origin;  ///< the client: TCP peer, PROXY header, X-Forwarded-For
-    std::string in;                       ///< received bytes not parsed yet
-    std::string out;                      ///< answers waiting for the send in flight
-    std::vector<uring::shared_piece> pieces;  ///< shared bodies placed in `out`
-    uring::outgoing sending;
-    std::optional<request_parser> parser;
-    std::optional<exchange> ex;  ///< the request being answered
-    response res;
-    std::string chunk;  ///< a stream step's bytes
-    clock::time_point deadline = clock::time_point::max();
-    bool head_done = false;
-    bool recv_armed = false;
-    bool send_inflight = false;
-    bool busy = false;       ///< a coroutine runs for it (handler, admission, stream step)
-    bool streaming = false;  ///< a chunked body is being sent
-    bool close_after = false;
-    bool closing = false;  ///< no further request: shut down once `out` is sent
-    bool shut = false;
-    bool timed_out = false;
-  };
+  using connection = uring::connection;
 
   using executor = uring::waking_executor<asio::io_context::executor_type>;
 
@@ -188,7 +174,8 @@ class http_server::uring_worker {
 
   void arm_accept() {
     io_uring_sqe* sqe = ring_->sqe();
-    io_uring_prep_multishot_accept(sqe, listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    // Non-blocking: send_now's sendfile(2) must not wait for a client that does not read.
+    io_uring_prep_multishot_accept(sqe, listener_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     io_uring_sqe_set_data64(sqe, uring::pack({op::accept, 0, 0}));
     accept_armed_ = true;
   }
@@ -210,11 +197,17 @@ class http_server::uring_worker {
     io_uring_sqe_set_data64(sqe, uring::pack({op::recv, c.generation, slot}));
     c.recv_armed = true;
   }
-  // Sends what `out` holds unless a send is in flight; its completion sends the rest.
-  void flush(std::uint32_t slot, connection& c) {
-    if (c.send_inflight || c.out.empty() || c.shut) return;
+  // Sends what `out` holds unless a send is in flight; its completion sends the rest. True when
+  // it all went at once (outgoing::send_now): no completion will follow.
+  bool flush(std::uint32_t slot, connection& c) {
+    if (c.send_inflight || c.out.empty() || c.shut) return false;
     c.sending.take(c.out, c.pieces);
+    if (c.sending.send_now(c.fd)) {
+      after_output(slot, c);
+      return true;
+    }
     submit_send(slot, c);
+    return false;
   }
   void submit_send(std::uint32_t slot, connection& c) {
     io_uring_sqe* sqe = ring_->sqe();
@@ -339,6 +332,13 @@ class http_server::uring_worker {
   // appended to `out` and sent together; stops at an incomplete request, a handler that waits,
   // or too many unsent answers.
   void process(std::uint32_t slot, connection& c) {
+    // Answers sent at once free room for requests held back while they were too far behind.
+    do {
+      parse_and_answer(slot, c);
+    } while (flush(slot, c) && !c.in.empty() && !c.busy && !c.closing);
+  }
+
+  void parse_and_answer(std::uint32_t slot, connection& c) {
     const auto& cfg = owner_.settings_;
     while (!c.busy && !c.closing && c.out.size() < out_limit &&
            c.pieces.size() < shared_pieces_limit) {
@@ -374,7 +374,6 @@ class http_server::uring_worker {
         start_body(c);
       }
     }
-    flush(slot, c);
   }
 
   // Lets the body come: the interim answer to a client that asked for it, then eager parsing.
@@ -433,7 +432,7 @@ class http_server::uring_worker {
     const bool close = c.ex->finish(owner_.draining()) || c.timed_out;
     c.ex->serialize_into(c.out, clock_.http_date(), close);
     if (const auto body = body_by_reference(c.res); !body.empty()) {
-      c.pieces.push_back({c.out.size(), body, c.res.keep});
+      c.pieces.push_back({c.out.size(), body, c.res.keep, c.res.shared_file});
     }
     if (c.res.stream) {
       c.streaming = true;

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "server/http/body_file.hpp"
+
 namespace zhiyuan::server::uring {
 
 /// A shared body queued after the first `at` bytes of a connection's serialised answers.
@@ -21,6 +23,7 @@ struct shared_piece {
   std::size_t at = 0;
   std::string_view bytes;
   std::shared_ptr<const void> keep;
+  body_file_ref file;  ///< where the bytes also lie in a file, for sendfile(2)
 };
 
 class outgoing {
@@ -33,6 +36,11 @@ class outgoing {
   std::string_view plain() const noexcept;
   /// With shared bodies: the message for sendmsg(2) of the bytes left to send.
   const msghdr* message();
+  /// When a body lies in a file and few pieces are queued: sends what the socket (non-blocking)
+  /// takes at once, text by send(2) and file-backed bodies by sendfile(2), which hands the
+  /// kernel their pages instead of a copy, and counts it sent. True when every byte went; the
+  /// rest, if any, is for the ring.
+  bool send_now(int sock);
   /// Counts `n` more bytes as sent; returns true, and lets go of every buffer, when all were.
   bool advance(std::size_t n);
 

@@ -30,10 +30,13 @@ constexpr std::string_view allowed_request_headers =
     "traceparent";
 constexpr std::string_view exposed_headers = "ETag, Retry-After, X-Request-Id, Location";
 
+// ASCII case folding (header names are ASCII): std::tolower's locale lookup ran per character
+// of every header of every answer.
 bool has_header(const response& res, std::string_view name) {
+  const auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
   return std::any_of(res.headers.begin(), res.headers.end(), [&](const auto& h) {
     return std::equal(h.first.begin(), h.first.end(), name.begin(), name.end(),
-                      [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+                      [&fold](char a, char b) { return fold(a) == fold(b); });
   });
 }
 
@@ -81,11 +84,14 @@ void answer_file(request_context& ctx, const static_file& f, bool fallback) {
   if (!f.br.empty() && accepts(encodings, "br")) {
     res.headers.emplace_back("Content-Encoding", "br");
     res.shared_body = f.br;
+    res.shared_file = f.br_file;
   } else if (!f.gzip.empty() && accepts(encodings, "gzip")) {
     res.headers.emplace_back("Content-Encoding", "gzip");
     res.shared_body = f.gzip;
+    res.shared_file = f.gzip_file;
   } else {
     res.shared_body = f.identity;
+    res.shared_file = f.identity_file;
   }
 }
 
@@ -110,7 +116,10 @@ bool origin_allowed(const web_context& web, std::string_view origin) {
 
 void add_headers(request_context& ctx, const web_context& web) {
   auto& h = ctx.res.headers;
-  h.emplace_back("X-Content-Type-Options", "nosniff");
+  // secure_defaults has given most answers nosniff already: once is enough.
+  if (!has_header(ctx.res, "X-Content-Type-Options")) {
+    h.emplace_back("X-Content-Type-Options", "nosniff");
+  }
   h.emplace_back("Referrer-Policy", "no-referrer");
   if (!has_header(ctx.res, "Content-Security-Policy")) {
     h.emplace_back("Content-Security-Policy", std::string(api_policy));

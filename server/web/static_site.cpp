@@ -93,6 +93,12 @@ static_site static_site::load(const std::string& root, const site_limits& limits
       throw std::runtime_error("server.web_root: more than " + std::to_string(limits.max_bytes) +
                                " bytes");
     }
+    if (!site.arena_) site.arena_ = body_arena::create("zhiyuan-web");
+    if (site.arena_) {
+      f.identity_file = site.arena_->mirror(f.identity);
+      if (!f.br.empty()) f.br_file = site.arena_->mirror(f.br);
+      if (!f.gzip.empty()) f.gzip_file = site.arena_->mirror(f.gzip);
+    }
     std::string url = fs::relative(p, root).generic_string();
     url.insert(url.begin(), '/');
     site.files_.emplace(std::move(url), std::move(f));

@@ -6,8 +6,11 @@
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+
+#include "server/http/body_file.hpp"
 
 namespace zhiyuan::server::web {
 
@@ -17,6 +20,8 @@ struct static_file {
   std::string_view cache;  ///< the Cache-Control value
   std::string identity;    ///< the bytes
   std::string br, gzip;    ///< precompressed variants, empty when the build made none
+  /// Where each variant also lies in the site's memory file, for sendfile(2) (fd -1: nowhere).
+  body_file_ref identity_file, br_file, gzip_file;
 };
 
 /// Limits on what is loaded: a web root is a small, built thing.
@@ -39,6 +44,7 @@ class static_site {
 
  private:
   std::map<std::string, static_file, std::less<>> files_;  ///< by URL path ("/a/b.js")
+  std::shared_ptr<body_arena> arena_;  ///< the files' memory file, shared by copies of the site
 };
 
 /// Whether `name` carries a content hash the build put in it ("index-3fa9c1d2.js"): such files

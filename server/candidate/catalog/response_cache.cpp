@@ -21,12 +21,11 @@ void response_cache::put(std::string_view key, std::string_view etag, std::strin
   if (map_.find(key) != map_.end()) return;
   while (!order_.empty() && (map_.size() >= max_entries_ || bytes_ + size > max_bytes_)) {
     auto old = map_.find(order_.front());
-    bytes_ -= order_.front().size() + old->second.etag.size() + old->second.body->size();
+    bytes_ -= order_.front().size() + old->second.etag.size() + old->second.body->bytes.size();
     map_.erase(old);
     order_.pop_front();
   }
-  map_.emplace(std::string(key),
-               entry{std::string(etag), std::make_shared<const std::string>(body)});
+  map_.emplace(std::string(key), entry{std::string(etag), store_body(arena_, std::string(body))});
   order_.emplace_back(key);
   bytes_ += size;
 }

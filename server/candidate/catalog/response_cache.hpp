@@ -12,6 +12,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "server/http/body_file.hpp"
 #include "server/http/message.hpp"
 
 namespace zhiyuan::server {
@@ -21,7 +22,9 @@ class response_cache {
   /// At most `max_entries` responses and `max_bytes` of keys, tags and bodies; a single response
   /// over a quarter of `max_bytes` is not kept.
   explicit response_cache(std::size_t max_entries = 4096, std::size_t max_bytes = 64u << 20)
-      : max_entries_(max_entries), max_bytes_(max_bytes) {}
+      : max_entries_(max_entries),
+        max_bytes_(max_bytes),
+        arena_(body_arena::create("zhiyuan-cache")) {}
 
   /// On a hit answers the request (the body, shared with the cache: response::shared_body; or
   /// a 304 when If-None-Match holds the tag) and returns true.
@@ -42,7 +45,8 @@ class response_cache {
   };
   struct entry {
     std::string etag;
-    std::shared_ptr<const std::string> body;  ///< answered by reference, never copied
+    /// Answered by reference, never copied: sent from its memory file where it has one.
+    std::shared_ptr<const stored_body> body;
   };
 
   std::size_t max_entries_;
@@ -51,6 +55,7 @@ class response_cache {
   std::unordered_map<std::string, entry, string_hash, std::equal_to<>> map_;
   std::deque<std::string> order_;  // insertion order, for eviction
   std::size_t bytes_ = 0;
+  std::shared_ptr<body_arena> arena_;  ///< null where memory files are refused
 };
 
 }  // namespace zhiyuan::server

@@ -1,5 +1,7 @@
 #include "server/candidate/catalog/snapshot.hpp"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include "core/plan_filter.hpp"
@@ -42,7 +44,9 @@ std::shared_ptr<const catalog_snapshot> catalog_state::current() {
 void key_part(std::string& key, std::string_view name, std::string_view value) {
   key += name;
   key += '=';
-  key += std::to_string(value.size());
+  // The length without a temporary string: keys are built for every cached answer.
+  char digits[24];
+  key.append(digits, std::to_chars(digits, digits + sizeof digits, value.size()).ptr);
   key += ':';
   key += value;
   key += ';';

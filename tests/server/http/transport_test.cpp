@@ -22,6 +22,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "server/http/body_file.hpp"
 #include "server/http/listener.hpp"
 #include "server/http/uring_ring.hpp"
 #include "tests/support/http_client.hpp"
@@ -186,6 +187,13 @@ std::shared_ptr<const std::string> shared_bytes() {
   return bytes;
 }
 
+// The same bytes kept in a memory file: the native loop sends them with sendfile(2).
+std::shared_ptr<const stored_body> stored_bytes() {
+  static const auto arena = body_arena::create("transport-test");
+  static const auto body = store_body(arena, *shared_bytes());
+  return body;
+}
+
 std::vector<route_spec> routes_on(foreign_thread& pool) {
   std::vector<route_spec> r;
   r.push_back({http::verb::get,
@@ -209,6 +217,10 @@ std::vector<route_spec> routes_on(foreign_thread& pool) {
   r.push_back({http::verb::get,
                "/shared",
                sync_handler([](request_context& ctx) { ctx.res.share_body(shared_bytes()); }),
+               {}});
+  r.push_back({http::verb::get,
+               "/stored",
+               sync_handler([](request_context& ctx) { ctx.res.share_body(stored_bytes()); }),
                {}});
   // Waits on a timer of the loop's io_context for {ms} milliseconds.
   r.push_back({http::verb::get,
@@ -325,6 +337,54 @@ TEST_P(transport_test, more_shared_bodies_than_one_send_can_carry_all_arrive) {
     auto r = c.read_reply();
     ASSERT_TRUE(r) << i;
     ASSERT_EQ(r->body.size(), bytes->size()) << i;
+  }
+}
+
+// Bodies kept in a memory file go out by sendfile(2), more than the socket takes at once, in
+// their place between the heads and bodies of a pipelined batch.
+TEST_P(transport_test, bodies_from_a_memory_file_arrive_whole_and_in_order) {
+  start();
+  const auto stored = stored_bytes();
+  ASSERT_GE(stored->file.fd, 0);
+  test::raw_connection c(port());
+  for (int round = 0; round < 2; ++round) {
+    std::string batch;
+    for (int i = 0; i < 5; ++i) {
+      batch += i % 2 == 0 ? "GET /stored HTTP/1.1\r\nHost: x\r\n\r\n"
+                          : "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n";
+    }
+    c.send(batch);
+    for (int i = 0; i < 5; ++i) {
+      auto r = c.read_reply();
+      ASSERT_TRUE(r) << round << "/" << i;
+      if (i % 2 == 0) {
+        EXPECT_TRUE(r->body == stored->bytes) << i << ": " << r->body.size() << " bytes";
+      } else {
+        EXPECT_EQ(r->body, "{\"peer\":\"127.0.0.1\"}") << i;
+      }
+    }
+  }
+}
+
+// A client that asks for file-backed bodies and reads nothing fills its socket: the loop does
+// not wait for it (the socket is non-blocking), another client is answered meanwhile, and the
+// stalled one gets every byte once it reads.
+TEST_P(transport_test, a_client_that_does_not_read_stalls_only_itself) {
+  start();
+  const auto stored = stored_bytes();
+  test::raw_connection stalled(port());
+  std::string batch;
+  for (int i = 0; i < 20; ++i) batch += "GET /stored HTTP/1.1\r\nHost: x\r\n\r\n";
+  stalled.send(batch);
+  test::raw_connection other(port());
+  other.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto r = other.read_reply();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  for (int i = 0; i < 20; ++i) {
+    auto s = stalled.read_reply();
+    ASSERT_TRUE(s) << i;
+    ASSERT_TRUE(s->body == stored->bytes) << i;
   }
 }
 
