@@ -6,7 +6,7 @@
 #             of the server and of the whole PostgreSQL cluster (utime + stime from /proc, reaped
 #             backends included) idle for IDLE seconds, then under four one-kind mixes (sign-ins;
 #             formal submissions; draft saves and favourites; deadline-surge's reads) at each of
-#             CAL_RATES for CAL_DURATION seconds. The requests the server answered in each window
+#             CAL_RATES for CAL_DURATION seconds, twice (forward, then in reverse order). The requests the server answered in each window
 #             are counted by kind from its /metrics (the sign-ins, pledges and draft reads a
 #             generator sends first included); bench/capacity_fit.py solves the CPU per request of
 #             each kind by least squares (cores = idle + sum of rate x CPU per request).
@@ -16,7 +16,8 @@
 #             achieved mix, not the scenario's weights) with the calibrated inputs (this run's,
 #             else INPUTS, default bench/capacity_inputs.json); prints predicted vs measured and
 #             `target capacity_model_error_pct` (the largest error).
-#   capacity  calibrate, then validate.
+#   capacity  calibrate and validate, the validation runs between the two calibration passes
+#             (ABBA: the machine's drift lands in both alike).
 #             A window opens once the generator has read its accounts and closes when it has
 #             stopped; its reconciliation runs after the window (--acks, --reconcile-acks).
 #   shard     deadline-surge's mix at SHARD_RATE for SHARD_DURATION seconds, SHARD_CYCLES times
@@ -30,7 +31,7 @@
 #
 # usage: bench/capacity_check.sh [calibrate] [validate] [capacity] [shard]  (no argument: capacity shard)
 # env: BUILD_DIR (<repo>/build), VAR_DIR (BUILD_DIR/bench-capacity-var), CANDIDATES (20000),
-#      CAL_RATES ("30 120"), CAL_DURATION (40 s), RATES ("60 180"), DURATION (60 s), IDLE (10),
+#      CAL_RATES ("30 120"), CAL_DURATION (25 s), RATES ("60 180"), DURATION (60 s), IDLE (10),
 #      WARMUP (20 s of deadline-surge at WARMUP_RATE, 100/s, before the capacity modes),
 #      INPUTS, SHARD_RATE (40), SHARD_DURATION (40 s), SHARD_CYCLES (2), SHARD_CPU (the last),
 #      UPDATE (0), KEEP_TMP=1 keeps the logs. Everything stays on
@@ -57,7 +58,7 @@ BUILD_DIR=${BUILD_DIR:-$repo/build}
 VAR_DIR=${VAR_DIR:-$BUILD_DIR/bench-capacity-var}
 CANDIDATES=${CANDIDATES:-20000}
 CAL_RATES=${CAL_RATES:-"30 120"}
-CAL_DURATION=${CAL_DURATION:-40}
+CAL_DURATION=${CAL_DURATION:-25}
 IDLE=${IDLE:-10}
 RATES=${RATES:-"60 180"}
 SHARD_RATE=${SHARD_RATE:-40}
@@ -194,28 +195,44 @@ cal_scenario() {
   echo "$out"
 }
 
-mode_calibrate() {
-  local rate kind windows=$BENCH_TMP/cal.txt before after
-  declare -A mixes=(
-    [sign-in]='login = 1'
-    [submit]='submit = 1'
-    [write]=$'draft_save = 20\nfavorite_put = 6'
-    [read]=$'schedule = 3\nplans_browse = 20\nplans_page = 12\nscores = 4\nreceipt_view = 8'
-  )
+declare -A cal_mixes=(
+  [sign-in]='login = 1'
+  [submit]='submit = 1'
+  [write]=$'draft_save = 20\nfavorite_put = 6'
+  [read]=$'schedule = 3\nplans_browse = 20\nplans_page = 12\nscores = 4\nreceipt_view = 8'
+)
+
+cal_idle() {
+  local before after
   bench_log "idle for ${IDLE}s"
   before=$(snapshot)
   sleep "$IDLE"
   after=$(snapshot)
-  echo "idle $(window "$before" "$after")" >"$windows"
+  echo "idle $(window "$before" "$after")" >"$BENCH_TMP/cal.txt"
+}
+
+# cal_pass PASS forward|reverse: each kind's mix at each of CAL_RATES, in that order or the
+# reverse one: two passes around the validation runs (ABBA) put the machine's drift (other
+# helpers' builds) as much into the calibration as into the validation.
+cal_pass() {
+  local items=() i kind rate
   for rate in $CAL_RATES; do
-    for kind in sign-in submit write read; do
-      measure "cal-$kind-$rate" "$(cal_scenario "$kind" "${mixes[$kind]}")" "$rate" "$CAL_DURATION" >>"$windows"
-    done
+    for kind in sign-in submit write read; do items+=("$kind $rate"); done
   done
+  for ((i = 0; i < ${#items[@]}; i++)); do
+    [[ $2 == reverse ]] && read -r kind rate <<<"${items[${#items[@]} - 1 - i]}" ||
+      read -r kind rate <<<"${items[i]}"
+    measure "cal-$kind-$rate-$1" "$(cal_scenario "$kind" "${cal_mixes[$kind]}")" "$rate" \
+      "$CAL_DURATION" >>"$BENCH_TMP/cal.txt"
+  done
+}
+
+cal_fit() {
+  local windows=$BENCH_TMP/cal.txt
   printf '{"date": "%s", "command": "%s", "load_average": "%s"}\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" \
-    "UPDATE=$UPDATE CANDIDATES=$CANDIDATES CAL_RATES='$CAL_RATES' CAL_DURATION=$CAL_DURATION bench/capacity_check.sh calibrate" \
+    "UPDATE=$UPDATE CANDIDATES=$CANDIDATES CAL_RATES='$CAL_RATES' CAL_DURATION=$CAL_DURATION bench/capacity_check.sh ${modes[*]}" \
     "$(uptime | sed 's/.*load average: //')" >"$BENCH_TMP/meta.json"
-  echo "capacity model calibrated: each kind's mix at $CAL_RATES/s offered, ${CAL_DURATION}s each" \
+  echo "capacity model calibrated: each kind's mix at $CAL_RATES/s offered, ${CAL_DURATION}s each, two passes" \
     "(window: name seconds server_s postgresql_s requests sign-ins submits writes reads 201s WAL_B history_B):"
   sed 's/^/  /' "$windows"
   python3 "$repo/bench/capacity_fit.py" fit "$repo/bench/capacity_inputs.json" "$BENCH_TMP/capacity_inputs.json" \
@@ -227,10 +244,21 @@ mode_calibrate() {
   fi
 }
 
-mode_validate() {
-  local rate windows=$BENCH_TMP/val.txt lines worst
-  : >"$windows"
-  for rate in $RATES; do measure "val-$rate" "$scenario" "$rate" "$DURATION" >>"$windows"; done
+mode_calibrate() {
+  cal_idle
+  cal_pass 1 forward
+  cal_pass 2 reverse
+  cal_fit
+}
+
+val_runs() {
+  local rate
+  : >"$BENCH_TMP/val.txt"
+  for rate in $RATES; do measure "val-$rate" "$scenario" "$rate" "$DURATION" >>"$BENCH_TMP/val.txt"; done
+}
+
+val_check() {
+  local windows=$BENCH_TMP/val.txt lines worst
   echo "capacity model validated on deadline-surge at $RATES/s offered, ${DURATION}s each (inputs: $inputs):"
   sed 's/^/  window /' "$windows"
   lines=$(python3 "$repo/bench/capacity_fit.py" check "$capacity" "$inputs" "$windows")
@@ -242,9 +270,19 @@ mode_validate() {
   targets+=("target capacity_model_error_pct: $worst (goal <= 20)   # deadline-surge at $RATES/s offered, ${DURATION}s each; inputs $(basename "$inputs") measured $(json "$inputs" 'd["measured"]["date"]')")
 }
 
+mode_validate() {
+  val_runs
+  val_check
+}
+
+# Calibration pass, validation runs, calibration pass in reverse, then the fit and the check.
 mode_capacity() {
-  mode_calibrate
-  mode_validate
+  cal_idle
+  cal_pass 1 forward
+  val_runs
+  cal_pass 2 reverse
+  cal_fit
+  val_check
 }
 pct_of() { json "$1" "d['overall']['$2']"; }
 
