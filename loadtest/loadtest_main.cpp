@@ -109,6 +109,7 @@ struct cli {
   std::string json_file;
   std::string html_file;
   std::string acks_file;
+  std::string latencies_file;
   std::vector<std::string> fault_texts;
   std::string shard_text;
   std::vector<std::string> merge_files;
@@ -132,6 +133,10 @@ void add_options(CLI::App& app, cli& c) {
   app.add_option("--html", c.html_file, "write a self-contained HTML report to this file");
   app.add_option("--acks", c.acks_file,
                  "write every acknowledged submission (exam_no batch version hash key) here");
+  app.add_option("--latencies", c.latencies_file,
+                 "write every answered request's latency (microseconds, one a line, at most "
+                 "10 million per thread) here: percentiles of merged shards can be checked "
+                 "against the union of their requests");
   app.add_flag("--no-reconcile", c.no_reconcile,
                "do not check the acknowledged submissions against the database");
   app.add_option("--fault", c.fault_texts,
@@ -242,6 +247,19 @@ int merge_only(const cli& c) {
   return conclude(c, s, report);
 }
 
+// --latencies: one a line; a run that answered more than the file may hold fails rather than
+// leave an incomplete list to compare with.
+void write_latencies(const std::string& file, const loadtest::run_report& report) {
+  if (report.latencies_dropped > 0) {
+    throw std::runtime_error(fmt::format("--latencies: {} answers past the limit were not kept",
+                                         report.latencies_dropped));
+  }
+  std::string lines;
+  lines.reserve(report.latencies_us.size() * 8);
+  for (const auto us : report.latencies_us) lines += fmt::format("{}\n", us);
+  loadtest::write_file(file, lines);
+}
+
 // The acks file, the reconciliation, the reports and the checks of a finished run; its exit
 // status.
 int conclude(const cli& c, const loadtest::scenario& s, const loadtest::run_report& report) {
@@ -309,7 +327,9 @@ int run(int argc, char** argv) {
   fmt::print("scenario {}: {:.1f}s of phases, {} candidates, target {}:{}, {} threads\n", s->name,
              s->phases_duration_s(), accounts.size(), c.opt.host, c.opt.port, c.opt.threads);
   std::fflush(stdout);
+  if (!c.latencies_file.empty()) c.opt.keep_latencies = 10'000'000;
   const auto report = loadtest::run(*s, accounts, c.opt);
+  if (!c.latencies_file.empty()) write_latencies(c.latencies_file, report);
   return conclude(c, *s, report);
 }
 

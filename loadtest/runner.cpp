@@ -77,6 +77,7 @@ class worker {
                 fmt::format("{:x}", std::chrono::duration_cast<std::chrono::milliseconds>(
                                         std::chrono::system_clock::now().time_since_epoch())
                                         .count())) {
+    if (opt.keep_latencies > 0) tally_.keep_latencies(opt.keep_latencies);
     for (std::size_t i = index; i < accounts.size(); i += opt.threads) {
       candidates_.push_back({&accounts[i]});
     }

@@ -45,6 +45,8 @@ struct run_options {
   /// The dispatcher sleeps at least this long between wake-ups: arrivals closer together go out
   /// together, each at most this late (latency is still measured from its intended time).
   unsigned dispatch_tick_us = 100;
+  /// Per thread: keep this many answered requests' latencies (run_report::latencies_us); 0: none.
+  std::size_t keep_latencies = 0;
 };
 
 /// Runs `s` against opt.host:opt.port as the given candidates (candidate i of the scenario's pool

@@ -121,6 +121,11 @@ void tally::answer(const answered& a) {
     if (a.ok) target->admitted.record(a.latency_us);
   }
   ph.overall.record(a.latency_us);
+  if (latencies_.size() < latency_limit_) {
+    latencies_.push_back(a.latency_us);
+  } else if (latency_limit_ > 0) {
+    ++latencies_dropped_;
+  }
   const auto second = static_cast<std::size_t>(std::max<std::int64_t>(
       0, std::chrono::duration_cast<std::chrono::seconds>(a.done - start_).count()));
   if (seconds_.size() <= second) seconds_.resize(second + 1);
@@ -159,6 +164,8 @@ void merge_tallies(std::span<const tally* const> threads, run_report& r) {
     r.unreadable_receipts += t.unreadable_receipts;
     r.foreign_receipts += t.foreign_receipts;
     r.acks.insert(r.acks.end(), t.acks.begin(), t.acks.end());
+    r.latencies_us.insert(r.latencies_us.end(), t.latencies_.begin(), t.latencies_.end());
+    r.latencies_dropped += t.latencies_dropped_;
     if (i > 0) merge_phases(t.phases_, r.phases);
   }
   for (const auto& a : r.actions) r.overall.merge(a.latency);

@@ -109,6 +109,10 @@ struct run_report {
   std::vector<fault_report> faults;
   /// Every formal submission the server acknowledged (201, or 200 for a replay), in no order.
   std::vector<core::held_receipt> acks;
+  /// With run_options::keep_latencies: each answered request's latency (microseconds, as the
+  /// overall histogram recorded it), in no order, and those not kept past the limit.
+  std::vector<std::uint64_t> latencies_us;
+  std::uint64_t latencies_dropped = 0;
 
   std::uint64_t arrivals() const noexcept;
   std::uint64_t sent() const noexcept;
@@ -146,6 +150,8 @@ class tally {
   /// The sign-ins, pledges and draft reads an arrival needed first, and the failed ones.
   void setup(std::size_t phase, std::uint64_t requests, std::uint64_t errors);
   void setup_latency(std::uint64_t us) { setup_latency_.record(us); }
+  /// Keeps each answered request's latency too, at most `limit` of them (run_report::latencies_us).
+  void keep_latencies(std::size_t limit) { latency_limit_ = limit; }
   void answer(const answered& a);
 
   std::uint64_t pages_followed = 0;
@@ -174,6 +180,9 @@ class tally {
   std::uint64_t setup_errors_ = 0;
   histogram setup_latency_;
   std::chrono::steady_clock::time_point last_answer_{};
+  std::size_t latency_limit_ = 0;
+  std::vector<std::uint64_t> latencies_;
+  std::uint64_t latencies_dropped_ = 0;
 };
 
 /// Merges the threads' tallies into `r`: actions, phases, setup, receipts and the per-second

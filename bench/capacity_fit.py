@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""The arithmetic of bench/capacity_check.sh (issue 22); Python 3 standard library only.
+
+A window file has one measured window per line:
+  NAME SECONDS SERVER_CPU_S PG_CPU_S REQUESTS SIGN_INS SUBMITS WRITES READS SUBMITS_201 WAL_B HISTORY_B
+(the counts are the requests the server answered in the window, by kind; the first line of a
+calibration file is the idle window).
+
+  capacity_fit.py fit BASE_INPUTS OUT_INPUTS CAL_WINDOWS META_JSON
+      per kind of request (sign-in, formal submission, other write, read) the CPU of the server
+      and of PostgreSQL: least squares over the calibration windows of
+      cpu_s = base_cores x seconds + sum over kinds of count x cpu_per_request
+  capacity_fit.py check CAPACITY_SCRIPT INPUTS VAL_WINDOWS
+      for each validation window, zhiyuan-capacity --rate ... at the rates of each kind the server
+      answered, against the CPU measured; the last line is the largest |error| in percent.
+  capacity_fit.py mix INPUTS VAL_WINDOWS
+      writes the shares of each kind the server answered over the windows into INPUTS' "mix"
+      (the default split of zhiyuan-capacity --rate and of a province's requests).
+"""
+import json
+import subprocess
+import sys
+
+KINDS = ("sign_in", "submit", "write", "read")
+FIELDS = ("seconds", "server", "postgresql", "requests") + KINDS + ("submits_201", "wal", "history")
+
+
+def windows(path):
+    out = []
+    for line in open(path):
+        parts = line.split()
+        if parts:
+            out.append({"name": parts[0], **dict(zip(FIELDS, (float(x) for x in parts[1:])))})
+    return out
+
+
+def solve(a, b):
+    """Solves the square system a x = b by Gaussian elimination with partial pivoting."""
+    n = len(b)
+    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
+        if abs(m[pivot][col]) < 1e-12:
+            sys.exit(f"capacity_fit: the calibration runs do not separate '{KINDS[col]}'")
+        m[col], m[pivot] = m[pivot], m[col]
+        for r in range(n):
+            if r != col:
+                f = m[r][col] / m[col][col]
+                m[r] = [x - f * y for x, y in zip(m[r], m[col])]
+    return [m[i][n] / m[i][i] for i in range(n)]
+
+
+def least_squares(rows, ys):
+    """x minimising sum (row . x - y)^2, each row weighted by 1 / y (relative errors count)."""
+    n = len(rows[0])
+    w = [1 / max(y, 1e-9) for y in ys]
+    ata = [[sum(wi * wi * r[i] * r[j] for r, wi in zip(rows, w)) for j in range(n)] for i in range(n)]
+    aty = [sum(wi * wi * r[i] * y for r, y, wi in zip(rows, ys, w)) for i in range(n)]
+    return solve(ata, aty)
+
+
+def bounded_fit(rows, ys, lower):
+    """least_squares with each unknown at least its `lower` bound: an unknown that comes out
+    below it is fixed there and the others are solved again (at most once per unknown).
+    The first unknown is base_cores (a busy process burns at least its idle CPU: wake-ups, the
+    writer's commits, timers); the others are per-request costs (never negative: PostgreSQL
+    does next to nothing for a read the server answers from memory)."""
+    fixed = {}
+    for _ in range(len(lower)):
+        free = [i for i in range(len(lower)) if i not in fixed]
+        x = least_squares([[row[i] for i in free] for row in rows],
+                          [y - sum(row[i] * v for i, v in fixed.items()) for row, y in zip(rows, ys)])
+        below = [(x[j] - lower[i], i) for j, i in enumerate(free) if x[j] < lower[i]]
+        if not below:
+            out = [0.0] * len(lower)
+            for j, i in enumerate(free):
+                out[i] = x[j]
+            for i, v in fixed.items():
+                out[i] = v
+            return out
+        fixed[min(below)[1]] = lower[min(below)[1]]
+    return lower
+
+
+def fit(base, out, cal_path, meta_path):
+    d = json.load(open(base))
+    cal = windows(cal_path)
+    idle, runs = cal[0], cal[1:]
+    meta = json.load(open(meta_path))
+    for key in ("fixed_cores", "us_per_request", "login_share", "submit_share",
+                "wal_bytes_per_submission"):
+        d.pop(key, None)
+    d["idle_cores"] = {p: idle[p] / idle["seconds"] for p in ("server", "postgresql")}
+    d["base_cores"], d["cpu_us"] = {}, {}
+    residuals = {}
+    for p in ("server", "postgresql"):
+        rows = [[r["seconds"]] + [r[k] for k in KINDS] for r in runs]
+        x = bounded_fit(rows, [r[p] for r in runs], [d["idle_cores"][p]] + [0.0] * len(KINDS))
+        d["base_cores"][p] = x[0]
+        d["cpu_us"][p] = {k: v * 1e6 for k, v in zip(KINDS, x[1:])}
+        residuals[p] = [sum(a * b for a, b in zip(row, x)) / r[p] * 100 - 100
+                        for row, r in zip(rows, runs)]
+    total = lambda f: sum(r[f] for r in runs)
+    d["wal_bytes_per_request"] = total("wal") / total("requests")
+    d["history_bytes_per_submission"] = total("history") / max(total("submits_201"), 1)
+    d["measured"] = dict(meta, calibration_runs=[
+        {"name": r["name"], "seconds": round(r["seconds"], 3),
+         **{k: int(r[k]) for k in ("requests",) + KINDS},
+         "server_cpu_s": r["server"], "postgresql_cpu_s": r["postgresql"],
+         "fit_error_pct": {p: round(residuals[p][i], 1) for p in residuals} if i >= 0 else None}
+        for i, r in [(-1, idle)] + list(enumerate(runs))])
+    with open(out, "w") as f:
+        json.dump(d, f, indent=2)
+        f.write("\n")
+    for p in ("server", "postgresql"):
+        print(f"  {p}: idle {d['idle_cores'][p]:.4f} cores, base {d['base_cores'][p]:.4f}; us per request: "
+              + ", ".join(f"{k} {v:.0f}" for k, v in d["cpu_us"][p].items())
+              + "; fit error per calibration run: "
+              + ", ".join(f"{r['name']} {e:+.1f}%" for r, e in zip(runs, residuals[p])))
+
+
+def check(capacity, inputs, val_path):
+    worst = 0.0
+    for r in windows(val_path):
+        t = r["seconds"]
+        rates = {k: r[k] / t for k in KINDS}
+        out = subprocess.run(
+            [capacity, "--inputs", inputs, "--rate", f"{r['requests'] / t:.4f}",
+             "--sign-in-rate", f"{rates['sign_in']:.4f}", "--submit-rate", f"{rates['submit']:.4f}",
+             "--write-rate", f"{rates['write']:.4f}", "--json"],
+            check=True, capture_output=True, text=True).stdout
+        p = json.loads(out)
+        err = {}
+        for proc in ("server", "postgresql"):
+            err[proc] = (p[proc + "_cores"] - r[proc] / t) / (r[proc] / t) * 100
+        both = (p["server_cores"] + p["postgresql_cores"]) / ((r["server"] + r["postgresql"]) / t) * 100 - 100
+        worst = max(worst, abs(err["server"]), abs(err["postgresql"]))
+        print(f"  {r['name']}: {r['requests'] / t:.1f}/s answered over {t:.0f} s (sign-in "
+              f"{rates['sign_in']:.1f}, submit {rates['submit']:.1f}, write {rates['write']:.1f}, "
+              f"read {rates['read']:.1f}/s): zhiyuan predicted {p['server_cores']:.3f} measured "
+              f"{r['server'] / t:.3f} cores ({err['server']:+.1f}%); PostgreSQL predicted "
+              f"{p['postgresql_cores']:.3f} measured {r['postgresql'] / t:.3f} "
+              f"({err['postgresql']:+.1f}%); both {both:+.1f}%")
+    print(f"{worst:.1f}")
+
+
+def mix(inputs, val_path):
+    d = json.load(open(inputs))
+    runs = windows(val_path)
+    total = sum(r["requests"] for r in runs)
+    d["mix"] = {k: sum(r[k] for r in runs) / total for k in KINDS}
+    with open(inputs, "w") as f:
+        json.dump(d, f, indent=2)
+        f.write("\n")
+    print("  mix written to " + inputs + ": " + ", ".join(f"{k} {v:.3f}" for k, v in d["mix"].items()))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 6 and sys.argv[1] == "fit":
+        fit(*sys.argv[2:])
+    elif len(sys.argv) == 5 and sys.argv[1] == "check":
+        check(*sys.argv[2:])
+    elif len(sys.argv) == 4 and sys.argv[1] == "mix":
+        mix(*sys.argv[2:])
+    else:
+        sys.exit(__doc__)
