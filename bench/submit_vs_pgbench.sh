@@ -100,6 +100,7 @@ ALTER SYSTEM SET log_checkpoints = on;
 ALTER SYSTEM SET log_lock_waits = on;
 ALTER SYSTEM SET deadlock_timeout = '100ms';
 ALTER SYSTEM SET log_autovacuum_min_duration = 0;
+ALTER SYSTEM SET log_min_duration_statement = '100ms';
 SQL
   "$dbctl_bin" --var-dir "$VAR_DIR" stop >>"$BENCH_TMP/dbctl.log" 2>&1
   "$dbctl_bin" --var-dir "$VAR_DIR" start >>"$BENCH_TMP/dbctl.log" 2>&1 ||
@@ -268,12 +269,17 @@ run_c() {
   shift 2
   metrics >"$BENCH_TMP/metrics-$name-before.txt"
   local pg0 sv0 acked wal0 pg1 sv1 wal1 log0 sub_pid ready=$BENCH_TMP/ready-$name
-  local perf_pid=
+  local perf_pid= slow=() server_log0
   log0=$(stat -c %s "$pg_log")
-  [[ ${PROFILE:-0} == 1 ]] &&
+  server_log0=$(stat -c %s "$BENCH_TMP/server.log")
+  if [[ ${PROFILE:-0} == 1 ]]; then
     psql "$url" -qAtc "SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')" >/dev/null
+    # Each attempt answered in more than 250 ms, as the client saw it (the server logs its
+    # own view of the same requests as slow_write: where the time went).
+    slow=(--slow-ms 250)
+  fi
   "${submitter[@]}" --acks "$BENCH_TMP/acks-$name.txt" --first-round "$first_round" \
-    --ready-file "$ready" --duration "$DURATION" "$@" >"$BENCH_TMP/submit-$name.out" \
+    --ready-file "$ready" --duration "$DURATION" "${slow[@]}" "$@" >"$BENCH_TMP/submit-$name.out" \
     2>"$BENCH_TMP/submit-$name.err" &
   sub_pid=$!
   while [[ ! -e $ready ]] && kill -0 "$sub_pid" 2>/dev/null; do sleep 0.01; done
@@ -306,6 +312,17 @@ run_c() {
         wal_write || ', records ' || wal_records FROM pg_stat_wal"
       echo "cluster log during the ($name) run:"
       tail -c +"$((log0 + 1))" "$pg_log" | { grep -v '^\s' || true; } | cut -c1-200 | head -n 40
+      echo "attempts slower than 250 ms at the client: $(grep -c '^slow ' "$BENCH_TMP/submit-$name.err")"
+      { grep '^slow ' "$BENCH_TMP/submit-$name.err" || true; } | head -n 10 || true
+      tail -c +"$((server_log0 + 1))" "$BENCH_TMP/server.log" >"$BENCH_TMP/server-$name.log"
+      echo "the server's slow writes (handler start to answer >= 250 ms), per second, then the slowest:"
+      { grep slow_write "$BENCH_TMP/server-$name.log" || true; } |
+        awk -F'"ts":"' '{print substr($2, 12, 8)}' | uniq -c | head -n 20 || true
+      { grep slow_write "$BENCH_TMP/server-$name.log" || true; } | sort -t'"' -k20 -rn |
+        cut -c1-300 | head -n 3 || true
+      echo "the server's other warnings:"
+      { grep -v '"level":"info"' "$BENCH_TMP/server-$name.log" || true; } | grep -v slow_write |
+        cut -c1-300 | head -n 20 || true
     } >"$BENCH_TMP/profile-$name.txt"
   fi
   acked=$(result_field "$BENCH_TMP/submit-$name.out" acked)
