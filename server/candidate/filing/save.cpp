@@ -408,8 +408,8 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
   // Who chose which group: committed, real (not drill) submissions only; a replay changes
   // nothing.
   if (formal && !drill && out.op && out.op->status == storage::op_status::committed) {
-    api.popularity->record(session->candidate_id, req->b, who->rank > 0 ? who->score : -1,
-                           req->choices);
+    api.popularity->record_own(session->candidate_id, req->b, out.op->version,
+                               who->rank > 0 ? who->score : -1, req->choices);
   }
   log_if_slow(ctx, timing);
 }
