@@ -36,8 +36,11 @@
 #      PERF=1 records a system-wide profile during the maximum-rate run (perf record -a -g, kept in
 #      the logs directory with KEEP_TMP=1); KEEP_TMP=1 keeps logs;
 #      PROFILE=1 loads pg_stat_statements (calls, plans, time per statement of each (c) run,
-#      printed after the report) and logs checkpoints, lock waits and autovacuum runs (the
-#      cluster log's lines during the (c) runs are printed too).
+#      printed after the report) and logs checkpoints, lock waits, autovacuum runs and statements
+#      of 100 ms or more (the cluster log's lines during the (c) runs are printed too); it also
+#      prints the client's attempts slower than 250 ms, the server's slow_write lines (where a
+#      slow write's time went) and writer warnings, and the latency of an fdatasync probe on
+#      the cluster's file system during each (c) run.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -259,6 +262,37 @@ batch_histogram() {
     }' "$1" "$2"
 }
 
+# fsync_probe FILE OUT: until killed, appends 8 kB to FILE with fdatasync every 20 ms (on the
+# cluster's file system, as a WAL flush does) and at SIGTERM writes the count and latency
+# percentiles to OUT: the disk's own share of a COMMIT's time during a run.
+fsync_probe() {
+  exec python3 - "$1" "$2" <<'PY'
+import os, signal, sys, time
+path, out = sys.argv[1], sys.argv[2]
+lat = []
+def done(*_):
+    lat.sort()
+    n = len(lat)
+    pick = lambda q: lat[min(n - 1, int(q * n))] * 1000 if n else 0
+    with open(out, "w") as f:
+        f.write(f"fdatasync probe: n={n} p50_ms={pick(0.5):.1f} p99_ms={pick(0.99):.1f} "
+                f"max_ms={(lat[-1] * 1000 if n else 0):.1f}\n")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, done)
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+block = b"x" * 8192
+for _ in range(100000):
+    if os.lseek(fd, 0, os.SEEK_CUR) > 64 << 20:
+        os.lseek(fd, 0, os.SEEK_SET)
+    t = time.monotonic()
+    os.write(fd, block)
+    os.fdatasync(fd)
+    lat.append(time.monotonic() - t)
+    time.sleep(0.02)
+done()
+PY
+}
+
 result_field() { grep '^result ' "$1" | grep -o " $2=[0-9.]*" | head -n 1 | cut -d= -f2; }
 
 # run_c NAME FIRST_ROUND [SUBMITTER OPTIONS…]: one submitter run. CPU and WAL are counted from
@@ -269,7 +303,7 @@ run_c() {
   shift 2
   metrics >"$BENCH_TMP/metrics-$name-before.txt"
   local pg0 sv0 acked wal0 pg1 sv1 wal1 log0 sub_pid ready=$BENCH_TMP/ready-$name
-  local perf_pid= slow=() server_log0
+  local perf_pid='' slow=() server_log0
   log0=$(stat -c %s "$pg_log")
   server_log0=$(stat -c %s "$BENCH_TMP/server.log")
   if [[ ${PROFILE:-0} == 1 ]]; then
@@ -291,7 +325,17 @@ run_c() {
       >"$BENCH_TMP/perf.log" 2>&1 &
     perf_pid=$!
   fi
+  local probe_pid=
+  if [[ ${PROFILE:-0} == 1 ]]; then
+    fsync_probe "$VAR_DIR/fsync-probe" "$BENCH_TMP/fsync-$name.txt" &
+    probe_pid=$!
+  fi
   wait "$sub_pid" || { cat "$BENCH_TMP/submit-$name.err" >&2; bench_die "submitter ($name) failed"; }
+  if [[ -n $probe_pid ]]; then
+    kill -TERM "$probe_pid"
+    wait "$probe_pid" || true
+    rm -f "$VAR_DIR/fsync-probe"
+  fi
   pg1=$(pg_ticks)
   sv1=$(bench_proc_ticks "$server_pid")
   wal1=$(psql "$url" -qAtc "SELECT pg_current_wal_insert_lsn()")
@@ -310,6 +354,7 @@ run_c() {
       psql "$url" -qAtc "SELECT 'WAL fsyncs: ' || wal_sync || ', mean ' ||
         round((wal_sync_time / greatest(wal_sync, 1))::numeric, 2) || ' ms; WAL writes: ' ||
         wal_write || ', records ' || wal_records FROM pg_stat_wal"
+      cat "$BENCH_TMP/fsync-$name.txt" 2>/dev/null || true
       echo "cluster log during the ($name) run:"
       tail -c +"$((log0 + 1))" "$pg_log" | { grep -v '^\s' || true; } | cut -c1-200 | head -n 40
       echo "attempts slower than 250 ms at the client: $(grep -c '^slow ' "$BENCH_TMP/submit-$name.err")"
