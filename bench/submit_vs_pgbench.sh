@@ -230,7 +230,28 @@ psql "$url" -qAtc "DROP TABLE bench_submit, bench_forms; CHECKPOINT" >/dev/null
 
 # --- (c): zhiyuan ----------------------------------------------------------------------------
 metrics() {
-  curl -fsS "http://127.0.0.1:$port/metrics" | grep -E '^zhiyuan_writer_(batch_size|commit_seconds)'
+  curl -fsS "http://127.0.0.1:$port/metrics" |
+    grep -E '^zhiyuan_writer_(batch_size|commit_seconds)|^zhiyuan_http_request_duration_seconds_bucket\{route="[^"]*/applications/\{batch\}"'
+}
+
+# server_p99 BEFORE AFTER: the server's own p99 of the submission route between two /metrics
+# snapshots (request parsed → answer ready), as the upper bound of its histogram bucket: what
+# the client's p99 owes to the server, the rest being transport and the client itself.
+server_p99() {
+  # The route label holds a space: the key is the line without its last field.
+  awk '{ key = $0; sub(/ [^ ]*$/, "", key) }
+    FNR == NR { before[key] = $NF; next }
+    key ~ /^zhiyuan_http_request_duration_seconds_bucket/ {
+      le = key; sub(/.*le="/, "", le); sub(/".*/, "", le)
+      n[le] = $NF - before[key]; les[++k] = le
+    }
+    END {
+      total = n["+Inf"]
+      for (i = 1; i <= k; i++) if (total && n[les[i]] >= 0.99 * total) {
+        printf "<= %s s (%d requests)", les[i], total; exit
+      }
+      printf "n/a"
+    }' "$1" "$2"
 }
 
 # batch_histogram BEFORE AFTER: the batch-size distribution between two /metrics snapshots.
@@ -355,6 +376,8 @@ run_c() {
         round((wal_sync_time / greatest(wal_sync, 1))::numeric, 2) || ' ms; WAL writes: ' ||
         wal_write || ', records ' || wal_records FROM pg_stat_wal"
       cat "$BENCH_TMP/fsync-$name.txt" 2>/dev/null || true
+      psql "$url" -qAtc "SELECT 'applications updates so far: ' || n_tup_upd || ', HOT ' ||
+        n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'applications'"
       echo "cluster log during the ($name) run:"
       tail -c +"$((log0 + 1))" "$pg_log" | { grep -v '^\s' || true; } | cut -c1-200 | head -n 40
       echo "attempts slower than 250 ms at the client: $(grep -c '^slow ' "$BENCH_TMP/submit-$name.err")"
@@ -449,6 +472,7 @@ target submit_p99_ms_at_half_max: ${p99_h} (goal <= 30)
 target submit_cpu_half_vs_max: $cpu_half_ratio (goal <= 1.5)
 WAL per submission: ${wal_per_op[max]} bytes (c), ${wal_per_op[half]} bytes (c/2)
 
+server p99, submission route (parsed to answer ready): (c) $(server_p99 "$BENCH_TMP/metrics-max-before.txt" "$BENCH_TMP/metrics-max-after.txt"), (c/2) $(server_p99 "$BENCH_TMP/metrics-half-before.txt" "$BENCH_TMP/metrics-half-after.txt")
 writer batch sizes (c):   $hist_max
 writer batch sizes (c/2): $hist_half
 forms: $forms real canonical encodings, avg $form_bytes bytes; candidates seeded $CANDIDATES, used $USED
