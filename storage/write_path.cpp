@@ -341,9 +341,11 @@ void write_path_impl::run(writer_state& w) {
         expire_retention(w);
         next_retention = steady::now() + options_.retention_interval;
       }
-      // Work found after a whole idle period means its wake-up was lost: it waited that long.
+      // Work found after a whole idle period: its wake-up was lost (it waited that long), or,
+      // rarely, it arrived just as the period ended. Repeated lines mean the former.
       if (sleep(w, std::chrono::milliseconds(200)) && w.ready.maybe_nonempty()) {
-        log(fmt::format("writer {}: work waited for a whole idle period (wake-up lost)", w.index));
+        log(fmt::format("writer {}: work found after a whole idle period (wake-up lost?)",
+                        w.index));
       }
       continue;
     }
