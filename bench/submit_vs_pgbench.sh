@@ -36,8 +36,11 @@
 #      PERF=1 records a system-wide profile during the maximum-rate run (perf record -a -g, kept in
 #      the logs directory with KEEP_TMP=1); KEEP_TMP=1 keeps logs;
 #      PROFILE=1 loads pg_stat_statements (calls, plans, time per statement of each (c) run,
-#      printed after the report) and logs checkpoints, lock waits and autovacuum runs (the
-#      cluster log's lines during the (c) runs are printed too).
+#      printed after the report) and logs checkpoints, lock waits, autovacuum runs and statements
+#      of 100 ms or more (the cluster log's lines during the (c) runs are printed too); it also
+#      prints the client's attempts slower than 250 ms, the server's slow_write lines (where a
+#      slow write's time went) and writer warnings, and the latency of an fdatasync probe on
+#      the cluster's file system during each (c) run.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -100,6 +103,7 @@ ALTER SYSTEM SET log_checkpoints = on;
 ALTER SYSTEM SET log_lock_waits = on;
 ALTER SYSTEM SET deadlock_timeout = '100ms';
 ALTER SYSTEM SET log_autovacuum_min_duration = 0;
+ALTER SYSTEM SET log_min_duration_statement = '100ms';
 SQL
   "$dbctl_bin" --var-dir "$VAR_DIR" stop >>"$BENCH_TMP/dbctl.log" 2>&1
   "$dbctl_bin" --var-dir "$VAR_DIR" start >>"$BENCH_TMP/dbctl.log" 2>&1 ||
@@ -226,7 +230,28 @@ psql "$url" -qAtc "DROP TABLE bench_submit, bench_forms; CHECKPOINT" >/dev/null
 
 # --- (c): zhiyuan ----------------------------------------------------------------------------
 metrics() {
-  curl -fsS "http://127.0.0.1:$port/metrics" | grep -E '^zhiyuan_writer_(batch_size|commit_seconds)'
+  curl -fsS "http://127.0.0.1:$port/metrics" |
+    grep -E '^zhiyuan_writer_(batch_size|commit_seconds)|^zhiyuan_http_request_duration_seconds_bucket\{route="[^"]*/applications/\{batch\}"'
+}
+
+# server_p99 BEFORE AFTER: the server's own p99 of the submission route between two /metrics
+# snapshots (request parsed → answer ready), as the upper bound of its histogram bucket: what
+# the client's p99 owes to the server, the rest being transport and the client itself.
+server_p99() {
+  # The route label holds a space: the key is the line without its last field.
+  awk '{ key = $0; sub(/ [^ ]*$/, "", key) }
+    FNR == NR { before[key] = $NF; next }
+    key ~ /^zhiyuan_http_request_duration_seconds_bucket/ {
+      le = key; sub(/.*le="/, "", le); sub(/".*/, "", le)
+      n[le] = $NF - before[key]; les[++k] = le
+    }
+    END {
+      total = n["+Inf"]
+      for (i = 1; i <= k; i++) if (total && n[les[i]] >= 0.99 * total) {
+        printf "<= %s s (%d requests)", les[i], total; exit
+      }
+      printf "n/a"
+    }' "$1" "$2"
 }
 
 # batch_histogram BEFORE AFTER: the batch-size distribution between two /metrics snapshots.
@@ -258,6 +283,37 @@ batch_histogram() {
     }' "$1" "$2"
 }
 
+# fsync_probe FILE OUT: until killed, appends 8 kB to FILE with fdatasync every 20 ms (on the
+# cluster's file system, as a WAL flush does) and at SIGTERM writes the count and latency
+# percentiles to OUT: the disk's own share of a COMMIT's time during a run.
+fsync_probe() {
+  exec python3 - "$1" "$2" <<'PY'
+import os, signal, sys, time
+path, out = sys.argv[1], sys.argv[2]
+lat = []
+def done(*_):
+    lat.sort()
+    n = len(lat)
+    pick = lambda q: lat[min(n - 1, int(q * n))] * 1000 if n else 0
+    with open(out, "w") as f:
+        f.write(f"fdatasync probe: n={n} p50_ms={pick(0.5):.1f} p99_ms={pick(0.99):.1f} "
+                f"max_ms={(lat[-1] * 1000 if n else 0):.1f}\n")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, done)
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+block = b"x" * 8192
+for _ in range(100000):
+    if os.lseek(fd, 0, os.SEEK_CUR) > 64 << 20:
+        os.lseek(fd, 0, os.SEEK_SET)
+    t = time.monotonic()
+    os.write(fd, block)
+    os.fdatasync(fd)
+    lat.append(time.monotonic() - t)
+    time.sleep(0.02)
+done()
+PY
+}
+
 result_field() { grep '^result ' "$1" | grep -o " $2=[0-9.]*" | head -n 1 | cut -d= -f2; }
 
 # run_c NAME FIRST_ROUND [SUBMITTER OPTIONS…]: one submitter run. CPU and WAL are counted from
@@ -268,12 +324,17 @@ run_c() {
   shift 2
   metrics >"$BENCH_TMP/metrics-$name-before.txt"
   local pg0 sv0 acked wal0 pg1 sv1 wal1 log0 sub_pid ready=$BENCH_TMP/ready-$name
-  local perf_pid=
+  local perf_pid='' slow=() server_log0
   log0=$(stat -c %s "$pg_log")
-  [[ ${PROFILE:-0} == 1 ]] &&
+  server_log0=$(stat -c %s "$BENCH_TMP/server.log")
+  if [[ ${PROFILE:-0} == 1 ]]; then
     psql "$url" -qAtc "SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')" >/dev/null
+    # Each attempt answered in more than 250 ms, as the client saw it (the server logs its
+    # own view of the same requests as slow_write: where the time went).
+    slow=(--slow-ms 250)
+  fi
   "${submitter[@]}" --acks "$BENCH_TMP/acks-$name.txt" --first-round "$first_round" \
-    --ready-file "$ready" --duration "$DURATION" "$@" >"$BENCH_TMP/submit-$name.out" \
+    --ready-file "$ready" --duration "$DURATION" "${slow[@]}" "$@" >"$BENCH_TMP/submit-$name.out" \
     2>"$BENCH_TMP/submit-$name.err" &
   sub_pid=$!
   while [[ ! -e $ready ]] && kill -0 "$sub_pid" 2>/dev/null; do sleep 0.01; done
@@ -285,7 +346,17 @@ run_c() {
       >"$BENCH_TMP/perf.log" 2>&1 &
     perf_pid=$!
   fi
+  local probe_pid=
+  if [[ ${PROFILE:-0} == 1 ]]; then
+    fsync_probe "$VAR_DIR/fsync-probe" "$BENCH_TMP/fsync-$name.txt" &
+    probe_pid=$!
+  fi
   wait "$sub_pid" || { cat "$BENCH_TMP/submit-$name.err" >&2; bench_die "submitter ($name) failed"; }
+  if [[ -n $probe_pid ]]; then
+    kill -TERM "$probe_pid"
+    wait "$probe_pid" || true
+    rm -f "$VAR_DIR/fsync-probe"
+  fi
   pg1=$(pg_ticks)
   sv1=$(bench_proc_ticks "$server_pid")
   wal1=$(psql "$url" -qAtc "SELECT pg_current_wal_insert_lsn()")
@@ -304,8 +375,22 @@ run_c() {
       psql "$url" -qAtc "SELECT 'WAL fsyncs: ' || wal_sync || ', mean ' ||
         round((wal_sync_time / greatest(wal_sync, 1))::numeric, 2) || ' ms; WAL writes: ' ||
         wal_write || ', records ' || wal_records FROM pg_stat_wal"
+      cat "$BENCH_TMP/fsync-$name.txt" 2>/dev/null || true
+      psql "$url" -qAtc "SELECT 'applications updates so far: ' || n_tup_upd || ', HOT ' ||
+        n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'applications'"
       echo "cluster log during the ($name) run:"
       tail -c +"$((log0 + 1))" "$pg_log" | { grep -v '^\s' || true; } | cut -c1-200 | head -n 40
+      echo "attempts slower than 250 ms at the client: $(grep -c '^slow ' "$BENCH_TMP/submit-$name.err")"
+      { grep '^slow ' "$BENCH_TMP/submit-$name.err" || true; } | head -n 10 || true
+      tail -c +"$((server_log0 + 1))" "$BENCH_TMP/server.log" >"$BENCH_TMP/server-$name.log"
+      echo "the server's slow writes (handler start to answer >= 250 ms), per second, then the slowest:"
+      { grep slow_write "$BENCH_TMP/server-$name.log" || true; } |
+        awk -F'"ts":"' '{print substr($2, 12, 8)}' | uniq -c | head -n 20 || true
+      { grep slow_write "$BENCH_TMP/server-$name.log" || true; } | sort -t'"' -k20 -rn |
+        cut -c1-300 | head -n 3 || true
+      echo "the server's other warnings:"
+      { grep -v '"level":"info"' "$BENCH_TMP/server-$name.log" || true; } | grep -v slow_write |
+        cut -c1-300 | head -n 20 || true
     } >"$BENCH_TMP/profile-$name.txt"
   fi
   acked=$(result_field "$BENCH_TMP/submit-$name.out" acked)
@@ -387,6 +472,7 @@ target submit_p99_ms_at_half_max: ${p99_h} (goal <= 30)
 target submit_cpu_half_vs_max: $cpu_half_ratio (goal <= 1.5)
 WAL per submission: ${wal_per_op[max]} bytes (c), ${wal_per_op[half]} bytes (c/2)
 
+server p99, submission route (parsed to answer ready): (c) $(server_p99 "$BENCH_TMP/metrics-max-before.txt" "$BENCH_TMP/metrics-max-after.txt"), (c/2) $(server_p99 "$BENCH_TMP/metrics-half-before.txt" "$BENCH_TMP/metrics-half-after.txt")
 writer batch sizes (c):   $hist_max
 writer batch sizes (c/2): $hist_half
 forms: $forms real canonical encodings, avg $form_bytes bytes; candidates seeded $CANDIDATES, used $USED

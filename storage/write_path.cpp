@@ -185,7 +185,7 @@ class write_path_impl {
     return *writers_[mix64(static_cast<std::uint64_t>(candidate)) % writers_.size()];
   }
   void wake(writer_state& w, bool always);
-  void sleep(writer_state& w, std::chrono::milliseconds d);
+  bool sleep(writer_state& w, std::chrono::milliseconds d);
   void run(writer_state& w);
   void collect(writer_state& w, std::vector<op_ptr>& batch);
   void take_from(writer_state& w, mailbox* m, std::vector<op_ptr>& batch);
@@ -269,15 +269,18 @@ void write_path_impl::wake(writer_state& w, bool always) {
   w.wake_cv.notify_one();
 }
 
-void write_path_impl::sleep(writer_state& w, std::chrono::milliseconds d) {
+// Returns whether it slept its whole time `d` (no wake-up came).
+bool write_path_impl::sleep(writer_state& w, std::chrono::milliseconds d) {
   std::unique_lock lock(w.wake_mutex);
   w.sleeping.store(true, std::memory_order_seq_cst);
+  bool timed_out = false;
   // Re-check after announcing sleep: a producer that pushed before reading `sleeping` is seen.
   if (!w.woken && !w.ready.maybe_nonempty() && !stop_writers_.load(std::memory_order_seq_cst)) {
-    w.wake_cv.wait_for(lock, d, [&] { return w.woken; });
+    timed_out = !w.wake_cv.wait_for(lock, d, [&] { return w.woken; });
   }
   w.woken = false;
   w.sleeping.store(false, std::memory_order_relaxed);
+  return timed_out;
 }
 
 void write_path_impl::take_from(writer_state& w, mailbox* m, std::vector<op_ptr>& batch) {
@@ -338,7 +341,12 @@ void write_path_impl::run(writer_state& w) {
         expire_retention(w);
         next_retention = steady::now() + options_.retention_interval;
       }
-      sleep(w, std::chrono::milliseconds(200));
+      // Work found after a whole idle period: its wake-up was lost (it waited that long), or,
+      // rarely, it arrived just as the period ended. Repeated lines mean the former.
+      if (sleep(w, std::chrono::milliseconds(200)) && w.ready.maybe_nonempty()) {
+        log(fmt::format("writer {}: work found after a whole idle period (wake-up lost?)",
+                        w.index));
+      }
       continue;
     }
     last_batch = batch.size();
@@ -454,7 +462,7 @@ write_path_impl::attempt write_path_impl::try_batch(writer_state& w, std::vector
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - begun);
     metrics_.commit_seconds.observe(static_cast<std::uint64_t>(took.count()));
     // Every op behind this writer waited as long: say so, to find what stalls a surge.
-    if (took >= std::chrono::milliseconds(250)) {
+    if (took >= std::chrono::milliseconds(100)) {
       log(fmt::format("writer {}: slow batch: {} ops in {} ms", w.index, ops.size(),
                       took.count() / 1000));
     }

@@ -52,11 +52,14 @@ inline constexpr const char* popularity_current_choices = R"~(
 // The current formal versions committed since the cursor $1 (µs, the database's clock), with
 // 15 s of overlap: committed_at is stamped before the COMMIT, which may come a little later.
 // Keys only: a version is read again in every overlapping refresh, its choices only once
-// (popularity_choices_of).
+// (popularity_choices_of). From the history's (batch, committed_at) index, one range per batch
+// (an index on applications.committed_at would make every resubmission a non-HOT update); the
+// newest version in the window is the current one.
 inline constexpr const char* popularity_changed_since = R"~(
-    SELECT candidate_id, batch, version FROM applications
-    WHERE NOT drill
+    SELECT candidate_id, batch, max(version) FROM application_history
+    WHERE NOT drill AND batch = ANY ('{0,1,2,3}'::smallint[])
     AND committed_at > to_timestamp($1::double precision / 1e6) - interval '15 s'
+    GROUP BY candidate_id, batch
 )~";
 
 // The formal choices of the versions ($1 candidate ids, $2 batches, $3 versions) a refresh has

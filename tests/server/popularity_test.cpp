@@ -80,5 +80,43 @@ TEST(popularity_refresher, records_every_nodes_commits_once_per_version) {
   EXPECT_EQ(cursors, (std::vector<std::int64_t>{0, 100, 200, 300}));
 }
 
+// This node's own commits (recorded when answered) are not read back from the database; a read
+// whose snapshot predates a newer own commit does not put the older version back.
+TEST(popularity_refresher, skips_own_commits_and_keeps_newer_own_versions) {
+  shared_popularity p;
+  p.record_own(7, core::batch::undergrad, 1, 600, form({1}));
+  std::vector<std::pair<std::vector<storage::popularity_change>, std::int64_t>> pages = {
+      {{{7, core::batch::undergrad, 1, form({1})}, {8, core::batch::undergrad, 4, form({2})}}, 100},
+      {{{9, core::batch::undergrad, 1, form({4})}}, 200},
+      {{{9, core::batch::undergrad, 3, form({6})}}, 300}};
+  std::size_t page = 0;
+  std::vector<std::int64_t> asked;  // candidates whose choices the refresher wanted
+  popularity_refresher r(
+      p,
+      [&](std::int64_t, const storage::popularity_wanted& wanted) {
+        auto changes = pages.at(page++);
+        for (auto& c : changes.first) {
+          if (wanted(c.candidate_id, c.b, c.version)) {
+            asked.push_back(c.candidate_id);
+          } else {
+            c.choices.clear();
+          }
+        }
+        // Version 3 of candidate 9 commits here and is answered while this read is in hand.
+        if (page == 2) p.record_own(9, core::batch::undergrad, 3, 600, form({6}));
+        return changes;
+      },
+      [](std::int64_t) { return 600; });
+  EXPECT_EQ(r.refresh(), 1u);  // 8 only: 7's version 1 is this node's
+  EXPECT_EQ(asked, (std::vector<std::int64_t>{8}));
+  EXPECT_EQ(p.stats(1, 600).first_choice, 1);
+  EXPECT_EQ(r.refresh(), 1u);  // 9's version 1, read before its own version 3: not recorded
+  EXPECT_EQ(p.stats(4, 600).any_position, 0);
+  EXPECT_EQ(p.stats(6, 600).first_choice, 1);
+  EXPECT_EQ(r.refresh(), 0u);  // then version 3 itself: this node's, not read back
+  EXPECT_EQ(asked, (std::vector<std::int64_t>{8, 9}));
+  EXPECT_EQ(p.stats(6, 600).first_choice, 1);
+}
+
 }  // namespace
 }  // namespace zhiyuan::server

@@ -17,6 +17,7 @@
 #include "server/candidate/session.hpp"
 #include "server/candidate/write_answer.hpp"
 #include "server/digest.hpp"
+#include "server/http/log.hpp"
 #include "server/http/problem.hpp"
 #include "server/http/request.hpp"
 #include "server/login_guard.hpp"
@@ -324,8 +325,40 @@ std::unique_ptr<storage::write_op> choices_write(const candidate_api_context& ap
   return op;
 }
 
+namespace {
+
+// The moments of a write's handling, for the slow-request log.
+struct write_timing {
+  using clock = std::chrono::steady_clock;
+  clock::time_point started = clock::now(), submitted, back;
+};
+
+// A write that took long (from the handler's start to its end, after which the answer goes
+// out) says where the time went: the handler up to the write (parse, validation, the save
+// password), the write path (queue, batch, the hop back to this I/O thread), and what ran
+// after it (answer, popularity).
+void log_if_slow(const request_context& ctx, const write_timing& t) {
+  constexpr auto slow = std::chrono::milliseconds(250);
+  const auto end = write_timing::clock::now();
+  if (end - t.started < slow) return;
+  const auto ms = [](write_timing::clock::time_point a, write_timing::clock::time_point b) {
+    return fmt::format("{:.1f}", std::chrono::duration<double, std::milli>(b - a).count());
+  };
+  const std::string total = ms(t.started, end), handler = ms(t.started, t.submitted),
+                    write = ms(t.submitted, t.back), after = ms(t.back, end);
+  log_event(spdlog::level::warn, "slow_write",
+            {{"request_id", ctx.request_id},
+             {"total_ms", total},
+             {"handler_ms", handler},
+             {"write_ms", write},
+             {"after_ms", after}});
+}
+
+}  // namespace
+
 asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& api,
                                    core::mode mode) {
+  write_timing timing;
   const auto session = authenticate(ctx, api);
   if (!session || !may_write(ctx, *session)) co_return;
   const bool formal = mode == core::mode::formal;
@@ -368,14 +401,17 @@ asio::awaitable<void> save_choices(request_context& ctx, candidate_api_context& 
     co_return;
   }
   auto op = make_write_op(ctx, api, *req, *who, formal, drill, accepted_us, &notes);
+  timing.submitted = write_timing::clock::now();
   auto out = co_await submit_write(*api.writes, std::move(op));
+  timing.back = write_timing::clock::now();
   answer_write(ctx, out);
   // Who chose which group: committed, real (not drill) submissions only; a replay changes
   // nothing.
   if (formal && !drill && out.op && out.op->status == storage::op_status::committed) {
-    api.popularity->record(session->candidate_id, req->b, who->rank > 0 ? who->score : -1,
-                           req->choices);
+    api.popularity->record_own(session->candidate_id, req->b, out.op->version,
+                               who->rank > 0 ? who->score : -1, req->choices);
   }
+  log_if_slow(ctx, timing);
 }
 
 }  // namespace zhiyuan::server

@@ -648,6 +648,38 @@ TEST_F(catalog_api_test, load_popularity_reads_the_current_formal_choices) {
   EXPECT_GE(index.candidates(), 1u);
 }
 
+// The feed of every node's commits (issue 17) names each candidate's newest formal version
+// committed since the cursor, with its choices, once per candidate and batch.
+TEST_F(catalog_api_test, popularity_feed_names_the_newest_version_since_the_cursor) {
+  const auto cursor = storage::popularity_changes_since(database_url(), 0).second;
+  std::string exam_no;
+  const auto groups = submitted_case(214, exam_no);
+  ASSERT_EQ(groups.size(), 3u);
+  const auto c = pick_case(214);
+  const auto again = submit_form(the_port, ready_session(the_port, exam_no), c.body);
+  ASSERT_EQ(again.status, 201u) << again.body;
+  const auto* e = data().directory->find_exam_no(exam_no);
+  ASSERT_NE(e, nullptr);
+  pqxx::connection conn(database_url());
+  pqxx::read_transaction tx(conn);
+  const auto current = tx.exec_params1(
+                             "SELECT version FROM applications WHERE candidate_id = $1 "
+                             "AND batch = 1 AND NOT drill",
+                             e->id)[0]
+                           .as<std::int64_t>();
+  const auto [changes, next] = storage::popularity_changes_since(database_url(), cursor);
+  EXPECT_GT(next, cursor);
+  int seen = 0;
+  for (const auto& ch : changes) {
+    if (ch.candidate_id != e->id) continue;
+    ++seen;
+    EXPECT_EQ(ch.version, current);
+    ASSERT_EQ(ch.choices.size(), 3u);
+    EXPECT_EQ(ch.choices[0].group, groups[0]);
+  }
+  EXPECT_EQ(seen, 1);
+}
+
 TEST_F(catalog_api_test, a_server_starts_with_the_committed_popularity) {
   std::string exam_no;
   const auto groups = submitted_case(213, exam_no);
