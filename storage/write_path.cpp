@@ -14,6 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/admission.hpp"
 #include "storage/idempotency.hpp"
 #include "storage/mailbox.hpp"
 #include "storage/sql/write_path.hpp"
@@ -25,6 +26,12 @@ namespace zhiyuan::storage {
 namespace {
 
 using steady = std::chrono::steady_clock;
+
+// How a write of `kind` gives way under overload (core::class_budget_us).
+core::work_class work_class_of(op_kind kind) noexcept {
+  if (kind == op_kind::submit) return core::work_class::submission;
+  return kind == op_kind::sign_in ? core::work_class::sign_in : core::work_class::write;
+}
 
 std::uint64_t mix64(std::uint64_t x) noexcept {
   // splitmix64 finaliser: spreads consecutive candidate ids over writers and stripes.
@@ -88,6 +95,8 @@ struct writer_state {
   unsigned index = 0;
   ready_queue ready;
   alignas(64) std::atomic<std::int64_t> depth{0};  // ops queued, not yet in a batch
+  std::atomic<std::int64_t> op_us{0};              // smoothed batch time per op (admission by wait)
+  core::service_time pace;                         // writer thread only: what op_us publishes
   std::atomic<bool> sleeping{false};
   std::mutex wake_mutex;
   std::condition_variable wake_cv;
@@ -167,6 +176,14 @@ class write_path_impl {
   }
 
   std::size_t in_flight() const noexcept { return in_flight_.load(std::memory_order_relaxed); }
+  std::chrono::microseconds expected_wait() const noexcept {
+    std::int64_t most = 0;
+    for (const auto& w : writers_) {
+      most = std::max(most, w->depth.load(std::memory_order_relaxed) *
+                                w->op_us.load(std::memory_order_relaxed));
+    }
+    return std::chrono::microseconds(most);
+  }
 
   void pause() noexcept { paused_.store(true, std::memory_order_seq_cst); }
   void simulate_commit_loss(unsigned batches) noexcept {
@@ -245,7 +262,14 @@ admit write_path_impl::admit_and_push(op_ptr& op) {
   if (before >= cap) return shed(shed_reason::overloaded, admit::overloaded);
   const std::int64_t candidate = op->candidate_id;
   writer_state& w = writer_of(candidate);
-  if (w.depth.load(std::memory_order_relaxed) >= static_cast<std::int64_t>(queue_cap)) {
+  const std::int64_t depth = w.depth.load(std::memory_order_relaxed);
+  if (depth >= static_cast<std::int64_t>(queue_cap)) {
+    return shed(shed_reason::overloaded, admit::overloaded);
+  }
+  // Bounded by the wait, not the length: the writes ahead at this writer's measured pace.
+  const std::int64_t wait = depth * w.op_us.load(std::memory_order_relaxed);
+  if (!core::admit_within(
+          wait, core::class_budget_us(work_class_of(op->kind()), options_.max_wait.count()))) {
     return shed(shed_reason::overloaded, admit::overloaded);
   }
   if (is_keyed(op->kind()) && !keys_.insert(candidate, op->idempotency_key)) {
@@ -254,6 +278,7 @@ admit write_path_impl::admit_and_push(op_ptr& op) {
   w.depth.fetch_add(1, std::memory_order_relaxed);
   mailbox& m = directory_.at(candidate);
   // From here the writer may complete and free the op at any moment: touch it no more.
+  op->queued_at = steady::now();
   if (m.push(op.release())) {
     w.ready.push(&m);
     wake(w, false);
@@ -289,6 +314,10 @@ void write_path_impl::take_from(writer_state& w, mailbox* m, std::vector<op_ptr>
   }
   if (mpsc_node* n = m->pop()) {
     batch.emplace_back(static_cast<write_op*>(n));
+    metrics_.queue_wait_seconds.observe(
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                       steady::now() - batch.back()->queued_at)
+                                       .count()));
     m->consumer_mark = w.batch_number;
     w.depth.fetch_sub(1, std::memory_order_relaxed);
   }
@@ -453,6 +482,8 @@ write_path_impl::attempt write_path_impl::try_batch(writer_state& w, std::vector
     run_transaction(w, ops);
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - begun);
     metrics_.commit_seconds.observe(static_cast<std::uint64_t>(took.count()));
+    w.pace.observe(took.count() / static_cast<std::int64_t>(std::max<std::size_t>(ops.size(), 1)));
+    w.op_us.store(w.pace.mean_us, std::memory_order_relaxed);
     // Every op behind this writer waited as long: say so, to find what stalls a surge.
     if (took >= std::chrono::milliseconds(250)) {
       log(fmt::format("writer {}: slow batch: {} ops in {} ms", w.index, ops.size(),
@@ -577,6 +608,9 @@ bool write_path::drain_and_stop(std::chrono::milliseconds timeout) {
   return impl_->drain_and_stop(timeout);
 }
 std::size_t write_path::in_flight() const noexcept { return impl_->in_flight(); }
+std::chrono::microseconds write_path::expected_wait() const noexcept {
+  return impl_->expected_wait();
+}
 std::string write_path::render_metrics() const { return impl_->render_metrics(); }
 void write_path::pause() noexcept { impl_->pause(); }
 void write_path::resume() noexcept { impl_->resume(); }

@@ -137,7 +137,9 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
     return verify_login(conn, attempt);
   };
   // Named and moved: see run_on about GCC 12 and prvalue arguments of coroutines.
-  auto r = co_await run_on<login_result>(*api.auth_pool, std::move(verify));
+  // Behind the submissions' save-password checks, and shed first (core::class_budget_us).
+  auto r =
+      co_await run_on<login_result>(*api.auth_pool, std::move(verify), core::work_class::sign_in);
   if (!r || r->result == login_result::outcome::unavailable) {
     api.guard->unchecked(candidate, login_guard::secret::login, ctx.peer);
     co_return fail(ctx, errc::unavailable, "sign-in is busy; retry shortly", 1);
