@@ -273,11 +273,8 @@ void serve_http(const server::config& cfg, const server::router& routes, server:
   // Browsing yields to submissions once the write path is past half its capacity, or once a
   // write admitted now would wait past browsing's share of writer.max_wait: the CPU that
   // browsing takes on the I/O threads goes to the writers and PostgreSQL instead.
-  http.shed_browsing = [&writes, half = cfg.writer.max_in_flight / 2,
-                        budget = core::class_budget_us(
-                            core::work_class::browse,
-                            std::chrono::microseconds(cfg.writer.max_wait).count())] {
-    return writes.in_flight() > half || !core::admit_within(writes.expected_wait().count(), budget);
+  http.shed_browsing = [&writes, half = cfg.writer.max_in_flight / 2] {
+    return writes.in_flight() > half || !writes.admits(core::work_class::browse);
   };
   http.admit_upload = [&admin](std::string_view authorization) {
     return server::admin_http::admit_upload(admin, authorization);

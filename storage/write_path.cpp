@@ -176,6 +176,7 @@ class write_path_impl {
   }
 
   std::size_t in_flight() const noexcept { return in_flight_.load(std::memory_order_relaxed); }
+  std::chrono::microseconds max_wait() const noexcept { return options_.max_wait; }
   std::chrono::microseconds expected_wait() const noexcept {
     std::int64_t most = 0;
     for (const auto& w : writers_) {
@@ -610,6 +611,10 @@ bool write_path::drain_and_stop(std::chrono::milliseconds timeout) {
 std::size_t write_path::in_flight() const noexcept { return impl_->in_flight(); }
 std::chrono::microseconds write_path::expected_wait() const noexcept {
   return impl_->expected_wait();
+}
+bool write_path::admits(core::work_class c) const noexcept {
+  return core::admit_within(impl_->expected_wait().count(),
+                            core::class_budget_us(c, impl_->max_wait().count()));
 }
 std::string write_path::render_metrics() const { return impl_->render_metrics(); }
 void write_path::pause() noexcept { impl_->pause(); }

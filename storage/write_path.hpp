@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/admission.hpp"
 #include "storage/mailbox.hpp"
 
 namespace zhiyuan::storage {
@@ -250,6 +251,10 @@ class write_path {
   std::size_t in_flight() const noexcept;
   /// The longest wait a write admitted now would have on any writer (see max_wait).
   std::chrono::microseconds expected_wait() const noexcept;
+  /// Whether work of class `c` would be admitted on every writer now (max_wait): asked before
+  /// work that must not be wasted (a sign-in's hash before its session write) or that takes
+  /// the CPU the writers need (browsing).
+  bool admits(core::work_class c) const noexcept;
   /// Prometheus text of the write path's metrics (zhiyuan_writer_*).
   std::string render_metrics() const;
 

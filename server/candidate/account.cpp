@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "core/admission.hpp"
 #include "core/candidate.hpp"
 #include "core/contact.hpp"
 #include "core/password.hpp"
@@ -123,6 +124,10 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   const auto verdict =
       api.guard->admit(candidate, login_guard::secret::login, ctx.peer, api.now_micros());
   if (verdict.retry_after > 0) co_return fail_throttled(ctx, verdict);
+  // The session write would be refused after the hash: refuse before spending it.
+  if (!api.writes->admits(core::work_class::sign_in)) {
+    co_return fail(ctx, errc::unavailable, "sign-in is busy; retry shortly", 1);
+  }
   const std::int64_t now = api.now_seconds();
   const std::int64_t expires = now + std::chrono::seconds(api.session_absolute).count();
   // As PostgreSQL's inet takes it: without an IPv6 zone ("fe80::1%eth0").
