@@ -4,8 +4,7 @@
 // chosen instant of the filing timetable, candidates of the seeded province with valid forms,
 // and sign-in. Test files take candidates from disjoint ranges of `pick_case` (ctest runs
 // files in parallel against one database):
-//   filing 0-99, account 100-199, catalog 200-299, state 300-399, admin 400-499, fleet 500-599,
-//   overload 800-847.
+//   filing 0-99, account 100-199, catalog 200-299, state 300-399, admin 400-499, fleet 500-599.
 
 #include <sodium.h>
 

@@ -1,14 +1,16 @@
 // Admission by waiting time through the server (issue 21, core/admission.hpp): a burst of
 // sign-ins at a one-thread hashing pool whose budget is 1 ms is refused at once with 503 +
 // Retry-After beyond what the pool can start within the budget; under the queue cap alone
-// (auth.hash_queue, 1,000 here) every one of them would have queued. Candidates
-// pick_case(800..847).
+// (auth.hash_queue, 1,000 here) every one of them would have queued. Candidates: the province's
+// last 48 by id (a sign-in needs no form; pick_case takes them from the first).
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <latch>
 #include <thread>
 #include <vector>
+
+#include <pqxx/pqxx>
 
 #include "tests/support/candidate_fixture.hpp"
 
@@ -26,9 +28,19 @@ TEST(overload_admission, a_saturated_hashing_queue_answers_503_with_retry_after_
   auto server =
       start_server(offset_to(formal_open_instant),
                    {"--auth.hash_threads", "1", "--auth.hash_queue", "1000",
-                    "--auth.hash_max_wait_ms", "1", "--auth.login_ip_per_minute", "100000"});
+                    "--auth.hash_max_wait_ms", "1", "--auth.login_ip_per_minute", "100000",
+                    // The writer's budget off: what refuses here is the hashing queue's alone.
+                    "--writer.max_wait_ms", "0"});
   std::vector<std::string> exam_nos;
-  for (int i = 0; i < burst; ++i) exam_nos.push_back(pick_case(800 + i).exam_no);
+  {
+    pqxx::connection conn(database_url());
+    pqxx::read_transaction tx(conn);
+    for (const auto& row : tx.exec_params(
+             "SELECT exam_no FROM candidates ORDER BY candidate_id DESC LIMIT $1", burst)) {
+      exam_nos.push_back(row[0].as<std::string>());
+    }
+  }
+  ASSERT_EQ(exam_nos.size(), static_cast<std::size_t>(burst));
   // One sign-in first: the pool measures its time per hash (an unmeasured pool admits all).
   ASSERT_FALSE(login(server.port(), exam_nos[0]).empty());
 
