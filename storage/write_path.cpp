@@ -27,6 +27,9 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
+// Batches at least this large measure a writer's time per write (admission by waiting time).
+constexpr std::size_t min_paced_batch = 16;
+
 // How a write of `kind` gives way under overload (core::class_budget_us).
 core::work_class work_class_of(op_kind kind) noexcept {
   if (kind == op_kind::submit) return core::work_class::submission;
@@ -483,8 +486,13 @@ write_path_impl::attempt write_path_impl::try_batch(writer_state& w, std::vector
     run_transaction(w, ops);
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - begun);
     metrics_.commit_seconds.observe(static_cast<std::uint64_t>(took.count()));
-    w.pace.observe(took.count() / static_cast<std::int64_t>(std::max<std::size_t>(ops.size(), 1)));
-    w.op_us.store(w.pace.mean_us, std::memory_order_relaxed);
+    // The time per write from batches large enough to spread a transaction's fixed cost (its
+    // round trips and WAL flush): the writes queued ahead go into one batch, so small batches'
+    // time per write would count that fixed cost once per queued write.
+    if (ops.size() >= min_paced_batch) {
+      w.pace.observe(took.count() / static_cast<std::int64_t>(ops.size()));
+      w.op_us.store(w.pace.mean_us, std::memory_order_relaxed);
+    }
     // Every op behind this writer waited as long: say so, to find what stalls a surge.
     if (took >= std::chrono::milliseconds(250)) {
       log(fmt::format("writer {}: slow batch: {} ops in {} ms", w.index, ops.size(),

@@ -118,16 +118,17 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   auto body = parse_login(ctx);
   if (!body) co_return fail(ctx, body.error());
 
+  // The session write would be refused after the hash: refuse before spending it (and before
+  // the throttles count an attempt).
+  if (!api.writes->admits(core::work_class::sign_in)) {
+    co_return fail(ctx, errc::unavailable, "sign-in is busy; retry shortly", 1);
+  }
   const auto who = api.candidate_by_exam_no(body->exam_no);
   const std::int64_t candidate = who ? who->id : 0;
   // This node's memory first: a refusal costs no database round trip.
   const auto verdict =
       api.guard->admit(candidate, login_guard::secret::login, ctx.peer, api.now_micros());
   if (verdict.retry_after > 0) co_return fail_throttled(ctx, verdict);
-  // The session write would be refused after the hash: refuse before spending it.
-  if (!api.writes->admits(core::work_class::sign_in)) {
-    co_return fail(ctx, errc::unavailable, "sign-in is busy; retry shortly", 1);
-  }
   const std::int64_t now = api.now_seconds();
   const std::int64_t expires = now + std::chrono::seconds(api.session_absolute).count();
   // As PostgreSQL's inet takes it: without an IPv6 zone ("fe80::1%eth0").
