@@ -158,9 +158,11 @@ def server_side(before, after):
                 n.startswith("zhiyuan_http_request_duration") or n.startswith("zhiyuan_pool_wait")
                 or n.startswith("zhiyuan_writer_")):
             base = n[:-len("_count")]
+            # Seconds as ms; other histograms (the writer's batch size) as they are.
+            scale = 1000 if base.endswith("_seconds") else 1
             out[f"{base}{{{labels}}}"] = {
-                "n": int(v), "p50_ms": (bucket_quantile(delta, base, labels, 0.5) or 0) * 1000,
-                "p99_ms": (bucket_quantile(delta, base, labels, 0.99) or 0) * 1000}
+                "n": int(v), "p50_ms": (bucket_quantile(delta, base, labels, 0.5) or 0) * scale,
+                "p99_ms": (bucket_quantile(delta, base, labels, 0.99) or 0) * scale}
         elif (n.endswith("_shed_total") or n.endswith("_rejected_total")
               or n.endswith("shed_browsing_total")) and v > 0:
             out[f"{n}{{{labels}}}"] = int(v)

@@ -174,7 +174,7 @@ mode_overload() {
   cp "$BENCH_TMP/probe.log" "$OUT/overload-probe.json"
   results+=("overload_2x livez: $(json "$OUT/overload-probe.json" '{k: v for k, v in d.items() if k != "server"}')  (goal p99 <= 50 ms); server VmHWM $hwm MiB; load average at start $load")
   # The server's side of the overload phase: where admitted work waited (queue sojourns).
-  results+=("overload_2x server side (p50/p99 ms, bucket bounds): $(python3 - "$OUT/overload-probe.json" <<'PY'
+  results+=("overload_2x server side (p50/p99, ms for times, bucket bounds): $(python3 - "$OUT/overload-probe.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))["server"]
 print("; ".join(f"{k} {v}" if isinstance(v, int) else f"{k} n {v['n']} {v['p50_ms']:g}/{v['p99_ms']:g}"
