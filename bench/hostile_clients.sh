@@ -158,7 +158,7 @@ mode_overload() {
   # The probe covers the overload phase: it starts BASELINE s after the run (give or take the
   # generator's start-up).
   bench_spawn probe python3 "$repo/bench/hostile_clients.py" --port "$port" --probe \
-    --delay "$BASELINE" --duration "$OVERLOAD_S" --ramp 0
+    --delay "$BASELINE" --duration "$OVERLOAD_S" --ramp 0 --metrics
   local probe_pid=$BENCH_LAST_PID load
   load=$(cut -d' ' -f1 /proc/loadavg)
   run overload "$BENCH_TMP/overload.toml" --retries 0
@@ -171,7 +171,16 @@ mode_overload() {
   results+=("target overload_2x_admitted_submit_p99_ms: $(json "$f" 'd["phases"][1]["actions"]["submit"]["admitted_latency"]["p99_ms"]') (goal <= 30)  [all submit answers p99 $(json "$f" 'd["phases"][1]["actions"]["submit"]["latency"]["p99_ms"]') ms; statuses $(json "$f" 'd["phases"][1]["actions"]["submit"]["statuses"]')]")
   results+=("target overload_recovery_s: $(json "$f" '(lambda s, b, o: next((t - b - o for t in range(b + o, len(s)) if all(x["p99_ms"] <= max(y["p99_ms"] for y in s[2:b]) for x in s[t:-2])), None))(d["per_second"], '"$BASELINE"', '"$OVERLOAD_S"')') (goal <= 5)")
   results+=("overload_2x shed: $(json "$f" '{k: {s: n for s, n in v["statuses"].items() if s in ("429","503")} for k, v in d["phases"][1]["actions"].items()}')  offered $twice/s, achieved $(json "$f" 'round(d["phases"][1]["achieved_rate"] if "achieved_rate" in d["phases"][1] else 0)')/s")
-  results+=("overload_2x livez: $(cat "$BENCH_TMP/probe.log")  (goal p99 <= 50 ms); server VmHWM $hwm MiB; load average at start $load")
+  cp "$BENCH_TMP/probe.log" "$OUT/overload-probe.json"
+  results+=("overload_2x livez: $(json "$OUT/overload-probe.json" '{k: v for k, v in d.items() if k != "server"}')  (goal p99 <= 50 ms); server VmHWM $hwm MiB; load average at start $load")
+  # The server's side of the overload phase: where admitted work waited (queue sojourns).
+  results+=("overload_2x server side (p50/p99, ms for times, bucket bounds): $(python3 - "$OUT/overload-probe.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))["server"]
+print("; ".join(f"{k} {v}" if isinstance(v, int) else f"{k} n {v['n']} {v['p50_ms']:g}/{v['p99_ms']:g}"
+                for k, v in sorted(d.items())))
+PY
+)")
 }
 
 for m in "${modes[@]}"; do "mode_$m"; done

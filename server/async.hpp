@@ -14,6 +14,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/admission.hpp"
 #include "storage/worker_pool.hpp"
 #include "storage/write_path.hpp"
 
@@ -21,23 +22,27 @@ namespace zhiyuan::server {
 
 namespace asio = boost::asio;
 
-/// Runs `fn(pqxx::connection*)` on `pool` and returns its result; nullopt when the pool refused
-/// the job (saturated) or the job threw. `fn` must return a value of type R.
+/// Runs `fn(pqxx::connection*)` on `pool` as work of class `c` and returns its result; nullopt
+/// when the pool refused the job (saturated: its queue full or its wait past the class's budget)
+/// or the job threw. `fn` must return a value of type R.
 ///
 /// Pass `fn` as a named variable with std::move, never as a lambda written in the call: GCC 12
 /// miscompiles a class-type prvalue passed by value to a coroutine inside a co_await operand
 /// (the copy in the frame keeps pointers into the temporary; ASan reports a bad free).
 template <typename R, typename Fn>
-asio::awaitable<std::optional<R>> run_on(storage::worker_pool& pool, Fn fn) {
+asio::awaitable<std::optional<R>> run_on(storage::worker_pool& pool, Fn fn,
+                                         core::work_class c = core::work_class::write) {
   auto ex = co_await asio::this_coro::executor;
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::optional<R>)>(
-      [&pool, ex](auto handler, Fn fn) {
+      [&pool, ex, c](auto handler, Fn fn) {
         // std::function needs a copyable job; the move-only handler lives in a shared_ptr.
         auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        const bool queued = pool.try_post([h, ex, fn = std::move(fn)](auto* conn) mutable {
-          std::optional<R> r = storage::worker_pool::call_retrying<R>(fn, conn);
-          asio::post(ex, [h, r = std::move(r)]() mutable { (*h)(std::move(r)); });
-        });
+        const bool queued = pool.try_post(
+            [h, ex, fn = std::move(fn)](auto* conn) mutable {
+              std::optional<R> r = storage::worker_pool::call_retrying<R>(fn, conn);
+              asio::post(ex, [h, r = std::move(r)]() mutable { (*h)(std::move(r)); });
+            },
+            c);
         if (!queued) asio::post(ex, [h]() mutable { (*h)(std::optional<R>{}); });
       },
       asio::use_awaitable, std::move(fn));

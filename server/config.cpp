@@ -103,6 +103,9 @@ const std::vector<key_def>& keys() {
        field_of<&config::database, &database_settings::read_threads>},
       {"database.read_queue", "queries waiting for a connection at most (503 beyond)", kind::size,
        field_of<&config::database, &database_settings::read_queue>},
+      {"database.read_max_wait_ms",
+       "a query that would wait longer for a connection gets 503 at once (0: off)", kind::millis,
+       field_of<&config::database, &database_settings::read_max_wait>},
       {"filing.schedule_file", "the filing timetable (TOML, see config/schedule.toml)", kind::text,
        field_of<&config::filing, &filing_settings::schedule_file>},
       {"filing.clock_offset_seconds", "added to the clock for schedule decisions (rehearsals)",
@@ -121,12 +124,21 @@ const std::vector<key_def>& keys() {
        field_of<&config::writer, &writer_settings::max_in_flight>},
       {"writer.max_queue_per_writer", "queued writes per writer at most (503 beyond)", kind::size,
        field_of<&config::writer, &writer_settings::max_queue_per_writer>},
+      {"writer.max_wait_ms",
+       "a submission that would wait longer behind its writer's queue gets 503 at once; other "
+       "writes at 3/4 of it, sign-ins at half (0: off)",
+       kind::millis, field_of<&config::writer, &writer_settings::max_wait>},
       {"writer.deadline_ms", "a write not committed by then answers 503 (retry with its key)",
        kind::millis, field_of<&config::writer, &writer_settings::deadline>},
       {"auth.hash_threads", "threads hashing passwords (Argon2id), off the I/O threads", kind::uint,
        field_of<&config::auth, &auth_settings::hash_threads>},
       {"auth.hash_queue", "sign-ins waiting for a hashing thread at most (503 beyond)", kind::size,
        field_of<&config::auth, &auth_settings::hash_queue>},
+      {"auth.hash_max_wait_ms",
+       "a sign-in that would wait longer for a hashing thread gets 503 at once (0: off)",
+       kind::millis, field_of<&config::auth, &auth_settings::hash_max_wait>},
+      {"auth.hash_nice", "the hashing threads' nice value (0-19): sign-ins give way under load",
+       kind::uint, field_of<&config::auth, &auth_settings::hash_nice>},
       {"auth.session_idle_minutes", "a session unused this long expires", kind::minutes,
        field_of<&config::auth, &auth_settings::session_idle>},
       {"auth.session_absolute_hours", "a session expires this long after sign-in", kind::hours,
@@ -387,6 +399,7 @@ void validate(const config& c) {
     throw config_error("auth.hash_threads", "between 1 and 256");
   }
   if (c.auth.hash_queue == 0) throw config_error("auth.hash_queue", "must be at least 1");
+  if (c.auth.hash_nice > 19) throw config_error("auth.hash_nice", "between 0 and 19");
   if (c.auth.login_ip_per_minute == 0) {
     throw config_error("auth.login_ip_per_minute", "must be at least 1");
   }

@@ -30,6 +30,8 @@ struct database_settings {
   std::chrono::milliseconds health_interval{1'000};
   unsigned read_threads = 4;        ///< connections serving candidates' own-state queries
   std::size_t read_queue = 10'000;  ///< queued queries at most (503 beyond)
+  /// A query that would wait longer than this for a connection gets 503 at once (0: off).
+  std::chrono::milliseconds read_max_wait{20};
 };
 
 /// The filing rules' inputs.
@@ -48,6 +50,9 @@ struct writer_settings {
   std::chrono::microseconds max_delay{0};
   std::size_t max_in_flight = 100'000;
   std::size_t max_queue_per_writer = 50'000;
+  /// A submission that would wait longer than this behind the writes queued on its writer gets
+  /// 503 at once; other writes at 3/4 of it, sign-ins at half (core::class_budget_us; 0: off).
+  std::chrono::milliseconds max_wait{20};
   std::chrono::milliseconds deadline{10'000};  ///< a write not committed by then gets 503
 };
 
@@ -55,6 +60,11 @@ struct writer_settings {
 struct auth_settings {
   unsigned hash_threads = 1;
   std::size_t hash_queue = 256;
+  /// A sign-in that would wait longer than this for a hashing thread gets 503 at once (0: off).
+  std::chrono::milliseconds hash_max_wait{250};
+  /// The hashing threads' nice value: under overload the I/O threads, writers and PostgreSQL
+  /// get the CPU first, and sign-ins (retried later) give way.
+  unsigned hash_nice = 10;
   std::chrono::minutes session_idle{20};
   std::chrono::hours session_absolute{8};
   std::chrono::minutes save_password_memo{10};  ///< a verified save password is remembered

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "core/admission.hpp"
 #include "server/admin/context.hpp"
 #include "server/admin/gate.hpp"
 #include "server/candidate/context.hpp"
@@ -68,6 +69,7 @@ storage::write_path_options writer_options(const server::writer_settings& w,
   o.max_delay = w.max_delay;
   o.max_in_flight = w.max_in_flight;
   o.max_queue_per_writer = w.max_queue_per_writer;
+  o.max_wait = w.max_wait;
   o.candidate_capacity = candidate_capacity;
   o.log = [](std::string_view message) {
     server::log_event(spdlog::level::warn, "writer", {{"message", message}});
@@ -268,9 +270,11 @@ void serve_http(const server::config& cfg, const server::router& routes, server:
                 std::function<void()> stop_writes) {
   server::http_server http(cfg.server, routes, stats);
   http.access_log = cfg.log.access;
-  // Browsing yields to submissions once the write path is past half its capacity.
+  // Browsing yields to submissions once the write path is past half its capacity, or once a
+  // write admitted now would wait past browsing's share of writer.max_wait: the CPU that
+  // browsing takes on the I/O threads goes to the writers and PostgreSQL instead.
   http.shed_browsing = [&writes, half = cfg.writer.max_in_flight / 2] {
-    return writes.in_flight() > half;
+    return writes.in_flight() > half || !writes.admits(core::work_class::browse);
   };
   http.admit_upload = [&admin](std::string_view authorization) {
     return server::admin_http::admit_upload(admin, authorization);
@@ -337,9 +341,11 @@ int serve(const server::config& cfg) {
   storage::write_path writes(conninfo, writer_options(cfg.writer, data.directory->id_bound()));
   writes.start();
   api.writes = &writes;
-  storage::worker_pool auth_pool("auth", cfg.auth.hash_threads, cfg.auth.hash_queue, conninfo);
+  storage::worker_pool auth_pool("auth", cfg.auth.hash_threads, cfg.auth.hash_queue, conninfo,
+                                 {cfg.auth.hash_max_wait, static_cast<int>(cfg.auth.hash_nice)});
   api.auth_pool = &auth_pool;
-  storage::worker_pool reads("reads", cfg.database.read_threads, cfg.database.read_queue, conninfo);
+  storage::worker_pool reads("reads", cfg.database.read_threads, cfg.database.read_queue, conninfo,
+                             {cfg.database.read_max_wait});
   api.reads = &reads;
   server::log_event(spdlog::level::info, "database_ready",
                     {{"embedded", db.is_embedded() ? "true" : "false"},

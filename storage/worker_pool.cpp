@@ -1,6 +1,8 @@
 #include "storage/worker_pool.hpp"
 
 #include <poll.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <pqxx/pqxx>
@@ -35,24 +37,42 @@ pqxx::connection* worker_pool::reopen_connection() {
 }
 
 worker_pool::worker_pool(std::string name, unsigned threads, std::size_t max_queue,
-                         std::string conninfo)
+                         std::string conninfo, pool_admission admission)
     : name_(std::move(name)),
       max_queue_(max_queue),
+      admission_(admission),
       conninfo_(std::move(conninfo)),
       thread_count_(threads) {
-  for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+  for (unsigned i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] {
+      // Linux takes a thread id for PRIO_PROCESS: this thread alone; raising one's own nice
+      // value needs no privilege, and a failure only leaves the thread at the process's.
+      if (admission_.nice > 0) (void)::setpriority(PRIO_PROCESS, ::gettid(), admission_.nice);
+      run();
+    });
+  }
 }
 
 worker_pool::~worker_pool() { stop(); }
 
-bool worker_pool::try_post(job j) {
+bool worker_pool::try_post(job j, core::work_class c) {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ || queue_.size() >= max_queue_) {
+    if (stopping_ || depth() >= max_queue_) {
       rejected_.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
-    queue_.push_back({std::move(j), std::chrono::steady_clock::now()});
+    const std::size_t lane = c <= core::work_class::write ? 0 : 1;
+    // A job waits behind its own lane and the lanes taken before it.
+    const std::size_t ahead = lane == 0 ? lanes_[0].size() : depth();
+    const auto wait =
+        core::expected_wait_us(ahead, static_cast<unsigned>(thread_count_), service_.mean_us);
+    if (!core::admit_within(wait, core::class_budget_us(c, admission_.max_wait.count()))) {
+      rejected_.fetch_add(1, std::memory_order_relaxed);
+      shed_.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    lanes_[lane].push_back({std::move(j), std::chrono::steady_clock::now()});
   }
   wake_.notify_one();
   return true;
@@ -72,7 +92,13 @@ void worker_pool::stop() {
 
 std::size_t worker_pool::queued() const {
   std::lock_guard lock(mutex_);
-  return queue_.size();
+  return depth();
+}
+
+std::chrono::microseconds worker_pool::expected_wait() const {
+  std::lock_guard lock(mutex_);
+  return std::chrono::microseconds(
+      core::expected_wait_us(depth(), static_cast<unsigned>(thread_count_), service_.mean_us));
 }
 
 std::string worker_pool::render_metrics(std::span<const worker_pool* const> pools) {
@@ -91,8 +117,15 @@ std::string worker_pool::render_metrics(std::span<const worker_pool* const> pool
          [](const worker_pool& p) { return p.queued(); });
   family("zhiyuan_pool_queue_capacity", "gauge", "Queue cap; tasks beyond it are refused.",
          [](const worker_pool& p) { return p.max_queue_; });
-  family("zhiyuan_pool_rejected_total", "counter", "Tasks refused because the queue was full.",
+  family("zhiyuan_pool_rejected_total", "counter",
+         "Tasks refused because the queue was full or its expected wait past the budget.",
          [](const worker_pool& p) { return p.rejected_.load(std::memory_order_relaxed); });
+  family("zhiyuan_pool_shed_total", "counter",
+         "Of the refused tasks, those refused by the expected wait (auth/read max_wait_ms).",
+         [](const worker_pool& p) { return p.shed_.load(std::memory_order_relaxed); });
+  family("zhiyuan_pool_expected_wait_seconds", "gauge",
+         "The wait a task queued now would have: depth / threads x mean service time.",
+         [](const worker_pool& p) { return static_cast<double>(p.expected_wait().count()) / 1e6; });
   out +=
       "# HELP zhiyuan_pool_wait_seconds From a task queued until a thread starts it.\n"
       "# TYPE zhiyuan_pool_wait_seconds histogram\n";
@@ -110,11 +143,12 @@ void worker_pool::run() {
     job j;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
-      j = std::move(queue_.front().run);
-      const auto waited = std::chrono::steady_clock::now() - queue_.front().queued_at;
-      queue_.pop_front();
+      wake_.wait(lock, [this] { return stopping_ || depth() != 0; });
+      if (depth() == 0) return;  // stopping and drained
+      auto& lane = lanes_[0].empty() ? lanes_[1] : lanes_[0];
+      j = std::move(lane.front().run);
+      const auto waited = std::chrono::steady_clock::now() - lane.front().queued_at;
+      lane.pop_front();
       wait_.observe(static_cast<std::uint64_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(waited).count()));
     }
@@ -126,6 +160,7 @@ void worker_pool::run() {
         conn.reset();  // the job sees nullptr and answers 503
       }
     }
+    const auto started = std::chrono::steady_clock::now();
     try {
       j(conn.get());
     } catch (const pqxx::broken_connection&) {
@@ -134,6 +169,10 @@ void worker_pool::run() {
       // Jobs report their own failures; a connection left mid-transaction is reopened.
       if (conn && !conn->is_open()) conn.reset();
     }
+    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    std::lock_guard lock(mutex_);
+    service_.observe(took.count());
   }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -17,13 +18,25 @@
 #include <pqxx/connection>
 #include <pqxx/except>
 
+#include "core/admission.hpp"
 #include "storage/histogram.hpp"
 
 namespace zhiyuan::storage {
 
+/// How a pool admits work beyond its queue cap: by the wait a new job would have.
+struct pool_admission {
+  /// A job is refused at once when the queue ahead of it would keep it waiting longer than
+  /// this (core::expected_wait_us); 0: the queue cap alone.
+  std::chrono::microseconds max_wait{0};
+  /// The threads' nice value (0-19): a pool whose work is CPU-bound (Argon2) and less urgent
+  /// than the I/O threads' gives them the CPU first under overload.
+  int nice = 0;
+};
+
 /// A bounded pool of threads for work that must not run on an I/O thread: password hashing
 /// and queries. Each thread owns a PostgreSQL connection (opened on first use, reopened after
-/// it breaks). A full queue refuses work at once, so callers can answer 503.
+/// it breaks). A full queue, or one whose expected wait is past the budget, refuses work at
+/// once, so callers can answer 503.
 class worker_pool {
  public:
   /// The job gets its thread's connection (connected; nullptr if the pool has no database).
@@ -31,13 +44,19 @@ class worker_pool {
   /// checked, so jobs must report their own failures.
   using job = std::function<void(pqxx::connection* conn)>;
 
-  worker_pool(std::string name, unsigned threads, std::size_t max_queue, std::string conninfo);
+  worker_pool(std::string name, unsigned threads, std::size_t max_queue, std::string conninfo,
+              pool_admission admission = {});
   worker_pool(const worker_pool&) = delete;
   worker_pool& operator=(const worker_pool&) = delete;
   ~worker_pool();
 
-  /// Queues `j`; false when the queue is full or the pool is stopping.
-  bool try_post(job j);
+  /// Queues `j` as work of class `c`; false when the queue is full, the wait it would have is
+  /// past its class's share of max_wait (core::class_budget_us), or the pool is stopping.
+  /// Submissions and other writes (a formal submission's save password) go ahead of sign-ins
+  /// and browsing: a sign-in surge cannot keep a signed-in candidate's submission waiting.
+  bool try_post(job j, core::work_class c = core::work_class::write);
+  /// The wait a job queued now would have, from the depth and the measured service time.
+  std::chrono::microseconds expected_wait() const;
   /// Finishes queued jobs, then joins the threads.
   void stop();
 
@@ -77,6 +96,7 @@ class worker_pool {
 
   std::string name_;
   std::size_t max_queue_;
+  pool_admission admission_;
   std::string conninfo_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
@@ -84,9 +104,13 @@ class worker_pool {
     job run;
     std::chrono::steady_clock::time_point queued_at;
   };
-  std::deque<queued_job> queue_;
+  // [0] submissions and writes, [1] sign-ins and browsing: threads take [0] first.
+  std::array<std::deque<queued_job>, 2> lanes_;
+  std::size_t depth() const noexcept { return lanes_[0].size() + lanes_[1].size(); }
   std::size_t thread_count_;
   std::atomic<std::uint64_t> rejected_{0};
+  std::atomic<std::uint64_t> shed_{0};  ///< of those: refused by the expected wait
+  core::service_time service_;          ///< guarded by mutex_
   histogram wait_{{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}, 1e6};
   bool stopping_ = false;
   std::vector<std::thread> threads_;

@@ -20,6 +20,8 @@ std::string write_metrics::render(std::span<const std::int64_t> queue_depths, st
   std::string out;
   out.reserve(8192);
   batch_size.render(out, "zhiyuan_writer_batch_size", "Operations per transaction.");
+  queue_wait_seconds.render(out, "zhiyuan_writer_queue_wait_seconds",
+                            "From an operation admitted until its writer took it into a batch.");
   commit_seconds.render(out, "zhiyuan_writer_commit_seconds",
                         "Batch transaction time from BEGIN until COMMIT returned.");
   out +=

@@ -33,6 +33,8 @@ struct write_metrics {
   /// Lost COMMITs by what the rerun found: [0] committed (replayed), [1] not_committed.
   std::array<std::atomic<std::uint64_t>, 2> in_doubt{};
   histogram batch_size{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048}, 1.0};
+  histogram queue_wait_seconds{
+      {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5}, 1e6};
   histogram commit_seconds{{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5},
                            1e6};
 

@@ -14,6 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/admission.hpp"
 #include "storage/idempotency.hpp"
 #include "storage/mailbox.hpp"
 #include "storage/sql/write_path.hpp"
@@ -25,6 +26,15 @@ namespace zhiyuan::storage {
 namespace {
 
 using steady = std::chrono::steady_clock;
+
+// Batches at least this large measure a writer's time per write (admission by waiting time).
+constexpr std::size_t min_paced_batch = 16;
+
+// How a write of `kind` gives way under overload (core::class_budget_us).
+core::work_class work_class_of(op_kind kind) noexcept {
+  if (kind == op_kind::submit) return core::work_class::submission;
+  return kind == op_kind::sign_in ? core::work_class::sign_in : core::work_class::write;
+}
 
 std::uint64_t mix64(std::uint64_t x) noexcept {
   // splitmix64 finaliser: spreads consecutive candidate ids over writers and stripes.
@@ -88,6 +98,8 @@ struct writer_state {
   unsigned index = 0;
   ready_queue ready;
   alignas(64) std::atomic<std::int64_t> depth{0};  // ops queued, not yet in a batch
+  std::atomic<std::int64_t> op_us{0};              // smoothed batch time per op (admission by wait)
+  core::service_time pace;                         // writer thread only: what op_us publishes
   std::atomic<bool> sleeping{false};
   std::mutex wake_mutex;
   std::condition_variable wake_cv;
@@ -167,6 +179,15 @@ class write_path_impl {
   }
 
   std::size_t in_flight() const noexcept { return in_flight_.load(std::memory_order_relaxed); }
+  std::chrono::microseconds max_wait() const noexcept { return options_.max_wait; }
+  std::chrono::microseconds expected_wait() const noexcept {
+    std::int64_t most = 0;
+    for (const auto& w : writers_) {
+      most = std::max(most, w->depth.load(std::memory_order_relaxed) *
+                                w->op_us.load(std::memory_order_relaxed));
+    }
+    return std::chrono::microseconds(most);
+  }
 
   void pause() noexcept { paused_.store(true, std::memory_order_seq_cst); }
   void simulate_commit_loss(unsigned batches) noexcept {
@@ -245,7 +266,14 @@ admit write_path_impl::admit_and_push(op_ptr& op) {
   if (before >= cap) return shed(shed_reason::overloaded, admit::overloaded);
   const std::int64_t candidate = op->candidate_id;
   writer_state& w = writer_of(candidate);
-  if (w.depth.load(std::memory_order_relaxed) >= static_cast<std::int64_t>(queue_cap)) {
+  const std::int64_t depth = w.depth.load(std::memory_order_relaxed);
+  if (depth >= static_cast<std::int64_t>(queue_cap)) {
+    return shed(shed_reason::overloaded, admit::overloaded);
+  }
+  // Bounded by the wait, not the length: the writes ahead at this writer's measured pace.
+  const std::int64_t wait = depth * w.op_us.load(std::memory_order_relaxed);
+  if (!core::admit_within(
+          wait, core::class_budget_us(work_class_of(op->kind()), options_.max_wait.count()))) {
     return shed(shed_reason::overloaded, admit::overloaded);
   }
   if (is_keyed(op->kind()) && !keys_.insert(candidate, op->idempotency_key)) {
@@ -254,6 +282,7 @@ admit write_path_impl::admit_and_push(op_ptr& op) {
   w.depth.fetch_add(1, std::memory_order_relaxed);
   mailbox& m = directory_.at(candidate);
   // From here the writer may complete and free the op at any moment: touch it no more.
+  op->queued_at = steady::now();
   if (m.push(op.release())) {
     w.ready.push(&m);
     wake(w, false);
@@ -292,6 +321,10 @@ void write_path_impl::take_from(writer_state& w, mailbox* m, std::vector<op_ptr>
   }
   if (mpsc_node* n = m->pop()) {
     batch.emplace_back(static_cast<write_op*>(n));
+    metrics_.queue_wait_seconds.observe(
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                       steady::now() - batch.back()->queued_at)
+                                       .count()));
     m->consumer_mark = w.batch_number;
     w.depth.fetch_sub(1, std::memory_order_relaxed);
   }
@@ -461,6 +494,13 @@ write_path_impl::attempt write_path_impl::try_batch(writer_state& w, std::vector
     run_transaction(w, ops);
     const auto took = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - begun);
     metrics_.commit_seconds.observe(static_cast<std::uint64_t>(took.count()));
+    // The time per write from batches large enough to spread a transaction's fixed cost (its
+    // round trips and WAL flush): the writes queued ahead go into one batch, so small batches'
+    // time per write would count that fixed cost once per queued write.
+    if (ops.size() >= min_paced_batch) {
+      w.pace.observe(took.count() / static_cast<std::int64_t>(ops.size()));
+      w.op_us.store(w.pace.mean_us, std::memory_order_relaxed);
+    }
     // Every op behind this writer waited as long: say so, to find what stalls a surge.
     if (took >= std::chrono::milliseconds(100)) {
       log(fmt::format("writer {}: slow batch: {} ops in {} ms", w.index, ops.size(),
@@ -585,6 +625,13 @@ bool write_path::drain_and_stop(std::chrono::milliseconds timeout) {
   return impl_->drain_and_stop(timeout);
 }
 std::size_t write_path::in_flight() const noexcept { return impl_->in_flight(); }
+std::chrono::microseconds write_path::expected_wait() const noexcept {
+  return impl_->expected_wait();
+}
+bool write_path::admits(core::work_class c) const noexcept {
+  return core::admit_within(impl_->expected_wait().count(),
+                            core::class_budget_us(c, impl_->max_wait().count()));
+}
 std::string write_path::render_metrics() const { return impl_->render_metrics(); }
 void write_path::pause() noexcept { impl_->pause(); }
 void write_path::resume() noexcept { impl_->resume(); }

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/admission.hpp"
 #include "storage/mailbox.hpp"
 
 namespace zhiyuan::storage {
@@ -139,7 +140,8 @@ struct write_op : mpsc_node {
   std::string idempotency_key;
   std::array<std::uint8_t, 32> request_hash{};  ///< SHA-256 of method, path and body
   std::int64_t accepted_at_us = 0;              ///< unix µs when the server accepted the request
-  std::chrono::steady_clock::time_point deadline;  ///< give up (503) after this
+  std::chrono::steady_clock::time_point deadline;   ///< give up (503) after this
+  std::chrono::steady_clock::time_point queued_at;  ///< set at admission (queue wait metric)
   response_renderer render = nullptr;
   const void* render_context = nullptr;  ///< the server's, for `render` (e.g. a signing key)
   /// A submission whose receipt is not stored (slim record): when set, the writer does not
@@ -201,6 +203,10 @@ struct write_path_options {
   std::chrono::microseconds max_delay{0};  ///< linger for more work when busy (0: never)
   std::size_t max_in_flight = 100'000;     ///< global cap on admitted, uncompleted operations
   std::size_t max_queue_per_writer = 50'000;
+  /// A write is refused at once when the writes queued ahead of it on its writer, at the
+  /// writer's measured time per write, would keep it waiting longer than its class's share of
+  /// this (core::class_budget_us: submissions all of it, sign-ins half); 0: the caps alone.
+  std::chrono::microseconds max_wait{0};
   std::int64_t candidate_capacity = 1'000'000;  ///< mailboxes preallocated for ids below this
   std::chrono::milliseconds retry_min{20};
   std::chrono::milliseconds retry_max{2'000};
@@ -243,6 +249,12 @@ class write_path {
 
   /// Operations admitted and not yet completed.
   std::size_t in_flight() const noexcept;
+  /// The longest wait a write admitted now would have on any writer (see max_wait).
+  std::chrono::microseconds expected_wait() const noexcept;
+  /// Whether work of class `c` would be admitted on every writer now (max_wait): asked before
+  /// work that must not be wasted (a sign-in's hash before its session write) or that takes
+  /// the CPU the writers need (browsing).
+  bool admits(core::work_class c) const noexcept;
   /// Prometheus text of the write path's metrics (zhiyuan_writer_*).
   std::string render_metrics() const;
 

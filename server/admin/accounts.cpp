@@ -147,7 +147,8 @@ asio::awaitable<void> login(request_context& ctx, admin_api_context& api) {
   }
   auto verify = [a = login_attempt{std::move(*given), ip, api.trusted_networks}](
                     pqxx::connection* conn) { return verify_login(conn, a); };
-  auto r = co_await run_on<login_outcome>(*api.hashing, std::move(verify));
+  auto r =
+      co_await run_on<login_outcome>(*api.hashing, std::move(verify), core::work_class::sign_in);
   if (!r) {
     api.guard->unchecked(key, login_guard::secret::login,
                          ctx.peer);  // never checked: does not count

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "core/admission.hpp"
 #include "core/candidate.hpp"
 #include "core/contact.hpp"
 #include "core/password.hpp"
@@ -117,6 +118,11 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
   auto body = parse_login(ctx);
   if (!body) co_return fail(ctx, body.error());
 
+  // The session write would be refused after the hash: refuse before spending it (and before
+  // the throttles count an attempt).
+  if (!api.writes->admits(core::work_class::sign_in)) {
+    co_return fail(ctx, errc::unavailable, "sign-in is busy; retry shortly", 1);
+  }
   const auto who = api.candidate_by_exam_no(body->exam_no);
   const std::int64_t candidate = who ? who->id : 0;
   // This node's memory first: a refusal costs no database round trip.
@@ -137,7 +143,9 @@ asio::awaitable<void> login(request_context& ctx, candidate_api_context& api) {
     return verify_login(conn, attempt);
   };
   // Named and moved: see run_on about GCC 12 and prvalue arguments of coroutines.
-  auto r = co_await run_on<login_result>(*api.auth_pool, std::move(verify));
+  // Behind the submissions' save-password checks, and shed first (core::class_budget_us).
+  auto r =
+      co_await run_on<login_result>(*api.auth_pool, std::move(verify), core::work_class::sign_in);
   if (!r || r->result == login_result::outcome::unavailable) {
     api.guard->unchecked(candidate, login_guard::secret::login, ctx.peer);
     co_return fail(ctx, errc::unavailable, "sign-in is busy; retry shortly", 1);

@@ -1,10 +1,16 @@
 // storage::worker_pool against the test PostgreSQL: a pooled connection the server closed while
 // it sat idle (a restart, a failover) is replaced before the next job instead of failing it.
+// Without a database: admission by waiting time (core/admission.hpp) refuses at once what
+// would wait past max_wait, where the queue cap alone would have queued it.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <pqxx/pqxx>
+#include <thread>
+#include <vector>
 
 #include "storage/embedded_cluster.hpp"
 #include "storage/worker_pool.hpp"
@@ -64,6 +70,82 @@ TEST(worker_pool, reopen_connection_gives_the_job_a_fresh_connection) {
   EXPECT_GT(after, 0);
   EXPECT_NE(before, after);
   EXPECT_EQ(worker_pool::reopen_connection(), nullptr);  // not a pool thread
+}
+
+// Posts `n` empty submissions (the class with the whole budget); how many the pool took.
+int post_empty(worker_pool& pool, int n) {
+  int taken = 0;
+  for (int i = 0; i < n; ++i) {
+    taken += pool.try_post([](pqxx::connection*) {}, core::work_class::submission) ? 1 : 0;
+  }
+  return taken;
+}
+
+// A pool whose one thread is held by a job until the returned promise is set, after one job
+// that took at least 20 ms measured its service time. The thread records a job's time before
+// it takes the next one: once the holding job has started, the measurement is in.
+std::promise<void> hold_after_a_measured_job(worker_pool& pool) {
+  pool.try_post([](pqxx::connection*) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the service time, not a race
+  });
+  // Shared: the pool's thread may still be inside set_value when the waiter moves on.
+  auto started = std::make_shared<std::promise<void>>();
+  auto holding = started->get_future();
+  std::promise<void> release;
+  pool.try_post([started, f = release.get_future().share()](pqxx::connection*) {
+    started->set_value();
+    f.wait();
+  });
+  holding.wait();
+  return release;
+}
+
+TEST(worker_pool, refuses_at_once_what_would_wait_past_max_wait) {
+  // 1 s of budget at >= 20 ms a job: at most 50 queued jobs, though the cap is 1,000.
+  worker_pool pool("test", 1, 1'000, "", {std::chrono::seconds(1)});
+  auto release = hold_after_a_measured_job(pool);
+  const int taken = post_empty(pool, 200);
+  EXPECT_GE(taken, 1);  // an empty queue waits nothing
+  EXPECT_LE(taken, 51);
+  EXPECT_GE(pool.expected_wait(), std::chrono::milliseconds(900));
+  const std::array<const worker_pool*, 1> pools{&pool};
+  EXPECT_NE(worker_pool::render_metrics(pools).find("zhiyuan_pool_shed_total{pool=\"test\"} " +
+                                                    std::to_string(200 - taken)),
+            std::string::npos);
+  release.set_value();
+}
+
+TEST(worker_pool, submissions_go_ahead_of_sign_ins_which_are_shed_first) {
+  std::vector<char> order;  // the pool's one thread only; outlives the pool's draining stop
+  worker_pool pool("test", 1, 1'000, "", {std::chrono::seconds(1)});
+  auto release = hold_after_a_measured_job(pool);
+  int sign_ins = 0;
+  for (int i = 0; i < 200; ++i) {
+    sign_ins +=
+        pool.try_post([&](pqxx::connection*) { order.push_back('i'); }, core::work_class::sign_in)
+            ? 1
+            : 0;
+  }
+  // Sign-ins get half the budget: at most 25 queued at >= 20 ms a job.
+  EXPECT_GE(sign_ins, 1);
+  EXPECT_LE(sign_ins, 26);
+  // A submission waits behind submissions only: admitted although the sign-ins' lane is full.
+  ASSERT_TRUE(pool.try_post([&](pqxx::connection*) { order.push_back('s'); },
+                            core::work_class::submission));
+  std::promise<void> done;
+  ASSERT_TRUE(
+      pool.try_post([&](pqxx::connection*) { done.set_value(); }, core::work_class::submission));
+  release.set_value();
+  done.get_future().wait();
+  ASSERT_FALSE(order.empty());
+  EXPECT_EQ(order.front(), 's');  // taken before every queued sign-in
+}
+
+TEST(worker_pool, without_max_wait_only_the_cap_refuses) {
+  worker_pool pool("test", 1, 100, "");
+  auto release = hold_after_a_measured_job(pool);
+  EXPECT_EQ(post_empty(pool, 200), 100);
+  release.set_value();
 }
 
 }  // namespace

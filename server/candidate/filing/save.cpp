@@ -158,7 +158,8 @@ asio::awaitable<bool> check_save_password(request_context& ctx, candidate_api_co
     const auto acct = storage::find_account(*conn, id);
     return acct && !acct->save_hash.empty() && password_matches(acct->save_hash, password);
   };
-  auto ok = co_await run_on<bool>(*api.auth_pool, std::move(verify));
+  // Ahead of sign-ins in the hashing queue: a signed-in candidate's submission goes first.
+  auto ok = co_await run_on<bool>(*api.auth_pool, std::move(verify), core::work_class::submission);
   if (!ok) {
     api.guard->unchecked(s.candidate_id, login_guard::secret::save, login_guard::session);
     fail(ctx, errc::unavailable, "busy; retry shortly with the same Idempotency-Key", 1);
