@@ -317,9 +317,11 @@ void parse_thresholds(const toml::table& root, scenario& s) {
   if (t == nullptr) return;
   const std::string path = "thresholds";
   for (auto&& [key, node] : *t) {
-    const bool known_scalar = key.str() == "error_rate" || key.str() == "min_achieved_ratio" ||
+    // A plain variable: clang 14 (the fuzz and TSan builds) cannot capture a binding.
+    const std::string_view name = key.str();
+    const bool known_scalar = name == "error_rate" || name == "min_achieved_ratio" ||
                               std::any_of(latency_keys.begin(), latency_keys.end(),
-                                          [&](const auto& k) { return k.first == key.str(); });
+                                          [&](const auto& k) { return k.first == name; });
     if (known_scalar) continue;
     const std::string kp = join(path, key.str());
     auto a = parse_action(key.str());

@@ -493,11 +493,13 @@ config resolve_config(const config_sources& src) {
       if (auto v = src.env(env_name(k.name))) assign(k, c, *v);
     }
   }
-  for (const auto& [name, value] : src.overrides) {
+  // Not a structured binding: clang 14 (the fuzz and TSan builds) cannot capture one.
+  for (const auto& entry : src.overrides) {
+    const auto& name = entry.first;
     auto it = std::find_if(keys().begin(), keys().end(),
                            [&](const key_def& k) { return name == k.name; });
     if (it == keys().end()) throw config_error(name, "unknown key");
-    assign(*it, c, value);
+    assign(*it, c, entry.second);
   }
   validate(c);
   return c;

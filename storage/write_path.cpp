@@ -512,7 +512,11 @@ write_path_impl::attempt write_path_impl::try_batch(writer_state& w, std::vector
     }
     if (w.in_doubt) count_in_doubt(w, ops);
     // COMMIT returned: only now is anything acknowledged.
-    for (auto& op : ops) complete(std::move(op), op->status);
+    // The status first: the order of arguments is unspecified, and clang moves `op` out first.
+    for (auto& op : ops) {
+      const auto status = op->status;
+      complete(std::move(op), status);
+    }
     ops.clear();
     return attempt::committed;
   } catch (const pqxx::broken_connection& e) {

@@ -633,7 +633,10 @@ core::result<core::contact_details> parse_contact(const request_context& ctx) {
     dom::object addr;
     if (v.get_object().get(addr)) return core::error{errc::invalid_field, "address: an object"};
     const auto fields = address_fields(c.address);
-    for (auto [key, value] : addr) {
+    // Not a structured binding: clang 14 (the fuzz and TSan builds) cannot capture one.
+    for (const auto member : addr) {
+      const std::string_view key = member.key;
+      const auto value = member.value;
       auto it =
           std::find_if(fields.begin(), fields.end(), [&](const auto& f) { return key == f.first; });
       if (it == fields.end()) {

@@ -172,9 +172,12 @@ void add_browser_headers(std::vector<route_spec>& table, const web_context& web)
       auto& m = methods[r.pattern];
       m += (m.empty() ? "" : ", ") + std::string(http::to_string(r.method));
     }
-    for (auto& [pattern, list] : methods) {
-      route_spec r{http::verb::options, pattern,
-                   sync_handler([&web, list](request_context& ctx) { preflight(ctx, web, list); })};
+    // Not a structured binding: clang 14 (the fuzz and TSan builds) cannot capture one.
+    for (const auto& entry : methods) {
+      route_spec r{http::verb::options, entry.first,
+                   sync_handler([&web, list = entry.second](request_context& ctx) {
+                     preflight(ctx, web, list);
+                   })};
       r.in_contract = false;
       table.push_back(std::move(r));
     }
