@@ -16,13 +16,6 @@ std::int64_t expected_wait_us(std::size_t depth, unsigned servers,
   return static_cast<std::int64_t>(depth / servers) * service_us;
 }
 
-std::int64_t expected_batch_wait_us(std::size_t depth, std::size_t max_batch,
-                                    std::int64_t batch_us) noexcept {
-  if (depth == 0 || batch_us <= 0) return 0;
-  max_batch = std::max<std::size_t>(max_batch, 1);
-  return static_cast<std::int64_t>(1 + depth / max_batch) * batch_us;
-}
-
 std::int64_t class_budget_us(work_class c, std::int64_t budget_us) noexcept {
   switch (c) {
     case work_class::submission:
@@ -34,11 +27,6 @@ std::int64_t class_budget_us(work_class c, std::int64_t budget_us) noexcept {
       return budget_us / 2;
   }
   return budget_us / 2;
-}
-
-unsigned retry_after_seconds(std::int64_t wait_us, unsigned max_seconds) noexcept {
-  const std::int64_t s = (std::max<std::int64_t>(wait_us, 0) + 999'999) / 1'000'000;
-  return static_cast<unsigned>(std::clamp<std::int64_t>(s, 1, std::max(1U, max_seconds)));
 }
 
 }  // namespace zhiyuan::core

@@ -26,12 +26,6 @@ struct service_time {
 std::int64_t expected_wait_us(std::size_t depth, unsigned servers,
                               std::int64_t service_us) noexcept;
 
-/// The wait of a write queued behind `depth` others on a writer that commits them in batches
-/// of up to `max_batch`, one batch taking `batch_us` on average: the batch under way plus the
-/// full batches ahead of it.
-std::int64_t expected_batch_wait_us(std::size_t depth, std::size_t max_batch,
-                                    std::int64_t batch_us) noexcept;
-
 /// Whether a job whose expected wait is `wait_us` is admitted under `budget_us`. A queue with
 /// nothing measured yet (wait 0) admits; a budget of 0 turns the rule off (length caps only).
 constexpr bool admit_within(std::int64_t wait_us, std::int64_t budget_us) noexcept {
@@ -47,10 +41,5 @@ enum class work_class : std::uint8_t { submission, write, sign_in, browse };
 /// 3/4 of it, sign-ins and browsing 1/2, so that as a queue's wait grows the lower classes are
 /// refused first and the room left is kept for submissions.
 std::int64_t class_budget_us(work_class c, std::int64_t budget_us) noexcept;
-
-/// Retry-After seconds for a refusal while the expected wait is `wait_us`: the wait rounded up
-/// to whole seconds, at least 1, at most `max_seconds`, so that a retry lands after the queue
-/// ahead of it has drained rather than into it.
-unsigned retry_after_seconds(std::int64_t wait_us, unsigned max_seconds = 30) noexcept;
 
 }  // namespace zhiyuan::core

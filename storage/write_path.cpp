@@ -115,6 +115,13 @@ struct writer_state {
   bool in_doubt = false;  // a COMMIT's outcome was lost; the next attempt resolves it
 };
 
+// The wait of a write queued behind `depth` others at this writer's measured pace (one writer
+// serves its queue: core::expected_wait_us with one server).
+std::int64_t writer_wait_us(const writer_state& w, std::int64_t depth) noexcept {
+  return core::expected_wait_us(static_cast<std::size_t>(std::max<std::int64_t>(depth, 0)), 1,
+                                w.op_us.load(std::memory_order_relaxed));
+}
+
 class write_path_impl {
  public:
   write_path_impl(std::string conninfo, write_path_options options)
@@ -183,8 +190,7 @@ class write_path_impl {
   std::chrono::microseconds expected_wait() const noexcept {
     std::int64_t most = 0;
     for (const auto& w : writers_) {
-      most = std::max(most, w->depth.load(std::memory_order_relaxed) *
-                                w->op_us.load(std::memory_order_relaxed));
+      most = std::max(most, writer_wait_us(*w, w->depth.load(std::memory_order_relaxed)));
     }
     return std::chrono::microseconds(most);
   }
@@ -271,7 +277,7 @@ admit write_path_impl::admit_and_push(op_ptr& op) {
     return shed(shed_reason::overloaded, admit::overloaded);
   }
   // Bounded by the wait, not the length: the writes ahead at this writer's measured pace.
-  const std::int64_t wait = depth * w.op_us.load(std::memory_order_relaxed);
+  const std::int64_t wait = writer_wait_us(w, depth);
   if (!core::admit_within(
           wait, core::class_budget_us(work_class_of(op->kind()), options_.max_wait.count()))) {
     return shed(shed_reason::overloaded, admit::overloaded);

@@ -70,7 +70,10 @@ bool outgoing::send_now(int sock) {
       off_t offset = p.file.offset;
       n = ::sendfile(sock, p.file.fd, &offset, p.bytes.size());
     } else {
-      n = ::send(sock, p.bytes.data(), p.bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE);
+      // MSG_MORE only when bytes follow: on the last piece it would hold them back (cork).
+      const bool last = &p == &pieces_.back() && p.at == text_.size();
+      n = ::send(sock, p.bytes.data(), p.bytes.size(),
+                 MSG_DONTWAIT | MSG_NOSIGNAL | (last ? 0 : MSG_MORE));
     }
     if (n > 0) sent_ += static_cast<std::size_t>(n);
     if (n != static_cast<ssize_t>(p.bytes.size())) return false;

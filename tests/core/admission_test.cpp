@@ -24,13 +24,6 @@ TEST(expected_wait, is_whole_rounds_of_service_ahead) {
   EXPECT_EQ(expected_wait_us(100, 2, 0), 0);
 }
 
-TEST(expected_wait, of_a_batching_writer_counts_the_batch_under_way) {
-  EXPECT_EQ(expected_batch_wait_us(0, 256, 5'000), 0);
-  EXPECT_EQ(expected_batch_wait_us(1, 256, 5'000), 5'000);
-  EXPECT_EQ(expected_batch_wait_us(512, 256, 5'000), 15'000);
-  EXPECT_EQ(expected_batch_wait_us(10, 0, 5'000), 55'000);  // max_batch 0 is taken as 1
-}
-
 TEST(admit_within, refuses_past_the_budget_and_0_turns_it_off) {
   EXPECT_TRUE(admit_within(20'000, 20'000));
   EXPECT_FALSE(admit_within(20'001, 20'000));
@@ -47,14 +40,6 @@ TEST(class_budget, lower_classes_are_refused_first) {
   const std::int64_t wait = 15'000;
   EXPECT_FALSE(admit_within(wait, class_budget_us(work_class::sign_in, b)));
   EXPECT_TRUE(admit_within(wait, class_budget_us(work_class::submission, b)));
-}
-
-TEST(retry_after, rounds_the_wait_up_within_bounds) {
-  EXPECT_EQ(retry_after_seconds(0), 1U);
-  EXPECT_EQ(retry_after_seconds(1'000'000), 1U);
-  EXPECT_EQ(retry_after_seconds(1'000'001), 2U);
-  EXPECT_EQ(retry_after_seconds(90'000'000), 30U);
-  EXPECT_EQ(retry_after_seconds(90'000'000, 5), 5U);
 }
 
 }  // namespace
