@@ -38,6 +38,10 @@ struct response {
   /// Where `shared_body` also lies in a file (body_file.hpp), for sendfile(2); fd -1: nowhere.
   body_file_ref shared_file;
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers
+  /// Header lines serialised in advance ("Name: value\r\n" each), sent after `headers`, whose
+  /// bytes outlive the answer (a static file's, server/web/). Whoever sets them includes every
+  /// header secure_defaults and the web room would add: those leave such an answer alone.
+  std::string_view head_lines;
   bool close = false;  ///< send Connection: close and end the connection
   /// A body too large to hold (e.g. a province-wide export): when set, the session sends the
   /// head and `body` (if any), then calls `stream` until it stops, sending what each call
@@ -53,6 +57,7 @@ struct response {
     keep.reset();
     shared_file = {};
     headers.clear();
+    head_lines = {};
     close = false;
     stream = nullptr;
   }

@@ -30,6 +30,7 @@ bool same_name(std::string_view a, std::string_view b) {
 }  // namespace
 
 void secure_defaults(response& res) {
+  if (!res.head_lines.empty()) return;  // complete by contract (response::head_lines)
   bool nosniff = false, cache = false, etag = false;
   for (const auto& [name, value] : res.headers) {
     nosniff = nosniff || same_name(name, "X-Content-Type-Options");
@@ -74,7 +75,8 @@ router::router(std::vector<route_spec> routes) : routes_(std::move(routes)) {
         throw std::invalid_argument("duplicate route " + r.pattern);
       }
     }
-    prefixes_.push_back(r.pattern.substr(0, r.pattern.find('{')));
+    by_prefix_[r.pattern.substr(0, r.pattern.find('{'))].push_back(
+        static_cast<std::uint32_t>(segments_.size()));
     segments_.push_back(std::move(segs));
     names_.push_back(std::string(http::to_string(r.method)) + " " + r.pattern);
   }
@@ -110,19 +112,48 @@ bool router::match_pattern(const std::vector<segment>& pattern, std::string_view
   return ok && i == pattern.size();
 }
 
+template <std::size_t N>
+bool router::candidates(std::string_view path, std::uint32_t (&out)[N], std::size_t& n) const {
+  n = 0;
+  if (!path.starts_with('/')) return false;
+  bool fits = true;
+  const auto add = [&](std::string_view prefix) {
+    const auto it = by_prefix_.find(prefix);
+    if (it == by_prefix_.end()) return;
+    for (const std::uint32_t i : it->second) {
+      if (n == N) {
+        fits = false;
+        return;
+      }
+      out[n++] = i;
+    }
+  };
+  for (auto slash = path.find('/'); slash != std::string_view::npos && fits;
+       slash = path.find('/', slash + 1)) {
+    add(path.substr(0, slash + 1));
+  }
+  // A path ending in '/' was looked up whole as its last prefix.
+  if (!path.ends_with('/')) add(path);
+  // Routes are tried in table order, as registered.
+  std::sort(out, out + n);
+  return fits;
+}
+
 route_match router::match(http::verb method, std::string_view path) const {
   route_match m;
   std::vector<std::string_view> allowed;
   route_params params;
-  const bool rooted = path.starts_with('/');
+  std::uint32_t found[32];
+  std::size_t n = 0;
+  const bool indexed = candidates(path, found, n);
+  const std::size_t count = indexed ? n : routes_.size();
   // Fallbacks ({*rest}) only for paths no other pattern matches.
   const auto is_fallback = [this](std::size_t i) {
     return !segments_[i].empty() && segments_[i].back().is_rest;
   };
   for (int pass = 0; pass < 2 && allowed.empty(); ++pass) {
-    for (std::size_t i = 0; i < routes_.size(); ++i) {
-      // A path not starting with the route's literal prefix cannot match: no splitting then.
-      if (rooted && !path.starts_with(prefixes_[i])) continue;
+    for (std::size_t k = 0; k < count; ++k) {
+      const std::size_t i = indexed ? found[k] : k;
       if (is_fallback(i) != (pass == 1) || !match_pattern(segments_[i], path, params)) continue;
       if (routes_[i].method == method) {
         m.outcome = route_match::kind::found;

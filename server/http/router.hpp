@@ -1,10 +1,12 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -110,10 +112,24 @@ class router {
   static bool match_pattern(const std::vector<segment>& pattern, std::string_view path,
                             route_params& params);
 
+  struct prefix_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  /// The indices of the routes that may match `path`, ascending, into `out`; false when they
+  /// are too many for it (or the path is not rooted): every route is a candidate then.
+  template <std::size_t N>
+  bool candidates(std::string_view path, std::uint32_t (&out)[N], std::size_t& n) const;
+
   std::vector<route_spec> routes_;
   std::vector<std::vector<segment>> segments_;
-  /// What every path a route matches starts with: its pattern up to the first parameter.
-  std::vector<std::string> prefixes_;
+  /// Routes by what every path they match starts with: the pattern up to its first parameter
+  /// (right after a '/'), or the whole pattern when it has none. A path is looked up by each of
+  /// its prefixes ending in '/' and by itself, instead of comparing it with every route.
+  std::unordered_map<std::string, std::vector<std::uint32_t>, prefix_hash, std::equal_to<>>
+      by_prefix_;
   std::vector<std::string> names_;
 };
 

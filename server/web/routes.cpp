@@ -5,6 +5,7 @@
 #include <memory>
 #include <regex>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "server/config.hpp"
 #include "server/http/problem.hpp"
@@ -61,26 +62,86 @@ bool accepts(std::string_view header, std::string_view coding) {
   return false;
 }
 
-std::string_view header_of(const request_context& ctx, std::string_view name) {
-  const auto it = ctx.request.find(boost::beast::string_view(name.data(), name.size()));
-  return it == ctx.request.end() ? std::string_view() : std::string_view(it->value());
+// By the field's code, which the parser set on each field: Beast's find by name compares names
+// case-insensitively along its ordered set, which cost more than the rest of a file's answer.
+std::string_view header_of(const request_context& ctx, http::field name) {
+  for (const auto& f : ctx.request) {
+    if (f.name() == name) return std::string_view(f.value());
+  }
+  return {};
 }
 
-void answer_file(request_context& ctx, const static_file& f, bool fallback) {
+// A file's answer heads by encoding, serialised once at start (response::head_lines): building
+// them per request cost a dozen allocations and most of a static file's user-space time.
+struct file_heads {
+  std::string identity, gzip, br;
+  std::string_view policy;  ///< its Content-Security-Policy
+};
+using site_heads = std::unordered_map<const static_file*, file_heads>;
+
+bool is_docs(std::string_view path) { return path == "/docs" || path.starts_with("/docs/"); }
+
+site_heads heads_of(const web_context& web) {
+  site_heads heads;
+  for (const auto& [url, f] : web.site.files()) {
+    auto& h = heads[&f];
+    h.policy = is_docs(url) ? docs_policy : app_policy;
+    std::string common = "ETag: " + f.etag + "\r\nCache-Control: " + std::string(f.cache) +
+                         (web.cors_origins.empty() ? "\r\nVary: Accept-Encoding\r\n"
+                                                   : "\r\nVary: Accept-Encoding, Origin\r\n") +
+                         "Content-Security-Policy: " + std::string(h.policy) +
+                         "\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n";
+    h.gzip = common + "Content-Encoding: gzip\r\n";
+    h.br = common + "Content-Encoding: br\r\n";
+    h.identity = std::move(common);
+  }
+  return heads;
+}
+
+// The answer with its precomputed heads, when it can have them: a 200 of the file's own
+// caching rule (an app route's index.html must be "no-cache", which it is unless hashed).
+bool answer_file_fast(request_context& ctx, const static_file& f, const file_heads& heads,
+                      bool fallback) {
+  if (fallback && f.cache != "no-cache") return false;
+  const std::string_view match = header_of(ctx, http::field::if_none_match);
+  if (!match.empty() && match == f.etag) return false;
+  auto& res = ctx.res;
+  res.content_type = f.content_type;
+  const std::string_view encodings = header_of(ctx, http::field::accept_encoding);
+  if (!f.br.empty() && accepts(encodings, "br")) {
+    res.head_lines = heads.br;
+    res.shared_body = f.br;
+    res.shared_file = f.br_file;
+  } else if (!f.gzip.empty() && accepts(encodings, "gzip")) {
+    res.head_lines = heads.gzip;
+    res.shared_body = f.gzip;
+    res.shared_file = f.gzip_file;
+  } else {
+    res.head_lines = heads.identity;
+    res.shared_body = f.identity;
+    res.shared_file = f.identity_file;
+  }
+  return true;
+}
+
+void answer_file(request_context& ctx, const static_file& f, bool fallback,
+                 const site_heads& heads) {
+  // Every file of the site has its heads (heads_of), and the site outlives the server.
+  const file_heads& h = heads.at(&f);
+  if (answer_file_fast(ctx, f, h, fallback)) return;
   auto& res = ctx.res;
   res.content_type = f.content_type;
   res.headers.emplace_back("ETag", f.etag);
   // The app's routes answer with index.html, which is never cached without revalidation.
   res.headers.emplace_back("Cache-Control", fallback ? "no-cache" : std::string(f.cache));
   res.headers.emplace_back("Vary", "Accept-Encoding");
-  const bool docs = ctx.path == "/docs" || ctx.path.starts_with("/docs/");
-  res.headers.emplace_back("Content-Security-Policy", std::string(docs ? docs_policy : app_policy));
-  if (header_of(ctx, "If-None-Match") == f.etag) {
+  res.headers.emplace_back("Content-Security-Policy", std::string(h.policy));
+  if (header_of(ctx, http::field::if_none_match) == f.etag) {
     res.status = 304;
     return;
   }
   // The site is loaded once and outlives the server: its bytes are answered where they are.
-  const std::string_view encodings = header_of(ctx, "Accept-Encoding");
+  const std::string_view encodings = header_of(ctx, http::field::accept_encoding);
   if (!f.br.empty() && accepts(encodings, "br")) {
     res.headers.emplace_back("Content-Encoding", "br");
     res.shared_body = f.br;
@@ -95,8 +156,8 @@ void answer_file(request_context& ctx, const static_file& f, bool fallback) {
   }
 }
 
-void serve_file(request_context& ctx, const web_context& web) {
-  if (const auto* f = web.site.find(ctx.path)) return answer_file(ctx, *f, false);
+void serve_file(request_context& ctx, const web_context& web, const site_heads& heads) {
+  if (const auto* f = web.site.find(ctx.path)) return answer_file(ctx, *f, false, heads);
   // An app route ("/me/draft") gets the app; an API path or a missing file is a 404.
   const auto last = ctx.path.substr(ctx.path.rfind('/') + 1);
   const bool app_route = !ctx.path.starts_with("/api/") && ctx.path != "/api" &&
@@ -106,7 +167,7 @@ void serve_file(request_context& ctx, const web_context& web) {
   if (!app_route || index == nullptr) {
     return fail(ctx, core::errc::not_found, "no such resource");
   }
-  answer_file(ctx, *index, true);
+  answer_file(ctx, *index, true, heads);
 }
 
 bool origin_allowed(const web_context& web, std::string_view origin) {
@@ -114,7 +175,20 @@ bool origin_allowed(const web_context& web, std::string_view origin) {
                                 web.cors_origins.end();
 }
 
+// For an allowed Origin: who may read the answer and which of its headers.
+void add_cors(request_context& ctx, const web_context& web) {
+  const std::string_view origin = header_of(ctx, http::field::origin);
+  if (!origin_allowed(web, origin)) return;
+  ctx.res.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
+  ctx.res.headers.emplace_back("Access-Control-Expose-Headers", std::string(exposed_headers));
+}
+
 void add_headers(request_context& ctx, const web_context& web) {
+  // Precomputed heads carry the security headers and the Vary already (response::head_lines).
+  if (!ctx.res.head_lines.empty()) {
+    if (!web.cors_origins.empty()) add_cors(ctx, web);
+    return;
+  }
   auto& h = ctx.res.headers;
   // secure_defaults has given most answers nosniff already: once is enough.
   if (!has_header(ctx.res, "X-Content-Type-Options")) {
@@ -133,16 +207,13 @@ void add_headers(request_context& ctx, const web_context& web) {
   } else {
     h.emplace_back("Vary", "Origin");
   }
-  const std::string_view origin = header_of(ctx, "Origin");
-  if (!origin_allowed(web, origin)) return;
-  h.emplace_back("Access-Control-Allow-Origin", std::string(origin));
-  h.emplace_back("Access-Control-Expose-Headers", std::string(exposed_headers));
+  add_cors(ctx, web);
 }
 
 // A preflight of `methods` ("GET, PUT") on one pattern.
 void preflight(request_context& ctx, const web_context& web, const std::string& methods) {
-  const std::string_view origin = header_of(ctx, "Origin");
-  const std::string_view wanted = header_of(ctx, "Access-Control-Request-Method");
+  const std::string_view origin = header_of(ctx, http::field::origin);
+  const std::string_view wanted = header_of(ctx, http::field::access_control_request_method);
   if (!origin_allowed(web, origin)) {
     return fail(ctx, core::errc::forbidden, "origin: not in server.cors_origins");
   }
@@ -159,8 +230,10 @@ void preflight(request_context& ctx, const web_context& web, const std::string& 
 }  // namespace
 
 std::vector<route_spec> web_routes(const web_context& web) {
-  route_spec files{http::verb::get, "/{*path}",
-                   sync_handler([&web](request_context& ctx) { serve_file(ctx, web); })};
+  auto heads = std::make_shared<const site_heads>(heads_of(web));
+  route_spec files{http::verb::get, "/{*path}", sync_handler([&web, heads](request_context& ctx) {
+                     serve_file(ctx, web, *heads);
+                   })};
   files.in_contract = false;
   return {std::move(files)};
 }

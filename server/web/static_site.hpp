@@ -41,6 +41,8 @@ class static_site {
   /// index.html at the root, or null: the app's routes fall back to it.
   const static_file* app_index() const { return find("/"); }
   std::size_t size() const { return files_.size(); }
+  /// Every file by its URL path ("/a/b.js"; an index.html by its own name).
+  const std::map<std::string, static_file, std::less<>>& files() const { return files_; }
 
  private:
   std::map<std::string, static_file, std::less<>> files_;  ///< by URL path ("/a/b.js")

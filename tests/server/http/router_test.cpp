@@ -86,6 +86,31 @@ TEST(router, a_rest_route_is_a_fallback_for_paths_no_other_pattern_matches) {
   EXPECT_THROW(router({route(http::verb::get, "/{*a}/b")}), std::invalid_argument);
 }
 
+TEST(router, candidates_from_several_prefixes_are_tried_in_table_order) {
+  // "/a/b" is found under two prefixes ("/a/" and "/a/b"): the route registered first wins.
+  router param_first({route(http::verb::get, "/a/{x}"), route(http::verb::get, "/a/b")});
+  EXPECT_EQ(param_first.match(http::verb::get, "/a/b").index, 0u);
+  router literal_first({route(http::verb::get, "/a/b"), route(http::verb::get, "/a/{x}")});
+  EXPECT_EQ(literal_first.match(http::verb::get, "/a/b").index, 0u);
+  EXPECT_EQ(literal_first.match(http::verb::get, "/a/c").index, 1u);
+  // Methods allowed are gathered across prefixes too.
+  router split({route(http::verb::put, "/a/{x}"), route(http::verb::delete_, "/a/b")});
+  EXPECT_EQ(split.match(http::verb::get, "/a/b").allow, "DELETE, PUT");
+}
+
+TEST(router, a_prefix_shared_by_more_routes_than_the_index_holds_still_matches) {
+  std::vector<route_spec> many;
+  for (int i = 0; i < 40; ++i) {
+    many.push_back(route(http::verb::get, "/p/{a}/x" + std::to_string(i)));
+  }
+  router r(std::move(many));
+  const auto m = r.match(http::verb::get, "/p/1/x39");
+  ASSERT_EQ(m.outcome, route_match::kind::found);
+  EXPECT_EQ(m.index, 39u);
+  EXPECT_EQ(m.params.get("a"), "1");
+  EXPECT_EQ(r.match(http::verb::get, "/p/1/x40").outcome, route_match::kind::not_found);
+}
+
 TEST(router, rejects_bad_tables) {
   EXPECT_THROW(router({route(http::verb::get, "no-slash")}), std::invalid_argument);
   EXPECT_THROW(router({route(http::verb::get, "/a/b{c}")}), std::invalid_argument);
