@@ -34,7 +34,8 @@
 #
 # usage: bench/capacity_check.sh [calibrate] [validate] [capacity] [shard]  (no argument: capacity shard)
 # env: BUILD_DIR (<repo>/build), VAR_DIR (BUILD_DIR/bench-capacity-var), CANDIDATES (20000),
-#      CAL_RATES ("30 120"), MIX_RATES ("40 240"), CAL_DURATION (25 s), MIX_DURATION (40 s),
+#      CAL_RATES ("30 120"), MIX_RATES ("30 100 240"), CAL_DURATION (20 s), MIX_DURATION (40 s),
+#      MIX_WEIGHT (10: a deadline-surge window weighs as much as ten one-kind windows in the fit),
 #      PASSES (1), RATES ("60 180"), DURATION (60 s), IDLE (10),
 #      WARMUP (20 s of deadline-surge at WARMUP_RATE, 100/s, before the capacity modes),
 #      INPUTS, SHARD_RATE (40), SHARD_DURATION (40 s), SHARD_CYCLES (2), SHARD_CPU (the last),
@@ -62,9 +63,10 @@ BUILD_DIR=${BUILD_DIR:-$repo/build}
 VAR_DIR=${VAR_DIR:-$BUILD_DIR/bench-capacity-var}
 CANDIDATES=${CANDIDATES:-20000}
 CAL_RATES=${CAL_RATES:-"30 120"}
-CAL_DURATION=${CAL_DURATION:-25}
-MIX_RATES=${MIX_RATES:-"40 240"}
+CAL_DURATION=${CAL_DURATION:-20}
+MIX_RATES=${MIX_RATES:-"30 100 240"}
 MIX_DURATION=${MIX_DURATION:-40}
+MIX_WEIGHT=${MIX_WEIGHT:-10}
 PASSES=${PASSES:-1}
 IDLE=${IDLE:-10}
 RATES=${RATES:-"60 180"}
@@ -240,8 +242,8 @@ cal_pass() {
 
 cal_fit() {
   local windows=$BENCH_TMP/cal.txt
-  printf '{"date": "%s", "command": "%s", "load_average": "%s"}\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" \
-    "UPDATE=$UPDATE CANDIDATES=$CANDIDATES CAL_RATES='$CAL_RATES' MIX_RATES='$MIX_RATES' CAL_DURATION=$CAL_DURATION MIX_DURATION=$MIX_DURATION PASSES=$PASSES bench/capacity_check.sh ${modes[*]}" \
+  printf '{"date": "%s", "mix_weight": %s, "command": "%s", "load_average": "%s"}\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$MIX_WEIGHT" \
+    "UPDATE=$UPDATE CANDIDATES=$CANDIDATES CAL_RATES='$CAL_RATES' MIX_RATES='$MIX_RATES' CAL_DURATION=$CAL_DURATION MIX_DURATION=$MIX_DURATION MIX_WEIGHT=$MIX_WEIGHT PASSES=$PASSES bench/capacity_check.sh ${modes[*]}" \
     "$(uptime | sed 's/.*load average: //')" >"$BENCH_TMP/meta.json"
   echo "capacity model calibrated: each kind's mix at $CAL_RATES/s and deadline-surge at $MIX_RATES/s offered (${CAL_DURATION}s, ${MIX_DURATION}s each), $PASSES pass(es)" \
     "(window: name seconds server_s postgresql_s requests sign-ins submits writes reads 201s WAL_B history_B):"
@@ -397,4 +399,4 @@ fi
 for m in "${modes[@]}"; do "mode_$m"; done
 echo "load average at the end: $(uptime | sed 's/.*load average: //')"
 printf '%s\n' "${targets[@]}"
-echo "command: CANDIDATES=$CANDIDATES CAL_RATES='$CAL_RATES' MIX_RATES='$MIX_RATES' PASSES=$PASSES CAL_DURATION=$CAL_DURATION MIX_DURATION=$MIX_DURATION RATES='$RATES' DURATION=$DURATION SHARD_RATE=$SHARD_RATE SHARD_DURATION=$SHARD_DURATION SHARD_CYCLES=$SHARD_CYCLES bench/capacity_check.sh ${modes[*]}"
+echo "command: CANDIDATES=$CANDIDATES CAL_RATES='$CAL_RATES' MIX_RATES='$MIX_RATES' PASSES=$PASSES CAL_DURATION=$CAL_DURATION MIX_DURATION=$MIX_DURATION MIX_WEIGHT=$MIX_WEIGHT RATES='$RATES' DURATION=$DURATION SHARD_RATE=$SHARD_RATE SHARD_DURATION=$SHARD_DURATION SHARD_CYCLES=$SHARD_CYCLES bench/capacity_check.sh ${modes[*]}"

@@ -12,7 +12,8 @@ calibration file is the idle window).
       cpu_s = base_cores x seconds + sum over kinds of count x cpu_per_request
               + fading x count_all x half_rate / (half_rate + rate_all)
       (a per-request cost that fades as the total rate rises: wake-ups, loop turns and commits
-      shared by more requests); half_rate is chosen from a grid by the smallest residual.
+      shared by more requests); half_rate is chosen from a grid by the smallest residual. Each
+      window weighs its seconds, deadline-surge's (cal-mix-*) times META_JSON's mix_weight.
   capacity_fit.py check CAPACITY_SCRIPT INPUTS VAL_WINDOWS
       for each validation window, zhiyuan-capacity --rate ... at the rates of each kind the server
       answered, against the CPU measured; the last line is the largest |error| in percent.
@@ -54,17 +55,17 @@ def solve(a, b):
     return [m[i][n] / m[i][i] for i in range(n)]
 
 
-def least_squares(rows, ys, seconds):
-    """x minimising sum seconds x ((row . x - y) / y)^2: relative errors count, and a longer
-    window (whose CPU time is less noisy) counts for its length."""
+def least_squares(rows, ys, weight):
+    """x minimising sum weight x ((row . x - y) / y)^2: relative errors count, each window as
+    much as its weight (see `weights`)."""
     n = len(rows[0])
-    w = [math.sqrt(t) / max(y, 1e-9) for y, t in zip(ys, seconds)]
+    w = [math.sqrt(t) / max(y, 1e-9) for y, t in zip(ys, weight)]
     ata = [[sum(wi * wi * r[i] * r[j] for r, wi in zip(rows, w)) for j in range(n)] for i in range(n)]
     aty = [sum(wi * wi * r[i] * y for r, y, wi in zip(rows, ys, w)) for i in range(n)]
     return solve(ata, aty)
 
 
-def bounded_fit(rows, ys, lower, seconds):
+def bounded_fit(rows, ys, lower, weight):
     """least_squares with each unknown at least its `lower` bound: an unknown that comes out
     below it is fixed there and the others are solved again (at most once per unknown).
     The first unknown is base_cores (a busy process burns at least its idle CPU: wake-ups, the
@@ -74,7 +75,7 @@ def bounded_fit(rows, ys, lower, seconds):
     for _ in range(len(lower)):
         free = [i for i in range(len(lower)) if i not in fixed]
         x = least_squares([[row[i] for i in free] for row in rows],
-                          [y - sum(row[i] * v for i, v in fixed.items()) for row, y in zip(rows, ys)], seconds)
+                          [y - sum(row[i] * v for i, v in fixed.items()) for row, y in zip(rows, ys)], weight)
         below = [(x[j] - lower[i], i) for j, i in enumerate(free) if x[j] < lower[i]]
         if not below:
             out = [0.0] * len(lower)
@@ -98,7 +99,15 @@ def fade(requests, seconds, half_rate):
     return requests * half_rate / (half_rate + requests / max(seconds, 1e-9))
 
 
-def fit_process(runs, p, idle):
+def weights(runs, mix_weight):
+    """Each window's weight in the fit: its length in seconds (a longer window's CPU time is less
+    noisy), times mix_weight for deadline-surge's own windows (cal-mix-*): they are the load
+    being sized and carry how its cost falls with the rate; the one-kind windows tell the kinds
+    apart."""
+    return [r["seconds"] * (mix_weight if r["name"].startswith("cal-mix-") else 1) for r in runs]
+
+
+def fit_process(runs, p, idle, weight):
     """base_cores, per-kind CPU (s) and the fading term of process p: the bounded least-squares
     fit with the lowest weighted residual over HALF_RATES, kept only if it beats the fit
     without the term by more than its two extra unknowns are worth (Akaike's criterion: noise
@@ -110,7 +119,7 @@ def fit_process(runs, p, idle):
         rows = [[r["seconds"]] + [r[k] for k in KINDS]
                 + ([fade(r["requests"], r["seconds"], half)] if half else []) for r in runs]
         try:
-            x = bounded_fit(rows, ys, [idle] + [0.0] * (len(rows[0]) - 1), [r["seconds"] for r in runs])
+            x = bounded_fit(rows, ys, [idle] + [0.0] * (len(rows[0]) - 1), weight)
         except ArithmeticError as e:
             if half is None:
                 sys.exit(f"capacity_fit: {p}: {e} (base, then {', '.join(KINDS)})")
@@ -118,7 +127,7 @@ def fit_process(runs, p, idle):
         res = [sum(a * b for a, b in zip(row, x)) / y * 100 - 100 for row, y in zip(rows, ys)]
         if half and x[-1] <= 0:
             continue  # no fading at this half-rate: the same as the fit without the term
-        ssr = sum(r["seconds"] * e * e for r, e in zip(runs, res)) / sum(r["seconds"] for r in runs)
+        ssr = sum(w * e * e for w, e in zip(weight, res)) / sum(weight)
         aic = n * math.log(max(ssr, 1e-12)) + 2 * len(x)
         if best is None or aic < best[0]:
             best = (aic, x, half, res)
@@ -138,7 +147,8 @@ def fit(base, out, cal_path, meta_path):
     top_rate = max(r["requests"] / r["seconds"] for r in runs)
     residuals = {}
     for p in ("server", "postgresql"):
-        x, half, residuals[p] = fit_process(runs, p, d["idle_cores"][p])
+        x, half, residuals[p] = fit_process(runs, p, d["idle_cores"][p],
+                                            weights(runs, float(meta.get("mix_weight", 1))))
         d["base_cores"][p] = x[0]
         d["cpu_us"][p] = {k: v * 1e6 for k, v in zip(KINDS, x[1:5])}
         d["fading"][p] = {"us_per_request": x[5] * 1e6 if half else 0.0, "half_rate": half or 1.0,
