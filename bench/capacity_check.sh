@@ -296,7 +296,9 @@ mode_validate() {
 # each validation window is measured between the calibration windows that bracket it; then
 # (a calibration pass in reverse,) the fit and the check.
 mode_capacity() {
-  local mix=($MIX_RATES) val=($RATES) i saved=$MIX_RATES
+  local mix val i saved=$MIX_RATES
+  read -ra mix <<<"$MIX_RATES"
+  read -ra val <<<"$RATES"
   cal_idle
   MIX_RATES="" cal_pass 1 forward
   : >"$BENCH_TMP/val.txt"
