@@ -12,7 +12,8 @@ calibration file is the idle window).
       cpu_s = base_cores x seconds + sum over kinds of count x cpu_per_request
               + fading x count_all x half_rate / (half_rate + rate_all)
       (a per-request cost that fades as the total rate rises: wake-ups, loop turns and commits
-      shared by more requests); half_rate is chosen from a grid by the smallest residual. Each
+      shared by more requests); half_rate is chosen from a grid by the smallest residual, the
+      term kept only if it beats the fit without it by Akaike's criterion. Each
       window weighs its seconds, deadline-surge's (cal-mix-*) times META_JSON's mix_weight.
   capacity_fit.py check CAPACITY_SCRIPT INPUTS VAL_WINDOWS
       for each validation window, zhiyuan-capacity --rate ... at the rates of each kind the server
