@@ -6,18 +6,23 @@
 #             of the server and of the whole PostgreSQL cluster (utime + stime from /proc, reaped
 #             backends included) idle for IDLE seconds, then under four one-kind mixes (sign-ins;
 #             formal submissions; draft saves and favourites; deadline-surge's reads) at each of
-#             CAL_RATES for CAL_DURATION seconds, twice (forward, then in reverse order). The requests the server answered in each window
+#             CAL_RATES, and deadline-surge's whole mix at each of MIX_RATES (total rates that
+#             bracket the validation's), for CAL_DURATION (MIX_DURATION) seconds each, PASSES times (the second
+#             in reverse order). The requests the server answered in each window
 #             are counted by kind from its /metrics (the sign-ins, pledges and draft reads a
 #             generator sends first included); bench/capacity_fit.py solves the CPU per request of
-#             each kind by least squares (cores = idle + sum of rate x CPU per request).
+#             each kind and a per-request cost that fades as the total rate rises by least
+#             squares (docs/capacity.md).
 #             UPDATE=1 writes the result into bench/capacity_inputs.json.
 #   validate  deadline-surge's mix at each of RATES for DURATION seconds; zhiyuan-capacity --rate
 #             predicts the cores of both from the rates of each kind the server answered (the
 #             achieved mix, not the scenario's weights) with the calibrated inputs (this run's,
 #             else INPUTS, default bench/capacity_inputs.json); prints predicted vs measured and
 #             `target capacity_model_error_pct` (the largest error).
-#   capacity  calibrate and validate, the validation runs between the two calibration passes
-#             (ABBA: the machine's drift lands in both alike).
+#   capacity  calibrate and validate: the one-kind windows, then deadline-surge's calibration
+#             and validation windows in turn (MIX_RATES[0], RATES[0], MIX_RATES[1], …: each
+#             validation window between the calibration windows that bracket its rate), and with
+#             PASSES=2 a second calibration pass in reverse (ABBA).
 #             A window opens once the generator has read its accounts and closes when it has
 #             stopped; its reconciliation runs after the window (--acks, --reconcile-acks).
 #   shard     deadline-surge's mix at SHARD_RATE for SHARD_DURATION seconds, SHARD_CYCLES times
@@ -31,7 +36,9 @@
 #
 # usage: bench/capacity_check.sh [calibrate] [validate] [capacity] [shard]  (no argument: capacity shard)
 # env: BUILD_DIR (<repo>/build), VAR_DIR (BUILD_DIR/bench-capacity-var), CANDIDATES (20000),
-#      CAL_RATES ("30 120"), CAL_DURATION (25 s), RATES ("60 180"), DURATION (60 s), IDLE (10),
+#      CAL_RATES ("30 120"), MIX_RATES ("30 100 240"), CAL_DURATION (20 s), MIX_DURATION (40 s),
+#      MIX_WEIGHT (10: a deadline-surge window weighs as much as ten one-kind windows in the fit),
+#      PASSES (1), RATES ("60 180"), DURATION (60 s), IDLE (10),
 #      WARMUP (20 s of deadline-surge at WARMUP_RATE, 100/s, before the capacity modes),
 #      INPUTS, SHARD_RATE (40), SHARD_DURATION (40 s), SHARD_CYCLES (2), SHARD_CPU (the last),
 #      UPDATE (0), KEEP_TMP=1 keeps the logs. Everything stays on
@@ -58,7 +65,11 @@ BUILD_DIR=${BUILD_DIR:-$repo/build}
 VAR_DIR=${VAR_DIR:-$BUILD_DIR/bench-capacity-var}
 CANDIDATES=${CANDIDATES:-20000}
 CAL_RATES=${CAL_RATES:-"30 120"}
-CAL_DURATION=${CAL_DURATION:-25}
+CAL_DURATION=${CAL_DURATION:-20}
+MIX_RATES=${MIX_RATES:-"30 100 240"}
+MIX_DURATION=${MIX_DURATION:-40}
+MIX_WEIGHT=${MIX_WEIGHT:-10}
+PASSES=${PASSES:-1}
 IDLE=${IDLE:-10}
 RATES=${RATES:-"60 180"}
 SHARD_RATE=${SHARD_RATE:-40}
@@ -211,28 +222,32 @@ cal_idle() {
   echo "idle $(window "$before" "$after")" >"$BENCH_TMP/cal.txt"
 }
 
-# cal_pass PASS forward|reverse: each kind's mix at each of CAL_RATES, in that order or the
-# reverse one: two passes around the validation runs (ABBA) put the machine's drift (other
-# helpers' builds) as much into the calibration as into the validation.
+# cal_pass PASS forward|reverse: each kind's mix at each of CAL_RATES, then deadline-surge's
+# whole mix at each of MIX_RATES (total rates around the validation's, so that the cost that
+# fades as the total rate rises is measured where it is used), in that order or the reverse one:
+# a second pass after the validation runs (PASSES=2, ABBA) puts the machine's drift as much
+# into the calibration as into the validation, and its repeats show the noise.
 cal_pass() {
-  local items=() i kind rate
+  local items=() i kind rate scen
   for rate in $CAL_RATES; do
     for kind in sign-in submit write read; do items+=("$kind $rate"); done
   done
+  for rate in $MIX_RATES; do items+=("mix $rate"); done
   for ((i = 0; i < ${#items[@]}; i++)); do
     [[ $2 == reverse ]] && read -r kind rate <<<"${items[${#items[@]} - 1 - i]}" ||
       read -r kind rate <<<"${items[i]}"
-    measure "cal-$kind-$rate-$1" "$(cal_scenario "$kind" "${cal_mixes[$kind]}")" "$rate" \
-      "$CAL_DURATION" >>"$BENCH_TMP/cal.txt"
+    if [[ $kind == mix ]]; then scen=$scenario; else scen=$(cal_scenario "$kind" "${cal_mixes[$kind]}"); fi
+    measure "cal-$kind-$rate-$1" "$scen" "$rate" "$([[ $kind == mix ]] && echo "$MIX_DURATION" || echo "$CAL_DURATION")" \
+      >>"$BENCH_TMP/cal.txt"
   done
 }
 
 cal_fit() {
   local windows=$BENCH_TMP/cal.txt
-  printf '{"date": "%s", "command": "%s", "load_average": "%s"}\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" \
-    "UPDATE=$UPDATE CANDIDATES=$CANDIDATES CAL_RATES='$CAL_RATES' CAL_DURATION=$CAL_DURATION bench/capacity_check.sh ${modes[*]}" \
+  printf '{"date": "%s", "mix_weight": %s, "command": "%s", "load_average": "%s"}\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$MIX_WEIGHT" \
+    "UPDATE=$UPDATE CANDIDATES=$CANDIDATES CAL_RATES='$CAL_RATES' MIX_RATES='$MIX_RATES' CAL_DURATION=$CAL_DURATION MIX_DURATION=$MIX_DURATION MIX_WEIGHT=$MIX_WEIGHT PASSES=$PASSES bench/capacity_check.sh ${modes[*]}" \
     "$(uptime | sed 's/.*load average: //')" >"$BENCH_TMP/meta.json"
-  echo "capacity model calibrated: each kind's mix at $CAL_RATES/s offered, ${CAL_DURATION}s each, two passes" \
+  echo "capacity model calibrated: each kind's mix at $CAL_RATES/s and deadline-surge at $MIX_RATES/s offered (${CAL_DURATION}s, ${MIX_DURATION}s each), $PASSES pass(es)" \
     "(window: name seconds server_s postgresql_s requests sign-ins submits writes reads 201s WAL_B history_B):"
   sed 's/^/  /' "$windows"
   python3 "$repo/bench/capacity_fit.py" fit "$repo/bench/capacity_inputs.json" "$BENCH_TMP/capacity_inputs.json" \
@@ -247,7 +262,7 @@ cal_fit() {
 mode_calibrate() {
   cal_idle
   cal_pass 1 forward
-  cal_pass 2 reverse
+  ((PASSES < 2)) || cal_pass 2 reverse
   cal_fit
 }
 
@@ -275,12 +290,24 @@ mode_validate() {
   val_check
 }
 
-# Calibration pass, validation runs, calibration pass in reverse, then the fit and the check.
+# The one-kind calibration windows, then deadline-surge's calibration and validation windows
+# taken in turn (MIX_RATES[0], RATES[0], MIX_RATES[1], RATES[1], …): CPU time per request on
+# this shared VM moves by 15-25% within minutes with what else runs (bench/RESULTS.md), so
+# each validation window is measured between the calibration windows that bracket it; then
+# (a calibration pass in reverse,) the fit and the check.
 mode_capacity() {
+  local mix val i saved=$MIX_RATES
+  read -ra mix <<<"$MIX_RATES"
+  read -ra val <<<"$RATES"
   cal_idle
-  cal_pass 1 forward
-  val_runs
-  cal_pass 2 reverse
+  MIX_RATES="" cal_pass 1 forward
+  : >"$BENCH_TMP/val.txt"
+  for ((i = 0; i < ${#mix[@]} || i < ${#val[@]}; i++)); do
+    ((i >= ${#mix[@]})) || measure "cal-mix-${mix[i]}-1" "$scenario" "${mix[i]}" "$MIX_DURATION" >>"$BENCH_TMP/cal.txt"
+    ((i >= ${#val[@]})) || measure "val-${val[i]}" "$scenario" "${val[i]}" "$DURATION" >>"$BENCH_TMP/val.txt"
+  done
+  MIX_RATES=$saved
+  ((PASSES < 2)) || cal_pass 2 reverse
   cal_fit
   val_check
 }
@@ -386,4 +413,4 @@ fi
 for m in "${modes[@]}"; do "mode_$m"; done
 echo "load average at the end: $(uptime | sed 's/.*load average: //')"
 printf '%s\n' "${targets[@]}"
-echo "command: CANDIDATES=$CANDIDATES CAL_RATES='$CAL_RATES' CAL_DURATION=$CAL_DURATION RATES='$RATES' DURATION=$DURATION SHARD_RATE=$SHARD_RATE SHARD_DURATION=$SHARD_DURATION SHARD_CYCLES=$SHARD_CYCLES bench/capacity_check.sh ${modes[*]}"
+echo "command: CANDIDATES=$CANDIDATES CAL_RATES='$CAL_RATES' MIX_RATES='$MIX_RATES' PASSES=$PASSES CAL_DURATION=$CAL_DURATION MIX_DURATION=$MIX_DURATION MIX_WEIGHT=$MIX_WEIGHT RATES='$RATES' DURATION=$DURATION SHARD_RATE=$SHARD_RATE SHARD_DURATION=$SHARD_DURATION SHARD_CYCLES=$SHARD_CYCLES bench/capacity_check.sh ${modes[*]}"

@@ -10,6 +10,11 @@ calibration file is the idle window).
       per kind of request (sign-in, formal submission, other write, read) the CPU of the server
       and of PostgreSQL: least squares over the calibration windows of
       cpu_s = base_cores x seconds + sum over kinds of count x cpu_per_request
+              + fading x count_all x half_rate / (half_rate + rate_all)
+      (a per-request cost that fades as the total rate rises: wake-ups, loop turns and commits
+      shared by more requests); half_rate is chosen from a grid by the smallest residual, the
+      term kept only if it beats the fit without it by Akaike's criterion. Each
+      window weighs its seconds, deadline-surge's (cal-mix-*) times META_JSON's mix_weight.
   capacity_fit.py check CAPACITY_SCRIPT INPUTS VAL_WINDOWS
       for each validation window, zhiyuan-capacity --rate ... at the rates of each kind the server
       answered, against the CPU measured; the last line is the largest |error| in percent.
@@ -18,6 +23,7 @@ calibration file is the idle window).
       (the default split of zhiyuan-capacity --rate and of a province's requests).
 """
 import json
+import math
 import subprocess
 import sys
 
@@ -41,7 +47,7 @@ def solve(a, b):
     for col in range(n):
         pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
         if abs(m[pivot][col]) < 1e-12:
-            sys.exit(f"capacity_fit: the calibration runs do not separate '{KINDS[col]}'")
+            raise ArithmeticError(f"the calibration runs do not separate unknown {col}")
         m[col], m[pivot] = m[pivot], m[col]
         for r in range(n):
             if r != col:
@@ -50,16 +56,17 @@ def solve(a, b):
     return [m[i][n] / m[i][i] for i in range(n)]
 
 
-def least_squares(rows, ys):
-    """x minimising sum (row . x - y)^2, each row weighted by 1 / y (relative errors count)."""
+def least_squares(rows, ys, weight):
+    """x minimising sum weight x ((row . x - y) / y)^2: relative errors count, each window as
+    much as its weight (see `weights`)."""
     n = len(rows[0])
-    w = [1 / max(y, 1e-9) for y in ys]
+    w = [math.sqrt(t) / max(y, 1e-9) for y, t in zip(ys, weight)]
     ata = [[sum(wi * wi * r[i] * r[j] for r, wi in zip(rows, w)) for j in range(n)] for i in range(n)]
     aty = [sum(wi * wi * r[i] * y for r, y, wi in zip(rows, ys, w)) for i in range(n)]
     return solve(ata, aty)
 
 
-def bounded_fit(rows, ys, lower):
+def bounded_fit(rows, ys, lower, weight):
     """least_squares with each unknown at least its `lower` bound: an unknown that comes out
     below it is fixed there and the others are solved again (at most once per unknown).
     The first unknown is base_cores (a busy process burns at least its idle CPU: wake-ups, the
@@ -69,7 +76,7 @@ def bounded_fit(rows, ys, lower):
     for _ in range(len(lower)):
         free = [i for i in range(len(lower)) if i not in fixed]
         x = least_squares([[row[i] for i in free] for row in rows],
-                          [y - sum(row[i] * v for i, v in fixed.items()) for row, y in zip(rows, ys)])
+                          [y - sum(row[i] * v for i, v in fixed.items()) for row, y in zip(rows, ys)], weight)
         below = [(x[j] - lower[i], i) for j, i in enumerate(free) if x[j] < lower[i]]
         if not below:
             out = [0.0] * len(lower)
@@ -82,6 +89,52 @@ def bounded_fit(rows, ys, lower):
     return lower
 
 
+# Half-rates tried for the fading term (requests/s): 5 to 5,000, geometric.
+HALF_RATES = [5 * 1000 ** (i / 59) for i in range(60)]
+
+
+def fade(requests, seconds, half_rate):
+    """The fading term's regressor: requests x half_rate / (half_rate + rate), the share of each
+    request's wake-up cost it still pays at the window's total rate (1 when alone, 1/2 at the
+    half-rate, towards 0 when requests share their loop turns, batches and commits)."""
+    return requests * half_rate / (half_rate + requests / max(seconds, 1e-9))
+
+
+def weights(runs, mix_weight):
+    """Each window's weight in the fit: its length in seconds (a longer window's CPU time is less
+    noisy), times mix_weight for deadline-surge's own windows (cal-mix-*): they are the load
+    being sized and carry how its cost falls with the rate; the one-kind windows tell the kinds
+    apart."""
+    return [r["seconds"] * (mix_weight if r["name"].startswith("cal-mix-") else 1) for r in runs]
+
+
+def fit_process(runs, p, idle, weight):
+    """base_cores, per-kind CPU (s) and the fading term of process p: the bounded least-squares
+    fit with the lowest weighted residual over HALF_RATES, kept only if it beats the fit
+    without the term by more than its two extra unknowns are worth (Akaike's criterion: noise
+    alone must not buy a fade). Returns (x, half_rate or None, residuals in percent)."""
+    ys = [r[p] for r in runs]
+    n = len(runs)
+    best = None
+    for half in [None] + HALF_RATES:
+        rows = [[r["seconds"]] + [r[k] for k in KINDS]
+                + ([fade(r["requests"], r["seconds"], half)] if half else []) for r in runs]
+        try:
+            x = bounded_fit(rows, ys, [idle] + [0.0] * (len(rows[0]) - 1), weight)
+        except ArithmeticError as e:
+            if half is None:
+                sys.exit(f"capacity_fit: {p}: {e} (base, then {', '.join(KINDS)})")
+            continue  # this half-rate makes the term collinear with the others
+        res = [sum(a * b for a, b in zip(row, x)) / y * 100 - 100 for row, y in zip(rows, ys)]
+        if half and x[-1] <= 0:
+            continue  # no fading at this half-rate: the same as the fit without the term
+        ssr = sum(w * e * e for w, e in zip(weight, res)) / sum(weight)
+        aic = n * math.log(max(ssr, 1e-12)) + 2 * len(x)
+        if best is None or aic < best[0]:
+            best = (aic, x, half, res)
+    return best[1], best[2], best[3]
+
+
 def fit(base, out, cal_path, meta_path):
     d = json.load(open(base))
     cal = windows(cal_path)
@@ -91,15 +144,16 @@ def fit(base, out, cal_path, meta_path):
                 "wal_bytes_per_submission"):
         d.pop(key, None)
     d["idle_cores"] = {p: idle[p] / idle["seconds"] for p in ("server", "postgresql")}
-    d["base_cores"], d["cpu_us"] = {}, {}
+    d["base_cores"], d["cpu_us"], d["fading"] = {}, {}, {}
+    top_rate = max(r["requests"] / r["seconds"] for r in runs)
     residuals = {}
     for p in ("server", "postgresql"):
-        rows = [[r["seconds"]] + [r[k] for k in KINDS] for r in runs]
-        x = bounded_fit(rows, [r[p] for r in runs], [d["idle_cores"][p]] + [0.0] * len(KINDS))
+        x, half, residuals[p] = fit_process(runs, p, d["idle_cores"][p],
+                                            weights(runs, float(meta.get("mix_weight", 1))))
         d["base_cores"][p] = x[0]
-        d["cpu_us"][p] = {k: v * 1e6 for k, v in zip(KINDS, x[1:])}
-        residuals[p] = [sum(a * b for a, b in zip(row, x)) / r[p] * 100 - 100
-                        for row, r in zip(rows, runs)]
+        d["cpu_us"][p] = {k: v * 1e6 for k, v in zip(KINDS, x[1:5])}
+        d["fading"][p] = {"us_per_request": x[5] * 1e6 if half else 0.0, "half_rate": half or 1.0,
+                          "measured_up_to": top_rate}
     total = lambda f: sum(r[f] for r in runs)
     d["wal_bytes_per_request"] = total("wal") / total("requests")
     d["history_bytes_per_submission"] = total("history") / max(total("submits_201"), 1)
@@ -113,10 +167,32 @@ def fit(base, out, cal_path, meta_path):
         json.dump(d, f, indent=2)
         f.write("\n")
     for p in ("server", "postgresql"):
+        fd = d["fading"][p]
         print(f"  {p}: idle {d['idle_cores'][p]:.4f} cores, base {d['base_cores'][p]:.4f}; us per request: "
               + ", ".join(f"{k} {v:.0f}" for k, v in d["cpu_us"][p].items())
+              + f", + fading {fd['us_per_request']:.0f} x {fd['half_rate']:.0f} / ({fd['half_rate']:.0f} + rate)"
+              + f" (rate held at {fd['measured_up_to']:.0f}/s above it)"
               + "; fit error per calibration run: "
               + ", ".join(f"{r['name']} {e:+.1f}%" for r, e in zip(runs, residuals[p])))
+    repeats = spread(runs)
+    if repeats:
+        print("  repeats (the same window in both passes, CPU per request, second against first): " + ", ".join(
+            f"{name} zhiyuan {s:+.1f}% PostgreSQL {g:+.1f}%" for name, s, g in repeats)
+            + f"; largest {max(max(abs(s), abs(g)) for _, s, g in repeats):.1f}%")
+
+
+def spread(runs):
+    """(name, server %, postgresql %) for each window NAME-1 measured again as NAME-2: how much
+    the CPU per request of the same load moved between the two passes (the noise)."""
+    by_name = {r["name"]: r for r in runs}
+    out = []
+    for r in runs:
+        second = by_name.get(r["name"][:-2] + "-2") if r["name"].endswith("-1") else None
+        if second and r["requests"] and second["requests"]:
+            per = lambda w, p: w[p] / w["requests"]
+            out.append((r["name"][:-2], per(second, "server") / per(r, "server") * 100 - 100,
+                        per(second, "postgresql") / per(r, "postgresql") * 100 - 100))
+    return out
 
 
 def check(capacity, inputs, val_path):

@@ -24,31 +24,89 @@ def expect(ok, what):
         print("FAILED: " + what)
 
 
-def window(name, seconds, counts, cost, base, noise):
-    """A window line as capacity_check.sh writes it, CPU from the given costs (us) and base."""
-    cpu = {p: (base[p] * seconds + sum(c * cost[p][k] for k, c in zip(KINDS, counts)) / 1e6)
+def window(name, seconds, counts, cost, base, noise, fading=None):
+    """A window line as capacity_check.sh writes it, CPU from the given costs (us) and base,
+    plus fading[p] = (us, half_rate): a per-request cost us x half / (half + total rate)."""
+    n = sum(counts)
+    fade = {p: fading[p][0] * n * fading[p][1] / (fading[p][1] + n / seconds) / 1e6 if fading else 0.0
+            for p in ("server", "postgresql")}
+    cpu = {p: (base[p] * seconds + sum(c * cost[p][k] for k, c in zip(KINDS, counts)) / 1e6 + fade[p])
            * noise() for p in ("server", "postgresql")}
     return (f"{name} {seconds} {cpu['server']:.6f} {cpu['postgresql']:.6f} {sum(counts)} "
             + " ".join(str(c) for c in counts) + f" {counts[1]} {sum(counts) * 1500} {counts[1] * 200}")
 
 
-def calibration(cost, base, idle, noise):
+def calibration(cost, base, idle, noise, fading=None, rates=(30, 120)):
     lines = [f"idle 10 {idle['server'] * 10:.6f} {idle['postgresql'] * 10:.6f} 0 0 0 0 0 0 0 0"]
     # The one-kind mixes: a submission or a write needs a sign-in (and a pledge) first.
     mixes = {"sign-in": (1, 0, 0, 0), "submit": (1, 1, 1, 0), "write": (1, 0, 2, 1), "read": (1, 0, 0, 1.2)}
-    for rate in (30, 120):
+    for rate in rates:
         for name, m in mixes.items():
             counts = [int(rate * 40 * x) for x in m]
-            lines.append(window(f"cal-{name}-{rate}", 40, counts, cost, base, noise))
+            lines.append(window(f"cal-{name}-{rate}", 40, counts, cost, base, noise, fading))
     return "\n".join(lines) + "\n"
 
 
-def fit(tmp, cal_text):
+def capacity_json(*args):
+    return json.loads(subprocess.run([CAPACITY, *args, "--json"], check=True, capture_output=True,
+                                     text=True).stdout)
+
+
+def check_fading(tmp, cost, base, idle):
+    """Windows made with a per-request cost that fades with the total rate: the fit finds the
+    term back, predicts a mixed window at a rate between the calibrated ones, and holds the fade
+    above the highest calibrated rate (never extrapolates an economy of scale)."""
+    fading = {"server": (300, 80), "postgresql": (600, 80)}
+    path, d = fit(tmp, calibration(cost, base, idle, lambda: 1.0, fading, rates=(30, 120, 300)))
+    for p in fading:
+        got = d["fading"][p]
+        expect(abs(got["us_per_request"] - fading[p][0]) < 0.1 * fading[p][0] and
+               abs(got["half_rate"] - fading[p][1]) < 0.15 * fading[p][1],
+               f"fading {p}: {got} vs {fading[p]}")
+    val = os.path.join(tmp, "val.txt")
+    open(val, "w").write(window("val-mixed", 60, [7700, 1500, 6300, 6400], cost, base, lambda: 1.0, fading) + "\n")
+    out = subprocess.run([sys.executable, FIT, "check", CAPACITY, path, val], check=True,
+                         capture_output=True, text=True).stdout.strip().splitlines()
+    expect(float(out[-1]) < 3, f"check of a mixed window with fading: worst {out[-1]}% ({out})")
+    # deadline-surge's own windows 15% dearer than their kinds add up to: weighted ten times,
+    # the fit follows them (within 5%) twice as closely as unweighted.
+    mixed = "".join(window(f"cal-mix-{rate}-1", 40, [int(rate * 40 * x) for x in (0.37, 0.07, 0.29, 0.27)],
+                           cost, base, lambda: 1.15) + "\n" for rate in (75, 230, 540))
+    errors = {}
+    for w in (1, 10):
+        _, d = fit(tmp, calibration(cost, base, idle, lambda: 1.0) + mixed, mix_weight=w)
+        errors[w] = max(abs(r["fit_error_pct"]["server"]) for r in d["measured"]["calibration_runs"]
+                        if r["name"].startswith("cal-mix-"))
+    expect(errors[10] < 5 and errors[10] < errors[1] / 2, f"mix windows' fit error by weight: {errors}")
+    # Linear windows: no fading term is bought with the noise.
+    rng = random.Random(7)
+    _, d = fit(tmp, calibration(cost, base, idle, lambda: rng.uniform(0.97, 1.03)))
+    expect(all(d["fading"][p]["us_per_request"] == 0 for p in fading), f"fading from noise: {d['fading']}")
+    # Above measured_up_to the fade is held: doubling every rate there doubles the cores beyond
+    # the base.
+    d = json.load(open(path))
+    top = d["fading"]["server"]["measured_up_to"]
+    argon = str(d["argon2_ms"]["measured_with"])
+    at = [capacity_json("--inputs", path, "--rate", str(r), "--argon2-ms", argon) for r in (top, 2 * top)]
+    for p in fading:
+        above = [x[p + "_cores"] - d["base_cores"][p] for x in at]
+        expect(abs(above[1] - 2 * above[0]) < 1e-9, f"fade held above {top}/s {p}: {above}")
+    # A province: the zhiyuan tier pays the fade at each node's share of the peak rate.
+    r = capacity_json("--inputs", path, "--candidates", "655000", "--argon2-ms", argon, "--cores-per-node", "1")
+    rates, nodes, f = r["peak_rates"], r["zhiyuan_nodes"], d["fading"]["server"]
+    per_node = sum(rates.values()) / nodes
+    expect(per_node < top, f"province: {per_node}/s per node, not below the calibrated {top}/s")
+    want = (d["base_cores"]["server"] * nodes + sum(rates[k] * d["cpu_us"]["server"][k] for k in KINDS) / 1e6
+            + sum(rates.values()) * f["us_per_request"] / 1e6 * f["half_rate"] / (f["half_rate"] + per_node))
+    expect(nodes >= 2 and abs(r["server_cores"] - want) < 1e-9, f"province fade per node: {r['server_cores']} vs {want}")
+
+
+def fit(tmp, cal_text, mix_weight=1):
     cal = os.path.join(tmp, "cal.txt")
     meta = os.path.join(tmp, "meta.json")
     out = os.path.join(tmp, "inputs.json")
     open(cal, "w").write(cal_text)
-    open(meta, "w").write('{"date": "test", "command": "test", "load_average": "0"}')
+    open(meta, "w").write('{"date": "test", "command": "test", "load_average": "0", "mix_weight": %g}' % mix_weight)
     subprocess.run([sys.executable, FIT, "fit", os.path.join(REPO, "bench", "capacity_inputs.json"),
                     out, cal, meta], check=True, capture_output=True, text=True)
     return out, json.load(open(out))
@@ -94,8 +152,11 @@ def main():
             check=True, capture_output=True, text=True).stdout)
         rates = {"sign_in": 40, "submit": 10, "write": 30, "read": 20}
         for p in ("server", "postgresql"):
-            want = d["base_cores"][p] + sum(rates[k] * d["cpu_us"][p][k] for k in KINDS) / 1e6
+            f = d["fading"][p]
+            want = (d["base_cores"][p] + sum(rates[k] * d["cpu_us"][p][k] for k in KINDS) / 1e6
+                    + 100 * f["us_per_request"] / 1e6 * f["half_rate"] / (f["half_rate"] + min(100, f["measured_up_to"])))
             expect(abs(r[p + "_cores"] - want) < 1e-9, f"--rate {p}: {r[p + '_cores']} vs {want}")
+        check_fading(tmp, cost, base, idle)
     # The committed inputs size a province: at least one node plus the spare.
     r = json.loads(subprocess.run([CAPACITY, "--candidates", "655000", "--json"], check=True,
                                   capture_output=True, text=True).stdout)
