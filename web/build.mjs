@@ -5,7 +5,7 @@
 // server's own /openapi.json, so zhiyuan serves it from server.web_root with no CDN. Prints the
 // candidate app's gzipped JS size.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,11 +15,41 @@ const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, 'dist');
 const swaggerUi = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
+// Every file this build makes, so that the ones it no longer makes can go.
+const outputs = new Set();
+
+// Whole files only, by rename: a server starting meanwhile reads the old bytes or the new.
+function put(path, bytes) {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, path);
+}
+
+function unchanged(path, bytes) {
+  try {
+    return readFileSync(path).equals(bytes) && existsSync(`${path}.gz`) && existsSync(`${path}.br`);
+  } catch {
+    return false;
+  }
+}
+
 function write(path, bytes) {
+  for (const p of [path, `${path}.gz`, `${path}.br`]) outputs.add(p);
+  // Left alone when the same: test suites build concurrently while others' servers read dist.
+  if (unchanged(path, bytes)) return;
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, bytes);
-  writeFileSync(`${path}.gz`, gzipSync(bytes, { level: 9 }));
-  writeFileSync(`${path}.br`, brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+  put(`${path}.gz`, gzipSync(bytes, { level: 9 }));
+  put(`${path}.br`, brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+  // The file itself last: its bytes mark its variants done.
+  put(path, bytes);
+}
+
+function removeStale(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) removeStale(path);
+    else if (!outputs.has(path) && !entry.name.includes('.tmp-')) rmSync(path, { force: true });
+  }
 }
 
 // Copies each file to `dir` under a content-hashed name, in order: a file's `/prefix/name`
@@ -45,7 +75,6 @@ function publish(files, dir, prefix) {
 
 const kb = (sizes, names) => (names.reduce((n, k) => n + sizes[k], 0) / 1024).toFixed(1);
 
-rmSync(dist, { recursive: true, force: true });
 const src = (name) => join(here, 'src', name);
 const openapiFetch = createRequire(import.meta.url).resolve('openapi-fetch').replace(/index\.(c?js|cjs)$/, 'index.mjs');
 // Dependencies first: the typed client's library, the shared kit, then the pages' modules.
@@ -60,6 +89,8 @@ const docs = publish([[join(swaggerUi, 'swagger-ui-bundle.js')], [join(swaggerUi
 write(join(dist, 'docs', 'index.html'), Buffer.from(docs.rename(readFileSync(join(docsSrc, 'index.html'), 'utf8'))));
 // The renderer's licence travels with it.
 write(join(dist, 'docs', 'swagger-ui-LICENSE.txt'), readFileSync(join(swaggerUi, 'LICENSE')));
+
+removeStale(dist);
 
 // candidate_js_gzip_kb: what the candidate's page loads (bench/RESULTS.md).
 console.log(`web/dist built; candidate JS gzipped: ${kb(app.gzipped, ['openapi-fetch.mjs', 'kit.js', 'browse.js', 'app.js'])} KB; ` +

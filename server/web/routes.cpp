@@ -81,11 +81,20 @@ using site_heads = std::unordered_map<const static_file*, file_heads>;
 
 bool is_docs(std::string_view path) { return path == "/docs" || path.starts_with("/docs/"); }
 
+// A page gets its policy; another file of the app is never a document to render (a script, a
+// style, an image: the policy of a script only binds it as a worker, which the app starts
+// none of), so it gets the API's: two hundred bytes less on every asset. /docs keeps its
+// renderer's policy on all its files (it may start workers).
+std::string_view policy_of(std::string_view url, const static_file& f) {
+  if (is_docs(url)) return docs_policy;
+  return f.content_type.starts_with("text/html") ? app_policy : api_policy;
+}
+
 site_heads heads_of(const web_context& web) {
   site_heads heads;
   for (const auto& [url, f] : web.site.files()) {
     auto& h = heads[&f];
-    h.policy = is_docs(url) ? docs_policy : app_policy;
+    h.policy = policy_of(url, f);
     std::string common = "ETag: " + f.etag + "\r\nCache-Control: " + std::string(f.cache) +
                          (web.cors_origins.empty() ? "\r\nVary: Accept-Encoding\r\n"
                                                    : "\r\nVary: Accept-Encoding, Origin\r\n") +

@@ -64,6 +64,8 @@ TEST_F(web_test, hashed_assets_are_immutable_and_precompressed_as_accepted) {
   EXPECT_EQ(br.header("cache-control"), "public, max-age=31536000, immutable");
   EXPECT_EQ(br.header("vary"), "Accept-Encoding, Origin");
   EXPECT_EQ(br.header("content-type"), "text/javascript; charset=utf-8");
+  // Not a page: nothing may load from it or frame it.
+  EXPECT_EQ(br.header("content-security-policy"), "default-src 'none'; frame-ancestors 'none'");
   auto gz = request(port(), "GET", js, "Accept-Encoding: br;q=0, gzip\r\n");
   EXPECT_EQ(gz.body, "GZIP-BYTES");
   EXPECT_EQ(gz.header("content-encoding"), "gzip");
@@ -83,6 +85,7 @@ TEST_F(web_test, app_routes_fall_back_to_index_html_but_api_paths_and_files_do_n
   ASSERT_EQ(index.status, 200u);
   EXPECT_NE(index.body.find("lang=\"zh-CN\""), std::string::npos);
   EXPECT_EQ(index.header("cache-control"), "no-cache");
+  EXPECT_NE(index.header("content-security-policy").find("script-src 'self'"), std::string::npos);
   EXPECT_EQ(index.header("content-type"), "text/html; charset=utf-8");
   const auto route = request(port(), "GET", "/me/draft/undergrad");
   EXPECT_EQ(route.status, 200u);
