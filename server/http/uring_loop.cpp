@@ -117,7 +117,8 @@ class http_server::uring_worker {
   using executor = uring::waking_executor<asio::io_context::executor_type>;
 
   void loop() {
-    next_sweep_ = clock::now() + sweep_interval;
+    now_ = clock::now();
+    next_sweep_ = now_ + sweep_interval;
     while (!stopped_.load(std::memory_order_relaxed)) {
       if (waker_.poll_needed) {
         waker_.poll_needed = false;
@@ -130,18 +131,21 @@ class http_server::uring_worker {
         io_uring_submit_and_get_events(ring_->get());
       } else {
         const auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(
-            std::max(next_sweep_ - clock::now(), clock::duration::zero()));
+            std::max(next_sweep_ - now_, clock::duration::zero()));
         __kernel_timespec ts{wait.count() / 1'000'000'000, wait.count() % 1'000'000'000};
         io_uring_submit_and_wait_timeout(ring_->get(), &cqe, 1, &ts, nullptr);
       }
       unsigned head = 0;
       unsigned seen = 0;
+      // One clock read per turn: deadlines are seconds long, and reading the clock for each
+      // of them cost several reads per request.
+      now_ = clock::now();
       io_uring_for_each_cqe(ring_->get(), head, cqe) {
         ++seen;
         dispatch(*cqe);
       }
       io_uring_cq_advance(ring_->get(), seen);
-      if (const auto now = clock::now(); now >= next_sweep_) sweep(now);
+      if (now_ >= next_sweep_) sweep(now_);
     }
   }
 
@@ -220,7 +224,7 @@ class http_server::uring_worker {
     io_uring_sqe_set_data64(sqe, uring::pack({op::send, c.generation, slot}));
     c.send_inflight = true;
     // A handler at work keeps its own deadline (server.handler_timeout), which bounds the send.
-    if (!c.busy) set_deadline(c, clock::now() + owner_.settings_.read_timeout);
+    if (!c.busy) set_deadline(c, now_ + owner_.settings_.read_timeout);
   }
 
   // --- completions ---------------------------------------------------------------------------
@@ -262,7 +266,7 @@ class http_server::uring_worker {
     connection& c = *slots_[slot];
     c.fd = fd;
     c.origin.emplace(uring::peer_address(fd), owner_.trusted_proxies_);
-    set_deadline(c, clock::now() + owner_.settings_.idle_timeout);
+    set_deadline(c, now_ + owner_.settings_.idle_timeout);
     arm_recv(slot, c);
   }
 
@@ -346,7 +350,7 @@ class http_server::uring_worker {
         if (c.in.empty()) break;
         reset_parser(c.parser, cfg);
         c.head_done = false;
-        set_deadline(c, clock::now() + cfg.read_timeout);
+        set_deadline(c, now_ + cfg.read_timeout);
       }
       if (c.parser->is_done()) {
         answer(slot, c);
@@ -530,7 +534,7 @@ class http_server::uring_worker {
     if (c.closing && !c.streaming) {
       close_now(slot, c);
     } else if (!c.parser && c.in.empty() && !c.streaming) {
-      set_deadline(c, clock::now() + owner_.settings_.idle_timeout);
+      set_deadline(c, now_ + owner_.settings_.idle_timeout);
     }
   }
 
@@ -639,6 +643,7 @@ class http_server::uring_worker {
   bool accept_armed_ = false;
   std::uint64_t wake_value_ = 0;
   clock::time_point next_sweep_;
+  clock::time_point now_;  ///< read once per loop turn, after its wait
   std::vector<std::unique_ptr<connection>> slots_;
   std::vector<std::uint32_t> free_;
   thread_clock clock_;
