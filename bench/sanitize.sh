@@ -23,6 +23,8 @@ jobs=${JOBS:-2}
 
 # ASan's leak check at exit and UBSan's reports both fail the process; TSan's reports too.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
+# Leaks proven to be libpqxx's own (each justified in the file) are suppressed, nothing else.
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/tests/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$here/tests/tsan.supp}
 
@@ -44,13 +46,26 @@ run_kind() {
     >"$dir.cmake.log" 2>&1 || { cat "$dir.cmake.log" >&2; return 1; }
   nice -n 10 ninja -C "$dir" -j "$jobs" >&2
   local log=$dir/sanitize-ctest.log
+  # Every report goes to a file per process (<kind>.<pid>): a server a test runs keeps its output
+  # to the test, so a report that stops it would otherwise be lost.
+  local reports=$dir/sanitizer-reports
+  rm -rf "$reports" && mkdir -p "$reports"
+  # Only the kind's own options name the path: TSan's runtime reads UBSAN_OPTIONS too.
+  local env=(ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$reports/asan"
+    UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$reports/ubsan")
+  [[ $kind == asan ]] || env=(TSAN_OPTIONS="$TSAN_OPTIONS:log_path=$reports/tsan")
   # shellcheck disable=SC2086  # CTEST_ARGS is a word list
-  nice -n 10 ctest --test-dir "$dir" -j "$jobs" --output-on-failure ${CTEST_ARGS:-} >"$log" 2>&1 || true
+  env "${env[@]}" nice -n 10 ctest --test-dir "$dir" -j "$jobs" --output-on-failure ${CTEST_ARGS:-} \
+    >"$log" 2>&1 || true
   local failed skipped
   failed=$(grep -cE '^\s*[0-9]+ - .* \((Failed|SEGFAULT|Subprocess aborted|Timeout|Exception|Child aborted)' "$log" || true)
   skipped=$(grep -cE '^\s*[0-9]+ - .* \((Not Run|Skipped)\)' "$log" || true)
   grep -E 'tests passed|tests failed' "$log" >&2 || true
   grep -E '^\s*[0-9]+ - ' "$log" >&2 || true
+  local files
+  files=$(find "$reports" -type f | wc -l)
+  echo "sanitizer reports: $files file(s) in $reports" >&2
+  [[ $files -eq 0 ]] || grep -h -m1 '^SUMMARY' "$reports"/* | sort | uniq -c >&2
   echo "target ${kind}_failures: $((failed + skipped)) (goal = 0)"
 }
 

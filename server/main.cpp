@@ -83,7 +83,7 @@ void load_filing_state(server::candidate_api_context& api, const storage::filing
                        const std::string& conninfo, const server::config& cfg) {
   api.catalog.store(data.catalog);
   api.reference.store(storage::load_reference_data(conninfo));
-  api.directory = data.directory;
+  api.directory.store(data.directory);
   api.schedule.set(server::load_schedule(cfg.filing.schedule_file), 0);
   api.clock_offset_seconds = cfg.filing.clock_offset_seconds;
   api.write_deadline = cfg.writer.deadline;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/schedule.hpp"
+#include "server/shared_slot.hpp"
 
 namespace zhiyuan::server {
 
@@ -22,9 +23,7 @@ class schedule_holder {
   schedule_holder(const schedule_holder&) = delete;
   schedule_holder& operator=(const schedule_holder&) = delete;
 
-  std::shared_ptr<const core::schedule> get() const noexcept {
-    return current_.load(std::memory_order_acquire);
-  }
+  std::shared_ptr<const core::schedule> get() const noexcept { return current_.load(); }
   /// Replaces the timetable with stored revision `revision` (0: the file's), unless a newer
   /// revision is already in place; true when it changed.
   bool set(core::schedule s, std::int64_t revision) {
@@ -32,7 +31,7 @@ class schedule_holder {
     std::lock_guard lock(set_mutex_);  // the refresh thread and a PUT may race
     std::int64_t seen = revision_.load(std::memory_order_acquire);
     if (revision != 0 && revision <= seen) return false;
-    current_.store(std::move(next), std::memory_order_release);
+    current_.store(std::move(next));
     revision_.store(revision, std::memory_order_release);
     return true;
   }
@@ -42,11 +41,11 @@ class schedule_holder {
   /// the reverse): what an If-Match on the revision may rely on.
   std::pair<std::shared_ptr<const core::schedule>, std::int64_t> with_revision() const {
     std::lock_guard lock(set_mutex_);
-    return {current_.load(std::memory_order_acquire), revision_.load(std::memory_order_acquire)};
+    return {current_.load(), revision_.load(std::memory_order_acquire)};
   }
 
  private:
-  std::atomic<std::shared_ptr<const core::schedule>> current_;
+  shared_slot<const core::schedule> current_;
   std::atomic<std::int64_t> revision_{0};
   mutable std::mutex set_mutex_;
 };

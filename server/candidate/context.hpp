@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -15,6 +14,7 @@
 #include "server/popularity.hpp"
 #include "server/schedule_holder.hpp"
 #include "server/sessions.hpp"
+#include "server/shared_slot.hpp"
 #include "storage/catalog_loader.hpp"
 #include "storage/reference_data.hpp"
 #include "storage/worker_pool.hpp"
@@ -29,11 +29,11 @@ class receipt_signer;
 /// What the candidate-facing handlers work with. Built by main; shared by every I/O thread.
 /// The catalog is swapped atomically when the province publishes a new plan.
 struct candidate_api_context {
-  std::atomic<std::shared_ptr<const core::catalog>> catalog;
+  shared_slot<const core::catalog> catalog;
   /// Historical scores, score tables and control lines; swapped with the catalog.
-  std::atomic<std::shared_ptr<const storage::reference_data>> reference;
+  shared_slot<const storage::reference_data> reference;
   /// Who may file what; swapped atomically by a candidates import (read with `candidate`).
-  std::atomic<std::shared_ptr<const storage::candidate_directory>> directory;
+  shared_slot<const storage::candidate_directory> directory;
   /// The timetable: one snapshot per request (`schedule.get()`); swapped live by the admin API.
   schedule_holder schedule;
   std::int64_t clock_offset_seconds = 0;

@@ -135,7 +135,7 @@ TEST(http_connection, timeouts_never_disturb_other_connections) {
   // Bounded even if an exchange hangs. Not io.run_for(): in Asio 1.81 its wait on io_uring
   // submits a timeout removal with the same stale user data (see runner.cpp, worker::run).
   asio::steady_timer guard(io);
-  guard.expires_after(std::chrono::seconds(60));
+  guard.expires_after(std::chrono::seconds(60 * ZHIYUAN_TEST_TIME_SCALE));
   guard.async_wait([&io](boost::system::error_code ec) {
     if (!ec) io.stop();
   });

@@ -120,14 +120,18 @@ inline std::string bearer(const std::string& token) {
 }
 
 // Signs in with the synthetic login password; the token, or "" after a failed expectation.
-inline std::string login(std::uint16_t port, const std::string& exam_no) {
-  auto r = request(port, "POST", "/api/v1/auth/login", json_header(),
-                   R"({"exam_no":")" + exam_no + R"(","password":")" +
-                       loadtest::synthetic_login_password(exam_no) + "\"}");
+// The session token of a sign-in's answer ("" and a test failure unless it signed in).
+inline std::string token_of(const http_reply& r) {
   EXPECT_EQ(r.status, 200u) << r.body;
   if (r.status != 200) return "";
   simdjson::dom::parser p;
   return std::string(std::string_view(p.parse(r.body)["token"]));
+}
+
+inline std::string login(std::uint16_t port, const std::string& exam_no) {
+  return token_of(request(port, "POST", "/api/v1/auth/login", json_header(),
+                          R"({"exam_no":")" + exam_no + R"(","password":")" +
+                              loadtest::synthetic_login_password(exam_no) + "\"}"));
 }
 
 // Signs in and accepts the pledge (idempotent), so the session may write.

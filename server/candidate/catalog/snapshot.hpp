@@ -4,7 +4,6 @@
 // index of groups by college, and the cache of the responses serialized from them. Rebuilt when
 // main swaps the catalog or the reference data.
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -17,6 +16,7 @@
 #include "server/candidate/catalog/response_cache.hpp"
 #include "server/candidate/context.hpp"
 #include "server/http/message.hpp"
+#include "server/shared_slot.hpp"
 #include "storage/reference_data.hpp"
 
 namespace zhiyuan::server {
@@ -49,7 +49,7 @@ class catalog_state {
  private:
   candidate_api_context& api_;
   std::mutex rebuild_;
-  std::atomic<std::shared_ptr<const catalog_snapshot>> snap_;
+  shared_slot<const catalog_snapshot> snap_;
 };
 
 /// Appends "name=<length>:value;" to a cache key, so that no two different requests share one.
