@@ -18,9 +18,13 @@ const swaggerUi = dirname(createRequire(import.meta.url).resolve('swagger-ui-dis
 // Every file this build makes, so that the ones it no longer makes can go.
 const outputs = new Set();
 
-// Whole files only, by rename: a server starting meanwhile reads the old bytes or the new.
+// Whole files only, by rename from beside dist (never a half-written or temporary file inside
+// it): a server starting meanwhile reads the old bytes or the new.
+const staging = join(here, `.dist-staging-${process.pid}`);
+let staged = 0;
 function put(path, bytes) {
-  const tmp = `${path}.tmp-${process.pid}`;
+  mkdirSync(staging, { recursive: true });
+  const tmp = join(staging, String(staged++));
   writeFileSync(tmp, bytes);
   renameSync(tmp, path);
 }
@@ -48,7 +52,7 @@ function removeStale(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) removeStale(path);
-    else if (!outputs.has(path) && !entry.name.includes('.tmp-')) rmSync(path, { force: true });
+    else if (!outputs.has(path)) rmSync(path, { force: true });
   }
 }
 
@@ -91,6 +95,7 @@ write(join(dist, 'docs', 'index.html'), Buffer.from(docs.rename(readFileSync(joi
 write(join(dist, 'docs', 'swagger-ui-LICENSE.txt'), readFileSync(join(swaggerUi, 'LICENSE')));
 
 removeStale(dist);
+rmSync(staging, { recursive: true, force: true });
 
 // candidate_js_gzip_kb: what the candidate's page loads (bench/RESULTS.md).
 console.log(`web/dist built; candidate JS gzipped: ${kb(app.gzipped, ['openapi-fetch.mjs', 'kit.js', 'browse.js', 'app.js'])} KB; ` +

@@ -75,8 +75,9 @@ router::router(std::vector<route_spec> routes) : routes_(std::move(routes)) {
         throw std::invalid_argument("duplicate route " + r.pattern);
       }
     }
-    by_prefix_[r.pattern.substr(0, r.pattern.find('{'))].push_back(
-        static_cast<std::uint32_t>(segments_.size()));
+    std::string prefix = r.pattern.substr(0, r.pattern.find('{'));
+    longest_prefix_ = std::max(longest_prefix_, prefix.size());
+    by_prefix_[std::move(prefix)].push_back(static_cast<std::uint32_t>(segments_.size()));
     segments_.push_back(std::move(segs));
     names_.push_back(std::string(http::to_string(r.method)) + " " + r.pattern);
   }
@@ -128,12 +129,15 @@ bool router::candidates(std::string_view path, std::uint32_t (&out)[N], std::siz
       out[n++] = i;
     }
   };
-  for (auto slash = path.find('/'); slash != std::string_view::npos && fits;
+  // Only as far as the longest prefix registered: a path of thousands of '/' must not hash
+  // each of its thousands of prefixes.
+  for (auto slash = path.find('/');
+       slash != std::string_view::npos && slash < longest_prefix_ && fits;
        slash = path.find('/', slash + 1)) {
     add(path.substr(0, slash + 1));
   }
   // A path ending in '/' was looked up whole as its last prefix.
-  if (!path.ends_with('/')) add(path);
+  if (!path.ends_with('/') && path.size() <= longest_prefix_) add(path);
   // Routes are tried in table order, as registered.
   std::sort(out, out + n);
   return fits;
@@ -143,7 +147,8 @@ route_match router::match(http::verb method, std::string_view path) const {
   route_match m;
   std::vector<std::string_view> allowed;
   route_params params;
-  std::uint32_t found[32];
+  // Room for the routes of all of a path's prefixes in the tables here, preflights included.
+  std::uint32_t found[128];
   std::size_t n = 0;
   const bool indexed = candidates(path, found, n);
   const std::size_t count = indexed ? n : routes_.size();

@@ -130,6 +130,7 @@ class router {
   /// its prefixes ending in '/' and by itself, instead of comparing it with every route.
   std::unordered_map<std::string, std::vector<std::uint32_t>, prefix_hash, std::equal_to<>>
       by_prefix_;
+  std::size_t longest_prefix_ = 0;
   std::vector<std::string> names_;
 };
 

@@ -98,17 +98,28 @@ TEST(router, candidates_from_several_prefixes_are_tried_in_table_order) {
   EXPECT_EQ(split.match(http::verb::get, "/a/b").allow, "DELETE, PUT");
 }
 
+TEST(router, a_path_longer_than_every_prefix_still_reaches_the_fallback) {
+  router r({route(http::verb::get, "/{*path}"), route(http::verb::get, "/api/v1/ping")});
+  const std::string slashes(8000, '/');
+  const auto m = r.match(http::verb::get, slashes);
+  ASSERT_EQ(m.outcome, route_match::kind::found);
+  EXPECT_EQ(m.index, 0u);
+  EXPECT_EQ(m.params.get("path").size(), 7999u);
+  EXPECT_EQ(r.match(http::verb::get, "/api/v1/ping").index, 1u);
+  EXPECT_EQ(r.match(http::verb::get, "/api/v1/ping/").index, 0u);
+}
+
 TEST(router, a_prefix_shared_by_more_routes_than_the_index_holds_still_matches) {
   std::vector<route_spec> many;
-  for (int i = 0; i < 40; ++i) {
+  for (int i = 0; i < 200; ++i) {
     many.push_back(route(http::verb::get, "/p/{a}/x" + std::to_string(i)));
   }
   router r(std::move(many));
-  const auto m = r.match(http::verb::get, "/p/1/x39");
+  const auto m = r.match(http::verb::get, "/p/1/x199");
   ASSERT_EQ(m.outcome, route_match::kind::found);
-  EXPECT_EQ(m.index, 39u);
+  EXPECT_EQ(m.index, 199u);
   EXPECT_EQ(m.params.get("a"), "1");
-  EXPECT_EQ(r.match(http::verb::get, "/p/1/x40").outcome, route_match::kind::not_found);
+  EXPECT_EQ(r.match(http::verb::get, "/p/1/x200").outcome, route_match::kind::not_found);
 }
 
 TEST(router, rejects_bad_tables) {
