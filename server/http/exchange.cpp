@@ -11,6 +11,7 @@
 
 #include "server/http/log.hpp"
 #include "server/http/problem.hpp"
+#include "server/http/request.hpp"
 
 namespace zhiyuan::server {
 namespace {
@@ -120,23 +121,11 @@ exchange::exchange(const exchange_env& env, id_source& ids, const http_request& 
            origin.client_of(req, env.trusted_proxies),
            res} {
   env.stats.in_flight.fetch_add(1, std::memory_order_relaxed);
-  // One pass for both: Beast knows neither name, and its find by name walks an ordered set
-  // with case-insensitive compares (twice that cost more than routing the request).
-  std::string_view client_id, traceparent;
-  bool have_id = false, have_trace = false;
-  for (const auto& f : req) {
-    if (f.name() != http::field::unknown) continue;
-    const std::string_view name = f.name_string();
-    if (!have_id && boost::beast::iequals(name, "X-Request-Id")) {
-      client_id = f.value();
-      have_id = true;
-    } else if (!have_trace && boost::beast::iequals(name, "traceparent")) {
-      traceparent = f.value();
-      have_trace = true;
-    }
-  }
+  const std::string_view client_id = header(req, "X-Request-Id");
   rid_ = acceptable_request_id(client_id) ? client_id : ids.next(rid_buf_);
-  if (have_trace) trace_ = trace_id_of(traceparent);
+  if (const auto traceparent = header(req, "traceparent"); !traceparent.empty()) {
+    trace_ = trace_id_of(traceparent);
+  }
   ctx_.request_id = rid_;
   ctx_.trace_id = trace_;
   res.reset();

@@ -1,5 +1,7 @@
 #include "server/http/request.hpp"
 
+#include <boost/beast/core/string.hpp>
+
 #include <algorithm>
 #include <cctype>
 
@@ -15,8 +17,13 @@ using core::errc;
 // ---------------------------------------------------------------- headers
 
 std::string_view header(const http_request& req, std::string_view name) {
-  auto it = req.find(name);
-  return it == req.end() ? std::string_view() : std::string_view(it->value());
+  // A walk over the few fields a request has (iequals compares lengths first): Beast's find by
+  // name descends its ordered set with a case-insensitive compare at every step, which cost
+  // more than routing a request (callgrind, bench/RESULTS.md "io_uring transport" §10).
+  for (const auto& f : req) {
+    if (boost::beast::iequals(f.name_string(), name)) return std::string_view(f.value());
+  }
+  return {};
 }
 
 bool is_json(const http_request& req) {

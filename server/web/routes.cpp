@@ -9,6 +9,7 @@
 
 #include "server/config.hpp"
 #include "server/http/problem.hpp"
+#include "server/http/request.hpp"
 
 namespace zhiyuan::server::web {
 namespace {
@@ -62,20 +63,10 @@ bool accepts(std::string_view header, std::string_view coding) {
   return false;
 }
 
-// By the field's code, which the parser set on each field: Beast's find by name compares names
-// case-insensitively along its ordered set, which cost more than the rest of a file's answer.
-std::string_view header_of(const request_context& ctx, http::field name) {
-  for (const auto& f : ctx.request) {
-    if (f.name() == name) return std::string_view(f.value());
-  }
-  return {};
-}
-
 // A file's answer heads by encoding, serialised once at start (response::head_lines): building
 // them per request cost a dozen allocations and most of a static file's user-space time.
 struct file_heads {
   std::string identity, gzip, br;
-  std::string_view policy;  ///< its Content-Security-Policy
 };
 using site_heads = std::unordered_map<const static_file*, file_heads>;
 
@@ -94,11 +85,10 @@ site_heads heads_of(const web_context& web) {
   site_heads heads;
   for (const auto& [url, f] : web.site.files()) {
     auto& h = heads[&f];
-    h.policy = policy_of(url, f);
     std::string common = "ETag: " + f.etag + "\r\nCache-Control: " + std::string(f.cache) +
                          (web.cors_origins.empty() ? "\r\nVary: Accept-Encoding\r\n"
                                                    : "\r\nVary: Accept-Encoding, Origin\r\n") +
-                         "Content-Security-Policy: " + std::string(h.policy) +
+                         "Content-Security-Policy: " + std::string(policy_of(url, f)) +
                          "\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n";
     h.gzip = common + "Content-Encoding: gzip\r\n";
     h.br = common + "Content-Encoding: br\r\n";
@@ -107,66 +97,37 @@ site_heads heads_of(const web_context& web) {
   return heads;
 }
 
-// The answer with its precomputed heads, when it can have them: a 200 of the file's own
-// caching rule (an app route's index.html must be "no-cache", which it is unless hashed).
-bool answer_file_fast(request_context& ctx, const static_file& f, const file_heads& heads,
-                      bool fallback) {
-  if (fallback && f.cache != "no-cache") return false;
-  const std::string_view match = header_of(ctx, http::field::if_none_match);
-  if (!match.empty() && match == f.etag) return false;
+// A file's answer, its heads serialised at start: a 304 when the client has its ETag, else the
+// variant Accept-Encoding allows. The site outlives the server, so its bytes are answered where
+// they are. An app route's fallback is the root index.html, never content-hashed, so its own
+// caching rule ("no-cache") is the fallback's too.
+void answer_file(request_context& ctx, const static_file& f, const site_heads& heads) {
+  const file_heads& h = heads.at(&f);  // every file of the site has its heads (heads_of)
   auto& res = ctx.res;
   res.content_type = f.content_type;
-  const std::string_view encodings = header_of(ctx, http::field::accept_encoding);
-  if (!f.br.empty() && accepts(encodings, "br")) {
-    res.head_lines = heads.br;
-    res.shared_body = f.br;
-    res.shared_file = f.br_file;
-  } else if (!f.gzip.empty() && accepts(encodings, "gzip")) {
-    res.head_lines = heads.gzip;
-    res.shared_body = f.gzip;
-    res.shared_file = f.gzip_file;
-  } else {
-    res.head_lines = heads.identity;
-    res.shared_body = f.identity;
-    res.shared_file = f.identity_file;
-  }
-  return true;
-}
-
-void answer_file(request_context& ctx, const static_file& f, bool fallback,
-                 const site_heads& heads) {
-  // Every file of the site has its heads (heads_of), and the site outlives the server.
-  const file_heads& h = heads.at(&f);
-  if (answer_file_fast(ctx, f, h, fallback)) return;
-  auto& res = ctx.res;
-  res.content_type = f.content_type;
-  res.headers.emplace_back("ETag", f.etag);
-  // The app's routes answer with index.html, which is never cached without revalidation.
-  res.headers.emplace_back("Cache-Control", fallback ? "no-cache" : std::string(f.cache));
-  res.headers.emplace_back("Vary", "Accept-Encoding");
-  res.headers.emplace_back("Content-Security-Policy", std::string(h.policy));
-  if (header_of(ctx, http::field::if_none_match) == f.etag) {
+  if (header(ctx.request, "If-None-Match") == f.etag) {
     res.status = 304;
+    res.head_lines = h.identity;
     return;
   }
-  // The site is loaded once and outlives the server: its bytes are answered where they are.
-  const std::string_view encodings = header_of(ctx, http::field::accept_encoding);
+  const std::string_view encodings = header(ctx.request, "Accept-Encoding");
   if (!f.br.empty() && accepts(encodings, "br")) {
-    res.headers.emplace_back("Content-Encoding", "br");
+    res.head_lines = h.br;
     res.shared_body = f.br;
     res.shared_file = f.br_file;
   } else if (!f.gzip.empty() && accepts(encodings, "gzip")) {
-    res.headers.emplace_back("Content-Encoding", "gzip");
+    res.head_lines = h.gzip;
     res.shared_body = f.gzip;
     res.shared_file = f.gzip_file;
   } else {
+    res.head_lines = h.identity;
     res.shared_body = f.identity;
     res.shared_file = f.identity_file;
   }
 }
 
 void serve_file(request_context& ctx, const web_context& web, const site_heads& heads) {
-  if (const auto* f = web.site.find(ctx.path)) return answer_file(ctx, *f, false, heads);
+  if (const auto* f = web.site.find(ctx.path)) return answer_file(ctx, *f, heads);
   // An app route ("/me/draft") gets the app; an API path or a missing file is a 404.
   const auto last = ctx.path.substr(ctx.path.rfind('/') + 1);
   const bool app_route = !ctx.path.starts_with("/api/") && ctx.path != "/api" &&
@@ -176,7 +137,7 @@ void serve_file(request_context& ctx, const web_context& web, const site_heads& 
   if (!app_route || index == nullptr) {
     return fail(ctx, core::errc::not_found, "no such resource");
   }
-  answer_file(ctx, *index, true, heads);
+  answer_file(ctx, *index, heads);
 }
 
 bool origin_allowed(const web_context& web, std::string_view origin) {
@@ -186,7 +147,7 @@ bool origin_allowed(const web_context& web, std::string_view origin) {
 
 // For an allowed Origin: who may read the answer and which of its headers.
 void add_cors(request_context& ctx, const web_context& web) {
-  const std::string_view origin = header_of(ctx, http::field::origin);
+  const std::string_view origin = header(ctx.request, "Origin");
   if (!origin_allowed(web, origin)) return;
   ctx.res.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));
   ctx.res.headers.emplace_back("Access-Control-Expose-Headers", std::string(exposed_headers));
@@ -221,8 +182,8 @@ void add_headers(request_context& ctx, const web_context& web) {
 
 // A preflight of `methods` ("GET, PUT") on one pattern.
 void preflight(request_context& ctx, const web_context& web, const std::string& methods) {
-  const std::string_view origin = header_of(ctx, http::field::origin);
-  const std::string_view wanted = header_of(ctx, http::field::access_control_request_method);
+  const std::string_view origin = header(ctx.request, "Origin");
+  const std::string_view wanted = header(ctx.request, "Access-Control-Request-Method");
   if (!origin_allowed(web, origin)) {
     return fail(ctx, core::errc::forbidden, "origin: not in server.cors_origins");
   }
