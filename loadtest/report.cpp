@@ -267,9 +267,11 @@ std::string report_json(const run_summary& in) {
       if (!by_action.empty()) by_action += ',';
       by_action += fmt::format(R"("{}":{})", action_names[a], p.by_action[a]);
     }
+    // The second's histogram too: a reader can pool any run of seconds exactly (percentiles of
+    // seconds cannot be combined).
     out += fmt::format(R"({{"second":{},"count":{},"errors":{},"p50_ms":{:.3f},"p99_ms":{:.3f},)"
-                       R"("by_action":{{{}}}}})",
-                       i, p.count, p.errors, p.p50_ms, p.p99_ms, by_action);
+                       R"("by_action":{{{}}},"latency":"{}"}})",
+                       i, p.count, p.errors, p.p50_ms, p.p99_ms, by_action, json_escape(p.latency));
   }
   out += R"(],"faults":[)";
   for (std::size_t i = 0; i < r.faults.size(); ++i) {
