@@ -137,7 +137,9 @@ const std::vector<key_def>& keys() {
       {"auth.hash_max_wait_ms",
        "a sign-in that would wait longer for a hashing thread gets 503 at once (0: off)",
        kind::millis, field_of<&config::auth, &auth_settings::hash_max_wait>},
-      {"auth.hash_nice", "the hashing threads' nice value (0-19): sign-ins give way under load",
+      {"auth.hash_nice",
+       "the hashing threads' nice value (0-19): sign-ins give way under load (above 0, "
+       "one more thread at normal priority takes submissions' save-password checks)",
        kind::uint, field_of<&config::auth, &auth_settings::hash_nice>},
       {"auth.session_idle_minutes", "a session unused this long expires", kind::minutes,
        field_of<&config::auth, &auth_settings::session_idle>},

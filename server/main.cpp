@@ -341,8 +341,11 @@ int serve(const server::config& cfg) {
   storage::write_path writes(conninfo, writer_options(cfg.writer, data.directory->id_bound()));
   writes.start();
   api.writes = &writes;
+  // Niced hashing threads give way under load; one more thread at normal priority takes the
+  // submissions' save-password checks, which must not give way.
   storage::worker_pool auth_pool("auth", cfg.auth.hash_threads, cfg.auth.hash_queue, conninfo,
-                                 {cfg.auth.hash_max_wait, static_cast<int>(cfg.auth.hash_nice)});
+                                 {cfg.auth.hash_max_wait, static_cast<int>(cfg.auth.hash_nice),
+                                  cfg.auth.hash_nice > 0 ? 1U : 0U});
   api.auth_pool = &auth_pool;
   storage::worker_pool reads("reads", cfg.database.read_threads, cfg.database.read_queue, conninfo,
                              {cfg.database.read_max_wait});

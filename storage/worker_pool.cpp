@@ -48,32 +48,41 @@ worker_pool::worker_pool(std::string name, unsigned threads, std::size_t max_que
       // Linux takes a thread id for PRIO_PROCESS: this thread alone; raising one's own nice
       // value needs no privilege, and a failure only leaves the thread at the process's.
       if (admission_.nice > 0) (void)::setpriority(PRIO_PROCESS, ::gettid(), admission_.nice);
-      run();
+      run(false);
     });
+  }
+  for (unsigned i = 0; i < admission_.first_lane_threads; ++i) {
+    threads_.emplace_back([this] { run(true); });
   }
 }
 
 worker_pool::~worker_pool() { stop(); }
 
 bool worker_pool::try_post(job j, core::work_class c) {
+  bool first = false;
   {
     std::lock_guard lock(mutex_);
     if (stopping_ || depth() >= max_queue_) {
       rejected_.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
-    const std::size_t lane = c <= core::work_class::write ? 0 : 1;
-    // A job waits behind its own lane and the lanes taken before it.
-    const std::size_t ahead = lane == 0 ? lanes_[0].size() : depth();
+    first = c <= core::work_class::write;
+    // A job waits behind its own lane and the lanes taken before it; the first lane has the
+    // first-lane threads too.
+    const std::size_t ahead = first ? lanes_[0].size() : depth();
+    const auto servers = thread_count_ + (first ? admission_.first_lane_threads : 0);
     const auto wait =
-        core::expected_wait_us(ahead, static_cast<unsigned>(thread_count_), service_.mean_us);
+        core::expected_wait_us(ahead, static_cast<unsigned>(servers), service_.mean_us);
     if (!core::admit_within(wait, core::class_budget_us(c, admission_.max_wait.count()))) {
       rejected_.fetch_add(1, std::memory_order_relaxed);
       shed_.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
-    lanes_[lane].push_back({std::move(j), std::chrono::steady_clock::now()});
+    lanes_[first ? 0 : 1].push_back({std::move(j), std::chrono::steady_clock::now()});
   }
+  // Either kind of thread may take a first-lane job: whichever wakes first, the other finds
+  // nothing and sleeps again.
+  if (first && admission_.first_lane_threads > 0) wake_first_lane_.notify_one();
   wake_.notify_one();
   return true;
 }
@@ -84,6 +93,7 @@ void worker_pool::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  wake_first_lane_.notify_all();
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
@@ -112,7 +122,7 @@ std::string worker_pool::render_metrics(std::span<const worker_pool* const> pool
     }
   };
   family("zhiyuan_pool_threads", "gauge", "Threads of the pool.",
-         [](const worker_pool& p) { return p.thread_count_; });
+         [](const worker_pool& p) { return p.thread_count_ + p.admission_.first_lane_threads; });
   family("zhiyuan_pool_queue_depth", "gauge", "Tasks waiting for a thread.",
          [](const worker_pool& p) { return p.queued(); });
   family("zhiyuan_pool_queue_capacity", "gauge", "Queue cap; tasks beyond it are refused.",
@@ -135,7 +145,7 @@ std::string worker_pool::render_metrics(std::span<const worker_pool* const> pool
   return out;
 }
 
-void worker_pool::run() {
+void worker_pool::run(bool first_lane_only) {
   std::unique_ptr<pqxx::connection> conn;
   current_slot = &conn;
   current_conninfo = &conninfo_;
@@ -143,8 +153,14 @@ void worker_pool::run() {
     job j;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || depth() != 0; });
-      if (depth() == 0) return;  // stopping and drained
+      // Stopping, the threads drain the queue: a first-lane thread leaves the rest to others.
+      const auto waiting = [this, first_lane_only] {
+        return first_lane_only ? lanes_[0].size() : depth();
+      };
+      (first_lane_only ? wake_first_lane_ : wake_).wait(lock, [&] {
+        return stopping_ || waiting() != 0;
+      });
+      if (waiting() == 0) return;  // stopping and drained
       auto& lane = lanes_[0].empty() ? lanes_[1] : lanes_[0];
       j = std::move(lane.front().run);
       const auto waited = std::chrono::steady_clock::now() - lane.front().queued_at;

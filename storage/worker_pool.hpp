@@ -31,6 +31,10 @@ struct pool_admission {
   /// The threads' nice value (0-19): a pool whose work is CPU-bound (Argon2) and less urgent
   /// than the I/O threads' gives them the CPU first under overload.
   int nice = 0;
+  /// Threads more, at the process's own priority, that take the first lane only (submissions
+  /// and other writes): in a niced pool under overload a submission's job would otherwise wait
+  /// for the scheduler to give a niced thread the CPU, behind everything at nice 0.
+  unsigned first_lane_threads = 0;
 };
 
 /// A bounded pool of threads for work that must not run on an I/O thread: password hashing
@@ -92,7 +96,8 @@ class worker_pool {
   static std::string render_metrics(std::span<const worker_pool* const> pools);
 
  private:
-  void run();
+  /// A pool thread's loop; a first-lane-only thread sleeps while that lane is empty.
+  void run(bool first_lane_only);
 
   std::string name_;
   std::size_t max_queue_;
@@ -100,6 +105,7 @@ class worker_pool {
   std::string conninfo_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
+  std::condition_variable wake_first_lane_;  ///< the first-lane-only threads sleep on it
   struct queued_job {
     job run;
     std::chrono::steady_clock::time_point queued_at;
@@ -107,7 +113,7 @@ class worker_pool {
   // [0] submissions and writes, [1] sign-ins and browsing: threads take [0] first.
   std::array<std::deque<queued_job>, 2> lanes_;
   std::size_t depth() const noexcept { return lanes_[0].size() + lanes_[1].size(); }
-  std::size_t thread_count_;
+  std::size_t thread_count_;  ///< the threads that take both lanes
   std::atomic<std::uint64_t> rejected_{0};
   std::atomic<std::uint64_t> shed_{0};  ///< of those: refused by the expected wait
   core::service_time service_;          ///< guarded by mutex_

@@ -3,8 +3,11 @@
 // Without a database: admission by waiting time (core/admission.hpp) refuses at once what
 // would wait past max_wait, where the queue cap alone would have queued it.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <memory>
@@ -139,6 +142,34 @@ TEST(worker_pool, submissions_go_ahead_of_sign_ins_which_are_shed_first) {
       core::work_class::submission));
   release.set_value();
   EXPECT_EQ(first.get_future().get(), 's');  // taken before every queued sign-in
+}
+
+TEST(worker_pool, a_first_lane_thread_takes_submissions_while_the_others_are_busy) {
+  // One niced thread, held; one first-lane thread at the process's priority.
+  worker_pool pool("test", 1, 1'000, "", {std::chrono::seconds(1), 10, 1});
+  auto release = hold_after_a_measured_job(pool);
+  std::atomic<bool> sign_in_ran{false};
+  ASSERT_TRUE(
+      pool.try_post([&](pqxx::connection*) { sign_in_ran = true; }, core::work_class::sign_in));
+  std::promise<int> nice;
+  ASSERT_TRUE(pool.try_post(
+      [&](pqxx::connection*) { nice.set_value(::getpriority(PRIO_PROCESS, ::gettid())); },
+      core::work_class::submission));
+  // Done though the niced thread is still held, and on a thread at the process's priority.
+  auto ran = nice.get_future();
+  ASSERT_EQ(ran.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  EXPECT_EQ(ran.get(), ::getpriority(PRIO_PROCESS, 0));
+  // The first-lane thread left the sign-in to the held thread.
+  EXPECT_FALSE(sign_in_ran.load());
+  std::promise<void> done;
+  ASSERT_TRUE(
+      pool.try_post([&](pqxx::connection*) { done.set_value(); }, core::work_class::sign_in));
+  release.set_value();
+  done.get_future().wait();
+  EXPECT_TRUE(sign_in_ran.load());
+  const std::array<const worker_pool*, 1> pools{&pool};
+  EXPECT_NE(worker_pool::render_metrics(pools).find("zhiyuan_pool_threads{pool=\"test\"} 2"),
+            std::string::npos);
 }
 
 TEST(worker_pool, without_max_wait_only_the_cap_refuses) {
