@@ -149,10 +149,12 @@ void worker_pool::run(bool first_lane_only) {
   std::unique_ptr<pqxx::connection> conn;
   current_slot = &conn;
   current_conninfo = &conninfo_;
+  std::int64_t took_us = -1;  // the last job's time, recorded under the lock taken for the next
   for (;;) {
     job j;
     {
       std::unique_lock lock(mutex_);
+      if (took_us >= 0) service_.observe(took_us);
       // Stopping, the threads drain the queue: a first-lane thread leaves the rest to others.
       const auto waiting = [this, first_lane_only] {
         return first_lane_only ? lanes_[0].size() : depth();
@@ -185,10 +187,9 @@ void worker_pool::run(bool first_lane_only) {
       // Jobs report their own failures; a connection left mid-transaction is reopened.
       if (conn && !conn->is_open()) conn.reset();
     }
-    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - started);
-    std::lock_guard lock(mutex_);
-    service_.observe(took.count());
+    took_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - started)
+                  .count();
   }
 }
 

@@ -147,7 +147,17 @@ TEST(worker_pool, submissions_go_ahead_of_sign_ins_which_are_shed_first) {
 TEST(worker_pool, a_first_lane_thread_takes_submissions_while_the_others_are_busy) {
   // One niced thread, held; one first-lane thread at the process's priority.
   worker_pool pool("test", 1, 1'000, "", {std::chrono::seconds(1), 10, 1});
-  auto release = hold_after_a_measured_job(pool);
+  // A sign-in holds the niced thread (the first-lane thread cannot take it).
+  auto started = std::make_shared<std::promise<void>>();
+  auto holding = started->get_future();
+  std::promise<void> release;
+  ASSERT_TRUE(pool.try_post(
+      [started, f = release.get_future().share()](pqxx::connection*) {
+        started->set_value();
+        f.wait();
+      },
+      core::work_class::sign_in));
+  holding.wait();
   std::atomic<bool> sign_in_ran{false};
   ASSERT_TRUE(
       pool.try_post([&](pqxx::connection*) { sign_in_ran = true; }, core::work_class::sign_in));
