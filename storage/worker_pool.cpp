@@ -59,17 +59,21 @@ worker_pool::worker_pool(std::string name, unsigned threads, std::size_t max_que
 worker_pool::~worker_pool() { stop(); }
 
 bool worker_pool::try_post(job j, core::work_class c) {
-  bool first = false;
+  bool to_first_lane = false;
   {
     std::lock_guard lock(mutex_);
     if (stopping_ || depth() >= max_queue_) {
       rejected_.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
-    first = c <= core::work_class::write;
-    // A job waits behind its own lane and the lanes taken before it; the first lane has the
+    const std::size_t lane = c == core::work_class::submission ? 0
+                             : c == core::work_class::write    ? 1
+                                                               : 2;
+    const bool first = lane == 0;
+    // A job waits behind its own lane and the lanes taken before it; submissions have the
     // first-lane threads too.
-    const std::size_t ahead = first ? lanes_[0].size() : depth();
+    std::size_t ahead = 0;
+    for (std::size_t l = 0; l <= lane; ++l) ahead += lanes_[l].size();
     const auto servers = thread_count_ + (first ? admission_.first_lane_threads : 0);
     const auto wait =
         core::expected_wait_us(ahead, static_cast<unsigned>(servers), service_.mean_us);
@@ -78,12 +82,12 @@ bool worker_pool::try_post(job j, core::work_class c) {
       shed_.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
-    lanes_[first ? 0 : 1].push_back({std::move(j), std::chrono::steady_clock::now()});
+    lanes_[lane].push_back({std::move(j), std::chrono::steady_clock::now()});
+    to_first_lane = first && idle_first_lane_ > 0;
   }
-  // Either kind of thread may take a first-lane job: whichever wakes first, the other finds
-  // nothing and sleeps again.
-  if (first && admission_.first_lane_threads > 0) wake_first_lane_.notify_one();
-  wake_.notify_one();
+  // A general thread leaves a submission to an idle first-lane thread (next_lane): waking one
+  // then would find nothing.
+  (to_first_lane ? wake_first_lane_ : wake_).notify_one();
   return true;
 }
 
@@ -145,6 +149,13 @@ std::string worker_pool::render_metrics(std::span<const worker_pool* const> pool
   return out;
 }
 
+std::deque<worker_pool::queued_job>* worker_pool::next_lane() noexcept {
+  if (!lanes_[0].empty() && idle_first_lane_ == 0) return &lanes_[0];
+  if (!lanes_[1].empty()) return &lanes_[1];
+  if (!lanes_[2].empty()) return &lanes_[2];
+  return nullptr;
+}
+
 void worker_pool::run(bool first_lane_only) {
   std::unique_ptr<pqxx::connection> conn;
   current_slot = &conn;
@@ -155,18 +166,24 @@ void worker_pool::run(bool first_lane_only) {
     {
       std::unique_lock lock(mutex_);
       if (took_us >= 0) service_.observe(took_us);
-      // Stopping, the threads drain the queue: a first-lane thread leaves the rest to others.
-      const auto waiting = [this, first_lane_only] {
-        return first_lane_only ? lanes_[0].size() : depth();
-      };
-      (first_lane_only ? wake_first_lane_ : wake_).wait(lock, [&] {
-        return stopping_ || waiting() != 0;
-      });
-      if (waiting() == 0) return;  // stopping and drained
-      auto& lane = lanes_[0].empty() ? lanes_[1] : lanes_[0];
+      std::deque<queued_job>* taken = nullptr;
+      if (first_lane_only) {
+        ++idle_first_lane_;
+        wake_first_lane_.wait(lock, [this] { return stopping_ || !lanes_[0].empty(); });
+        --idle_first_lane_;
+        if (lanes_[0].empty()) return;  // stopping; the general threads drain the rest
+        taken = &lanes_[0];
+      } else {
+        wake_.wait(lock, [&] { return (taken = next_lane()) != nullptr || stopping_; });
+        if (taken == nullptr && stopping_) taken = depth() == 0 ? nullptr : &lanes_[0];
+        if (taken == nullptr) return;  // stopping and drained
+      }
+      auto& lane = *taken;
       j = std::move(lane.front().run);
       const auto waited = std::chrono::steady_clock::now() - lane.front().queued_at;
       lane.pop_front();
+      // More submissions than idle first-lane threads: a general thread may take them now.
+      if (first_lane_only && !lanes_[0].empty()) wake_.notify_one();
       wait_.observe(static_cast<std::uint64_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(waited).count()));
     }

@@ -31,9 +31,10 @@ struct pool_admission {
   /// The threads' nice value (0-19): a pool whose work is CPU-bound (Argon2) and less urgent
   /// than the I/O threads' gives them the CPU first under overload.
   int nice = 0;
-  /// Threads more, at the process's own priority, that take the first lane only (submissions
-  /// and other writes): in a niced pool under overload a submission's job would otherwise wait
-  /// for the scheduler to give a niced thread the CPU, behind everything at nice 0.
+  /// Threads more, at the process's own priority, that take formal submissions' jobs only: in a
+  /// niced pool under overload a submission's job would otherwise wait for the scheduler to give
+  /// a niced thread the CPU, behind everything at nice 0. While one of them is idle the other
+  /// threads leave submissions to it.
   unsigned first_lane_threads = 0;
 };
 
@@ -110,10 +111,16 @@ class worker_pool {
     job run;
     std::chrono::steady_clock::time_point queued_at;
   };
-  // [0] submissions and writes, [1] sign-ins and browsing: threads take [0] first.
-  std::array<std::deque<queued_job>, 2> lanes_;
-  std::size_t depth() const noexcept { return lanes_[0].size() + lanes_[1].size(); }
-  std::size_t thread_count_;  ///< the threads that take both lanes
+  // [0] formal submissions, [1] other writes, [2] sign-ins and browsing: taken in that order.
+  std::array<std::deque<queued_job>, 3> lanes_;
+  std::size_t depth() const noexcept {
+    return lanes_[0].size() + lanes_[1].size() + lanes_[2].size();
+  }
+  /// The lane a general thread takes next, or nullptr: none queued, or only submissions that an
+  /// idle first-lane thread will take.
+  std::deque<queued_job>* next_lane() noexcept;
+  unsigned idle_first_lane_ = 0;  ///< first-lane threads waiting for work (under mutex_)
+  std::size_t thread_count_;      ///< the threads that take both lanes
   std::atomic<std::uint64_t> rejected_{0};
   std::atomic<std::uint64_t> shed_{0};  ///< of those: refused by the expected wait
   core::service_time service_;          ///< guarded by mutex_
