@@ -156,6 +156,7 @@ def server_side(before, after):
     for (n, labels), v in delta.items():
         if n.endswith("_count") and v > 0 and (
                 n.startswith("zhiyuan_http_request_duration") or n.startswith("zhiyuan_pool_wait")
+                or n.startswith("zhiyuan_pool_submission_wait")
                 or n.startswith("zhiyuan_writer_")):
             base = n[:-len("_count")]
             # Seconds as ms; other histograms (the writer's batch size) as they are.

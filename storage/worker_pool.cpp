@@ -146,6 +146,14 @@ std::string worker_pool::render_metrics(std::span<const worker_pool* const> pool
   for (const auto* p : pools) {
     p->wait_.render_series(out, "zhiyuan_pool_wait_seconds", fmt::format("pool=\"{}\"", p->name_));
   }
+  out +=
+      "# HELP zhiyuan_pool_submission_wait_seconds Of those, formal submissions' tasks (a save "
+      "password's check).\n"
+      "# TYPE zhiyuan_pool_submission_wait_seconds histogram\n";
+  for (const auto* p : pools) {
+    p->submission_wait_.render_series(out, "zhiyuan_pool_submission_wait_seconds",
+                                      fmt::format("pool=\"{}\"", p->name_));
+  }
   return out;
 }
 
@@ -184,8 +192,10 @@ void worker_pool::run(bool first_lane_only) {
       lane.pop_front();
       // More submissions than idle first-lane threads: a general thread may take them now.
       if (first_lane_only && !lanes_[0].empty()) wake_.notify_one();
-      wait_.observe(static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::microseconds>(waited).count()));
+      const auto waited_us = static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(waited).count());
+      wait_.observe(waited_us);
+      if (taken == &lanes_[0]) submission_wait_.observe(waited_us);
     }
     if (conn && closed_while_idle(*conn)) conn.reset();
     if (!conninfo_.empty() && (!conn || !conn->is_open())) {

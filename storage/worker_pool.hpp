@@ -125,6 +125,7 @@ class worker_pool {
   std::atomic<std::uint64_t> shed_{0};  ///< of those: refused by the expected wait
   core::service_time service_;          ///< guarded by mutex_
   histogram wait_{{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}, 1e6};
+  histogram submission_wait_{{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}, 1e6};
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
