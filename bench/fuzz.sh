@@ -46,8 +46,9 @@ if [[ $run_only -eq 0 ]]; then
   configure=(-DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$cxx" -DZHIYUAN_FUZZ=ON -DZHIYUAN_BENCH=OFF)
   [[ -f $build/CMakeCache.txt ]] || configure+=(-DZHIYUAN_TESTS=OFF)
   command -v ccache >/dev/null && configure+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  cmake -S "$here" -B "$build" -G Ninja "${configure[@]}" >"$build.cmake.log" 2>&1 ||
-    { cat "$build.cmake.log" >&2; exit 1; }
+  mkdir -p "$build"
+  cmake -S "$here" -B "$build" -G Ninja "${configure[@]}" >"$build/cmake.log" 2>&1 ||
+    { cat "$build/cmake.log" >&2; exit 1; }
   # Niced: the build must not compete with a benchmark holding the CPUs.
   nice -n 10 ninja -C "$build" -j "$jobs" "${harnesses[@]/#/fuzz_}" >&2
 fi

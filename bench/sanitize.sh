@@ -42,8 +42,9 @@ run_kind() {
     *) echo "error: unknown kind '$kind' (asan or tsan)" >&2; return 2 ;;
   esac
   command -v ccache >/dev/null && flags+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  mkdir -p "$dir"
   cmake -S "$here" -B "$dir" -G Ninja -DZHIYUAN_BENCH=OFF "${flags[@]}" \
-    >"$dir.cmake.log" 2>&1 || { cat "$dir.cmake.log" >&2; return 1; }
+    >"$dir/cmake.log" 2>&1 || { cat "$dir/cmake.log" >&2; return 1; }
   nice -n 10 ninja -C "$dir" -j "$jobs" >&2
   local log=$dir/sanitize-ctest.log
   # Every report goes to a file per process (<kind>.<pid>): a server a test runs keeps its output
