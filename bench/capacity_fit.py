@@ -252,8 +252,9 @@ def check(capacity, inputs, val_path):
         rates = {k: r[k] / t for k in KINDS}
         # The machine's state in this window, when the inputs have a reference and the window a
         # probe reading: the prediction is scaled by it (zhiyuan-capacity --probe-us).
-        part = json.load(open(inputs)).get("reference", {}).get("part", "unit")
-        state = ["--probe-us", f"{probe_us(r, part):.4f}"] if probe_us(r, part) else []
+        reference = json.load(open(inputs)).get("reference")
+        us = probe_us(r, reference["part"]) if reference else None
+        state = ["--probe-us", f"{us:.4f}"] if us else []
         out = subprocess.run(
             [capacity, "--inputs", inputs, "--rate", f"{r['requests'] / t:.4f}",
              "--sign-in-rate", f"{rates['sign_in']:.4f}", "--submit-rate", f"{rates['submit']:.4f}",
@@ -271,7 +272,8 @@ def check(capacity, inputs, val_path):
               f"{r['server'] / t:.3f} cores ({err['server']:+.1f}%); PostgreSQL predicted "
               f"{p['postgresql_cores']:.3f} measured {r['postgresql'] / t:.3f} "
               f"({err['postgresql']:+.1f}%); both {both:+.1f}%"
-              + (f"; probe {state[1]} us per unit" if state else ""))
+              + (f"; probe {us:.1f} us per unit, {us / reference['probe_us_per_unit']:.3f} x the reference"
+                 if state else ""))
     print(f"{worst:.1f}")
 
 
