@@ -32,16 +32,20 @@ import sys
 
 KINDS = ("sign_in", "submit", "write", "read")
 FIELDS = ("seconds", "server", "postgresql", "requests") + KINDS + ("submits_201", "wal", "history",
-                                                                   "probe_units", "probe_near", "probe_far")
+                                                                   "probe_units", "probe_near", "probe_far",
+                                                                   "probe_total", "server_switches", "pg_switches")
 PROCS = ("server", "postgresql")
 # What the reference workload's CPU per unit is taken from (bench/capacity_probe.cpp): both
-# parts of its unit ("unit"), the L2-sized walk ("near") or the one beyond L2 ("far").
-PROBE_PARTS = {"unit": ("probe_near", "probe_far"), "near": ("probe_near",), "far": ("probe_far",)}
+# parts of its unit ("unit"), the L2-sized walk ("near"), the one beyond L2 ("far"), or the
+# probe process's whole CPU ("all": the walks and each wake-up's kernel path; "wake": that path
+# alone), recorded since 19:25 UTC 2026-12-07.
+PROBE_PARTS = {"unit": ("probe_near", "probe_far"), "near": ("probe_near",), "far": ("probe_far",),
+               "all": ("probe_total",), "wake": ("probe_wake",)}
 
 
 def probe_us(w, part="unit"):
     """The reference workload's CPU µs per unit in window w, None if the window has no reading."""
-    if w.get("probe_units", 0) <= 0:
+    if w.get("probe_units", 0) <= 0 or any(f not in w for f in PROBE_PARTS[part]):
         return None
     return sum(w[f] for f in PROBE_PARTS[part]) / w["probe_units"] * 1e6
 
@@ -62,7 +66,10 @@ def windows(path):
     for line in open(path):
         parts = line.split()
         if parts:
-            out.append({"name": parts[0], **dict(zip(FIELDS, (float(x) for x in parts[1:])))})
+            w = {"name": parts[0], **dict(zip(FIELDS, (float(x) for x in parts[1:])))}
+            if "probe_total" in w:
+                w["probe_wake"] = w["probe_total"] - w["probe_near"] - w["probe_far"]
+            out.append(w)
     return out
 
 
@@ -299,7 +306,8 @@ if __name__ == "__main__":
         rows = [w for w in windows(sys.argv[2]) if w["name"] != "idle"]
         print_spread(rows)
         for part in PROBE_PARTS:
-            print(f" with the probe's {part} cost:")
-            print_spread([], in_reference(rows, 1.0, part))
+            if all(probe_us(w, part) for w in rows):
+                print(f" with the probe's {part} cost:")
+                print_spread([], in_reference(rows, 1.0, part))
     else:
         sys.exit(__doc__)

@@ -9,9 +9,11 @@
 // processes (caches, the host's cores): the capacity model divides every window's CPU by it, so
 // that a slower machine state scales calibration and validation alike.
 //
-// After each unit it rewrites one line at the start of --out: "units near_ns far_ns checksum"
-// (the sum of the three, so that a reader rejects a line read half-written). Runs until killed
-// or for --seconds.
+// After each unit it rewrites one line at the start of --out: "units near_ns far_ns total_ns
+// checksum", total_ns the process's whole CPU so far (CLOCK_PROCESS_CPUTIME_ID: the walks plus
+// each wake-up's and sleep's kernel path, what a woken server thread pays too), the checksum the
+// sum of the four, so that a reader rejects a line read half-written. Runs until killed or for
+// --seconds.
 //
 // usage: zhiyuan-capacity-probe --out FILE [--period-ms 20] [--near-steps 2000]
 //          [--near-kib 1024] [--far-steps 500] [--far-kib 16384] [--seconds 3600]
@@ -137,11 +139,13 @@ int main(int argc, char** argv) {
     near_ns += walk(near, near_at, o.near_steps);
     far_ns += walk(far, far_at, o.far_steps);
     ++units;
-    char text[96];
+    const auto total_ns = static_cast<std::uint64_t>(nanos(CLOCK_PROCESS_CPUTIME_ID));
+    char text[112];
     const int n = std::snprintf(
-        text, sizeof text, "%20llu %20llu %20llu %20llu\n", static_cast<unsigned long long>(units),
-        static_cast<unsigned long long>(near_ns), static_cast<unsigned long long>(far_ns),
-        static_cast<unsigned long long>(units + near_ns + far_ns));
+        text, sizeof text, "%20llu %20llu %20llu %20llu %20llu\n",
+        static_cast<unsigned long long>(units), static_cast<unsigned long long>(near_ns),
+        static_cast<unsigned long long>(far_ns), static_cast<unsigned long long>(total_ns),
+        static_cast<unsigned long long>(units + near_ns + far_ns + total_ns));
     if (pwrite(fd, text, static_cast<std::size_t>(n), 0) != n) die("cannot write --out");
     // The next wake-up on the period's grid; a late unit skips the missed ones (no bursts).
     wake += period;
