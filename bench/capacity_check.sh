@@ -14,7 +14,7 @@
 #             each kind and a per-request cost that fades as the total rate rises by least
 #             squares (docs/capacity.md), in reference units: every window also reads the CPU per
 #             unit of a fixed reference workload running beside them (zhiyuan-capacity-probe,
-#             bench/capacity_probe.cpp, about 2% of a CPU), and each window's CPU is converted
+#             bench/capacity_probe.cpp, about 2.4% of a CPU), and each window's CPU is converted
 #             to the calibration's average machine state by it (docs/capacity.md, "Reference
 #             units"). UPDATE=1 writes the result into bench/capacity_inputs.json.
 #   validate  deadline-surge's mix at each of RATES for DURATION seconds; zhiyuan-capacity --rate
