@@ -12,13 +12,17 @@
 #             are counted by kind from its /metrics (the sign-ins, pledges and draft reads a
 #             generator sends first included); bench/capacity_fit.py solves the CPU per request of
 #             each kind and a per-request cost that fades as the total rate rises by least
-#             squares (docs/capacity.md).
-#             UPDATE=1 writes the result into bench/capacity_inputs.json.
+#             squares (docs/capacity.md), in reference units: every window also reads the CPU per
+#             unit of a fixed reference workload running beside them (zhiyuan-capacity-probe,
+#             bench/capacity_probe.cpp, about 2.4% of a CPU), and each window's CPU is converted
+#             to the calibration's average machine state by it (docs/capacity.md, "Reference
+#             units"). UPDATE=1 writes the result into bench/capacity_inputs.json.
 #   validate  deadline-surge's mix at each of RATES for DURATION seconds; zhiyuan-capacity --rate
 #             predicts the cores of both from the rates of each kind the server answered (the
 #             achieved mix, not the scenario's weights) with the calibrated inputs (this run's,
-#             else INPUTS, default bench/capacity_inputs.json); prints predicted vs measured and
-#             `target capacity_model_error_pct` (the largest error).
+#             else INPUTS, default bench/capacity_inputs.json) and the window's own probe reading
+#             (--probe-us: the machine's state now against the inputs' reference); prints
+#             predicted vs measured and `target capacity_model_error_pct` (the largest error).
 #   capacity  calibrate and validate: the one-kind windows, then deadline-surge's calibration
 #             and validation windows in turn (MIX_RATES[0], RATES[0], MIX_RATES[1], …: each
 #             validation window between the calibration windows that bracket its rate), and with
@@ -86,8 +90,9 @@ server_bin=$BUILD_DIR/server/zhiyuan-server
 seed_bin=$BUILD_DIR/province/zhiyuan-seed
 dbctl_bin=$BUILD_DIR/storage/zhiyuan-dbctl
 loadtest_bin=$BUILD_DIR/loadtest/zhiyuan-loadtest
+probe_bin=$BUILD_DIR/bench/zhiyuan-capacity-probe
 capacity=$repo/scripts/zhiyuan-capacity
-for b in "$server_bin" "$seed_bin" "$dbctl_bin" "$loadtest_bin"; do
+for b in "$server_bin" "$seed_bin" "$dbctl_bin" "$loadtest_bin" "$probe_bin"; do
   [[ -x $b ]] || bench_die "$b missing: build it first (cmake --build $BUILD_DIR)"
 done
 bench_require curl awk psql python3 getconf taskset
@@ -117,6 +122,35 @@ bench_spawn server "$server_bin" --server.host 127.0.0.1 --server.port "$port" \
 server_pid=$BENCH_LAST_PID
 bench_wait_http "http://127.0.0.1:$port/readyz" 180 "$server_pid" ||
   { tail -n 20 "$BENCH_TMP/server.log" >&2; bench_die "server did not become ready"; }
+# The reference workload, co-measured in every window: its CPU per unit of fixed work is the
+# machine's state (what other processes leave of the caches and cores), the unit the model's
+# costs are expressed in (docs/capacity.md, "Reference units").
+bench_spawn probe "$probe_bin" --out "$BENCH_TMP/probe.txt" --seconds 7200
+probe_pid=$BENCH_LAST_PID
+# probe_reading: "units near_ns far_ns total_ns" so far (a line read half-written fails its
+# checksum).
+probe_reading() {
+  local i u n f t c
+  for ((i = 0; i < 100; i++)); do
+    read -r u n f t c <"$BENCH_TMP/probe.txt" 2>/dev/null || true
+    [[ -n ${c:-} && $c == $((u + n + f + t)) ]] && { echo "$u $n $f $t"; return; }
+    kill -0 "$probe_pid" 2>/dev/null || bench_die "the capacity probe stopped"
+    sleep 0.01
+  done
+  bench_die "no reading from the capacity probe"
+}
+
+# Voluntary context switches (the times a thread slept and was woken) of PID's threads, and of
+# the cluster's postmaster and live children: how often the processes woke, which costs CPU
+# that depends on what the CPU ran meanwhile (recorded beside the CPU, not used by the fit).
+switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^voluntary_ctxt_switches/ {n += $2} END {print n + 0}'; }
+pg_switches() {
+  local pm
+  pm=$(head -n 1 "$pg_data/postmaster.pid")
+  # shellcheck disable=SC2046
+  cat /proc/"$pm"/status $(sed 's|[0-9][0-9]*|/proc/&/status|g' /proc/"$pm"/task/*/children 2>/dev/null) 2>/dev/null |
+    awk '/^voluntary_ctxt_switches/ {n += $2} END {print n + 0}'
+}
 
 # CPU ticks of the cluster: the postmaster, its reaped children and its live children.
 pg_data=$(readlink -f "$VAR_DIR/pg/data")
@@ -149,10 +183,12 @@ snapshot() {
   s=$(served)
   echo "$(date +%s.%N) $(bench_proc_ticks "$server_pid") $(pg_ticks) $s" \
     "$(psql "$url" -qAtc "SELECT pg_current_wal_insert_lsn()")" \
-    "$(psql "$url" -qAtc "SELECT pg_total_relation_size('application_history')")"
+    "$(psql "$url" -qAtc "SELECT pg_total_relation_size('application_history')")" "$(probe_reading)" \
+    "$(switches "$server_pid")" "$(pg_switches)"
 }
 # window BEFORE AFTER: "seconds server_cpu_s pg_cpu_s requests sign_ins submits writes reads
-# submits_201 wal_bytes history_bytes" (bench/capacity_fit.py reads this shape).
+# submits_201 wal_bytes history_bytes probe_units probe_near_s probe_far_s probe_total_s
+# server_switches pg_switches" (bench/capacity_fit.py reads this shape).
 window() {
   local wal
   wal=$(psql "$url" -qAtc "SELECT pg_wal_lsn_diff('$(awk '{print $10}' <<<"$2")', '$(awk '{print $10}' <<<"$1")')")
@@ -160,7 +196,8 @@ window() {
     split(a, x, " "); split(b, y, " ")
     printf "%.3f %.3f %.3f", y[1] - x[1], (y[2] - x[2]) / hz, (y[3] - x[3]) / hz
     for (i = 4; i <= 9; i++) printf " %d", y[i] - x[i]
-    printf " %d %d\n", w, y[11] - x[11] }'
+    printf " %d %d %d %.6f %.6f", w, y[11] - x[11], y[12] - x[12], (y[13] - x[13]) / 1e9, (y[14] - x[14]) / 1e9
+    printf " %.6f %d %d\n", (y[15] - x[15]) / 1e9, y[16] - x[16], y[17] - x[17] }'
 }
 run_mix() { # NAME RATE [ARGS…]: the mix at RATE for DURATION seconds, report kept in BENCH_TMP
   local name=$1 rate=$2
@@ -248,7 +285,7 @@ cal_fit() {
     "UPDATE=$UPDATE CANDIDATES=$CANDIDATES CAL_RATES='$CAL_RATES' MIX_RATES='$MIX_RATES' CAL_DURATION=$CAL_DURATION MIX_DURATION=$MIX_DURATION MIX_WEIGHT=$MIX_WEIGHT PASSES=$PASSES bench/capacity_check.sh ${modes[*]}" \
     "$(uptime | sed 's/.*load average: //')" >"$BENCH_TMP/meta.json"
   echo "capacity model calibrated: each kind's mix at $CAL_RATES/s and deadline-surge at $MIX_RATES/s offered (${CAL_DURATION}s, ${MIX_DURATION}s each), $PASSES pass(es)" \
-    "(window: name seconds server_s postgresql_s requests sign-ins submits writes reads 201s WAL_B history_B):"
+    "(window: name seconds server_s postgresql_s requests sign-ins submits writes reads 201s WAL_B history_B probe_units probe_near_s probe_far_s probe_total_s server_switches pg_switches):"
   sed 's/^/  /' "$windows"
   python3 "$repo/bench/capacity_fit.py" fit "$repo/bench/capacity_inputs.json" "$BENCH_TMP/capacity_inputs.json" \
     "$windows" "$BENCH_TMP/meta.json"

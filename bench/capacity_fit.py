@@ -18,6 +18,9 @@ calibration file is the idle window).
   capacity_fit.py check CAPACITY_SCRIPT INPUTS VAL_WINDOWS
       for each validation window, zhiyuan-capacity --rate ... at the rates of each kind the server
       answered, against the CPU measured; the last line is the largest |error| in percent.
+  capacity_fit.py spread WINDOWS
+      the repeats table (each window NAME-1 against NAME-2, CPU per request) as measured and in
+      reference units of each part of the probe: whether the probe takes the noise out.
   capacity_fit.py mix INPUTS VAL_WINDOWS
       writes the shares of each kind the server answered over the windows into INPUTS' "mix"
       (the default split of zhiyuan-capacity --rate and of a province's requests).
@@ -28,7 +31,34 @@ import subprocess
 import sys
 
 KINDS = ("sign_in", "submit", "write", "read")
-FIELDS = ("seconds", "server", "postgresql", "requests") + KINDS + ("submits_201", "wal", "history")
+FIELDS = ("seconds", "server", "postgresql", "requests") + KINDS + ("submits_201", "wal", "history",
+                                                                   "probe_units", "probe_near", "probe_far",
+                                                                   "probe_total", "server_switches", "pg_switches")
+PROCS = ("server", "postgresql")
+# What the reference workload's CPU per unit is taken from (bench/capacity_probe.cpp): both
+# parts of its unit ("unit"), the L2-sized walk ("near"), the one beyond L2 ("far"), or the
+# probe process's whole CPU ("all": the walks and each wake-up's kernel path; "wake": that path
+# alone), recorded since 19:25 UTC 2026-12-07.
+PROBE_PARTS = {"unit": ("probe_near", "probe_far"), "near": ("probe_near",), "far": ("probe_far",),
+               "all": ("probe_total",), "wake": ("probe_wake",)}
+
+
+def probe_us(w, part="unit"):
+    """The reference workload's CPU µs per unit in window w, None if the window has no reading."""
+    if w.get("probe_units", 0) <= 0 or any(f not in w for f in PROBE_PARTS[part]):
+        return None
+    return sum(w[f] for f in PROBE_PARTS[part]) / w["probe_units"] * 1e6
+
+
+def in_reference(runs, reference, part="unit"):
+    """The windows with their CPU converted to the reference machine state: each process's CPU
+    times reference / the probe's µs per unit in that window (unchanged without a reading)."""
+    out = []
+    for r in runs:
+        us = probe_us(r, part)
+        f = reference / us if us and reference else 1.0
+        out.append(dict(r, **{p: r[p] * f for p in PROCS}))
+    return out
 
 
 def windows(path):
@@ -36,7 +66,10 @@ def windows(path):
     for line in open(path):
         parts = line.split()
         if parts:
-            out.append({"name": parts[0], **dict(zip(FIELDS, (float(x) for x in parts[1:])))})
+            w = {"name": parts[0], **dict(zip(FIELDS, (float(x) for x in parts[1:])))}
+            if "probe_total" in w:
+                w["probe_wake"] = w["probe_total"] - w["probe_near"] - w["probe_far"]
+            out.append(w)
     return out
 
 
@@ -137,12 +170,22 @@ def fit_process(runs, p, idle, weight):
 
 def fit(base, out, cal_path, meta_path):
     d = json.load(open(base))
-    cal = windows(cal_path)
-    idle, runs = cal[0], cal[1:]
+    raw = windows(cal_path)
     meta = json.load(open(meta_path))
+    part = meta.get("probe_part", "unit")
+    # The reference machine state: the probe's CPU per unit over all the calibration windows
+    # pooled; each window's CPU is converted to it (None: windows without a probe, unconverted).
+    units = sum(w.get("probe_units", 0) for w in raw)
+    reference = (sum(w[f] for w in raw for f in PROBE_PARTS[part]) / units * 1e6
+                 if all(probe_us(w, part) for w in raw) else None)
+    cal = in_reference(raw, reference, part)
+    idle, runs = cal[0], cal[1:]
     for key in ("fixed_cores", "us_per_request", "login_share", "submit_share",
-                "wal_bytes_per_submission"):
+                "wal_bytes_per_submission", "reference"):
         d.pop(key, None)
+    if reference:
+        d["reference"] = {"probe_us_per_unit": reference, "part": part,
+                          "probe": "bench/capacity_probe.cpp with its default work"}
     d["idle_cores"] = {p: idle[p] / idle["seconds"] for p in ("server", "postgresql")}
     d["base_cores"], d["cpu_us"], d["fading"] = {}, {}, {}
     top_rate = max(r["requests"] / r["seconds"] for r in runs)
@@ -157,12 +200,15 @@ def fit(base, out, cal_path, meta_path):
     total = lambda f: sum(r[f] for r in runs)
     d["wal_bytes_per_request"] = total("wal") / total("requests")
     d["history_bytes_per_submission"] = total("history") / max(total("submits_201"), 1)
+    # Each window as measured (CPU in seconds of this machine at the time), its probe reading
+    # and the fit's error on it (in reference units).
     d["measured"] = dict(meta, calibration_runs=[
-        {"name": r["name"], "seconds": round(r["seconds"], 3),
-         **{k: int(r[k]) for k in ("requests",) + KINDS},
-         "server_cpu_s": r["server"], "postgresql_cpu_s": r["postgresql"],
-         "fit_error_pct": {p: round(residuals[p][i], 1) for p in residuals} if i >= 0 else None}
-        for i, r in [(-1, idle)] + list(enumerate(runs))])
+        {"name": w["name"], "seconds": round(w["seconds"], 3),
+         **{k: int(w[k]) for k in ("requests",) + KINDS},
+         "server_cpu_s": w["server"], "postgresql_cpu_s": w["postgresql"],
+         "probe_us_per_unit": probe_us(w, part),
+         "fit_error_pct": {p: round(residuals[p][i - 1], 1) for p in residuals} if i else None}
+        for i, w in enumerate(raw)])
     with open(out, "w") as f:
         json.dump(d, f, indent=2)
         f.write("\n")
@@ -174,11 +220,22 @@ def fit(base, out, cal_path, meta_path):
               + f" (rate held at {fd['measured_up_to']:.0f}/s above it)"
               + "; fit error per calibration run: "
               + ", ".join(f"{r['name']} {e:+.1f}%" for r, e in zip(runs, residuals[p])))
-    repeats = spread(runs)
-    if repeats:
-        print("  repeats (the same window in both passes, CPU per request, second against first): " + ", ".join(
-            f"{name} zhiyuan {s:+.1f}% PostgreSQL {g:+.1f}%" for name, s, g in repeats)
-            + f"; largest {max(max(abs(s), abs(g)) for _, s, g in repeats):.1f}%")
+    if reference:
+        print(f"  reference: the probe's {part} cost {reference:.1f} us per unit over these windows "
+              f"(from {min(probe_us(w, part) for w in raw):.1f} to {max(probe_us(w, part) for w in raw):.1f}); "
+              "the figures above are in this state's us")
+    print_spread(raw[1:], runs if reference else None)
+
+
+def print_spread(raw, converted=None):
+    """The repeats table: the same window measured twice, as measured and in reference units."""
+    for label, rows in (("as measured", raw), ("in reference units", converted)):
+        repeats = spread(rows) if rows else []
+        if repeats:
+            print(f"  repeats {label} (the same window in both passes, CPU per request, second against first): "
+                  + ", ".join(f"{name} zhiyuan {s:+.1f}% PostgreSQL {g:+.1f}%" for name, s, g in repeats)
+                  + f"; largest {max(max(abs(s), abs(g)) for _, s, g in repeats):.1f}%, "
+                  + f"root mean square {math.sqrt(sum(s * s + g * g for _, s, g in repeats) / (2 * len(repeats))):.1f}%")
 
 
 def spread(runs):
@@ -200,10 +257,15 @@ def check(capacity, inputs, val_path):
     for r in windows(val_path):
         t = r["seconds"]
         rates = {k: r[k] / t for k in KINDS}
+        # The machine's state in this window, when the inputs have a reference and the window a
+        # probe reading: the prediction is scaled by it (zhiyuan-capacity --probe-us).
+        reference = json.load(open(inputs)).get("reference")
+        us = probe_us(r, reference["part"]) if reference else None
+        state = ["--probe-us", f"{us:.4f}"] if us else []
         out = subprocess.run(
             [capacity, "--inputs", inputs, "--rate", f"{r['requests'] / t:.4f}",
              "--sign-in-rate", f"{rates['sign_in']:.4f}", "--submit-rate", f"{rates['submit']:.4f}",
-             "--write-rate", f"{rates['write']:.4f}", "--json"],
+             "--write-rate", f"{rates['write']:.4f}", *state, "--json"],
             check=True, capture_output=True, text=True).stdout
         p = json.loads(out)
         err = {}
@@ -216,7 +278,9 @@ def check(capacity, inputs, val_path):
               f"read {rates['read']:.1f}/s): zhiyuan predicted {p['server_cores']:.3f} measured "
               f"{r['server'] / t:.3f} cores ({err['server']:+.1f}%); PostgreSQL predicted "
               f"{p['postgresql_cores']:.3f} measured {r['postgresql'] / t:.3f} "
-              f"({err['postgresql']:+.1f}%); both {both:+.1f}%")
+              f"({err['postgresql']:+.1f}%); both {both:+.1f}%"
+              + (f"; probe {us:.1f} us per unit, {us / reference['probe_us_per_unit']:.3f} x the reference"
+                 if state else ""))
     print(f"{worst:.1f}")
 
 
@@ -238,5 +302,12 @@ if __name__ == "__main__":
         check(*sys.argv[2:])
     elif len(sys.argv) == 4 and sys.argv[1] == "mix":
         mix(*sys.argv[2:])
+    elif len(sys.argv) == 3 and sys.argv[1] == "spread":
+        rows = [w for w in windows(sys.argv[2]) if w["name"] != "idle"]
+        print_spread(rows)
+        for part in PROBE_PARTS:
+            if all(probe_us(w, part) for w in rows):
+                print(f" with the probe's {part} cost:")
+                print_spread([], in_reference(rows, 1.0, part))
     else:
         sys.exit(__doc__)

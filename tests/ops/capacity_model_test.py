@@ -101,6 +101,49 @@ def check_fading(tmp, cost, base, idle):
     expect(nodes >= 2 and abs(r["server_cores"] - want) < 1e-9, f"province fade per node: {r['server_cores']} vs {want}")
 
 
+def with_probe(line, factor, units=3000):
+    """A window line with a reading of the reference probe appended: `units` units at 300 us
+    (near) + 100 us (far) each in the reference state, times the machine's `factor`."""
+    return f"{line} {units} {units * 300e-6 * factor:.6f} {units * 100e-6 * factor:.6f}"
+
+
+def check_reference(tmp, cost, base, idle):
+    """Windows measured in machine states from 0.7x to 1.4x the reference (the process CPU and
+    the probe's CPU per unit moved alike): in reference units the fit gives the costs back as if
+    every window were measured in one state, and a validation window 1.5x slower is predicted
+    with its own probe reading (zhiyuan-capacity --probe-us); without it, 33% off."""
+    rng = random.Random(11)
+    lines = []
+    for line in calibration(cost, base, idle, lambda: 1.0).splitlines():
+        factor = rng.uniform(0.7, 1.4)
+        name, seconds, server, pg, rest = line.split(" ", 4)
+        lines.append(with_probe(f"{name} {seconds} {float(server) * factor:.6f} {float(pg) * factor:.6f} {rest}", factor))
+    path, d = fit(tmp, "\n".join(lines) + "\n")
+    state = d["reference"]["probe_us_per_unit"] / 400  # the reference state over factor 1
+    for p in cost:
+        for k in KINDS:
+            got = d["cpu_us"][p][k]
+            expect(abs(got - cost[p][k] * state) <= 0.01 * cost[p][k] * state + 0.5,
+                   f"reference fit {p} {k}: {got:.1f} vs {cost[p][k] * state:.1f}")
+    expect(0.7 < state < 1.4, f"reference state {state} outside the windows' 0.7..1.4")
+    val = os.path.join(tmp, "val.txt")
+    slow = window("val-slow", 60, [7700, 1500, 6300, 6400], cost, base, lambda: 1.5)
+    for line, want in ((with_probe(slow, 1.5), 0.1), (slow, None)):
+        open(val, "w").write(line + "\n")
+        out = subprocess.run([sys.executable, FIT, "check", CAPACITY, path, val], check=True,
+                             capture_output=True, text=True).stdout.strip().splitlines()
+        if want is None:
+            expect(abs(float(out[-1]) - (100 - 100 * state / 1.5)) < 0.5, f"no probe reading: worst {out[-1]}%")
+        else:
+            expect(float(out[-1]) < want, f"a 1.5x slower window with its probe reading: worst {out[-1]}% ({out})")
+    # A province sized on a machine twice as slow as the reference: twice the measured CPU.
+    argon = str(d["argon2_ms"]["measured_with"])
+    at = [capacity_json("--inputs", path, "--rate", "300", "--argon2-ms", argon, *extra)
+          for extra in ((), ("--probe-us", str(2 * d["reference"]["probe_us_per_unit"])))]
+    for p in ("server", "postgresql"):
+        expect(abs(at[1][p + "_cores"] - 2 * at[0][p + "_cores"]) < 1e-9, f"--probe-us twice the reference {p}: {at}")
+
+
 def fit(tmp, cal_text, mix_weight=1):
     cal = os.path.join(tmp, "cal.txt")
     meta = os.path.join(tmp, "meta.json")
@@ -157,6 +200,7 @@ def main():
                     + 100 * f["us_per_request"] / 1e6 * f["half_rate"] / (f["half_rate"] + min(100, f["measured_up_to"])))
             expect(abs(r[p + "_cores"] - want) < 1e-9, f"--rate {p}: {r[p + '_cores']} vs {want}")
         check_fading(tmp, cost, base, idle)
+        check_reference(tmp, cost, base, idle)
     # The committed inputs size a province: at least one node plus the spare.
     r = json.loads(subprocess.run([CAPACITY, "--candidates", "655000", "--json"], check=True,
                                   capture_output=True, text=True).stdout)
