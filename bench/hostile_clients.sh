@@ -70,6 +70,11 @@ if [[ $(psql "$url" -qAtc "SELECT count(*) FROM candidates" 2>/dev/null || echo 
     >"$BENCH_TMP/seed.log" 2>&1 || { tail -n 20 "$BENCH_TMP/seed.log" >&2; bench_die "seed failed"; }
 fi
 
+# Every run starts without sessions: the filing clock below restarts at the same instant each
+# run, so the server would restore every session of the earlier runs as live (its memory and its
+# once-a-minute count of live sessions grew from run to run).
+psql "$url" -qAtc "DELETE FROM sessions" >/dev/null
+
 # scenario NAME "RATE:SECONDS"…: deadline-surge's mix and thresholds with these phases and this
 # province's candidates, written to $BENCH_TMP/NAME.toml.
 scenario() {
