@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <cerrno>
 #include <cstdint>
@@ -48,37 +49,27 @@ struct options {
   std::exit(2);
 }
 
-long number(const char* text, long low, long high) {
-  char* end = nullptr;
-  errno = 0;
-  const long v = std::strtol(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || v < low || v > high) die("bad number");
-  return v;
-}
-
 options parse(int argc, char** argv) {
   options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string_view key = argv[i];
-    if (key == "--out")
-      o.out = argv[i + 1];
-    else if (key == "--period-ms")
-      o.period_ms = number(argv[i + 1], 1, 1000);
-    else if (key == "--near-steps")
-      o.near_steps = number(argv[i + 1], 1, 100000000);
-    else if (key == "--near-kib")
-      o.near_kib = number(argv[i + 1], 4, 1 << 20);
-    else if (key == "--far-steps")
-      o.far_steps = number(argv[i + 1], 1, 100000000);
-    else if (key == "--far-kib")
-      o.far_kib = number(argv[i + 1], 4, 1 << 20);
-    else if (key == "--seconds")
-      o.seconds = number(argv[i + 1], 1, 86400);
-    else
-      die("unknown option (see the head of bench/capacity_probe.cpp)");
+  CLI::App app{"zhiyuan-capacity-probe: a fixed reference workload (see the head of its source)"};
+  app.add_option("--out", o.out, "the file whose first line is rewritten after each unit")
+      ->required();
+  app.add_option("--period-ms", o.period_ms, "one unit every this many ms")
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--near-steps", o.near_steps, "steps through the near buffer per unit")
+      ->check(CLI::Range(1, 100000000));
+  app.add_option("--near-kib", o.near_kib, "the near buffer (fits L2)")
+      ->check(CLI::Range(4, 1 << 20));
+  app.add_option("--far-steps", o.far_steps, "steps through the far buffer per unit")
+      ->check(CLI::Range(1, 100000000));
+  app.add_option("--far-kib", o.far_kib, "the far buffer (beyond L2)")
+      ->check(CLI::Range(4, 1 << 20));
+  app.add_option("--seconds", o.seconds, "stop after this long")->check(CLI::Range(1, 86400));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::exit(app.exit(e) == 0 ? 0 : 2);
   }
-  if (argc % 2 == 0 || o.out.empty())
-    die("usage: --out FILE [option N]... (see the head of bench/capacity_probe.cpp)");
   return o;
 }
 

@@ -158,7 +158,8 @@ std::string worker_pool::render_metrics(std::span<const worker_pool* const> pool
 }
 
 std::deque<worker_pool::queued_job>* worker_pool::next_lane() noexcept {
-  if (!lanes_[0].empty() && idle_first_lane_ == 0) return &lanes_[0];
+  // Stopping, the first-lane threads leave: the general threads drain every lane.
+  if (!lanes_[0].empty() && (idle_first_lane_ == 0 || stopping_)) return &lanes_[0];
   if (!lanes_[1].empty()) return &lanes_[1];
   if (!lanes_[2].empty()) return &lanes_[2];
   return nullptr;
@@ -183,7 +184,6 @@ void worker_pool::run(bool first_lane_only) {
         taken = &lanes_[0];
       } else {
         wake_.wait(lock, [&] { return (taken = next_lane()) != nullptr || stopping_; });
-        if (taken == nullptr && stopping_) taken = depth() == 0 ? nullptr : &lanes_[0];
         if (taken == nullptr) return;  // stopping and drained
       }
       auto& lane = *taken;

@@ -116,11 +116,11 @@ class worker_pool {
   std::size_t depth() const noexcept {
     return lanes_[0].size() + lanes_[1].size() + lanes_[2].size();
   }
-  /// The lane a general thread takes next, or nullptr: none queued, or only submissions that an
-  /// idle first-lane thread will take.
+  /// The lane a general thread takes next, or nullptr: none queued, or (not stopping) only
+  /// submissions that an idle first-lane thread will take.
   std::deque<queued_job>* next_lane() noexcept;
   unsigned idle_first_lane_ = 0;  ///< first-lane threads waiting for work (under mutex_)
-  std::size_t thread_count_;      ///< the threads that take both lanes
+  std::size_t thread_count_;      ///< the threads that take every lane
   std::atomic<std::uint64_t> rejected_{0};
   std::atomic<std::uint64_t> shed_{0};  ///< of those: refused by the expected wait
   core::service_time service_;          ///< guarded by mutex_
