@@ -12,7 +12,7 @@
 #              submissions missing, differing or applied twice), overload_2x_admitted_submit_p99_ms
 #              (p99 of the submissions answered 2xx during the overload phase), the shed count
 #              (503/429 by action), overload_recovery_s (seconds after the overload until every
-#              following second's p99 is at most the worst second of the baseline), /livez p99
+#              later 5-s window's p99 is within 2x the baseline's: recovery() below), /livez p99
 #              from a probe every 20 ms during the overload, and the server's VmHWM.
 #
 # usage: bench/hostile_clients.sh [slowloris] [overload]          (no argument: both)
@@ -70,11 +70,6 @@ if [[ $(psql "$url" -qAtc "SELECT count(*) FROM candidates" 2>/dev/null || echo 
     >"$BENCH_TMP/seed.log" 2>&1 || { tail -n 20 "$BENCH_TMP/seed.log" >&2; bench_die "seed failed"; }
 fi
 
-# Every run starts without sessions: the filing clock below restarts at the same instant each
-# run, so the server would restore every session of the earlier runs as live (its memory and its
-# once-a-minute count of live sessions grew from run to run).
-psql "$url" -qAtc "DELETE FROM sessions" >/dev/null
-
 # scenario NAME "RATE:SECONDS"…: deadline-surge's mix and thresholds with these phases and this
 # province's candidates, written to $BENCH_TMP/NAME.toml.
 scenario() {
@@ -96,6 +91,10 @@ PY
 server_pid=
 port=
 start_server() {
+  # Every server starts without sessions: the filing clock below restarts at the same instant
+  # each start, so it would restore every session of earlier runs as live (its memory and its
+  # once-a-minute count of live sessions grew from run to run).
+  psql "$url" -qAtc "DELETE FROM sessions" >/dev/null
   port=$(bench_free_port 0)
   local offset=$(($(date -d '2023-06-30T12:00:00+08:00' +%s) - $(date +%s)))
   bench_spawn server "$server_bin" --server.host 127.0.0.1 --server.port "$port" \
