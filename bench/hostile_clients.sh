@@ -20,7 +20,11 @@
 #      RATE (250: half the recorded knee), DURATION (30), SLOWLORIS (5000), IDLE (5000),
 #      KNEE (500), OVERLOAD_S (60), BASELINE (20), RECOVERY (30), OVERLOAD_RATE (2 x KNEE; KNEE / 2
 #      is the null run: no overload at all, so a recovery above 0 is the statistic's noise), SERVER_ARGS
-#      (more zhiyuan-server options, word-split), OUT (BUILD_DIR/
+#      (more zhiyuan-server options, word-split), HOSTILE_PRIO (the command prefix of the hostile
+#      clients, "chrt -i 0": SCHED_IDLE, so that on this shared machine their own CPU — a remote
+#      attacker's — does not preempt the server and the generator; what the server spends on
+#      their connections stays at its priority; "" runs them at normal priority; each B run logs
+#      both CPUs and the report shows that they opened and held their connections), OUT (BUILD_DIR/
 #      bench-hostile-out), KEEP_TMP=1 keeps the logs.
 set -euo pipefail
 
@@ -41,6 +45,7 @@ RATE=${RATE:-250}
 DURATION=${DURATION:-30}
 SLOWLORIS=${SLOWLORIS:-5000}
 IDLE=${IDLE:-5000}
+HOSTILE_PRIO=${HOSTILE_PRIO-chrt -i 0}
 KNEE=${KNEE:-500}
 OVERLOAD_S=${OVERLOAD_S:-60}
 BASELINE=${BASELINE:-20}
@@ -156,6 +161,8 @@ print(f"{windowed}  [baseline p99 {normal:g} ms; every second alone under the ba
 PY
 }
 hostile() { python3 "$repo/bench/hostile_clients.py" --port "$port" "$@"; }
+# share_of_cpu TICKS: TICKS of CPU time over DURATION seconds, as a share of one CPU.
+share_of_cpu() { awk -v t="$1" -v d="$DURATION" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f%%", t / hz / d * 100 }'; }
 
 declare -a results=()
 
@@ -168,15 +175,24 @@ mode_slowloris() {
   for i in "${!order[@]}"; do
     local name=slowloris-$i-${order[$i]} hostile_pid=
     if [[ ${order[$i]} == B ]]; then
-      bench_spawn "hostile-$i" python3 "$repo/bench/hostile_clients.py" --port "$port" \
+      # shellcheck disable=SC2086 # HOSTILE_PRIO is a command prefix, word-split on purpose
+      bench_spawn "hostile-$i" $HOSTILE_PRIO python3 "$repo/bench/hostile_clients.py" --port "$port" \
         --slowloris "$SLOWLORIS" --idle "$IDLE" --duration $((DURATION + 25))
       hostile_pid=$BENCH_LAST_PID
       sleep 15 # every connection opened (5 s ramp) and the first cuts and reopens under way
     fi
     load=$(cut -d' ' -f1 /proc/loadavg)
+    local ticks hostile_ticks=
+    ticks=$(bench_proc_ticks "$server_pid")
+    [[ -z $hostile_pid ]] || hostile_ticks=$(bench_proc_ticks "$hostile_pid")
     run "$name" "$BENCH_TMP/surge.toml" --no-reconcile
+    ticks=$(($(bench_proc_ticks "$server_pid") - ticks))
+    [[ -z $hostile_pid ]] || hostile_ticks=$(($(bench_proc_ticks "$hostile_pid") - hostile_ticks))
     p99=$(json "$OUT/$name.json" 'd["overall"]["p99_ms"]')
-    bench_log "$name: p99 $p99 ms (load average $load)"
+    local cpu
+    cpu="server $(share_of_cpu "$ticks")"
+    [[ -z $hostile_pid ]] || cpu+=", hostile clients $(share_of_cpu "$hostile_ticks")"
+    bench_log "$name: p99 $p99 ms; CPU over the run: $cpu (load average $load)"
     if [[ -n $hostile_pid ]]; then
       bench_wait_spawned "$hostile_pid"
       cp "$BENCH_TMP/hostile-$i.log" "$OUT/$name-hostile.json"
