@@ -4,7 +4,7 @@
 #
 #   slowloris  slowloris_p99_ratio: deadline-surge's mix at RATE for DURATION seconds, alone (A)
 #              and with SLOWLORIS connections trickling their heads plus IDLE keep-alive
-#              connections held open (B; bench/hostile_clients.py), in ABBA order on one server:
+#              connections held open (B; zhiyuan-hostile-clients, bench/hostile_clients.cpp), in ABBA order on one server:
 #              the mix's overall p99 with them over its p99 without them (goal <= 2).
 #   overload   one run of the mix in three phases: BASELINE s at half the knee, 60 s (OVERLOAD_S)
 #              at twice the knee (KNEE, measured by loadtest_targets.sh knee), then RECOVERY s at
@@ -55,7 +55,8 @@ server_bin=$BUILD_DIR/server/zhiyuan-server
 seed_bin=$BUILD_DIR/province/zhiyuan-seed
 dbctl_bin=$BUILD_DIR/storage/zhiyuan-dbctl
 loadtest_bin=$BUILD_DIR/loadtest/zhiyuan-loadtest
-for b in "$server_bin" "$seed_bin" "$dbctl_bin" "$loadtest_bin"; do
+hostile_bin=$BUILD_DIR/bench/zhiyuan-hostile-clients
+for b in "$server_bin" "$seed_bin" "$dbctl_bin" "$loadtest_bin" "$hostile_bin"; do
   [[ -x $b ]] || bench_die "$b missing: build it first"
 done
 bench_require python3 psql curl
@@ -160,7 +161,6 @@ print(f"{windowed}  [baseline p99 {normal:g} ms; every second alone under the ba
       f"second ({worst:g} ms): {strict}; seconds after, p99 ms: {tail}]")
 PY
 }
-hostile() { python3 "$repo/bench/hostile_clients.py" --port "$port" "$@"; }
 # share_of_cpu TICKS: TICKS of CPU time over DURATION seconds, as a share of one CPU.
 share_of_cpu() { awk -v t="$1" -v d="$DURATION" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f%%", t / hz / d * 100 }'; }
 
@@ -176,7 +176,7 @@ mode_slowloris() {
     local name=slowloris-$i-${order[$i]} hostile_pid=
     if [[ ${order[$i]} == B ]]; then
       # shellcheck disable=SC2086 # HOSTILE_PRIO is a command prefix, word-split on purpose
-      bench_spawn "hostile-$i" $HOSTILE_PRIO python3 "$repo/bench/hostile_clients.py" --port "$port" \
+      bench_spawn "hostile-$i" $HOSTILE_PRIO "$hostile_bin" --port "$port" \
         --slowloris "$SLOWLORIS" --idle "$IDLE" --duration $((DURATION + 25))
       hostile_pid=$BENCH_LAST_PID
       sleep 15 # every connection opened (5 s ramp) and the first cuts and reopens under way
@@ -185,14 +185,20 @@ mode_slowloris() {
     local ticks hostile_ticks=
     ticks=$(bench_proc_ticks "$server_pid")
     [[ -z $hostile_pid ]] || hostile_ticks=$(bench_proc_ticks "$hostile_pid")
+    local stat_before t0
+    stat_before=$(bench_cpu_stat)
+    t0=$(date +%s.%N)
     run "$name" "$BENCH_TMP/surge.toml" --no-reconcile
+    local machine
+    machine=$(bench_machine_cpu "$stat_before" "$(bench_cpu_stat)" "$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { print a - b }')")
     ticks=$(($(bench_proc_ticks "$server_pid") - ticks))
     [[ -z $hostile_pid ]] || hostile_ticks=$(($(bench_proc_ticks "$hostile_pid") - hostile_ticks))
     p99=$(json "$OUT/$name.json" 'd["overall"]["p99_ms"]')
     local cpu
     cpu="server $(share_of_cpu "$ticks")"
     [[ -z $hostile_pid ]] || cpu+=", hostile clients $(share_of_cpu "$hostile_ticks")"
-    bench_log "$name: p99 $p99 ms; CPU over the run: $cpu (load average $load)"
+    bench_log "$name: p99 by action $(json "$OUT/$name.json" '{k: v["latency"]["p99_ms"] for k, v in d["phases"][0]["actions"].items()}')"
+    bench_log "$name: p99 $p99 ms; CPU over the run: $cpu (load average $load); the machine: $machine"
     if [[ -n $hostile_pid ]]; then
       bench_wait_spawned "$hostile_pid"
       cp "$BENCH_TMP/hostile-$i.log" "$OUT/$name-hostile.json"
@@ -218,8 +224,8 @@ mode_overload() {
   run overload-warmup "$BENCH_TMP/warm.toml" --no-reconcile
   # The probe covers the overload phase: it starts BASELINE s after the run (give or take the
   # generator's start-up).
-  bench_spawn probe python3 "$repo/bench/hostile_clients.py" --port "$port" --probe \
-    --delay "$BASELINE" --duration "$OVERLOAD_S" --ramp 0 --metrics
+  bench_spawn probe python3 "$repo/bench/livez_probe.py" --port "$port" \
+    --delay "$BASELINE" --duration "$OVERLOAD_S" --metrics
   local probe_pid=$BENCH_LAST_PID load
   load=$(cut -d' ' -f1 /proc/loadavg)
   run overload "$BENCH_TMP/overload.toml" --retries 0

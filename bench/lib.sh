@@ -190,6 +190,23 @@ bench_cpu_ns() {
 # The command name in parentheses may hold spaces: fields are counted after its ") ".
 bench_proc_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 
+# The machine's CPU so far, from /proc/stat's "cpu" line: user nice system idle iowait irq
+# softirq steal, in clock ticks. bench_machine_cpu BEFORE AFTER SECONDS prints what the machine spent in
+# between by kind, as shares of one CPU per second of wall time: what else grew beside the
+# processes a run measures (softirq: the kernel's network work, whoever's packets; steal: the
+# hypervisor's other guests).
+bench_cpu_stat() { awk '/^cpu /{print $2, $3, $4, $5, $6, $7, $8, $9; exit}' /proc/stat; }
+bench_machine_cpu() {
+  local seconds=$3
+  awk -v b="$1" -v a="$2" -v s="$seconds" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+    split(b, x, " "); split(a, y, " ")
+    split("user nice system idle iowait irq softirq steal", k, " ")
+    out = ""
+    for (i = 1; i <= 8; i++) out = out sprintf("%s%s %.1f%%", (i > 1 ? ", " : ""), k[i], (y[i] - x[i]) / hz / s * 100)
+    print out
+  }'
+}
+
 # bench_fail_on_errors LABEL COUNT [LABEL COUNT]…: exits 1 when any COUNT is not 0. A run with
 # failed requests or receipts measured something else than its target says; call it after
 # the report is printed, so the figures stay visible, but the script fails.

@@ -547,6 +547,23 @@ class http_server::uring_worker {
     ::shutdown(c.fd, SHUT_RDWR);
   }
 
+  // A request that did not arrive in time (a slow or stalled client: slowloris) is reset, not
+  // closed: no FIN exchange and no TIME_WAIT left behind, one RST (nginx's
+  // reset_timedout_connection). The read side is shut down so that the pending receive ends; the
+  // close in release_if_done then sends the RST. With a send in flight both sides are shut down.
+  void abort_now(std::uint32_t slot, connection& c) {
+    if (c.shut) return;
+    const linger reset{1, 0};
+    ::setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    if (c.send_inflight) {
+      close_now(slot, c);
+      return;
+    }
+    c.closing = true;
+    c.shut = true;
+    ::shutdown(c.fd, SHUT_RD);
+  }
+
   void release_if_done(std::uint32_t slot, connection& c) {
     if (c.recv_armed || c.send_inflight || c.busy || !c.shut) return;
     ::close(c.fd);
@@ -596,8 +613,10 @@ class http_server::uring_worker {
       c.timed_out = true;
       if (c.parser && !c.busy) {
         log_event(spdlog::level::info, "request_timeout", {{"remote", c.origin->peer()}});
+        abort_now(slot, c);
+      } else {
+        close_now(slot, c);
       }
-      close_now(slot, c);
     }
     if (accepting_ && !accept_armed_ && listener_ >= 0) arm_accept();
   }

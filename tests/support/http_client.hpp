@@ -77,13 +77,18 @@ class raw_connection {
 
   /// Whether the peer closed the connection: a read returns end-of-file (not a timeout).
   bool peer_closed() {
+    const auto ec = read_end();
+    return ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset;
+  }
+  /// Reads until the peer ends the connection: eof (closed) or connection_reset (reset).
+  boost::beast::error_code read_end() {
     char c;
     boost::beast::error_code ec;
     do {
       ec = {};
       socket_.read_some(boost::asio::buffer(&c, 1), ec);
     } while (ec == boost::asio::error::interrupted);
-    return ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset;
+    return ec;
   }
 
   boost::beast::error_code last_error() const { return last_error_; }

@@ -457,10 +457,16 @@ TEST_P(transport_test, idle_and_read_timeouts_close_the_connection) {
     s.read_timeout = std::chrono::milliseconds(200);
   });
   test::raw_connection idle(port());
-  EXPECT_TRUE(idle.peer_closed());
+  EXPECT_EQ(idle.read_end(), asio::error::eof);  // an idle keep-alive connection is closed
   test::raw_connection partial(port());
   partial.send("GET /ok HTTP/1.1\r\nHo");
-  EXPECT_TRUE(partial.peer_closed());
+  // A request that does not arrive in time is reset on io_uring (no FIN exchange, no TIME_WAIT:
+  // cheaper under slowloris); the epoll fallback closes it.
+  const boost::system::error_code expected =
+      std::string_view(GetParam()) == "uring"
+          ? boost::system::error_code(asio::error::connection_reset)
+          : boost::system::error_code(asio::error::eof);
+  EXPECT_EQ(partial.read_end(), expected);
 }
 
 // A handler's timer wakes the loop when it is due: ten 2 ms waits in a row take tens of

@@ -1,16 +1,11 @@
 #!/usr/bin/env python3
-"""Hostile and probing clients for bench/hostile_clients.sh (issue 21), loopback only, bounded.
+"""The /livez probe of bench/hostile_clients.sh's overload (issue 21), loopback only, bounded: GET
+/livez every --probe-ms on one keep-alive connection (reopened on close), the latency of each
+from send to the complete answer. (The slow and idle clients are zhiyuan-hostile-clients,
+bench/hostile_clients.cpp.)
 
-  slowloris N: N connections that send a request head a line at a time, one line every
-               --trickle seconds, never finishing it; a connection the server cuts is opened
-               again (at most one reopen per connection per second).
-  idle N:      N keep-alive connections that send one GET /livez, read the answer and then say
-               nothing; reopened when the server closes them.
-  probe:       GET /livez every --probe-ms on one keep-alive connection (reopened on close),
-               latency of each from send to the complete answer.
-
-Runs for --duration seconds, then prints one JSON line: counts (opened, cut by the server,
-answered 503 at connect) and the probe's latency percentiles in ms. With --metrics, also the
+Runs for --duration seconds, then prints one JSON line: counts (opened, failed) and the probe's
+latency percentiles in ms. With --metrics, also the
 server's side of those seconds from two /metrics snapshots (at the start and the end): per
 route the answers' time from parsed to ready (p50/p99 from the histogram's buckets), each
 pool's queue wait, the writer's queue wait and commit time, and what was shed.
@@ -43,60 +38,7 @@ async def read_answer(reader):
 class counts:
     def __init__(self):
         self.opened = 0
-        self.cut = 0
-        self.busy = 0
         self.failed = 0
-
-
-async def slowloris(port, stop, trickle, c):
-    while time.monotonic() < stop:
-        started = time.monotonic()
-        try:
-            reader, writer = await open_conn(port)
-            c.opened += 1
-            writer.write(b"GET /api/v1/ping HTTP/1.1\r\nHost: x\r\n")
-            await writer.drain()
-            i = 0
-            while time.monotonic() < stop:
-                # The server may answer (503 at the cap, 408) or just close.
-                try:
-                    data = await asyncio.wait_for(reader.read(4096), timeout=trickle)
-                    if data.startswith(b"HTTP/1.1 503"):
-                        c.busy += 1
-                    c.cut += 1
-                    break
-                except asyncio.TimeoutError:
-                    pass
-                writer.write(b"X-Slow-%d: a\r\n" % i)
-                i += 1
-                await writer.drain()
-            writer.close()
-        except (OSError, asyncio.IncompleteReadError):
-            c.failed += 1
-        await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
-
-
-async def idle(port, stop, c):
-    while time.monotonic() < stop:
-        started = time.monotonic()
-        try:
-            reader, writer = await open_conn(port)
-            c.opened += 1
-            writer.write(b"GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
-            await writer.drain()
-            if await read_answer(reader) == 503:
-                c.busy += 1
-            remaining = stop - time.monotonic()
-            if remaining > 0:
-                try:
-                    if await asyncio.wait_for(reader.read(1), timeout=remaining) == b"":
-                        c.cut += 1
-                except asyncio.TimeoutError:
-                    pass
-            writer.close()
-        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
-            c.failed += 1
-        await asyncio.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
 
 
 async def probe(port, stop, every, samples, c):
@@ -180,39 +122,21 @@ def pct(values, q):
 async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--slowloris", type=int, default=0)
-    ap.add_argument("--idle", type=int, default=0)
-    ap.add_argument("--probe", action="store_true")
     ap.add_argument("--probe-ms", type=float, default=20)
-    ap.add_argument("--trickle", type=float, default=5)
-    ap.add_argument("--ramp", type=float, default=5, help="seconds to open the connections over")
     ap.add_argument("--duration", type=float, required=True)
     ap.add_argument("--delay", type=float, default=0, help="seconds to wait before starting")
     ap.add_argument("--metrics", action="store_true", help="the server's side of the seconds run")
     a = ap.parse_args()
     await asyncio.sleep(a.delay)
     before = scrape(a.port) if a.metrics else None
-    if a.slowloris + a.idle > 20000:
-        raise SystemExit("at most 20000 connections")
     stop = time.monotonic() + a.duration
-    sl, il, pr = counts(), counts(), counts()
+    pr = counts()
     samples = []
-    tasks = []
-    total = a.slowloris + a.idle
-    for i in range(total):
-        # Spread the connects over the ramp so that the listen backlog is not the test.
-        if total and i % 100 == 0:
-            await asyncio.sleep(a.ramp * 100 / total)
-        if i < a.slowloris:
-            tasks.append(asyncio.create_task(slowloris(a.port, stop, a.trickle, sl)))
-        else:
-            tasks.append(asyncio.create_task(idle(a.port, stop, il)))
-    if a.probe:
-        tasks.append(asyncio.create_task(probe(a.port, stop, a.probe_ms / 1000, samples, pr)))
+    tasks = [asyncio.create_task(probe(a.port, stop, a.probe_ms / 1000, samples, pr))]
     await asyncio.gather(*tasks)
     server = server_side(before, scrape(a.port)) if a.metrics else None
     print(json.dumps({
-        "slowloris": vars(sl), "idle": vars(il), "probe": vars(pr),
+        "probe": vars(pr),
         "probe_samples": len(samples), "probe_p50_ms": pct(samples, 0.50),
         "probe_p99_ms": pct(samples, 0.99), "probe_max_ms": pct(samples, 1.0),
         **({"server": server} if server is not None else {}),
