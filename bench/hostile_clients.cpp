@@ -147,9 +147,9 @@ class attacker {
       } else if (c.p == phase::open && c.k == kind::slowloris) {
         char line[32];
         const int n = std::snprintf(line, sizeof line, "X-Slow-%u: a\r\n", c.lines++);
-        if (!send_all(c, {line, static_cast<std::size_t>(n)})) {
+        if (const int err = send_all(c, {line, static_cast<std::size_t>(n)}); err != 0) {
           // Reset by the server (its read timeout) before the reset was read: a cut.
-          if (errno == ECONNRESET || errno == EPIPE) {
+          if (err == ECONNRESET || err == EPIPE) {
             tally(c).cut += 1;
             reopen_later(t.index, c, now);
           } else {
@@ -225,7 +225,7 @@ class attacker {
     const std::string_view first = c.k == kind::slowloris
                                        ? "GET /api/v1/ping HTTP/1.1\r\nHost: x\r\n"
                                        : "GET /livez HTTP/1.1\r\nHost: x\r\n\r\n";
-    if (!send_all(c, first)) {
+    if (send_all(c, first) != 0) {
       fail(index, c, now);
       return;
     }
@@ -235,10 +235,11 @@ class attacker {
   }
 
   // A few dozen bytes on a fresh connection: the socket buffer takes them whole or the
-  // connection has failed.
-  static bool send_all(const client& c, std::string_view bytes) {
+  // connection has failed. 0, or the send's errno (EMSGSIZE for a short send).
+  static int send_all(const client& c, std::string_view bytes) {
     const ssize_t n = ::send(c.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    return n == static_cast<ssize_t>(bytes.size());
+    if (n < 0) return errno;
+    return n == static_cast<ssize_t>(bytes.size()) ? 0 : EMSGSIZE;
   }
 
   void fail(std::uint32_t index, client& c, clock_type::time_point now) {

@@ -4,8 +4,11 @@
 #
 #   slowloris  slowloris_p99_ratio: deadline-surge's mix at RATE for DURATION seconds, alone (A)
 #              and with SLOWLORIS connections trickling their heads plus IDLE keep-alive
-#              connections held open (B; zhiyuan-hostile-clients, bench/hostile_clients.cpp), in ABBA order on one server:
-#              the mix's overall p99 with them over its p99 without them (goal <= 2).
+#              connections held open (B; zhiyuan-hostile-clients, bench/hostile_clients.cpp, one
+#              thread: the attacker's own CPU must stay small on the machine it shares), in ABBA
+#              order on one server: the mix's overall p99 with them over its p99 without them
+#              (goal <= 2). Each run logs the p99 of each action, the server's and the hostile
+#              clients' CPU and the machine's CPU by kind (/proc/stat: softirq, steal, …).
 #   overload   one run of the mix in three phases: BASELINE s at half the knee, 60 s (OVERLOAD_S)
 #              at twice the knee (KNEE, measured by loadtest_targets.sh knee), then RECOVERY s at
 #              half the knee again, no retries, reconciled: overload_2x_lost (acknowledged
@@ -22,9 +25,10 @@
 #      is the null run: no overload at all, so a recovery above 0 is the statistic's noise), SERVER_ARGS
 #      (more zhiyuan-server options, word-split), HOSTILE_PRIO (the command prefix of the hostile
 #      clients, "chrt -i 0": SCHED_IDLE, so that on this shared machine their own CPU — a remote
-#      attacker's — does not preempt the server and the generator; what the server spends on
-#      their connections stays at its priority; "" runs them at normal priority; each B run logs
-#      both CPUs and the report shows that they opened and held their connections), OUT (BUILD_DIR/
+#      attacker's — preempts the server and the generator as little as it can (on a preempt=none
+#      kernel that is not at once: bench/RESULTS.md); what the server spends on their
+#      connections stays at its priority; "" runs them at normal priority; the report shows that
+#      they opened and held their connections), OUT (BUILD_DIR/
 #      bench-hostile-out), KEEP_TMP=1 keeps the logs.
 set -euo pipefail
 
@@ -171,7 +175,7 @@ mode_slowloris() {
   scenario surge "$RATE:$DURATION"
   scenario warm "125:10"
   run slowloris-warmup "$BENCH_TMP/warm.toml" --no-reconcile
-  local order=(A B B A) i p99 a=() b=() load
+  local order=(A B B A) i p99 a=() b=() held=() load
   for i in "${!order[@]}"; do
     local name=slowloris-$i-${order[$i]} hostile_pid=
     if [[ ${order[$i]} == B ]]; then
@@ -201,7 +205,10 @@ mode_slowloris() {
     bench_log "$name: p99 $p99 ms; CPU over the run: $cpu (load average $load); the machine: $machine"
     if [[ -n $hostile_pid ]]; then
       bench_wait_spawned "$hostile_pid"
+      ((BENCH_STATUS == 0)) ||
+        { cat "$BENCH_TMP/hostile-$i.log" >&2; bench_die "$name: the hostile clients failed"; }
       cp "$BENCH_TMP/hostile-$i.log" "$OUT/$name-hostile.json"
+      held+=("$(json "$OUT/$name-hostile.json" '"; ".join(k + " " + " ".join(f + " " + str(v[f]) for f in ("opened", "cut", "busy", "failed")) for k, v in d.items())')")
       b+=("$p99")
     else
       a+=("$p99")
@@ -214,6 +221,7 @@ mode_slowloris() {
   ratio=$(awk -v a1="${a[0]}" -v a2="${a[1]}" -v b1="${b[0]}" -v b2="${b[1]}" \
     'BEGIN { printf "%.2f", (b1 + b2) / (a1 + a2) }')
   results+=("target slowloris_p99_ratio: $ratio (goal <= 2)  [p99 ms without: ${a[*]}; with $SLOWLORIS slowloris + $IDLE idle: ${b[*]}; mix at $RATE/s for $DURATION s, ABBA; open connections at the end: $open]")
+  results+=("slowloris hostile clients per B run: ${held[0]} | ${held[1]}")
 }
 
 mode_overload() {

@@ -550,15 +550,16 @@ class http_server::uring_worker {
   // A request that did not arrive in time (a slow or stalled client: slowloris) is reset, not
   // closed: no FIN exchange and no TIME_WAIT left behind, one RST (nginx's
   // reset_timedout_connection). The read side is shut down so that the pending receive ends; the
-  // close in release_if_done then sends the RST. With a send in flight both sides are shut down.
+  // close in release_if_done then sends the RST. A connection with answers still going out (a
+  // stream, a pipelined answer, a send in flight) is closed instead: a reset would drop them.
   void abort_now(std::uint32_t slot, connection& c) {
     if (c.shut) return;
-    const linger reset{1, 0};
-    ::setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-    if (c.send_inflight) {
+    if (c.streaming || c.send_inflight || !c.out.empty()) {
       close_now(slot, c);
       return;
     }
+    const linger reset{1, 0};
+    ::setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
     c.closing = true;
     c.shut = true;
     ::shutdown(c.fd, SHUT_RD);
